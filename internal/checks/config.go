@@ -1,0 +1,163 @@
+package checks
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ConfigFile is the name of the per-repository configuration file.
+const ConfigFile = ".contractbot.yaml"
+
+// maxConfigBytes bounds what a repository can make us parse.
+const maxConfigBytes = 64 << 10
+
+// Config is a repository's .contractbot.yaml:
+//
+//	service: web-api          # default: the repository's directory name
+//	soa_dir: yelpsoa-configs  # a soa tree inside the repository
+//	review_comments: errors   # off | errors | all (default all)
+//	rules:
+//	  makefile.cook-image: off
+//	  soa.jenkins-yaml: error
+//
+// Parsing is strict: an unknown key, a bad value or an unknown rule id is an
+// error that names the key and its line, because a silently ignored typo in a
+// config file is a rule silently not applied.
+type Config struct {
+	Service        string
+	SOADir         string
+	ReviewComments string
+	Rules          map[string]RuleSetting
+}
+
+// RuleSetting is one entry of the rules map, remembered with its line so
+// that an unknown rule id can be reported where it was written.
+type RuleSetting struct {
+	Severity Severity
+	Line     int
+}
+
+// ConfigError is a problem in .contractbot.yaml at a line.
+type ConfigError struct {
+	Path string
+	Line int
+	Msg  string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Path, e.Msg)
+}
+
+// ParseConfig parses the bytes of a .contractbot.yaml. path is only used in
+// error messages. Rule ids are checked later against an engine
+// ([Config.CheckRules]), since the parser does not know the rule set.
+func ParseConfig(path string, data []byte) (*Config, error) {
+	if len(data) > maxConfigBytes {
+		return nil, &ConfigError{Path: path, Msg: fmt.Sprintf("file is larger than %d bytes", maxConfigBytes)}
+	}
+	cfg := &Config{}
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return cfg, nil // an empty file means the defaults
+		}
+		return nil, &ConfigError{Path: path, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return cfg, nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, &ConfigError{Path: path, Line: root.Line, Msg: "the file must be a mapping of settings"}
+	}
+	str := func(k, v *yaml.Node) (string, error) {
+		if v.Kind != yaml.ScalarNode || v.Tag != "!!str" {
+			return "", &ConfigError{Path: path, Line: v.Line, Msg: fmt.Sprintf("%s must be a string", k.Value)}
+		}
+		return v.Value, nil
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if seen[k.Value] {
+			return nil, &ConfigError{Path: path, Line: k.Line, Msg: fmt.Sprintf("key %q appears twice", k.Value)}
+		}
+		seen[k.Value] = true
+		var err error
+		switch k.Value {
+		case "service":
+			cfg.Service, err = str(k, v)
+		case "soa_dir":
+			cfg.SOADir, err = str(k, v)
+		case "review_comments":
+			cfg.ReviewComments, err = str(k, v)
+			if err == nil && cfg.ReviewComments != "off" && cfg.ReviewComments != "errors" && cfg.ReviewComments != "all" {
+				err = &ConfigError{Path: path, Line: v.Line, Msg: fmt.Sprintf("review_comments is %q; want off, errors or all", cfg.ReviewComments)}
+			}
+		case "rules":
+			err = parseRuleSettings(path, v, cfg)
+		default:
+			err = &ConfigError{Path: path, Line: k.Line, Msg: fmt.Sprintf("unknown key %q (known: service, soa_dir, review_comments, rules)", k.Value)}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return cfg, nil
+}
+
+func parseRuleSettings(path string, v *yaml.Node, cfg *Config) error {
+	if v.Kind != yaml.MappingNode {
+		return &ConfigError{Path: path, Line: v.Line, Msg: "rules must map rule ids to error, warning, notice or off"}
+	}
+	cfg.Rules = make(map[string]RuleSetting, len(v.Content)/2)
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		id, sev := v.Content[i], v.Content[i+1]
+		if _, dup := cfg.Rules[id.Value]; dup {
+			return &ConfigError{Path: path, Line: id.Line, Msg: fmt.Sprintf("rule %q appears twice", id.Value)}
+		}
+		// YAML 1.1 readers turn a bare off into false; accept it as "off".
+		val := sev.Value
+		if sev.Kind == yaml.ScalarNode && sev.Tag == "!!bool" && (val == "false" || val == "off") {
+			val = "off"
+		}
+		s, err := ParseSeverity(val)
+		if err != nil || sev.Kind != yaml.ScalarNode {
+			return &ConfigError{Path: path, Line: sev.Line, Msg: fmt.Sprintf("rule %s: want error, warning, notice or off, found %q", id.Value, sev.Value)}
+		}
+		cfg.Rules[id.Value] = RuleSetting{Severity: s, Line: id.Line}
+	}
+	return nil
+}
+
+// CheckRules reports the first rule id in the configuration that the engine
+// does not know, at its line.
+func (c *Config) CheckRules(e *Engine) error {
+	for _, id := range slices.Sorted(maps.Keys(c.Rules)) {
+		if e.Rule(id) == nil {
+			return &ConfigError{Path: ConfigFile, Line: c.Rules[id].Line, Msg: fmt.Sprintf("unknown rule %q (contractbot rules lists them)", id)}
+		}
+	}
+	return nil
+}
+
+func (c *Config) severityOf(r *Rule) Severity {
+	if s, ok := c.Rules[r.ID]; ok {
+		return s.Severity
+	}
+	return r.Severity
+}

@@ -1,0 +1,55 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseConfig(t *testing.T) {
+	tests := []struct {
+		name, src, wantErr string
+		check             func(*testing.T, *Config)
+	}{
+		{name: "an empty file means the defaults", src: ""},
+		{name: "a comment-only file means the defaults", src: "# nothing\n"},
+		{
+			name: "every key is read",
+			src:  "service: web\nsoa_dir: soa\nreview_comments: errors\nrules:\n  makefile.cook-image: off\n  soa.jenkins-yaml: error\n",
+			check: func(t *testing.T, c *Config) {
+				if c.Service != "web" || c.SOADir != "soa" || c.ReviewComments != "errors" {
+					t.Errorf("got %+v", c)
+				}
+				if c.Rules["makefile.cook-image"].Severity != SeverityOff || c.Rules["soa.jenkins-yaml"] != (RuleSetting{SeverityError, 6}) {
+					t.Errorf("rules = %+v", c.Rules)
+				}
+			},
+		},
+		{name: "an unknown key is named with its line", src: "service: web\nsoa-dir: x\n", wantErr: `.contractbot.yaml:2: unknown key "soa-dir"`},
+		{name: "a bad severity is named with its line", src: "rules:\n  x.y: fatal\n", wantErr: `:2: rule x.y: want error, warning, notice or off, found "fatal"`},
+		{name: "a list instead of a mapping is refused", src: "- a\n", wantErr: ":1: the file must be a mapping"},
+		{name: "a number where a string belongs is refused", src: "service: 12\n", wantErr: ":1: service must be a string"},
+		{name: "a duplicated key is refused", src: "service: a\nservice: b\n", wantErr: `:2: key "service" appears twice`},
+		{name: "invalid YAML is one clear line", src: "service: [\n", wantErr: "invalid YAML"},
+		{name: "a bad review_comments value is refused", src: "review_comments: some\n", wantErr: "want off, errors or all"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ParseConfig(ConfigFile, []byte(tt.src))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "\n") {
+					t.Fatalf("error spans several lines: %q", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.check != nil {
+				tt.check(t, c)
+			}
+		})
+	}
+}

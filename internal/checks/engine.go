@@ -1,0 +1,92 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+)
+
+// Target is what one run checks.
+type Target struct {
+	Repo    fs.FS   // the service's code repository, or nil
+	SOA     fs.FS   // the soa repository root, or nil
+	Service string  // the service name ("" to check only repository-wide soa rules)
+	Config  *Config // nil means the defaults
+}
+
+func (t Target) has(n Needs) bool {
+	switch {
+	case n&NeedsRepo != 0 && t.Repo == nil:
+		return false
+	case n&NeedsService != 0 && (t.SOA == nil || t.Service == ""):
+		return false
+	case n&NeedsSOA != 0 && t.SOA == nil:
+		return false
+	}
+	return true
+}
+
+// Result is the outcome of one run.
+type Result struct {
+	Service  string         `json:"service"`
+	OK       bool           `json:"ok"`
+	Findings []Finding      `json:"findings"`
+	Facts    map[string]any `json:"facts"`
+}
+
+// Engine runs a fixed, validated rule set.
+type Engine struct {
+	rules []*Rule
+	byID  map[string]*Rule
+}
+
+// NewEngine returns an engine over rules, or an error when the rule set is
+// invalid (see [Validate]).
+func NewEngine(rules []*Rule) (*Engine, error) {
+	if err := Validate(rules); err != nil {
+		return nil, err
+	}
+	e := &Engine{rules: rules, byID: make(map[string]*Rule, len(rules))}
+	for _, r := range rules {
+		e.byID[r.ID] = r
+	}
+	return e, nil
+}
+
+// Rules returns the engine's rules in registration order.
+func (e *Engine) Rules() []*Rule { return e.rules }
+
+// Rule returns the rule with the given id, or nil.
+func (e *Engine) Rule(id string) *Rule { return e.byID[id] }
+
+// Run applies every rule whose inputs are present to t. Findings come back
+// sorted; OK is true when none of them is an error. An error is returned only
+// when a rule fails internally or ctx is cancelled, never for findings.
+func (e *Engine) Run(ctx context.Context, t Target) (*Result, error) {
+	cfg := t.Config
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	if err := cfg.CheckRules(e); err != nil {
+		return nil, err
+	}
+	sh := &shared{facts: map[string]any{}, memo: map[any]memoEntry{}}
+	for _, r := range e.rules {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if !t.has(r.Needs) || cfg.severityOf(r) == SeverityOff {
+			continue
+		}
+		p := &Pass{Repo: t.Repo, SOA: t.SOA, Service: t.Service, Config: cfg, rule: r, shared: sh}
+		if err := r.Run(ctx, p); err != nil {
+			return nil, fmt.Errorf("rule %s: %w", r.ID, err)
+		}
+	}
+	SortFindings(sh.findings)
+	errs, _, _ := Count(sh.findings)
+	if sh.findings == nil {
+		sh.findings = []Finding{}
+	}
+	return &Result{Service: t.Service, OK: errs == 0, Findings: sh.findings, Facts: sh.facts}, nil
+}

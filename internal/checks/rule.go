@@ -1,0 +1,135 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"strings"
+)
+
+// Needs says which inputs a rule reads. The engine runs a rule only when
+// every input it needs is present, so a rule never has to test for nil.
+type Needs uint8
+
+const (
+	// NeedsRepo: the service's code repository (Makefile, Dockerfile, ...).
+	NeedsRepo Needs = 1 << iota
+	// NeedsService: the service's directory in the soa repository
+	// (Target.SOA and Target.Service are both set).
+	NeedsService
+	// NeedsSOA: the soa repository as a whole (cross-service rules).
+	NeedsSOA
+)
+
+// Rule is one clause of the PaaSTA contract.
+//
+// ID is stable once released: configuration, suppressions, documentation
+// anchors and other tools refer to it. Title is a short lower-case phrase
+// with no final period; Doc is one paragraph that says why the rule matters
+// and how to fix a finding.
+type Rule struct {
+	ID       string
+	Severity Severity // the default; .contractbot.yaml may override it
+	Needs    Needs
+	Title    string
+	Doc      string
+	Run      func(ctx context.Context, pass *Pass) error
+}
+
+// URL is the rule's anchor in docs/rules.md.
+func (r *Rule) URL() string {
+	return "docs/rules.md#" + strings.ReplaceAll(r.ID, ".", "")
+}
+
+var ruleIDPattern = regexp.MustCompile(`^[a-z]+\.[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// Validate rejects a rule set with duplicate or malformed IDs, missing
+// documentation or no Run function. It is called from a test and at start-up.
+func Validate(rules []*Rule) error {
+	seen := make(map[string]bool, len(rules))
+	for _, r := range rules {
+		switch {
+		case !ruleIDPattern.MatchString(r.ID):
+			return fmt.Errorf("rule %q: id must look like area.name", r.ID)
+		case seen[r.ID]:
+			return fmt.Errorf("rule %q: defined twice", r.ID)
+		case r.Severity == SeverityOff || r.Severity > SeverityError:
+			return fmt.Errorf("rule %q: default severity must be error, warning or notice", r.ID)
+		case r.Needs == 0:
+			return fmt.Errorf("rule %q: declares no inputs", r.ID)
+		case r.Title == "" || strings.HasSuffix(r.Title, ".") || r.Title != strings.ToLower(r.Title[:1])+r.Title[1:]:
+			return fmt.Errorf("rule %q: title must be a lower-case phrase with no final period", r.ID)
+		case len(r.Doc) < 40:
+			return fmt.Errorf("rule %q: doc must explain why the rule matters and how to fix it", r.ID)
+		case r.Run == nil:
+			return fmt.Errorf("rule %q: no Run function", r.ID)
+		}
+		seen[r.ID] = true
+	}
+	return nil
+}
+
+// Pass is what a rule sees while it runs: its inputs and a way to report.
+// A Pass is used by one rule at a time.
+type Pass struct {
+	// Repo is the service's code repository, or nil.
+	Repo fs.FS
+	// SOA is the root of the soa repository (yelpsoa-configs), or nil.
+	SOA fs.FS
+	// Service is the service name; with SOA set, SOA/Service is its directory.
+	Service string
+	// Config is the repository's .contractbot.yaml, already validated.
+	Config *Config
+
+	rule   *Rule
+	shared *shared
+}
+
+// Report records a finding of the running rule. The rule id and severity are
+// filled in from the rule and the configuration; a Line below 1 becomes 1 and
+// an EndLine before Line becomes Line.
+func (p *Pass) Report(f Finding) {
+	f.RuleID = p.rule.ID
+	f.Severity = p.Config.severityOf(p.rule)
+	if f.Severity == SeverityOff {
+		return
+	}
+	f.Line = max(f.Line, 1)
+	f.EndLine = max(f.EndLine, f.Line)
+	p.shared.findings = append(p.shared.findings, f)
+}
+
+// Reportf reports a finding at path:line with a formatted message.
+func (p *Pass) Reportf(path string, line int, format string, args ...any) {
+	p.Report(Finding{Path: path, Line: line, Message: fmt.Sprintf(format, args...)})
+}
+
+// SetFact records a named fact for the JSON output ("facts": {name: v}).
+func (p *Pass) SetFact(name string, v any) { p.shared.facts[name] = v }
+
+// shared holds what all rules of one run share: their findings, their facts
+// and inputs parsed once for several rules.
+type shared struct {
+	findings []Finding
+	facts    map[string]any
+	memo     map[any]memoEntry
+}
+
+type memoEntry struct {
+	v   any
+	err error
+}
+
+// Memo computes an input once per run and shares it between rules: the
+// Makefile analysis, the parsed soa tree. key should be an unexported type's
+// value, as with context keys.
+func Memo[T any](p *Pass, key any, compute func() (T, error)) (T, error) {
+	if e, ok := p.shared.memo[key]; ok {
+		v, _ := e.v.(T)
+		return v, e.err
+	}
+	v, err := compute()
+	p.shared.memo[key] = memoEntry{v, err}
+	return v, err
+}

@@ -8,7 +8,7 @@ import (
 func TestParseConfig(t *testing.T) {
 	tests := []struct {
 		name, src, wantErr string
-		check             func(*testing.T, *Config)
+		check              func(*testing.T, *Config)
 	}{
 		{name: "an empty file means the defaults", src: ""},
 		{name: "a comment-only file means the defaults", src: "# nothing\n"},

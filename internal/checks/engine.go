@@ -8,10 +8,14 @@ import (
 
 // Target is what one run checks.
 type Target struct {
-	Repo    fs.FS   // the service's code repository, or nil
-	SOA     fs.FS   // the soa repository root, or nil
-	Service string  // the service name ("" to check only repository-wide soa rules)
-	Config  *Config // nil means the defaults
+	Repo    fs.FS    // the service's code repository, or nil
+	SOA     fs.FS    // the soa repository root, or nil
+	Service string   // the service name ("" to check only repository-wide soa rules)
+	Refs    []string // full ref names being pushed or created, or nil
+	Config  *Config  // nil means the defaults
+
+	// PaastaSchemas, when set, replaces the built-in PaaSTA schemas.
+	PaastaSchemas fs.FS
 }
 
 func (t Target) has(n Needs) bool {
@@ -21,6 +25,8 @@ func (t Target) has(n Needs) bool {
 	case n&NeedsService != 0 && (t.SOA == nil || t.Service == ""):
 		return false
 	case n&NeedsSOA != 0 && t.SOA == nil:
+		return false
+	case n&NeedsRefs != 0 && len(t.Refs) == 0:
 		return false
 	}
 	return true
@@ -78,7 +84,7 @@ func (e *Engine) Run(ctx context.Context, t Target) (*Result, error) {
 		if !t.has(r.Needs) || cfg.severityOf(r) == SeverityOff {
 			continue
 		}
-		p := &Pass{Repo: t.Repo, SOA: t.SOA, Service: t.Service, Config: cfg, rule: r, shared: sh}
+		p := &Pass{Repo: t.Repo, SOA: t.SOA, Service: t.Service, Refs: t.Refs, PaastaSchemas: t.PaastaSchemas, Config: cfg, rule: r, shared: sh}
 		if err := r.Run(ctx, p); err != nil {
 			return nil, fmt.Errorf("rule %s: %w", r.ID, err)
 		}

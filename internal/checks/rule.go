@@ -20,6 +20,8 @@ const (
 	NeedsService
 	// NeedsSOA: the soa repository as a whole (cross-service rules).
 	NeedsSOA
+	// NeedsRefs: git ref names being pushed or created (Target.Refs).
+	NeedsRefs
 )
 
 // Rule is one clause of the PaaSTA contract.
@@ -79,6 +81,11 @@ type Pass struct {
 	SOA fs.FS
 	// Service is the service name; with SOA set, SOA/Service is its directory.
 	Service string
+	// Refs are the full names of refs being pushed or created.
+	Refs []string
+	// PaastaSchemas, when set, holds a PaaSTA installation's JSON schemas
+	// (*_schema.json) to validate against instead of the built-in ones.
+	PaastaSchemas fs.FS
 	// Config is the repository's .contractbot.yaml, already validated.
 	Config *Config
 

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"path/filepath"
+
+	"github.com/contractbot/contractbot/internal/checks"
+	"github.com/contractbot/contractbot/internal/report"
+)
+
+func runCheck(ctx context.Context, io stdio, args []string) error {
+	flags := newFlags(io, "check", "check [--soa-dir DIR] [--service NAME] [--format text|json|sarif|github] [PATH]")
+	soaDir := flags.String("soa-dir", "", "yelpsoa-configs directory (default: soa_dir from .contractbot.yaml)")
+	service := flags.String("service", "", "service name (default: service from .contractbot.yaml, else the directory name)")
+	schemas := flags.String("paasta-schemas", "", "directory of an installed PaaSTA's *_schema.json files to validate against instead of the built-in schemas")
+	format := report.FormatText
+	flags.Var(&format, "format", "output format: text, json, sarif or github")
+	if err := parseFlags(flags, args); err != nil {
+		return err
+	}
+	if flags.NArg() > 1 {
+		return fmt.Errorf("want at most one PATH, got %d", flags.NArg())
+	}
+	dir := "."
+	if flags.NArg() == 1 {
+		dir = flags.Arg(0)
+	}
+
+	engine, err := checks.NewEngine(checks.All())
+	if err != nil {
+		return err
+	}
+	t, err := checkTarget(dir, *soaDir, *service, *schemas)
+	if err != nil {
+		return err
+	}
+	res, err := engine.Run(ctx, t)
+	if err != nil {
+		return err
+	}
+	p, err := report.New(format, report.Tool{Version: version, Rules: engine.Rules()})
+	if err != nil {
+		return err
+	}
+	if err := p.Print(io.out, []*checks.Result{res}); err != nil {
+		return err
+	}
+	if !res.OK {
+		return &exitError{code: exitFindings}
+	}
+	return nil
+}
+
+// checkTarget assembles what `check` looks at: the repository in dir, its
+// .contractbot.yaml, and the soa tree named by a flag or by the config.
+// Flags win over the config; the config wins over defaults.
+func checkTarget(dir, soaDir, service, schemas string) (checks.Target, error) {
+	repo, err := openTree(dir)
+	if err != nil {
+		return checks.Target{}, err
+	}
+	cfg, err := loadConfig(repo)
+	if err != nil {
+		return checks.Target{}, err
+	}
+	t := checks.Target{Repo: repo, Config: cfg, Service: service}
+	if t.Service == "" {
+		t.Service = cfg.Service
+	}
+	if t.Service == "" {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return checks.Target{}, err
+		}
+		t.Service = filepath.Base(abs)
+	}
+	if soaDir == "" && cfg.SOADir != "" {
+		if !fs.ValidPath(cfg.SOADir) {
+			return checks.Target{}, fmt.Errorf("%s: soa_dir %q must be a relative path inside the repository", checks.ConfigFile, cfg.SOADir)
+		}
+		t.SOA, err = fs.Sub(repo, path.Clean(cfg.SOADir))
+		if err != nil {
+			return checks.Target{}, err
+		}
+	} else if soaDir != "" {
+		if t.SOA, err = openTree(soaDir); err != nil {
+			return checks.Target{}, err
+		}
+	}
+	if schemas != "" {
+		if t.PaastaSchemas, err = openTree(schemas); err != nil {
+			return checks.Target{}, err
+		}
+	}
+	return t, nil
+}
+
+// loadConfig reads .contractbot.yaml from the repository root; a missing
+// file means the defaults.
+func loadConfig(repo fs.FS) (*checks.Config, error) {
+	b, err := fs.ReadFile(repo, checks.ConfigFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &checks.Config{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", checks.ConfigFile, err)
+	}
+	return checks.ParseConfig(checks.ConfigFile, b)
+}

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets the scripts in testdata/script run `contractbot` as a real
+// command (testscript re-executes this test binary as it).
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"contractbot": func() {
+			os.Exit(run(context.Background(), stdio{os.Stdin, os.Stdout, os.Stderr}, os.Args[1:]))
+		},
+	})
+}
+
+// TestScripts runs the CLI end to end: each testdata/script/*.txtar file is
+// one readable case with its commands, files and expected output. Run with
+// -testwork to keep the work directories, -update to rewrite expected files.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") == "1",
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("FIXTURES", mustAbs("../../fixtures"))
+			return nil
+		},
+	})
+}
+
+func mustAbs(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	return wd + "/" + p
+}

@@ -1,0 +1,53 @@
+# contractbot keeps the PaaSTA contract it enforces: `make test`, `make itest`
+# and `make cook-image` work, and DOCKER_TAG has a default the environment
+# can override.
+
+DOCKER_TAG ?= contractbot-$(USER)-dev
+GO ?= go
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+# A container engine is optional: without one, image targets say so and
+# skip, since CI machines here have none.
+CONTAINER_ENGINE ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
+
+.PHONY: all build test itest cook-image lint fuzz docs clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/contractbot ./cmd/contractbot
+
+# Unit tests, plus the oracle and integration tests whose tools are present
+# (GNU make, git, python3 jsonschema, docker-registry, PostgreSQL).
+test:
+	$(GO) vet ./...
+	$(GO) test ./...
+
+# System tests: the same suite with every integration test required (a
+# missing tool fails instead of skipping), after building the image tagged
+# $(DOCKER_TAG) where a container engine exists.
+itest: cook-image
+	CONTRACTBOT_REQUIRE_ITEST=1 $(GO) test -count=1 ./...
+	@echo "itest passed for image $(DOCKER_TAG)"
+
+cook-image:
+	@if [ -n "$(CONTAINER_ENGINE)" ] && $(CONTAINER_ENGINE) info >/dev/null 2>&1; then \
+		$(CONTAINER_ENGINE) build --build-arg VERSION=$(VERSION) -t $(DOCKER_TAG) . ; \
+	else \
+		echo "cook-image: no running container engine (docker or podman); not building $(DOCKER_TAG)"; \
+	fi
+
+# staticcheck is pinned here rather than in go.mod: it is a tool for this
+# target only, fetched through the module proxy like everything else.
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+lint:
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above are not formatted"; exit 1; }
+
+docs:
+	$(GO) run ./cmd/contractbot rules --format markdown > docs/rules.md
+
+clean:
+	rm -rf bin

@@ -16,6 +16,12 @@ type Target struct {
 
 	// PaastaSchemas, when set, replaces the built-in PaaSTA schemas.
 	PaastaSchemas fs.FS
+
+	// RefObjects and Images, when set, let the ref rules see what a pushed
+	// ref points at (ref.target, ref.image) and ask a Docker registry
+	// (ref.image). The pre-receive hook sets them; see ref.go.
+	RefObjects RefObjects
+	Images     Images
 }
 
 func (t Target) has(n Needs) bool {
@@ -84,7 +90,7 @@ func (e *Engine) Run(ctx context.Context, t Target) (*Result, error) {
 		if !t.has(r.Needs) || cfg.severityOf(r) == SeverityOff {
 			continue
 		}
-		p := &Pass{Repo: t.Repo, SOA: t.SOA, Service: t.Service, Refs: t.Refs, PaastaSchemas: t.PaastaSchemas, Config: cfg, rule: r, shared: sh}
+		p := &Pass{Repo: t.Repo, SOA: t.SOA, Service: t.Service, Refs: t.Refs, PaastaSchemas: t.PaastaSchemas, RefObjects: t.RefObjects, Images: t.Images, Config: cfg, rule: r, shared: sh}
 		if err := r.Run(ctx, p); err != nil {
 			return nil, fmt.Errorf("rule %s: %w", r.ID, err)
 		}

@@ -86,6 +86,10 @@ type Pass struct {
 	// PaastaSchemas, when set, holds a PaaSTA installation's JSON schemas
 	// (*_schema.json) to validate against instead of the built-in ones.
 	PaastaSchemas fs.FS
+	// RefObjects and Images are Target.RefObjects and Target.Images; either
+	// may be nil, and the rules that use them then report nothing.
+	RefObjects RefObjects
+	Images     Images
 	// Config is the repository's .contractbot.yaml, already validated.
 	Config *Config
 

@@ -46,6 +46,10 @@ lint:
 	$(STATICCHECK) ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above are not formatted"; exit 1; }
 
+# Every fuzz target for FUZZTIME (default 10s) each; CI runs it too.
+fuzz:
+	scripts/fuzz
+
 docs:
 	$(GO) run ./cmd/contractbot rules --format markdown > docs/rules.md
 

@@ -1,0 +1,264 @@
+package webhook
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+)
+
+// DefaultMaxBodyBytes is GitHub's cap on webhook payloads (25 MiB); larger
+// deliveries are never sent, so a larger body is not from GitHub.
+const DefaultMaxBodyBytes = 25 << 20
+
+// Header names GitHub sets on every delivery.
+const (
+	HeaderEvent     = "X-GitHub-Event"
+	HeaderDelivery  = "X-GitHub-Delivery"
+	HeaderSignature = "X-Hub-Signature-256"
+)
+
+// maxIDLen bounds delivery GUIDs and event names: GitHub's are far shorter
+// (a UUID; a snake_case word), and both become store keys and log fields.
+const maxIDLen = 128
+
+// ValidationError says why a request was refused before anything was stored.
+type ValidationError struct {
+	EventType  string // X-GitHub-Event as sent, possibly empty
+	DeliveryID string // X-GitHub-Delivery as sent, possibly empty
+	Status     int    // the HTTP status answered
+	Cause      error
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("webhook delivery %q (%s) refused: %v", e.DeliveryID, e.EventType, e.Cause)
+}
+
+func (e *ValidationError) Unwrap() error { return e.Cause }
+
+// ErrSignature is the cause of a [ValidationError] for a missing, malformed or
+// wrong X-Hub-Signature-256.
+var ErrSignature = errors.New("signature does not match")
+
+type intakeConfig struct {
+	log     zerolog.Logger
+	reg     prometheus.Registerer
+	now     func() time.Time
+	maxBody int64
+}
+
+// Intake is the http.Handler for GitHub's webhook POSTs. It verifies a
+// delivery, stores it with [Enqueuer.Enqueue] and only then answers 202.
+//
+// Answers, in the order they are checked: 405 for a method other than POST;
+// 413 for a body over the cap; 400 without X-GitHub-Event or
+// X-GitHub-Delivery; 415 for a Content-Type other than application/json; 401
+// when X-Hub-Signature-256 is missing, is not "sha256=<64 hex>", or matches no
+// secret (the SHA-1 X-Hub-Signature is never consulted); 200 for "ping"
+// (nothing stored); 202 once stored, also for a delivery GUID seen before
+// (not stored twice); 503 when the store fails, so the delivery shows as
+// failed in GitHub and can be redelivered.
+type Intake struct {
+	secrets [][]byte
+	q       Enqueuer
+	log     zerolog.Logger
+	now     func() time.Time
+	maxBody int64
+	m       *intakeMetrics
+}
+
+// NewIntake returns an Intake that accepts deliveries signed with any of
+// secrets (several during a rotation) and stores them in q. It refuses an
+// empty list or an empty secret, since an empty secret would make every
+// request look signed.
+func NewIntake(secrets [][]byte, q Enqueuer, opts ...IntakeOption) (*Intake, error) {
+	if len(secrets) == 0 {
+		return nil, errors.New("webhook intake: no webhook secret configured")
+	}
+	cp := make([][]byte, len(secrets))
+	for i, s := range secrets {
+		if len(s) == 0 {
+			return nil, fmt.Errorf("webhook intake: webhook secret %d is empty", i+1)
+		}
+		cp[i] = append([]byte(nil), s...)
+	}
+	if q == nil {
+		return nil, errors.New("webhook intake: nil queue")
+	}
+	c := intakeConfig{log: zerolog.Nop(), now: time.Now, maxBody: DefaultMaxBodyBytes}
+	for _, o := range opts {
+		o.applyIntake(&c)
+	}
+	if c.maxBody <= 0 {
+		return nil, fmt.Errorf("webhook intake: body cap must be positive, got %d", c.maxBody)
+	}
+	return &Intake{secrets: cp, q: q, log: c.log, now: c.now, maxBody: c.maxBody, m: newIntakeMetrics(c.reg)}, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (in *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	event := r.Header.Get(HeaderEvent)
+	id := r.Header.Get(HeaderDelivery)
+	log := in.log.With().Str("github_delivery_id", clip(id)).Str("github_event_type", clip(event)).Logger()
+
+	status, result, err := in.serve(w, r, event, id)
+	if err != nil && status < 500 {
+		// Only verified deliveries name their event in the metric: an
+		// unauthenticated caller must not be able to mint label values.
+		event = "unverified"
+	}
+	in.m.deliveries.WithLabelValues(event, result).Inc()
+	in.m.ack.WithLabelValues(result).Observe(time.Since(start).Seconds())
+
+	switch {
+	case status >= 500:
+		log.Error().Err(err).Int("status", status).Msg("webhook delivery not stored")
+	case err != nil:
+		if errors.Is(err, ErrSignature) {
+			in.m.sigFail.Inc()
+		}
+		log.Warn().Err(err).Int("status", status).Msg("webhook delivery refused")
+	default:
+		log.Info().Int("status", status).Str("result", result).Dur("elapsed", time.Since(start)).Msg("webhook delivery accepted")
+	}
+}
+
+// serve writes the answer and returns its status, the metric result label and
+// the reason for a refusal.
+func (in *Intake) serve(w http.ResponseWriter, r *http.Request, event, id string) (int, string, error) {
+	refuse := func(status int, cause error) (int, string, error) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", http.MethodPost)
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, http.StatusText(status)+": "+cause.Error()+"\n")
+		return status, strconv.Itoa(status), &ValidationError{EventType: clip(event), DeliveryID: clip(id), Status: status, Cause: cause}
+	}
+
+	if r.Method != http.MethodPost {
+		return refuse(http.StatusMethodNotAllowed, errors.New("only POST is accepted"))
+	}
+	if r.ContentLength > in.maxBody {
+		return refuse(http.StatusRequestEntityTooLarge, fmt.Errorf("body larger than %d bytes", in.maxBody))
+	}
+	if !validHeaderValue(event) {
+		return refuse(http.StatusBadRequest, errors.New("missing or malformed "+HeaderEvent+" header"))
+	}
+	if !validHeaderValue(id) {
+		return refuse(http.StatusBadRequest, errors.New("missing or malformed "+HeaderDelivery+" header"))
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return refuse(http.StatusUnsupportedMediaType, errors.New("content type must be application/json"))
+	}
+	want, ok := parseSignature(r.Header.Get(HeaderSignature))
+	if !ok {
+		return refuse(http.StatusUnauthorized, fmt.Errorf("%w: missing or malformed %s header", ErrSignature, HeaderSignature))
+	}
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, in.maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return refuse(http.StatusRequestEntityTooLarge, fmt.Errorf("body larger than %d bytes", in.maxBody))
+		}
+		return refuse(http.StatusBadRequest, fmt.Errorf("read body: %w", err))
+	}
+	if !in.verify(body, want) {
+		return refuse(http.StatusUnauthorized, ErrSignature)
+	}
+
+	if event == "ping" {
+		w.WriteHeader(http.StatusOK)
+		return http.StatusOK, "ping", nil
+	}
+
+	t, err := Delivery{ID: id, Event: event, Payload: body, ReceivedAt: in.now()}.Task()
+	if err == nil {
+		var dup bool
+		dup, err = in.q.Enqueue(r.Context(), t)
+		if err == nil {
+			w.WriteHeader(http.StatusAccepted)
+			if dup {
+				return http.StatusAccepted, "duplicate", nil
+			}
+			return http.StatusAccepted, "accepted", nil
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = io.WriteString(w, "delivery not stored, please redeliver\n")
+	return http.StatusServiceUnavailable, "unavailable", fmt.Errorf("enqueue: %w", err)
+}
+
+// verify reports whether want is the HMAC-SHA256 of body under any secret.
+// Every secret is tried (no early exit) so timing does not reveal which one
+// matched; each comparison is constant-time.
+func (in *Intake) verify(body, want []byte) bool {
+	ok := false
+	for _, s := range in.secrets {
+		mac := hmac.New(sha256.New, s)
+		mac.Write(body)
+		if hmac.Equal(mac.Sum(nil), want) {
+			ok = true
+		}
+	}
+	return ok
+}
+
+// Sign returns the X-Hub-Signature-256 value GitHub sends for body signed with
+// secret: "sha256=" and the hex HMAC-SHA256. Tests and replay tools use it.
+func Sign(secret, body []byte) string {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// parseSignature decodes "sha256=<64 hex digits>".
+func parseSignature(h string) ([]byte, bool) {
+	hexSum, ok := strings.CutPrefix(h, "sha256=")
+	if !ok || len(hexSum) != 2*sha256.Size {
+		return nil, false
+	}
+	sum, err := hex.DecodeString(hexSum)
+	if err != nil {
+		return nil, false
+	}
+	return sum, true
+}
+
+// validHeaderValue accepts the short printable tokens GitHub sends as event
+// names and delivery GUIDs, and nothing that could corrupt a store key, a
+// log line or a metric label.
+func validHeaderValue(v string) bool {
+	if v == "" || len(v) > maxIDLen {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// clip keeps unvalidated header values short in logs and errors.
+func clip(s string) string {
+	if len(s) > maxIDLen {
+		return s[:maxIDLen] + "..."
+	}
+	return s
+}

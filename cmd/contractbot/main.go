@@ -39,6 +39,7 @@ func commands() []command {
 	return []command{
 		{"check", "check [flags] [PATH]", "check a service repository (and its yelpsoa-configs) against the contract", runCheck},
 		{"rules", "rules [--format text|markdown]", "list the rules with their ids, severities and explanations", runRules},
+		{"ref", "ref check [--soa-dir DIR --service NAME] REFNAME...", "check PaaSTA deploy ref names", runRef},
 		{"version", "version", "print the version", runVersion},
 	}
 }

@@ -1,0 +1,427 @@
+package github
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/contractbot/contractbot/internal/checks"
+)
+
+// DefaultCheckRunName is the check run's name when [CheckRun.Name] is empty.
+const DefaultCheckRunName = "PaaSTA contract"
+
+// CheckRun is what [Client.PublishCheckRun] posts for one commit.
+type CheckRun struct {
+	Name        string // DefaultCheckRunName when empty
+	HeadSHA     string
+	ExternalID  string         // the task id, to find the run again
+	Result      *checks.Result // nil when ConfigError is set
+	ConfigError error          // a broken .contractbot.yaml: a failing run that says what is wrong
+	Rules       []*checks.Rule // for the "how to fix" text in the summary
+	// WarningsConclusion is the conclusion when there are warnings but no
+	// errors: "neutral" (the default), "success" or "failure".
+	WarningsConclusion string
+	DetailsURL         string
+
+	// Annotate, when set, says which findings may become annotations; the
+	// others appear in the summary only. Use it for findings whose path is not
+	// in the checked repository (files of the soa repository), which GitHub
+	// cannot place.
+	Annotate func(checks.Finding) bool
+}
+
+// Conclusions GitHub accepts that contractbot uses.
+const (
+	ConclusionSuccess = "success"
+	ConclusionNeutral = "neutral"
+	ConclusionFailure = "failure"
+)
+
+// checkRunRequest is the body of POST /repos/{owner}/{repo}/check-runs and
+// PATCH /repos/{owner}/{repo}/check-runs/{id}.
+type checkRunRequest struct {
+	Name        string          `json:"name,omitempty"`
+	HeadSHA     string          `json:"head_sha,omitempty"`
+	DetailsURL  string          `json:"details_url,omitempty"`
+	ExternalID  string          `json:"external_id,omitempty"`
+	Status      string          `json:"status,omitempty"`
+	Conclusion  string          `json:"conclusion,omitempty"`
+	StartedAt   string          `json:"started_at,omitempty"`
+	CompletedAt string          `json:"completed_at,omitempty"`
+	Output      *checkRunOutput `json:"output,omitempty"`
+}
+
+type checkRunOutput struct {
+	Title       string       `json:"title"`
+	Summary     string       `json:"summary"`
+	Annotations []annotation `json:"annotations,omitempty"`
+}
+
+type annotation struct {
+	Path            string `json:"path"`
+	StartLine       int    `json:"start_line"`
+	EndLine         int    `json:"end_line"`
+	AnnotationLevel string `json:"annotation_level"`
+	Message         string `json:"message"`
+	Title           string `json:"title,omitempty"`
+	RawDetails      string `json:"raw_details,omitempty"`
+}
+
+// PublishCheckRun posts run on owner/repo and returns the check run's id.
+//
+// With at most [MaxAnnotationsPerRequest] annotations the run is created
+// directly as completed (one request). Otherwise it is created in progress
+// with the first batch and updated with one batch of 50 per request, the
+// last update completing it. At most [WithMaxAnnotations] findings become
+// annotations, errors first; the summary counts the rest.
+func (c *Client) PublishCheckRun(ctx context.Context, owner, repo string, run CheckRun) (int64, error) {
+	if !isSHA(run.HeadSHA) {
+		return 0, fmt.Errorf("publish check run on %s/%s: head sha %q is not a commit SHA", owner, repo, run.HeadSHA)
+	}
+	if run.Result == nil && run.ConfigError == nil {
+		return 0, fmt.Errorf("publish check run on %s/%s@%s: neither a result nor a configuration error", owner, repo, run.HeadSHA)
+	}
+	out, err := renderCheckRun(run, c.apps.cfg.maxAnnotations)
+	if err != nil {
+		return 0, fmt.Errorf("publish check run on %s/%s@%s: %w", owner, repo, run.HeadSHA, err)
+	}
+	name := run.Name
+	if name == "" {
+		name = DefaultCheckRunName
+	}
+	now := c.apps.cfg.clock.Now().UTC().Format(time.RFC3339)
+	batches := chunk(out.annotations, MaxAnnotationsPerRequest)
+	create := checkRunRequest{
+		Name: name, HeadSHA: run.HeadSHA, DetailsURL: run.DetailsURL, ExternalID: run.ExternalID,
+		StartedAt: now,
+		Output:    &checkRunOutput{Title: out.title, Summary: out.summary, Annotations: batches[0]},
+	}
+	if len(batches) == 1 {
+		create.Status, create.Conclusion, create.CompletedAt = "completed", out.conclusion, now
+	} else {
+		create.Status = "in_progress"
+	}
+	var created struct {
+		ID int64 `json:"id"`
+	}
+	base := repoPath(owner, repo) + "/check-runs"
+	if err := c.apps.do(ctx, c.hc, http.MethodPost, base, create, &created); err != nil {
+		return 0, fmt.Errorf("create check run on %s/%s@%s: %w", owner, repo, run.HeadSHA, err)
+	}
+	for i, b := range batches[1:] {
+		upd := checkRunRequest{Output: &checkRunOutput{Title: out.title, Summary: out.summary, Annotations: b}}
+		if i == len(batches)-2 {
+			upd.Status, upd.Conclusion = "completed", out.conclusion
+			upd.CompletedAt = c.apps.cfg.clock.Now().UTC().Format(time.RFC3339)
+		}
+		p := base + "/" + strconv.FormatInt(created.ID, 10)
+		if err := c.apps.do(ctx, c.hc, http.MethodPatch, p, upd, nil); err != nil {
+			return created.ID, fmt.Errorf("add annotations %d-%d to check run %d on %s/%s: %w",
+				(i+1)*MaxAnnotationsPerRequest+1, (i+1)*MaxAnnotationsPerRequest+len(b), created.ID, owner, repo, err)
+		}
+	}
+	return created.ID, nil
+}
+
+func chunk[T any](s []T, n int) [][]T {
+	out := [][]T{nil}
+	if len(s) == 0 {
+		return out
+	}
+	out = out[:0]
+	for len(s) > n {
+		out = append(out, s[:n])
+		s = s[n:]
+	}
+	return append(out, s)
+}
+
+// rendered is a check run's output, computed once and sent in pieces.
+type rendered struct {
+	title       string
+	summary     string
+	conclusion  string
+	annotations []annotation
+}
+
+// renderCheckRun computes the conclusion, title, summary and annotations.
+func renderCheckRun(run CheckRun, maxAnnotations int) (rendered, error) {
+	if run.ConfigError != nil {
+		return rendered{
+			title:      "Configuration error",
+			conclusion: ConclusionFailure,
+			summary: truncateSummary("contractbot could not use this repository's configuration, so nothing was checked.\n\n> " +
+				MarkdownEscape(run.ConfigError.Error()) + "\n\nFix the file and push again.\n"),
+		}, nil
+	}
+	warnConclusion := run.WarningsConclusion
+	switch warnConclusion {
+	case "":
+		warnConclusion = ConclusionNeutral
+	case ConclusionNeutral, ConclusionSuccess, ConclusionFailure:
+	default:
+		return rendered{}, fmt.Errorf("warnings conclusion %q: want neutral, success or failure", warnConclusion)
+	}
+	findings := slices.Clone(run.Result.Findings)
+	errs, warns, notes := checks.Count(findings)
+	r := rendered{title: Title(errs, warns, notes), conclusion: ConclusionSuccess}
+	switch {
+	case errs > 0:
+		r.conclusion = ConclusionFailure
+	case warns > 0:
+		r.conclusion = warnConclusion
+	}
+
+	// Annotations: the most severe first, in the engine's order otherwise.
+	byRule := make(map[string]*checks.Rule, len(run.Rules))
+	for _, rl := range run.Rules {
+		byRule[rl.ID] = rl
+	}
+	ordered := slices.Clone(findings)
+	slices.SortStableFunc(ordered, func(a, b checks.Finding) int { return int(b.Severity) - int(a.Severity) })
+	skipped := 0
+	for _, f := range ordered {
+		if run.Annotate != nil && !run.Annotate(f) {
+			continue
+		}
+		if len(r.annotations) >= maxAnnotations {
+			skipped++
+			continue
+		}
+		r.annotations = append(r.annotations, toAnnotation(f, byRule[f.RuleID]))
+	}
+	r.summary = Summary(findings, run.Rules, skipped, maxAnnotations)
+	return r, nil
+}
+
+func toAnnotation(f checks.Finding, rl *checks.Rule) annotation {
+	a := annotation{
+		Path:            f.Path,
+		StartLine:       max(f.Line, 1),
+		EndLine:         max(f.EndLine, f.Line, 1),
+		AnnotationLevel: AnnotationLevel(f.Severity),
+		Message:         truncateBytes(f.Message, MaxAnnotationMessageBytes),
+		Title:           f.RuleID,
+	}
+	if rl != nil && rl.Title != "" {
+		a.Title = f.RuleID + ": " + rl.Title
+	}
+	a.Title = truncateRunes(a.Title, MaxAnnotationTitleChars)
+	if f.Fix != nil {
+		a.RawDetails = truncateBytes("Suggested fix: "+f.Fix.Message+"\n"+f.Fix.Replacement, MaxAnnotationMessageBytes)
+	}
+	return a
+}
+
+// AnnotationLevel maps a severity onto GitHub's annotation levels:
+// error -> failure, warning -> warning, notice -> notice.
+func AnnotationLevel(s checks.Severity) string {
+	switch s {
+	case checks.SeverityError:
+		return "failure"
+	case checks.SeverityWarning:
+		return "warning"
+	default:
+		return "notice"
+	}
+}
+
+// Title is the check run's title, e.g. "2 errors, 1 warning", or
+// "No problems found".
+func Title(errors, warnings, notices int) string {
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		word string
+	}{{errors, "error"}, {warnings, "warning"}, {notices, "notice"}} {
+		switch {
+		case p.n == 1:
+			parts = append(parts, "1 "+p.word)
+		case p.n > 1:
+			parts = append(parts, strconv.Itoa(p.n)+" "+p.word+"s")
+		}
+	}
+	if len(parts) == 0 {
+		return "No problems found"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// summaryReserve keeps room for the closing lines when rows are cut.
+const summaryReserve = 512
+
+// Summary renders the check run summary: a Markdown table with one row per
+// file and rule (severity, lines, what to fix), then the rules' docs. It
+// always fits in [MaxSummaryChars]; rows that do not fit are counted
+// instead. Everything from the repository (paths, messages) is escaped.
+// notAnnotated findings were left out of the annotations by the cap.
+func Summary(findings []checks.Finding, rules []*checks.Rule, notAnnotated, maxAnnotations int) string {
+	var b strings.Builder
+	if len(findings) == 0 {
+		b.WriteString("contractbot found nothing that breaks the PaaSTA contract.\n")
+		return b.String()
+	}
+	byRule := make(map[string]*checks.Rule, len(rules))
+	for _, rl := range rules {
+		byRule[rl.ID] = rl
+	}
+	type group struct {
+		path, rule string
+		sev        checks.Severity
+		lines      []int
+		messages   []string
+	}
+	var groups []*group
+	idx := map[[2]string]*group{}
+	sorted := slices.Clone(findings)
+	checks.SortFindings(sorted)
+	for _, f := range sorted {
+		k := [2]string{f.Path, f.RuleID}
+		g := idx[k]
+		if g == nil {
+			g = &group{path: f.Path, rule: f.RuleID}
+			idx[k] = g
+			groups = append(groups, g)
+		}
+		g.sev = max(g.sev, f.Severity)
+		g.lines = append(g.lines, f.Line)
+		if !slices.Contains(g.messages, f.Message) {
+			g.messages = append(g.messages, f.Message)
+		}
+	}
+	errs, warns, notes := checks.Count(findings)
+	fmt.Fprintf(&b, "contractbot found %s in %d places.\n\n", Title(errs, warns, notes), len(groups))
+	b.WriteString("| File | Rule | Severity | Lines | How to fix |\n|---|---|---|---|---|\n")
+	shown, cutFindings := 0, 0
+	seenRules := []string{}
+	for i, g := range groups {
+		msg := MarkdownEscape(g.messages[0])
+		if n := len(g.messages) - 1; n > 0 {
+			msg += fmt.Sprintf(" (and %d other message%s)", n, plural(n))
+		}
+		row := fmt.Sprintf("| %s | %s | %s | %s | %s |\n", MarkdownEscape(g.path), MarkdownEscape(g.rule),
+			g.sev, lineList(g.lines), msg)
+		if b.Len()+len(row) > MaxSummaryChars-summaryReserve-rulesBudget(byRule, seenRules, g.rule) {
+			for _, rest := range groups[i:] {
+				cutFindings += len(rest.lines)
+			}
+			break
+		}
+		b.WriteString(row)
+		shown++
+		if !slices.Contains(seenRules, g.rule) {
+			seenRules = append(seenRules, g.rule)
+		}
+	}
+	if shown < len(groups) {
+		fmt.Fprintf(&b, "\n%d more rows (%d findings) are not shown: the summary is limited to %d characters.\n",
+			len(groups)-shown, cutFindings, MaxSummaryChars)
+	}
+	if notAnnotated > 0 {
+		fmt.Fprintf(&b, "\n%d findings have no annotation: a check run gets at most %d.\n", notAnnotated, maxAnnotations)
+	}
+	var docs strings.Builder
+	for _, id := range seenRules {
+		if rl := byRule[id]; rl != nil {
+			docs.WriteString(ruleDoc(rl))
+		}
+	}
+	if docs.Len() > 0 && b.Len()+docs.Len()+20 <= MaxSummaryChars {
+		b.WriteString("\n### Rules\n\n")
+		b.WriteString(docs.String())
+	}
+	return truncateSummary(b.String())
+}
+
+// rulesBudget is the room kept for the docs of the rules shown so far plus
+// the next one.
+func rulesBudget(byRule map[string]*checks.Rule, seen []string, next string) int {
+	n := 20
+	for _, id := range append(seen, next) {
+		if rl := byRule[id]; rl != nil && (id != next || !slices.Contains(seen, id)) {
+			n += len(ruleDoc(rl))
+		}
+	}
+	return n
+}
+
+func ruleDoc(rl *checks.Rule) string {
+	return fmt.Sprintf("- **%s** (%s): %s\n", MarkdownEscape(rl.ID), MarkdownEscape(rl.Title), MarkdownEscape(rl.Doc))
+}
+
+func lineList(lines []int) string {
+	const show = 5
+	var parts []string
+	for i, l := range lines {
+		if i == show {
+			parts = append(parts, fmt.Sprintf("+%d more", len(lines)-show))
+			break
+		}
+		parts = append(parts, strconv.Itoa(l))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// MarkdownEscape makes s safe to embed in GitHub Markdown, including a
+// table cell: punctuation that Markdown or HTML would interpret is
+// backslash-escaped, "&" becomes "&amp;" and line breaks become spaces, so
+// repository content cannot add links, HTML, headings or table cells.
+func MarkdownEscape(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for _, r := range s {
+		switch r {
+		case '\r', '\n':
+			b.WriteByte(' ')
+		case '&':
+			b.WriteString("&amp;")
+		case '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '<', '>', '#', '+', '-', '.', '!', '|', '~', ':', '@', '=':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// truncateSummary is a last guard: the summary never exceeds the limit even
+// if a single rule doc is enormous.
+func truncateSummary(s string) string {
+	if len(s) <= MaxSummaryChars {
+		return s
+	}
+	const tail = "\n\n(summary truncated)\n"
+	return truncateBytes(s, MaxSummaryChars-len(tail)) + tail
+}
+
+// truncateBytes cuts s to at most n bytes on a rune boundary.
+func truncateBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}

@@ -1,0 +1,6 @@
+// Package github is contractbot's access to the GitHub API as a GitHub App:
+// installation clients cached per installation, one HTTP transport chain for
+// every call (timeouts, retries, rate limits, conditional requests, metrics),
+// repository trees as an [io/fs.FS] read through the Git Trees and Blobs
+// APIs, and check-run publishing within GitHub's documented limits.
+package github

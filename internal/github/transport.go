@@ -1,0 +1,443 @@
+package github
+
+import (
+	"bytes"
+	"container/list"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// maxErrorBody bounds how much of an error response is read for its message.
+const maxErrorBody = 64 << 10
+
+// maxResponseBody bounds a decoded JSON response (a recursive tree of a
+// large repository is several MB; GitHub truncates trees at 7 MB).
+const maxResponseBody = 64 << 20
+
+// APIError is a GitHub API response with a non-2xx status.
+type APIError struct {
+	Method     string
+	Path       string
+	StatusCode int
+	Message    string // GitHub's "message", if any
+}
+
+func (e *APIError) Error() string {
+	msg := strings.ReplaceAll(e.Message, "\n", " ")
+	if msg == "" {
+		msg = http.StatusText(e.StatusCode)
+	}
+	return fmt.Sprintf("%s /%s: %d %s", e.Method, e.Path, e.StatusCode, msg)
+}
+
+// IsNotFound reports whether err is a GitHub 404 (unknown repository, SHA
+// or ref, or one the installation cannot see).
+func IsNotFound(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.StatusCode == http.StatusNotFound
+}
+
+// RateLimitError is returned instead of sleeping when GitHub asks the client
+// to wait longer than the configured ceiling ([WithMaxWait]). Callers
+// reschedule the work for RetryAt.
+type RateLimitError struct {
+	RetryAt   time.Time
+	Secondary bool // a secondary (abuse) limit rather than the hourly quota
+	Status    int
+}
+
+func (e *RateLimitError) Error() string {
+	kind := "primary"
+	if e.Secondary {
+		kind = "secondary"
+	}
+	return fmt.Sprintf("github %s rate limit (status %d): retry at %s", kind, e.Status, e.RetryAt.UTC().Format(time.RFC3339))
+}
+
+// clock is time as the transport sees it; tests replace it so that no test
+// really sleeps.
+type clock interface {
+	Now() time.Time
+	Sleep(ctx context.Context, d time.Duration) error
+	// Jitter returns a random duration in [d/2, d].
+	Jitter(d time.Duration) time.Duration
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (realClock) Jitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// chain builds the transport every request goes through, innermost last:
+// conditional GETs (ETag) -> retries and rate limits -> one attempt with a
+// timeout, metrics and the rate-limit gauge -> the base transport.
+// ghinstallation wraps it to add the installation token (or the App JWT).
+func (a *Apps) chain(label string) http.RoundTripper {
+	att := &attemptTransport{next: a.cfg.base, timeout: a.cfg.timeout, label: label, m: a.m, ua: a.cfg.userAgent}
+	rt := &retryTransport{next: att, cfg: &a.cfg, label: label, m: a.m}
+	return &etagTransport{next: rt, cache: a.etags, label: label, m: a.m}
+}
+
+// attemptTransport makes one attempt: a per-attempt timeout that also covers
+// reading the body, request metrics and the rate-limit gauge.
+type attemptTransport struct {
+	next    http.RoundTripper
+	timeout time.Duration
+	label   string
+	ua      string
+	m       *metrics
+}
+
+func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	r := req.Clone(ctx)
+	if t.ua != "" && r.Header.Get("User-Agent") == "" {
+		r.Header.Set("User-Agent", t.ua)
+	}
+	if r.Header.Get("X-GitHub-Api-Version") == "" {
+		r.Header.Set("X-GitHub-Api-Version", "2022-11-28")
+	}
+	start := time.Now()
+	resp, err := t.next.RoundTrip(r)
+	t.m.observe(req.Method, resp, err, time.Since(start))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	t.m.rateLimit(t.label, resp.Header)
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
+// retryTransport retries 5xx responses and connection errors with jittered
+// exponential backoff, and waits out primary and secondary rate limits as
+// GitHub documents (Retry-After, then x-ratelimit-reset), never sleeping
+// more than cfg.maxWait in total for one request.
+// https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#handle-rate-limit-errors-appropriately
+type retryTransport struct {
+	next  http.RoundTripper
+	cfg   *config
+	label string
+	m     *metrics
+}
+
+const (
+	retryBase     = 250 * time.Millisecond
+	retryMaxDelay = 8 * time.Second
+	// secondaryDefaultWait is GitHub's advice for a secondary rate limit with
+	// neither Retry-After nor x-ratelimit-* headers: wait at least a minute.
+	secondaryDefaultWait = time.Minute
+)
+
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	var waited time.Duration
+	failures := 0
+	for {
+		r := req
+		if req.GetBody != nil && (failures > 0 || waited > 0) {
+			body, err := req.GetBody()
+			if err != nil {
+				return nil, err
+			}
+			r = req.Clone(ctx)
+			r.Body = body
+		}
+		resp, err := t.next.RoundTrip(r)
+		var wait time.Duration
+		var reason string
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			failures++
+			if !replayable || failures >= t.cfg.maxAttempts {
+				return nil, err
+			}
+			wait, reason = t.backoff(failures), "connection"
+		default:
+			rl, isRL := rateLimitWait(resp, t.cfg.clock.Now())
+			switch {
+			case isRL:
+				wait, reason = rl.wait, "ratelimit"
+				if waited+wait > t.cfg.maxWait || !replayable {
+					drain(resp)
+					t.m.retry(reason + "_giveup")
+					return nil, &RateLimitError{RetryAt: t.cfg.clock.Now().Add(wait), Secondary: rl.secondary, Status: resp.StatusCode}
+				}
+			case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
+				failures++
+				if !replayable || failures >= t.cfg.maxAttempts {
+					return resp, nil
+				}
+				wait, reason = t.backoff(failures), "5xx"
+				if ra, ok := retryAfter(resp.Header, t.cfg.clock.Now()); ok {
+					wait = max(wait, ra)
+				}
+			default:
+				return resp, nil
+			}
+			drain(resp)
+		}
+		if waited+wait > t.cfg.maxWait {
+			wait = max(t.cfg.maxWait-waited, 0)
+		}
+		t.m.retry(reason)
+		t.cfg.log.Debug().Str("github_installation_id", t.label).Str("reason", reason).
+			Dur("wait", wait).Str("method", req.Method).Str("path", req.URL.Path).Msg("github request retry")
+		if err := t.cfg.clock.Sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+		waited += wait
+	}
+}
+
+func (t *retryTransport) backoff(failures int) time.Duration {
+	d := retryBase << (failures - 1)
+	if d > retryMaxDelay || d <= 0 {
+		d = retryMaxDelay
+	}
+	return t.cfg.clock.Jitter(d)
+}
+
+type rlWait struct {
+	wait      time.Duration
+	secondary bool
+}
+
+// rateLimitWait decides from status and headers, never from message text,
+// whether resp is a rate-limit rejection and how long to wait.
+func rateLimitWait(resp *http.Response, now time.Time) (rlWait, bool) {
+	if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusTooManyRequests {
+		return rlWait{}, false
+	}
+	h := resp.Header
+	if d, ok := retryAfter(h, now); ok {
+		return rlWait{wait: d, secondary: true}, true
+	}
+	if h.Get("X-Ratelimit-Remaining") == "0" {
+		if reset, err := strconv.ParseInt(h.Get("X-Ratelimit-Reset"), 10, 64); err == nil {
+			// One second of slack: the reset is in whole seconds.
+			return rlWait{wait: max(time.Unix(reset, 0).Sub(now), 0) + time.Second}, true
+		}
+		return rlWait{wait: secondaryDefaultWait}, true
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return rlWait{wait: secondaryDefaultWait, secondary: true}, true
+	}
+	return rlWait{}, false // a 403 that is not a rate limit: permissions
+}
+
+func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+func drain(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+	_ = resp.Body.Close()
+}
+
+// etagTransport makes repeated GETs conditional: it remembers each
+// response's ETag and body and sends If-None-Match; GitHub answers 304 Not
+// Modified, which does not count against the rate limit, and the cached
+// body is replayed. Blobs are content-addressed and cached by SHA instead.
+type etagTransport struct {
+	next  http.RoundTripper
+	cache *etagCache
+	label string
+	m     *metrics
+}
+
+func (t *etagTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method != http.MethodGet || t.cache == nil || t.cache.max <= 0 ||
+		req.Header.Get("If-None-Match") != "" || strings.Contains(req.URL.Path, "/git/blobs/") {
+		return t.next.RoundTrip(req)
+	}
+	key := t.label + " " + req.Header.Get("Accept") + " " + req.URL.String()
+	e := t.cache.get(key)
+	r := req
+	if e != nil {
+		r = req.Clone(req.Context())
+		r.Header.Set("If-None-Match", e.etag)
+	}
+	resp, err := t.next.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	if e != nil && resp.StatusCode == http.StatusNotModified {
+		drain(resp)
+		t.m.cache("etag", true)
+		h := e.header.Clone()
+		for k, v := range resp.Header { // fresh rate-limit and date headers
+			if strings.HasPrefix(strings.ToLower(k), "x-ratelimit") || k == "Date" {
+				h[k] = v
+			}
+		}
+		return &http.Response{Status: "200 OK", StatusCode: http.StatusOK, Proto: resp.Proto, ProtoMajor: resp.ProtoMajor,
+			ProtoMinor: resp.ProtoMinor, Header: h, Body: io.NopCloser(bytes.NewReader(e.body)),
+			ContentLength: int64(len(e.body)), Request: req}, nil
+	}
+	etag := resp.Header.Get("ETag")
+	if resp.StatusCode != http.StatusOK || etag == "" || resp.ContentLength > t.cache.max/8 {
+		return resp, nil
+	}
+	t.m.cache("etag", false)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, t.cache.max/8+1))
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(body)) <= t.cache.max/8 {
+		t.cache.put(&etagEntry{key: key, etag: etag, header: resp.Header.Clone(), body: body})
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
+}
+
+type etagEntry struct {
+	key    string
+	etag   string
+	header http.Header
+	body   []byte
+}
+
+// etagCache is an LRU of responses bounded by body bytes.
+type etagCache struct {
+	mu   sync.Mutex
+	max  int64
+	size int64
+	ll   *list.List
+	m    map[string]*list.Element
+}
+
+func newETagCache(maxBytes int64) *etagCache {
+	return &etagCache{max: maxBytes, ll: list.New(), m: map[string]*list.Element{}}
+}
+
+func (c *etagCache) get(key string) *etagEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.m[key]; ok {
+		c.ll.MoveToFront(el)
+		return el.Value.(*etagEntry)
+	}
+	return nil
+}
+
+func (c *etagCache) put(e *etagEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.m[e.key]; ok {
+		c.size -= int64(len(el.Value.(*etagEntry).body))
+		c.ll.Remove(el)
+	}
+	c.m[e.key] = c.ll.PushFront(e)
+	c.size += int64(len(e.body))
+	for c.size > c.max && c.ll.Len() > 0 {
+		old := c.ll.Remove(c.ll.Back()).(*etagEntry)
+		delete(c.m, old.key)
+		c.size -= int64(len(old.body))
+	}
+}
+
+// do sends one JSON request to path (relative to the base URL) and decodes
+// a 2xx response into out.
+func (a *Apps) do(ctx context.Context, hc *http.Client, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	u := a.baseURL.String() + path
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/vnd.github+json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		var rl *RateLimitError
+		if errors.As(err, &rl) {
+			return rl
+		}
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		apiErr := &APIError{Method: method, Path: strings.TrimPrefix(req.URL.Path, a.baseURL.Path), StatusCode: resp.StatusCode}
+		var e struct {
+			Message string `json:"message"`
+		}
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		if json.Unmarshal(b, &e) == nil {
+			apiErr.Message = e.Message
+		}
+		return apiErr
+	}
+	if out == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+		return nil
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponseBody)).Decode(out); err != nil {
+		return fmt.Errorf("%s /%s: decode response: %w", method, path, err)
+	}
+	return nil
+}

@@ -197,6 +197,9 @@ func (q *BoltQueue) Close() error {
 // write runs fn in a committed, fsync'd transaction shared with other
 // concurrent writes.
 func (q *BoltQueue) write(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	o := &op{fn: fn, done: make(chan error, 1)}
 	select {
 	case q.ops <- o:

@@ -1,0 +1,183 @@
+package webhook_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/contractbot/contractbot/internal/webhook"
+	"github.com/contractbot/contractbot/internal/webhook/queuetest"
+)
+
+func openBolt(t testing.TB, path string, opts ...webhook.BoltOption) *webhook.BoltQueue {
+	t.Helper()
+	q, err := webhook.OpenBolt(path, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	return q
+}
+
+func TestBoltQueue(t *testing.T) {
+	queuetest.TestQueue(t, func(t *testing.T) webhook.Queue {
+		return openBolt(t, filepath.Join(t.TempDir(), "queue.db"))
+	})
+}
+
+func TestBoltQueueRestart(t *testing.T) {
+	queuetest.TestQueueRestart(t, func(t *testing.T) func(t *testing.T) webhook.Queue {
+		path := filepath.Join(t.TempDir(), "queue.db")
+		return func(t *testing.T) webhook.Queue { return openBolt(t, path) }
+	})
+}
+
+// fakeClock is a settable clock shared by a queue and a processor.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func TestBoltQueue_LeaseExpiryMakesTaskRunnableAgain(t *testing.T) {
+	clk := newFakeClock()
+	q := openBolt(t, filepath.Join(t.TempDir(), "q.db"), webhook.WithClock(clk.Now), webhook.WithLease(time.Minute))
+	ctx := t.Context()
+	if _, err := q.Enqueue(ctx, webhook.Task{ID: "a", Key: "k", Kind: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := q.Claim(ctx, 1); len(got) != 1 {
+		t.Fatalf("first claim = %v", got)
+	}
+	clk.Advance(59 * time.Second)
+	if got, _ := q.Claim(ctx, 1); len(got) != 0 {
+		t.Fatalf("claimed during the lease: %v", got)
+	}
+	clk.Advance(2 * time.Second)
+	got, err := q.Claim(ctx, 1)
+	if err != nil || len(got) != 1 || got[0].ID != "a" || got[0].Attempts != 2 {
+		t.Fatalf("claim after lease expiry = %+v, %v; want task a, attempt 2", got, err)
+	}
+}
+
+func TestBoltQueue_DedupeMemoryIsPrunedAfterRetention(t *testing.T) {
+	clk := newFakeClock()
+	path := filepath.Join(t.TempDir(), "q.db")
+	ctx := t.Context()
+	q, err := webhook.OpenBolt(path, webhook.WithClock(clk.Now), webhook.WithDedupeRetention(72*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"old", "recent"} {
+		if _, err := q.Enqueue(ctx, webhook.Task{ID: id, Key: id, Kind: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := q.Claim(ctx, 1)
+		if err := q.Complete(ctx, got[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(71 * time.Hour)
+	}
+	// "old" is 142 h old, "recent" 71 h: reopening prunes the first only.
+	if err := q.Close(); err != nil {
+		t.Fatal(err)
+	}
+	q = openBolt(t, path, webhook.WithClock(clk.Now), webhook.WithDedupeRetention(72*time.Hour))
+	if dup, err := q.Enqueue(ctx, webhook.Task{ID: "recent", Key: "k", Kind: "x"}); err != nil || !dup {
+		t.Errorf("Enqueue(recent) = %v, %v; want duplicate within the retention", dup, err)
+	}
+	if dup, err := q.Enqueue(ctx, webhook.Task{ID: "old", Key: "k2", Kind: "x"}); err != nil || dup {
+		t.Errorf("Enqueue(old) = %v, %v; want stored again after the retention", dup, err)
+	}
+}
+
+func TestBoltQueue_PendingTaskIsNeverForgotten(t *testing.T) {
+	clk := newFakeClock()
+	path := filepath.Join(t.TempDir(), "q.db")
+	q, err := webhook.OpenBolt(path, webhook.WithClock(clk.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Enqueue(t.Context(), webhook.Task{ID: "a", Key: "k", Kind: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	q.Close()
+	clk.Advance(30 * 24 * time.Hour)
+	q = openBolt(t, path, webhook.WithClock(clk.Now))
+	if dup, err := q.Enqueue(t.Context(), webhook.Task{ID: "a", Key: "k", Kind: "x"}); err != nil || !dup {
+		t.Errorf("Enqueue of a still-queued ID after the retention = %v, %v; want duplicate", dup, err)
+	}
+}
+
+func TestBoltQueue_DeadLettersCanBeListedRequeuedAndDiscarded(t *testing.T) {
+	q := openBolt(t, filepath.Join(t.TempDir(), "q.db"))
+	ctx := t.Context()
+	for _, id := range []string{"a", "b"} {
+		if _, err := q.Enqueue(ctx, webhook.Task{ID: id, Key: id, Kind: "x", Payload: []byte("p" + id)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := q.Claim(ctx, 2)
+	for _, tk := range got {
+		if err := q.DeadLetter(ctx, tk.ID, errors.New("cause "+tk.ID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dead, err := q.DeadLetters(ctx, 10)
+	if err != nil || len(dead) != 2 || dead[0].ID != "a" || dead[0].LastError != "cause a" || string(dead[0].Payload) != "pa" {
+		t.Fatalf("DeadLetters = %+v, %v", dead, err)
+	}
+	if err := q.Requeue(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Discard(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Requeue(ctx, "b"); !errors.Is(err, webhook.ErrNotDead) {
+		t.Errorf("Requeue of a discarded task = %v, want ErrNotDead", err)
+	}
+	got, _ = q.Claim(ctx, 2)
+	if len(got) != 1 || got[0].ID != "a" || got[0].Attempts != 1 {
+		t.Fatalf("claim after requeue = %+v, want a with attempts reset", got)
+	}
+	s, _ := q.Stats(ctx)
+	if s.Dead != 0 {
+		t.Errorf("dead = %d after requeue and discard", s.Dead)
+	}
+}
+
+func TestOpenBolt_RefusesAFileLockedByAnotherQueue(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "q.db")
+	openBolt(t, path)
+	if q, err := webhook.OpenBolt(path, webhook.WithOpenTimeout(50*time.Millisecond)); err == nil {
+		q.Close()
+		t.Fatal("second OpenBolt of the same file succeeded")
+	}
+}
+
+func TestBoltQueue_EnqueueHonoursContext(t *testing.T) {
+	q := openBolt(t, filepath.Join(t.TempDir(), "q.db"))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := q.Enqueue(ctx, webhook.Task{ID: "a", Key: "k", Kind: "x"}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Enqueue with a cancelled context = %v, want context.Canceled", err)
+	}
+}

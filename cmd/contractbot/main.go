@@ -40,6 +40,8 @@ func commands() []command {
 		{"check", "check [flags] [PATH]", "check a service repository (and its yelpsoa-configs) against the contract", runCheck},
 		{"rules", "rules [--format text|markdown]", "list the rules with their ids, severities and explanations", runRules},
 		{"ref", "ref check [--soa-dir DIR --service NAME] REFNAME...", "check PaaSTA deploy ref names", runRef},
+		{"serve", "serve [flags]", "run the GitHub App: webhooks in, check runs out", runServe},
+		{"app-manifest", "app-manifest [--url URL]", "print the GitHub App manifest to register contractbot", runAppManifest},
 		{"version", "version", "print the version", runVersion},
 	}
 }

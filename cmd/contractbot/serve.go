@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/contractbot/contractbot/internal/app"
+	"github.com/rs/zerolog"
+)
+
+// serveSetting is one setting of `contractbot serve`: a flag whose default
+// comes from an environment variable, so that a container is configured by
+// its environment and a developer by flags.
+type serveSetting struct {
+	flag, env, def, usage string
+}
+
+var serveSettings = []serveSetting{
+	{"app-id", "CONTRACTBOT_APP_ID", "", "the GitHub App's numeric id"},
+	{"private-key-file", "CONTRACTBOT_PRIVATE_KEY_FILE", "", "file holding the App's private key (PEM)"},
+	{"private-key", "CONTRACTBOT_PRIVATE_KEY", "", "the App's private key itself (PEM), instead of a file"},
+	{"webhook-secret", "CONTRACTBOT_WEBHOOK_SECRET", "", "webhook secret; several, comma-separated, during a rotation (required)"},
+	{"github-api-url", "CONTRACTBOT_GITHUB_API_URL", app.DefaultAPIURL, "GitHub REST API root; GitHub Enterprise: https://HOST/api/v3/"},
+	{"listen", "CONTRACTBOT_LISTEN", app.DefaultListen, "address to serve webhooks, /healthz, /readyz and /metrics on"},
+	{"data-dir", "CONTRACTBOT_DATA_DIR", app.DefaultDataDir, "directory of the durable webhook queue"},
+	{"soa-repo", "CONTRACTBOT_SOA_REPO", "", "owner/name of the yelpsoa-configs repository (optional)"},
+	{"log-format", "CONTRACTBOT_LOG_FORMAT", "json", "log format: json or console"},
+	{"log-level", "CONTRACTBOT_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
+	{"workers", "CONTRACTBOT_WORKERS", strconv.Itoa(app.DefaultWorkers), "checks run at once"},
+}
+
+func runServe(ctx context.Context, io stdio, args []string) error {
+	flags := newFlags(io, "serve", "serve [flags] (every flag can also be set by the environment variable named in its help)")
+	vals := make(map[string]*string, len(serveSettings))
+	for _, s := range serveSettings {
+		def := s.def
+		if v, ok := os.LookupEnv(s.env); ok {
+			def = v
+		}
+		vals[s.flag] = flags.String(s.flag, def, fmt.Sprintf("%s (env %s)", s.usage, s.env))
+	}
+	if err := parseFlags(flags, args); err != nil {
+		return err
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("takes no arguments, got %q", flags.Arg(0))
+	}
+	cfg, err := serveConfig(func(name string) string { return *vals[name] }, io.err)
+	if err != nil {
+		return err
+	}
+	return app.Serve(ctx, cfg)
+}
+
+// serveConfig turns the settings into an [app.Config], reading the key file
+// and building the logger. Errors are one line and name the setting.
+func serveConfig(get func(flag string) string, logOut io.Writer) (app.Config, error) {
+	cfg := app.Config{
+		APIURL:    get("github-api-url"),
+		Listen:    get("listen"),
+		DataDir:   get("data-dir"),
+		SOARepo:   strings.TrimSpace(get("soa-repo")),
+		UserAgent: "contractbot/" + version,
+	}
+	if s := strings.TrimSpace(get("app-id")); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			return cfg, fmt.Errorf("CONTRACTBOT_APP_ID (--app-id) is %q; want the App's numeric id", s)
+		}
+		cfg.AppID = id
+	}
+	switch key, file := get("private-key"), get("private-key-file"); {
+	case key != "" && file != "":
+		return cfg, fmt.Errorf("set CONTRACTBOT_PRIVATE_KEY or CONTRACTBOT_PRIVATE_KEY_FILE, not both")
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return cfg, fmt.Errorf("CONTRACTBOT_PRIVATE_KEY_FILE: %w", err)
+		}
+		cfg.PrivateKeyPEM = b
+	case key != "":
+		// Some secret stores and .env files keep a PEM on one line with
+		// literal \n; turn them back into newlines.
+		if !strings.Contains(key, "\n") {
+			key = strings.ReplaceAll(key, `\n`, "\n")
+		}
+		cfg.PrivateKeyPEM = []byte(key)
+	}
+	for _, s := range strings.Split(get("webhook-secret"), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			cfg.WebhookSecrets = append(cfg.WebhookSecrets, []byte(s))
+		}
+	}
+	if s := strings.TrimSpace(get("workers")); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("CONTRACTBOT_WORKERS (--workers) is %q; want a positive number", s)
+		}
+		cfg.Workers = n
+	}
+	logger, err := newLogger(logOut, get("log-format"), get("log-level"))
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Logger = logger
+	return cfg, cfg.Validate()
+}
+
+// newLogger returns the server's logger: JSON lines (the default, for log
+// collectors) or human-readable console output.
+func newLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(strings.ToLower(strings.TrimSpace(level)))
+	if err != nil || lvl == zerolog.NoLevel {
+		return zerolog.Logger{}, fmt.Errorf("CONTRACTBOT_LOG_LEVEL (--log-level) is %q; want debug, info, warn or error", level)
+	}
+	switch strings.ToLower(strings.TrimSpace(format)) {
+	case "json", "":
+	case "console":
+		w = zerolog.ConsoleWriter{Out: w}
+	default:
+		return zerolog.Logger{}, fmt.Errorf("CONTRACTBOT_LOG_FORMAT (--log-format) is %q; want json or console", format)
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Str("service", "contractbot").Logger(), nil
+}

@@ -1,0 +1,75 @@
+package app
+
+import (
+	"context"
+
+	"github.com/google/go-github/v60/github"
+	"github.com/rs/zerolog"
+)
+
+// InstallationHandler keeps the caches in step with the App's
+// installations: a deleted or suspended installation's client is dropped,
+// and the installation that covers the soa repository is remembered.
+type InstallationHandler struct {
+	*Base
+	Clients Clients
+}
+
+// Handles implements [EventHandler].
+func (InstallationHandler) Handles() []string {
+	return []string{"installation", "installation_repositories"}
+}
+
+// Handle implements [EventHandler].
+func (h InstallationHandler) Handle(ctx context.Context, eventType, deliveryID string, payload []byte, q Enqueuer) error {
+	var (
+		inst        *github.Installation
+		action      string
+		added, gone []*github.Repository
+	)
+	switch eventType {
+	case "installation":
+		var ev github.InstallationEvent
+		if err := decodeEvent(payload, &ev); err != nil {
+			return err
+		}
+		inst, action, added = ev.Installation, ev.GetAction(), ev.Repositories
+		if action == "deleted" || action == "suspend" {
+			gone, added = added, nil
+		}
+	case "installation_repositories":
+		var ev github.InstallationRepositoriesEvent
+		if err := decodeEvent(payload, &ev); err != nil {
+			return err
+		}
+		inst, action, added, gone = ev.Installation, ev.GetAction(), ev.RepositoriesAdded, ev.RepositoriesRemoved
+	default:
+		return nil
+	}
+	id, err := installationID(inst)
+	if err != nil {
+		return err
+	}
+	logger := zerolog.Ctx(ctx).With().Int64(logInstallationID, id).Str(logAction, action).Logger()
+	switch action {
+	case "deleted", "suspend":
+		// The installation's token no longer works; a new one is minted if
+		// the App is installed (or unsuspended) again.
+		h.Clients.Forget(id)
+		h.state.soa.forget(id)
+		h.state.configs.forgetInstallation(id)
+	}
+	for _, r := range added {
+		if h.SOARepo != "" && equalFold(r.GetFullName(), h.SOARepo) {
+			h.state.soa.observe(id, "", "")
+		}
+	}
+	for _, r := range gone {
+		if h.SOARepo != "" && equalFold(r.GetFullName(), h.SOARepo) {
+			h.state.soa.forget(id)
+		}
+		h.state.configs.forget(r.GetFullName())
+	}
+	logger.Info().Int("repositories_added", len(added)).Int("repositories_removed", len(gone)).Msg("installation changed")
+	return nil
+}

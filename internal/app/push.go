@@ -1,0 +1,106 @@
+package app
+
+import (
+	"context"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/google/go-github/v60/github"
+)
+
+// zeroSHA is the before or after of a push that created or deleted a ref.
+const zeroSHA = "0000000000000000000000000000000000000000"
+
+// maxPushCommits is how many commits a push payload lists at most; a push
+// listing that many may have more, so its changed files are not known.
+const maxPushCommits = 20
+
+// PushHandler checks the commit a branch now points at. A push to the soa
+// repository checks the services whose directories it changed instead.
+type PushHandler struct{ *Base }
+
+// Handles implements [EventHandler].
+func (PushHandler) Handles() []string { return []string{"push"} }
+
+// Handle implements [EventHandler].
+func (h PushHandler) Handle(ctx context.Context, eventType, deliveryID string, payload []byte, q Enqueuer) error {
+	var ev github.PushEvent
+	if err := decodeEvent(payload, &ev); err != nil {
+		return err
+	}
+	inst, err := installationID(ev.Installation)
+	if err != nil {
+		return err
+	}
+	r := ev.GetRepo()
+	owner, name, err := repoName(r.GetOwner(), r.GetName(), r.GetFullName())
+	if err != nil {
+		return err
+	}
+	ctx, logger := prepareRepoContext(ctx, inst, owner, name)
+
+	ref, after := ev.GetRef(), ev.GetAfter()
+	branch, isBranch := strings.CutPrefix(ref, "refs/heads/")
+	switch {
+	case !isBranch || ev.GetDeleted() || after == "" || after == zeroSHA:
+		logger.Debug().Str("ref", ref).Msg("push of a tag or a deletion: nothing to check")
+		return nil
+	case h.fromSelf(ev.GetSender()):
+		logger.Debug().Msg("push by this App: ignored")
+		return nil
+	}
+	j := checkJob{
+		Installation:  inst,
+		Owner:         owner,
+		Repo:          name,
+		SHA:           after,
+		Ref:           ref,
+		DefaultBranch: r.GetDefaultBranch(),
+		Event:         eventType,
+		Delivery:      deliveryID,
+	}
+	if j.DefaultBranch == "" {
+		j.DefaultBranch = r.GetMasterBranch()
+	}
+	if branch == j.DefaultBranch {
+		j.DefaultSHA = after
+	}
+	if h.isSOARepo(owner, name) {
+		h.state.soa.observe(inst, j.DefaultBranch, j.DefaultSHA)
+		j.SOA = true
+		j.Services = changedServices(ev.Commits)
+	}
+	dup, err := enqueueCheck(ctx, q, checkTaskID(owner, name, after), j)
+	if err != nil {
+		return err
+	}
+	logger.Debug().Str(logSHA, after).Bool("duplicate", dup).Msg("check enqueued")
+	return nil
+}
+
+// changedServices returns the top-level directories of the soa repository
+// that a push touched, sorted; nil when the payload cannot say (no commits
+// listed, or so many that the list may be cut).
+func changedServices(commits []*github.HeadCommit) []string {
+	if len(commits) == 0 || len(commits) >= maxPushCommits {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, c := range commits {
+		for _, files := range [][]string{c.Added, c.Modified, c.Removed} {
+			for _, f := range files {
+				dir, _, ok := strings.Cut(path.Clean(f), "/")
+				if ok && dir != "" && !strings.HasPrefix(dir, ".") {
+					seen[dir] = true
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for d := range seen {
+		out = append(out, d)
+	}
+	slices.Sort(out)
+	return out
+}

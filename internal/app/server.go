@@ -1,0 +1,251 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/contractbot/contractbot/internal/checks"
+	ghclient "github.com/contractbot/contractbot/internal/github"
+	"github.com/contractbot/contractbot/internal/webhook"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+)
+
+// Defaults of [Config].
+const (
+	DefaultAPIURL  = "https://api.github.com/"
+	DefaultListen  = ":8888" // the PaaSTA contract's port
+	DefaultDataDir = "./data"
+	DefaultWorkers = 32
+)
+
+// QueueFile is the name of the durable queue inside the data directory.
+const QueueFile = "queue.db"
+
+// Config is everything `contractbot serve` needs.
+type Config struct {
+	AppID          int64
+	PrivateKeyPEM  []byte
+	WebhookSecrets [][]byte // any of them verifies a delivery (rotation)
+	APIURL         string   // GitHub's REST API root; GHES: https://HOST/api/v3/
+	Listen         string
+	DataDir        string
+	SOARepo        string // "owner/name", or ""
+	Workers        int    // check jobs run at once
+	UserAgent      string
+	Logger         zerolog.Logger
+
+	// Transport, when set, carries every GitHub API request (tests).
+	Transport http.RoundTripper
+	// OnListen, when set, is called with the address the server listens
+	// on, once it accepts connections.
+	OnListen func(net.Addr)
+}
+
+func (c *Config) setDefaults() {
+	if c.APIURL == "" {
+		c.APIURL = DefaultAPIURL
+	}
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.Workers <= 0 {
+		c.Workers = DefaultWorkers
+	}
+}
+
+// Validate reports the first setting that keeps the App from starting, as
+// a one-line message that names the environment variable to fix.
+func (c Config) Validate() error {
+	switch {
+	case c.AppID <= 0:
+		return errors.New("CONTRACTBOT_APP_ID must be the App's numeric id")
+	case len(c.PrivateKeyPEM) == 0:
+		return errors.New("CONTRACTBOT_PRIVATE_KEY_FILE or CONTRACTBOT_PRIVATE_KEY must hold the App's private key (PEM)")
+	case len(c.WebhookSecrets) == 0:
+		return errors.New("CONTRACTBOT_WEBHOOK_SECRET is empty: refusing to accept unsigned webhooks")
+	}
+	for i, s := range c.WebhookSecrets {
+		if len(s) == 0 {
+			return fmt.Errorf("CONTRACTBOT_WEBHOOK_SECRET: secret %d of %d is empty", i+1, len(c.WebhookSecrets))
+		}
+	}
+	if c.SOARepo != "" {
+		o, n, ok := strings.Cut(c.SOARepo, "/")
+		if !ok || o == "" || n == "" || strings.Contains(n, "/") {
+			return fmt.Errorf("CONTRACTBOT_SOA_REPO is %q; want owner/name", c.SOARepo)
+		}
+	}
+	return nil
+}
+
+// Serve runs the App until ctx is done: the webhook intake, the check
+// workers and the health, readiness and metrics endpoints. On return the
+// HTTP server is shut down, running checks have finished or gone back to
+// the queue, and the queue is closed.
+func Serve(ctx context.Context, cfg Config) error {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := cfg.Logger
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m, err := newMetrics(reg)
+	if err != nil {
+		return err
+	}
+
+	ghOpts := []ghclient.Option{ghclient.WithMetrics(reg), ghclient.WithLogger(log)}
+	if cfg.UserAgent != "" {
+		ghOpts = append(ghOpts, ghclient.WithUserAgent(cfg.UserAgent))
+	}
+	if cfg.Transport != nil {
+		ghOpts = append(ghOpts, ghclient.WithTransport(cfg.Transport))
+	}
+	apps, err := ghclient.NewApps(cfg.AppID, cfg.PrivateKeyPEM, cfg.APIURL, ghOpts...)
+	if err != nil {
+		return fmt.Errorf("github app: %w", err)
+	}
+	engine, err := checks.NewEngine(checks.All())
+	if err != nil {
+		return fmt.Errorf("rules: %w", err)
+	}
+
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	shared := []webhook.SharedOption{webhook.WithLogger(log), webhook.WithMetrics(reg)}
+	q, err := webhook.OpenBolt(filepath.Join(cfg.DataDir, QueueFile), shared[0], shared[1])
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	intake, err := webhook.NewIntake(cfg.WebhookSecrets, q, shared[0], shared[1])
+	if err != nil {
+		return err
+	}
+
+	base := &Base{AppID: cfg.AppID, SOARepo: cfg.SOARepo, state: newState()}
+	clients := AppsClients{Apps: apps}
+	checker := &Checker{Base: base, Clients: clients, Engine: engine, metrics: m}
+	handler, err := NewHandler(checker,
+		PushHandler{base}, PullRequestHandler{base}, CheckSuiteHandler{base}, CheckRunHandler{base},
+		InstallationHandler{Base: base, Clients: clients}, PingHandler{base})
+	if err != nil {
+		return err
+	}
+	proc := webhook.NewProcessor(q, handler, webhook.WithWorkers(cfg.Workers), shared[0], shared[1])
+
+	var verified atomic.Bool
+	mux := http.NewServeMux()
+	mux.Handle("POST /webhook", intake)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if !verified.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "not ready: GitHub has not accepted the App's credentials yet")
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second, // GitHub sends at most 25 MiB
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          nil,
+	}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		if err := proc.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+			errc <- fmt.Errorf("processor: %w", err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		verify(runCtx, apps, &verified, log)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http: %w", err)
+		}
+	}()
+	log.Info().Str("addr", ln.Addr().String()).Int64("app_id", cfg.AppID).Str("api_url", cfg.APIURL).
+		Str("soa_repo", cfg.SOARepo).Int("workers", cfg.Workers).Msg("contractbot serve listening")
+	if cfg.OnListen != nil {
+		cfg.OnListen(ln.Addr())
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info().Msg("shutting down")
+	case runErr = <-errc:
+		log.Error().Err(runErr).Msg("shutting down after an error")
+	}
+	// Stop taking deliveries first, then let the workers finish or hand
+	// their tasks back to the queue; the deferred Close comes last.
+	shutCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer stop()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		log.Warn().Err(err).Msg("http shutdown")
+	}
+	cancel()
+	wg.Wait()
+	return runErr
+}
+
+// verify asks GitHub to accept the App's credentials until it does or ctx
+// is done; /readyz reports ready from then on.
+func verify(ctx context.Context, apps *ghclient.Apps, ok *atomic.Bool, log zerolog.Logger) {
+	delay := time.Second
+	for {
+		err := apps.Verify(ctx)
+		if err == nil {
+			ok.Store(true)
+			log.Info().Msg("GitHub accepted the App's credentials")
+			return
+		}
+		log.Warn().Err(err).Dur("retry_in", delay).Msg("GitHub App credentials not accepted yet")
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, time.Minute)
+	}
+}

@@ -1,0 +1,151 @@
+package app
+
+import (
+	"io/fs"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/contractbot/contractbot/internal/checks"
+)
+
+// headTTL is how long a default-branch head learned from a lookup (rather
+// than from a push to that branch) is trusted. Pushes to the default branch
+// refresh it for free; the lookup is the fallback when the App missed them.
+const headTTL = 5 * time.Minute
+
+// maxCachedConfigs bounds the configuration cache; past it the cache starts
+// over, which costs one tree read per repository.
+const maxCachedConfigs = 10000
+
+// state is what the handlers and the check job remember between deliveries.
+// It is only a cache: losing it (a restart) costs API calls, never results.
+type state struct {
+	configs *configCache
+	soa     *soaState
+}
+
+func newState() *state {
+	return &state{configs: &configCache{m: map[string]configEntry{}}, soa: &soaState{}}
+}
+
+// configEntry is a repository's .contractbot.yaml as read at a head of its
+// default branch.
+type configEntry struct {
+	sha          string
+	installation int64
+	cfg          *checks.Config // nil: no file, the defaults
+	broken       error          // a *checks.ConfigError: the file is invalid
+	at           time.Time
+	fromPush     bool // sha came from a push to the default branch
+}
+
+// fresh reports whether e may be used for a commit that is not on the
+// default branch, without asking GitHub where the branch is now.
+func (e configEntry) fresh(now time.Time) bool { return now.Sub(e.at) < headTTL }
+
+type configCache struct {
+	mu sync.Mutex
+	m  map[string]configEntry // by lower-case "owner/repo"
+}
+
+func (c *configCache) get(fullName string) (configEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[strings.ToLower(fullName)]
+	return e, ok
+}
+
+// put stores e unless a newer push already stored another head: checks of
+// different commits finish in any order, and a push's head is the newest
+// thing known about the branch.
+func (c *configCache) put(fullName string, e configEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := strings.ToLower(fullName)
+	if old, ok := c.m[k]; ok && old.fromPush && !e.fromPush && old.at.After(e.at.Add(-headTTL)) {
+		return
+	}
+	if len(c.m) >= maxCachedConfigs {
+		c.m = map[string]configEntry{}
+	}
+	c.m[k] = e
+}
+
+func (c *configCache) forget(fullName string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, strings.ToLower(fullName))
+}
+
+func (c *configCache) forgetInstallation(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.m {
+		if e.installation == id {
+			delete(c.m, k)
+		}
+	}
+}
+
+// soaState is what is known about the soa repository: which installation
+// can read it, its default branch, where that branch is and its tree there.
+type soaState struct {
+	mu           sync.Mutex
+	installation int64
+	branch       string
+	head         string
+	headAt       time.Time
+	tree         fs.FS // at head, or nil
+}
+
+// observe records what an event said about the soa repository; empty
+// values leave what is known.
+func (s *soaState) observe(installation int64, branch, head string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if installation != 0 {
+		s.installation = installation
+	}
+	if branch != "" {
+		s.branch = branch
+	}
+	if head != "" {
+		if head != s.head {
+			s.tree = nil
+		}
+		s.head, s.headAt = head, time.Now()
+	}
+}
+
+// forget drops what came through an installation that is gone.
+func (s *soaState) forget(installation int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.installation == installation {
+		*s = soaState{branch: s.branch}
+	}
+}
+
+// snapshot returns the installation, branch, head and tree known now; head
+// is "" when it is unknown or stale.
+func (s *soaState) snapshot(now time.Time) (installation int64, branch, head string, tree fs.FS) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.head == "" || now.Sub(s.headAt) >= headTTL {
+		return s.installation, s.branch, "", nil
+	}
+	return s.installation, s.branch, s.head, s.tree
+}
+
+// setTree remembers the tree at head, unless the head moved meanwhile.
+func (s *soaState) setTree(head string, at time.Time, tree fs.FS) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.head != "" && s.head != head && s.headAt.After(at) {
+		return // a push moved the branch while we read the old head
+	}
+	s.head, s.headAt, s.tree = head, at, tree
+}
+
+func equalFold(a, b string) bool { return strings.EqualFold(a, b) }

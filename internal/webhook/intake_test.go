@@ -1,0 +1,447 @@
+package webhook_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/contractbot/contractbot/internal/webhook"
+)
+
+var (
+	secret      = []byte("It's a Secret to Everybody")
+	otherSecret = []byte("the next secret, during a rotation")
+	pushBody    = []byte(`{"ref":"refs/heads/main","after":"0123456789abcdef0123456789abcdef01234567"}`)
+)
+
+const guid = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
+
+// memEnqueuer records what the intake stores.
+type memEnqueuer struct {
+	mu    sync.Mutex
+	tasks []webhook.Task
+	seen  map[string]bool
+	err   error
+}
+
+func (m *memEnqueuer) Enqueue(_ context.Context, t webhook.Task) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return false, m.err
+	}
+	if m.seen == nil {
+		m.seen = map[string]bool{}
+	}
+	if m.seen[t.ID] {
+		return true, nil
+	}
+	m.seen[t.ID] = true
+	m.tasks = append(m.tasks, t)
+	return false, nil
+}
+
+func (m *memEnqueuer) stored() []webhook.Task {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]webhook.Task(nil), m.tasks...)
+}
+
+// signedRequest builds a delivery as GitHub sends it.
+func signedRequest(event, id string, body []byte, key []byte) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set(webhook.HeaderEvent, event)
+	r.Header.Set(webhook.HeaderDelivery, id)
+	r.Header.Set(webhook.HeaderSignature, webhook.Sign(key, body))
+	return r
+}
+
+func TestSign_MatchesGitHubsTestVector(t *testing.T) {
+	// https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries#testing-the-webhook-payload-validation
+	got := webhook.Sign([]byte("It's a Secret to Everybody"), []byte("Hello, World!"))
+	want := "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+	if got != want {
+		t.Fatalf("Sign = %s, want %s", got, want)
+	}
+}
+
+func TestIntake_AcceptsGitHubsTestVector(t *testing.T) {
+	q := &memEnqueuer{}
+	in, err := webhook.NewIntake([][]byte{secret}, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte("Hello, World!")
+	r := signedRequest("push", guid, body, secret)
+	r.Header.Set(webhook.HeaderSignature, "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")
+	w := httptest.NewRecorder()
+	in.ServeHTTP(w, r)
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("status = %d (%s), want 202", w.Code, w.Body)
+	}
+}
+
+func TestIntake_StatusCodes(t *testing.T) {
+	big := bytes.Repeat([]byte("x"), 129)
+	for _, tc := range []struct {
+		name   string
+		req    func() *http.Request
+		qErr   error
+		status int
+		stored int
+		result string // deliveries_total result label
+	}{
+		{
+			name:   "a signed push is stored and answered 202",
+			req:    func() *http.Request { return signedRequest("push", guid, pushBody, secret) },
+			status: http.StatusAccepted, stored: 1, result: "accepted",
+		},
+		{
+			name:   "a delivery signed with the second configured secret is accepted",
+			req:    func() *http.Request { return signedRequest("push", guid, pushBody, otherSecret) },
+			status: http.StatusAccepted, stored: 1, result: "accepted",
+		},
+		{
+			name: "a content type with a charset parameter is accepted",
+			req: func() *http.Request {
+				r := signedRequest("push", guid, pushBody, secret)
+				r.Header.Set("Content-Type", "application/json; charset=utf-8")
+				return r
+			},
+			status: http.StatusAccepted, stored: 1, result: "accepted",
+		},
+		{
+			name:   "a body exactly at the cap is accepted",
+			req:    func() *http.Request { return signedRequest("push", guid, big[:128], secret) },
+			status: http.StatusAccepted, stored: 1, result: "accepted",
+		},
+		{
+			name:   "ping is answered 200 and not stored",
+			req:    func() *http.Request { return signedRequest("ping", guid, []byte(`{"zen":"Keep it logically awesome."}`), secret) },
+			status: http.StatusOK, stored: 0, result: "ping",
+		},
+		{
+			name: "GET is refused with 405",
+			req: func() *http.Request {
+				r := signedRequest("push", guid, pushBody, secret)
+				r.Method = http.MethodGet
+				return r
+			},
+			status: http.StatusMethodNotAllowed, result: "405",
+		},
+		{
+			name:   "a body over the cap with a Content-Length is refused with 413",
+			req:    func() *http.Request { return signedRequest("push", guid, big, secret) },
+			status: http.StatusRequestEntityTooLarge, result: "413",
+		},
+		{
+			name: "a chunked body over the cap is refused with 413",
+			req: func() *http.Request {
+				r := signedRequest("push", guid, big, secret)
+				r.ContentLength = -1
+				r.Body = io.NopCloser(bytes.NewReader(big))
+				return r
+			},
+			status: http.StatusRequestEntityTooLarge, result: "413",
+		},
+		{
+			name: "a missing X-GitHub-Event is refused with 400",
+			req: func() *http.Request {
+				r := signedRequest("push", guid, pushBody, secret)
+				r.Header.Del(webhook.HeaderEvent)
+				return r
+			},
+			status: http.StatusBadRequest, result: "400",
+		},
+		{
+			name: "a missing X-GitHub-Delivery is refused with 400",
+			req: func() *http.Request {
+				r := signedRequest("push", guid, pushBody, secret)
+				r.Header.Del(webhook.HeaderDelivery)
+				return r
+			},
+			status: http.StatusBadRequest, result: "400",
+		},
+		{
+			name:   "a delivery ID with a slash is refused with 400",
+			req:    func() *http.Request { return signedRequest("push", "../../etc", pushBody, secret) },
+			status: http.StatusBadRequest, result: "400",
+		},
+		{
+			name:   "a delivery ID longer than 128 bytes is refused with 400",
+			req:    func() *http.Request { return signedRequest("push", strings.Repeat("a", 129), pushBody, secret) },
+			status: http.StatusBadRequest, result: "400",
+		},
+		{
+			name: "a form-encoded delivery is refused with 415",
+			req: func() *http.Request {
+				r := signedRequest("push", guid, pushBody, secret)
+				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				return r
+			},
+			status: http.StatusUnsupportedMediaType, result: "415",
+		},
+		{
+			name: "a missing content type is refused with 415",
+			req: func() *http.Request {
+				r := signedRequest("push", guid, pushBody, secret)
+				r.Header.Del("Content-Type")
+				return r
+			},
+			status: http.StatusUnsupportedMediaType, result: "415",
+		},
+		{
+			name: "an unsigned delivery is refused with 401",
+			req: func() *http.Request {
+				r := signedRequest("push", guid, pushBody, secret)
+				r.Header.Del(webhook.HeaderSignature)
+				return r
+			},
+			status: http.StatusUnauthorized, result: "401",
+		},
+		{
+			name: "a SHA-1 X-Hub-Signature alone is refused with 401",
+			req: func() *http.Request {
+				r := signedRequest("push", guid, pushBody, secret)
+				r.Header.Del(webhook.HeaderSignature)
+				r.Header.Set("X-Hub-Signature", "sha1=0123456789abcdef0123456789abcdef01234567")
+				return r
+			},
+			status: http.StatusUnauthorized, result: "401",
+		},
+		{
+			name: "a sha1= value in X-Hub-Signature-256 is refused with 401",
+			req: func() *http.Request {
+				r := signedRequest("push", guid, pushBody, secret)
+				r.Header.Set(webhook.HeaderSignature, "sha1=0123456789abcdef0123456789abcdef01234567")
+				return r
+			},
+			status: http.StatusUnauthorized, result: "401",
+		},
+		{
+			name: "a signature that is not hex is refused with 401",
+			req: func() *http.Request {
+				r := signedRequest("push", guid, pushBody, secret)
+				r.Header.Set(webhook.HeaderSignature, "sha256="+strings.Repeat("zz", 32))
+				return r
+			},
+			status: http.StatusUnauthorized, result: "401",
+		},
+		{
+			name:   "a delivery signed with an unknown secret is refused with 401",
+			req:    func() *http.Request { return signedRequest("push", guid, pushBody, []byte("guess")) },
+			status: http.StatusUnauthorized, result: "401",
+		},
+		{
+			name: "a body changed after signing is refused with 401",
+			req: func() *http.Request {
+				r := signedRequest("push", guid, pushBody, secret)
+				r.Body = io.NopCloser(strings.NewReader(strings.Replace(string(pushBody), "main", "evil", 1)))
+				return r
+			},
+			status: http.StatusUnauthorized, result: "401",
+		},
+		{
+			name:   "a store failure is answered 503 so GitHub shows the delivery as failed",
+			req:    func() *http.Request { return signedRequest("push", guid, pushBody, secret) },
+			qErr:   errors.New("disk full"),
+			status: http.StatusServiceUnavailable, result: "unavailable",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := &memEnqueuer{err: tc.qErr}
+			reg := prometheus.NewRegistry()
+			in, err := webhook.NewIntake([][]byte{secret, otherSecret}, q, webhook.WithMaxBodyBytes(128), webhook.WithMetrics(reg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := httptest.NewRecorder()
+			in.ServeHTTP(w, tc.req())
+			if w.Code != tc.status {
+				t.Errorf("status = %d (%q), want %d", w.Code, w.Body, tc.status)
+			}
+			if got := len(q.stored()); got != tc.stored {
+				t.Errorf("stored %d tasks, want %d", got, tc.stored)
+			}
+			event := "push"
+			if tc.status < 500 && tc.status >= 400 {
+				event = "unverified"
+			}
+			if tc.result == "ping" {
+				event = "ping"
+			}
+			if got := testutil.ToFloat64(mustCounter(t, reg, webhook.MetricDeliveries, event, tc.result)); got != 1 {
+				t.Errorf("%s{event=%q,result=%q} = %v, want 1", webhook.MetricDeliveries, event, tc.result, got)
+			}
+			sigFailures := testutil.ToFloat64(mustCounter(t, reg, webhook.MetricSignatureFailures))
+			if want := float64(boolInt(tc.status == http.StatusUnauthorized)); sigFailures != want {
+				t.Errorf("signature failures = %v, want %v", sigFailures, want)
+			}
+		})
+	}
+}
+
+func TestIntake_StoresTheDeliveryItAcknowledges(t *testing.T) {
+	q := &memEnqueuer{}
+	received := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	in, err := webhook.NewIntake([][]byte{secret}, q, webhook.WithClock(func() time.Time { return received }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	in.ServeHTTP(w, signedRequest("pull_request", guid, pushBody, secret))
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("status = %d", w.Code)
+	}
+	tasks := q.stored()
+	if len(tasks) != 1 {
+		t.Fatalf("stored %d tasks", len(tasks))
+	}
+	tk := tasks[0]
+	if tk.ID != guid || tk.Kind != webhook.KindDelivery || tk.Key != webhook.DeliveryKey(guid) {
+		t.Errorf("task = %+v, want ID %s, kind delivery, key delivery/<guid>", tk, guid)
+	}
+	d, err := webhook.DecodeDelivery(tk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.ID != guid || d.Event != "pull_request" || !bytes.Equal(d.Payload, pushBody) || !d.ReceivedAt.Equal(received) {
+		t.Errorf("decoded delivery = %+v", d)
+	}
+}
+
+func TestIntake_RedeliveryIsAcceptedAndStoredOnce(t *testing.T) {
+	q := openBolt(t, filepath.Join(t.TempDir(), "q.db"))
+	reg := prometheus.NewRegistry()
+	in, err := webhook.NewIntake([][]byte{secret}, q, webhook.WithMetrics(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		w := httptest.NewRecorder()
+		in.ServeHTTP(w, signedRequest("push", guid, pushBody, secret))
+		if w.Code != http.StatusAccepted {
+			t.Fatalf("delivery %d: status = %d", i+1, w.Code)
+		}
+	}
+	s, err := q.Stats(t.Context())
+	if err != nil || s.Pending != 1 {
+		t.Fatalf("stats = %+v, %v; want one pending task", s, err)
+	}
+	if got := testutil.ToFloat64(mustCounter(t, reg, webhook.MetricDeliveries, "push", "duplicate")); got != 1 {
+		t.Errorf("duplicate deliveries = %v, want 1", got)
+	}
+}
+
+func TestIntake_AnswersAfterAClosedQueueWith503(t *testing.T) {
+	q, err := webhook.OpenBolt(filepath.Join(t.TempDir(), "q.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Close()
+	in, err := webhook.NewIntake([][]byte{secret}, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	in.ServeHTTP(w, signedRequest("push", guid, pushBody, secret))
+	if w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status = %d, want 503", w.Code)
+	}
+}
+
+func TestNewIntake_RefusesMissingSecretsAndQueue(t *testing.T) {
+	q := &memEnqueuer{}
+	for _, tc := range []struct {
+		name    string
+		secrets [][]byte
+		q       webhook.Enqueuer
+		opts    []webhook.IntakeOption
+	}{
+		{"no secrets", nil, q, nil},
+		{"an empty secret among others", [][]byte{secret, {}}, q, nil},
+		{"no queue", [][]byte{secret}, nil, nil},
+		{"a zero body cap", [][]byte{secret}, q, []webhook.IntakeOption{webhook.WithMaxBodyBytes(0)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := webhook.NewIntake(tc.secrets, tc.q, tc.opts...); err == nil {
+				t.Fatal("NewIntake succeeded")
+			}
+		})
+	}
+}
+
+func TestIntake_SecretsAreCopied(t *testing.T) {
+	s := []byte("mutable")
+	q := &memEnqueuer{}
+	in, err := webhook.NewIntake([][]byte{s}, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(s, "changed")
+	w := httptest.NewRecorder()
+	in.ServeHTTP(w, signedRequest("push", guid, pushBody, []byte("mutable")))
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("status = %d after the caller changed its secret slice", w.Code)
+	}
+}
+
+func TestDecodeDelivery_RefusesOtherTasks(t *testing.T) {
+	for _, tk := range []webhook.Task{
+		{ID: "a", Key: "k", Kind: "check", Payload: []byte("x")},
+		{ID: "a", Key: "k", Kind: webhook.KindDelivery, Payload: []byte("garbage")},
+		{ID: "a", Key: "k", Kind: webhook.KindDelivery, Payload: []byte("contractbot-delivery/1\n{not json}\n")},
+	} {
+		if _, err := webhook.DecodeDelivery(tk); !errors.Is(err, webhook.ErrNotDelivery) {
+			t.Errorf("DecodeDelivery(%q) = %v, want ErrNotDelivery", tk.Payload, err)
+		}
+	}
+}
+
+func mustCounter(t *testing.T, reg *prometheus.Registry, name string, labels ...string) prometheus.Collector {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	metrics:
+		for _, m := range mf.GetMetric() {
+			for i, lp := range m.GetLabel() {
+				if i >= len(labels) || lp.GetValue() != labels[i] {
+					continue metrics
+				}
+			}
+			return constCounter(m.GetCounter().GetValue())
+		}
+	}
+	return constCounter(0)
+}
+
+func constCounter(v float64) prometheus.Collector {
+	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "x", Help: "x"})
+	c.Add(v)
+	return c
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -128,8 +128,10 @@ func TestIntake_StatusCodes(t *testing.T) {
 			status: http.StatusAccepted, stored: 1, result: "accepted",
 		},
 		{
-			name:   "ping is answered 200 and not stored",
-			req:    func() *http.Request { return signedRequest("ping", guid, []byte(`{"zen":"Keep it logically awesome."}`), secret) },
+			name: "ping is answered 200 and not stored",
+			req: func() *http.Request {
+				return signedRequest("ping", guid, []byte(`{"zen":"Keep it logically awesome."}`), secret)
+			},
 			status: http.StatusOK, stored: 0, result: "ping",
 		},
 		{

@@ -99,10 +99,16 @@ type Pass struct {
 
 // Report records a finding of the running rule. The rule id and severity are
 // filled in from the rule and the configuration; a Line below 1 becomes 1 and
-// an EndLine before Line becomes Line.
+// an EndLine before Line becomes Line. A rule may grade one finding below
+// its severity by setting f.Severity (soa.deploy-group reports an unused
+// deploy step as a warning next to its errors); it can never raise it.
 func (p *Pass) Report(f Finding) {
 	f.RuleID = p.rule.ID
-	f.Severity = p.Config.severityOf(p.rule)
+	sev := p.Config.severityOf(p.rule)
+	if f.Severity != SeverityOff && f.Severity < sev {
+		sev = f.Severity
+	}
+	f.Severity = sev
 	if f.Severity == SeverityOff {
 		return
 	}

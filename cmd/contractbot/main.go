@@ -42,6 +42,7 @@ func commands() []command {
 		{"ref", "ref check [--soa-dir DIR --service NAME] REFNAME...", "check PaaSTA deploy ref names", runRef},
 		{"serve", "serve [flags]", "run the GitHub App: webhooks in, check runs out", runServe},
 		{"app-manifest", "app-manifest [--url URL]", "print the GitHub App manifest to register contractbot", runAppManifest},
+		{"hook", "hook pre-receive [flags]", "git server-side hook: refuse malformed deploy refs and contract-breaking pushes", runHook},
 		{"version", "version", "print the version", runVersion},
 	}
 }

@@ -38,8 +38,8 @@ func refRules() []*Rule {
 			Severity: SeverityError,
 			Needs:    NeedsRefs,
 			Title:    "a PaaSTA ref name is malformed",
-			Doc: "PaaSTA deploys the commit at the tip of refs/tags/paasta-<deploy_group>[+<image_version>]-" +
-				"<YYYYmmddTHHMMSS>-deploy (and stops, starts and rolls back with -stop, -start and -rollback " +
+			Doc: "PaaSTA deploys the commit at the tip of `refs/tags/paasta-<deploy_group>[+<image_version>]-" +
+				"<YYYYmmddTHHMMSS>-deploy` (and stops, starts and rolls back with -stop, -start and -rollback " +
 				"tags). A name that is close to that form but not in it is never matched by PaaSTA, so the push " +
 				"silently deploys nothing. Use `paasta mark-for-deployment`, or write the name exactly: a UTC " +
 				"timestamp like 20260102T030405, an image version of letters, digits, _, . and - short enough " +
@@ -53,7 +53,7 @@ func refRules() []*Rule {
 			Title:    "a deploy ref names a deploy group the service does not have",
 			Doc: "A deploy or rollback ref's deploy group must be a deploy step of the service's deploy.yaml " +
 				"pipeline (a step other than itest, security-check, push-to-registry, " +
-				"itest-and-push-to-registry and command-*); PaaSTA only runs instances whose deploy group it " +
+				"itest-and-push-to-registry and `command-*`); PaaSTA only runs instances whose deploy group it " +
 				"knows, so a tag for any other group deploys nothing. Fix the group in the ref name, or add the " +
 				"step to deploy.yaml first.",
 			Run: runRefDeployGroup,
@@ -64,9 +64,9 @@ func refRules() []*Rule {
 			Needs:    NeedsRefs,
 			Title:    "a PaaSTA ref points at something other than a commit",
 			Doc: "PaaSTA takes the SHA at a deploy ref's tip as the commit whose image " +
-				"services-<service>:paasta-<sha> it runs. An annotated tag object, a tree or a blob has a " +
+				"`services-<service>:paasta-<sha>` it runs. An annotated tag object, a tree or a blob has a " +
 				"SHA that no image is built from, so the deploy finds no image. Point the ref at the commit " +
-				"itself (a lightweight tag: git tag -f NAME COMMIT^{commit}). Evaluated where git objects " +
+				"itself (a lightweight tag: `git tag -f NAME COMMIT^{commit}`). Evaluated where git objects " +
 				"are available: the pre-receive hook.",
 			Run: runRefTarget,
 		},
@@ -75,7 +75,7 @@ func refRules() []*Rule {
 			Severity: SeverityError,
 			Needs:    NeedsRefs,
 			Title:    "a deploy ref's image is not in the registry",
-			Doc: "A deploy ref makes PaaSTA pull services-<service>:paasta-<sha>[-<image_version>]; when that " +
+			Doc: "A deploy ref makes PaaSTA pull `services-<service>:paasta-<sha>[-<image_version>]`; when that " +
 				"image was never pushed, the instances cannot start. Build and push the image for the commit " +
 				"(the pipeline's push-to-registry step) before marking it for deployment. Evaluated where a " +
 				"registry is configured: the pre-receive hook with --registry.",

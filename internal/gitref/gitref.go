@@ -142,7 +142,7 @@ func ImageTag(sha, imageVersion string) string {
 
 // The valid forms, quoted in error messages.
 const (
-	wantDeploy  = "refs/tags/paasta-<deploy_group>[+<image_version>]-<YYYYmmddTHHMMSS>-deploy"
+	wantDeploy  = "refs/tags/paasta-<deploy_group>[+<version>]-<YYYYmmddTHHMMSS>-deploy"
 	wantControl = "refs/tags/paasta-<cluster>.<instance>-<YYYYmmddTHHMMSS>-start"
 )
 

@@ -1,0 +1,294 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/contractbot/contractbot/internal/gitref/gitobj"
+	"github.com/contractbot/contractbot/internal/gitref/hook"
+	"github.com/contractbot/contractbot/internal/gitref/registry"
+)
+
+const hookUsage = "hook pre-receive [flags]  (or: hook update [flags] REF OLD NEW)"
+
+// modeFlag is hook.Mode as a flag.Value.
+type modeFlag struct{ m *hook.Mode }
+
+func (f modeFlag) String() string {
+	if f.m == nil {
+		return "enforce"
+	}
+	return f.m.String()
+}
+
+func (f modeFlag) Set(s string) error {
+	m, err := hook.ParseMode(s)
+	if err == nil {
+		*f.m = m
+	}
+	return err
+}
+
+// listFlag collects a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+// hookSettings are the hook's settings; each has a flag and a git config
+// key (contractbot.<name>), and a flag given on the command line wins.
+type hookSettings struct {
+	mode           hook.Mode
+	branches       listFlag
+	service        string
+	soaDir         string
+	soaRepo        string
+	registryURL    string
+	registryTO     time.Duration
+	registryFailOp bool
+}
+
+// runHook implements `contractbot hook pre-receive`, installed as a bare
+// repository's hooks/pre-receive. Exit 1 refuses the push.
+func runHook(ctx context.Context, io stdio, args []string) error {
+	if len(args) == 0 || (args[0] != "pre-receive" && args[0] != "update") {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprintf(io.out, "Usage: contractbot %s\nSee docs/hook.md for installation.\n", hookUsage)
+			return nil
+		}
+		return errors.New("want pre-receive or update: " + hookUsage)
+	}
+	kind := args[0]
+	var s hookSettings
+	flags := newFlags(io, "hook "+kind, hookUsage)
+	flags.Var(modeFlag{&s.mode}, "mode", "enforce: refuse pushes with errors; warn: print them and accept (git config contractbot.mode)")
+	flags.Var(&s.branches, "branch", "branch whose pushed commits are checked against the contract, repeatable (contractbot.branch; default: the repository's default branch)")
+	flags.StringVar(&s.service, "service", "", "service name (contractbot.service; default: .contractbot.yaml's service, else the repository's name)")
+	flags.StringVar(&s.soaDir, "soa-dir", "", "yelpsoa-configs checkout for deploy-group checks (contractbot.soaDir)")
+	flags.StringVar(&s.soaRepo, "soa-repo", "", "yelpsoa-configs git repository (bare or not) whose HEAD is used for deploy-group checks (contractbot.soaRepo)")
+	flags.StringVar(&s.registryURL, "registry", "", "Docker registry URL; when set, deploy refs must name an existing image (contractbot.registry)")
+	flags.DurationVar(&s.registryTO, "registry-timeout", registry.DefaultTimeout, "how long to wait for the registry (contractbot.registryTimeout)")
+	flags.BoolVar(&s.registryFailOp, "registry-fail-open", false, "accept deploys when the registry cannot answer, with a warning; default is to refuse them (contractbot.registryFailOpen)")
+	if err := parseFlags(flags, args[1:]); err != nil {
+		return err
+	}
+
+	gitDir := os.Getenv("GIT_DIR")
+	if gitDir == "" {
+		gitDir = "."
+	}
+	gitDir, err := filepath.Abs(gitDir)
+	if err != nil {
+		return err
+	}
+	var updates []hook.Update
+	switch kind {
+	case "pre-receive":
+		if flags.NArg() != 0 {
+			return errors.New("pre-receive reads its refs from standard input and takes no arguments")
+		}
+		if updates, err = hook.ReadUpdates(io.in); err != nil {
+			return err
+		}
+	case "update":
+		if flags.NArg() != 3 {
+			return errors.New("update takes REF OLD NEW, as git passes them")
+		}
+		if updates, err = hook.ReadUpdates(strings.NewReader(flags.Arg(1) + " " + flags.Arg(2) + " " + flags.Arg(0) + "\n")); err != nil {
+			return err
+		}
+	}
+	if len(updates) == 0 {
+		return nil
+	}
+	if err := s.fromGitConfig(ctx, flags); err != nil {
+		return err
+	}
+
+	v, err := judge(ctx, io, s, gitDir, updates)
+	if err != nil {
+		if s.mode == hook.Warn {
+			fmt.Fprintf(io.err, "contractbot: could not check this push (%v); accepting it (warn mode)\n", err)
+			return nil
+		}
+		return fmt.Errorf("could not check this push, refusing it: %w", err)
+	}
+	if !v.Accept {
+		return &exitError{code: exitFindings}
+	}
+	return nil
+}
+
+// judge opens what the settings name and runs the hook.
+func judge(ctx context.Context, io stdio, s hookSettings, gitDir string, updates []hook.Update) (*hook.Verdict, error) {
+	cfg := hook.Config{Mode: s.mode, Service: s.service, RepoName: repoName(gitDir)}
+	for _, b := range s.branches {
+		if !strings.HasPrefix(b, "refs/") {
+			b = "refs/heads/" + b
+		}
+		cfg.Branches = append(cfg.Branches, b)
+	}
+	if len(cfg.Branches) == 0 {
+		b, err := hook.DefaultBranch(gitDir)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Branches = []string{b}
+	}
+
+	// The repository's objects, quarantined ones included: the process
+	// inherits the environment git gave the hook.
+	store, err := gitobj.Open(ctx, gitobj.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+
+	switch {
+	case s.soaDir != "":
+		if cfg.SOA, err = openTree(s.soaDir); err != nil {
+			return nil, err
+		}
+	case s.soaRepo != "":
+		soaStore, err := gitobj.Open(ctx, gitobj.Options{GitDir: soaGitDir(s.soaRepo)})
+		if err != nil {
+			return nil, err
+		}
+		defer soaStore.Close()
+		if cfg.SOA, err = soaStore.FS("HEAD"); err != nil {
+			return nil, fmt.Errorf("soa repository %s: %w", s.soaRepo, err)
+		}
+	}
+	if s.registryURL != "" {
+		c, err := registry.New(s.registryURL, registry.Options{
+			Timeout: s.registryTO, FailOpen: s.registryFailOp,
+			Warn: func(m string) {
+				for _, l := range hook.Wrap("", "  ", "contractbot: warning: "+m) {
+					fmt.Fprintln(io.err, l)
+				}
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Images = c
+	}
+	return hook.Run(ctx, cfg, store, updates, io.err)
+}
+
+// soaGitDir returns the git directory of a soa repository path: the path
+// itself for a bare repository, path/.git for a checkout.
+func soaGitDir(p string) string {
+	if st, err := os.Stat(filepath.Join(p, ".git")); err == nil && st.IsDir() {
+		return filepath.Join(p, ".git")
+	}
+	return p
+}
+
+// repoName is the default service name: the repository's name as the git
+// server knows it (GitLab keeps repositories under hashed paths and says
+// the project's path in GL_PROJECT_PATH; GitHub Enterprise Server says
+// GITHUB_REPO_NAME), else the directory name without ".git".
+func repoName(gitDir string) string {
+	for _, env := range []string{"GL_PROJECT_PATH", "GITHUB_REPO_NAME"} {
+		if v := os.Getenv(env); v != "" {
+			return path.Base(v)
+		}
+	}
+	base := filepath.Base(gitDir)
+	if base == ".git" {
+		base = filepath.Base(filepath.Dir(gitDir))
+	}
+	return strings.TrimSuffix(base, ".git")
+}
+
+// fromGitConfig fills the settings that were not given as flags from the
+// repository's git config (contractbot.* keys; system and global config
+// apply too, so a server can set them once for every repository).
+func (s *hookSettings) fromGitConfig(ctx context.Context, flags *flag.FlagSet) error {
+	set := map[string]bool{}
+	flags.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	out, err := exec.CommandContext(ctx, "git", "config", "-z", "--get-regexp", `^contractbot\.`).Output()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() == 1 {
+		return nil // no contractbot.* keys
+	}
+	if err != nil {
+		return fmt.Errorf("read git config: %w", err)
+	}
+	for _, kv := range bytes.Split(out, []byte{0}) {
+		if len(kv) == 0 {
+			continue
+		}
+		key, val, _ := strings.Cut(string(kv), "\n")
+		name := strings.TrimPrefix(strings.ToLower(key), "contractbot.")
+		bad := func(err error) error { return fmt.Errorf("git config %s=%q: %w", key, val, err) }
+		switch name {
+		case "mode":
+			if !set["mode"] {
+				if err := (modeFlag{&s.mode}).Set(val); err != nil {
+					return bad(err)
+				}
+			}
+		case "branch":
+			if !set["branch"] {
+				s.branches = append(s.branches, val)
+			}
+		case "service":
+			if !set["service"] {
+				s.service = val
+			}
+		case "soadir":
+			if !set["soa-dir"] {
+				s.soaDir = val
+			}
+		case "soarepo":
+			if !set["soa-repo"] {
+				s.soaRepo = val
+			}
+		case "registry":
+			if !set["registry"] {
+				s.registryURL = val
+			}
+		case "registrytimeout":
+			if !set["registry-timeout"] {
+				d, err := time.ParseDuration(val)
+				if err != nil {
+					return bad(err)
+				}
+				s.registryTO = d
+			}
+		case "registryfailopen":
+			if !set["registry-fail-open"] {
+				b, ok := gitBool(val)
+				if !ok {
+					return bad(errors.New("want true or false"))
+				}
+				s.registryFailOp = b
+			}
+		default:
+			return fmt.Errorf("git config %s: unknown contractbot setting (known: mode, branch, service, soaDir, soaRepo, registry, registryTimeout, registryFailOpen)", key)
+		}
+	}
+	return nil
+}
+
+// gitBool parses a boolean as git config does.
+func gitBool(s string) (v, ok bool) {
+	switch strings.ToLower(s) {
+	case "true", "yes", "on", "1", "":
+		return true, true
+	case "false", "no", "off", "0":
+		return false, true
+	}
+	return false, false
+}

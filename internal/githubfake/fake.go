@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -58,7 +59,7 @@ func WithoutValidation() Option { return func(s *Server) { s.noValidate = true }
 
 // Server is a fake GitHub API. Its methods are safe for concurrent use.
 type Server struct {
-	t          testing
+	t          testing.TB
 	srv        *httptest.Server
 	spec       *spec
 	specPath   string
@@ -175,7 +176,7 @@ type Fault struct {
 // description is missing the test is skipped, or fails when
 // CONTRACTBOT_REQUIRE_ITEST=1. Every request and response is validated
 // against it; a violation fails t (see [RecordViolations]).
-func New(t testing, opts ...Option) *Server {
+func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	s := &Server{
 		t:             t,
@@ -435,7 +436,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
+	rl := rep.header
 	rep = s.handle(req, op, params, body, auth)
+	if rep.header == nil {
+		rep.header = rl
+	}
 	s.write(w, req, route, params, rep)
 }
 

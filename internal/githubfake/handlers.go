@@ -306,6 +306,7 @@ func (s *Server) getRepo(req *http.Request, r *repo) reply {
 	m["name"] = r.name
 	m["full_name"] = r.owner + "/" + r.name
 	m["default_branch"] = r.defaultBranch
+	m["has_discussions"] = false // required by the schema, missing from GitHub's example
 	m["url"] = s.apiURL("repos/" + r.owner + "/" + r.name)
 	m["html_url"] = "https://github.com/" + r.owner + "/" + r.name
 	if o, ok := m["owner"].(map[string]any); ok {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"testing"
 )
 
 // webhookEvents are the events the App subscribes to; [Payload] serves
@@ -19,7 +20,7 @@ var webhookEvents = []string{"push", "pull_request", "check_suite", "check_run",
 //
 // Real payloads carry numbers and fields contractbot must accept as they
 // are, so edit only what a test needs, usually with [Retarget].
-func Payload(t testing, name string, edit func(map[string]any)) []byte {
+func Payload(t testing.TB, name string, edit func(map[string]any)) []byte {
 	t.Helper()
 	dir := requireReference(t, WebhooksRelPath)
 	b, err := os.ReadFile(filepath.Join(dir, name+".json"))

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -56,7 +57,7 @@ func ReferenceDir(rel string) (string, error) {
 // requireReference returns the path of a reference file or directory. When
 // it is missing the test is skipped, unless RequireEnv is "1": then it
 // fails, naming the path.
-func requireReference(t testing, rel string) string {
+func requireReference(t testing.TB, rel string) string {
 	t.Helper()
 	p, err := ReferenceDir(rel)
 	if err != nil {
@@ -69,16 +70,6 @@ func requireReference(t testing, rel string) string {
 		t.Skipf("githubfake: GitHub reference data missing, skipping: %v (set %s=1 to fail instead)", err, RequireEnv)
 	}
 	return p
-}
-
-// testing is the part of testing.TB the fake uses.
-type testing interface {
-	Helper()
-	Fatalf(format string, args ...any)
-	Skipf(format string, args ...any)
-	Errorf(format string, args ...any)
-	Logf(format string, args ...any)
-	Cleanup(func())
 }
 
 // spec is the loaded OpenAPI document with a router that, unlike kin's

@@ -1,0 +1,246 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// fakeClock never sleeps: it records the waits and moves time forward.
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	slept  []time.Duration
+	cancel bool // Sleep fails as if the context ended
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fakeClock) Jitter(d time.Duration) time.Duration { return d }
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cancel {
+		return context.Canceled
+	}
+	c.slept = append(c.slept, d)
+	c.now = c.now.Add(d)
+	return ctx.Err()
+}
+
+func testChain(t *testing.T, timeout time.Duration) (http.RoundTripper, *fakeClock) {
+	t.Helper()
+	fc := &fakeClock{now: time.Unix(1_800_000_000, 0)}
+	m, err := newMetrics(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Apps{cfg: config{base: http.DefaultTransport, timeout: timeout, maxAttempts: 4, maxWait: 30 * time.Second,
+		clock: fc, log: zerolog.Nop()}, m: m, etags: newETagCache(1 << 20)}
+	return a.chain("7"), fc
+}
+
+// scripted answers the n-th request with steps[n] (the last one repeats).
+func scripted(t *testing.T, steps ...func(w http.ResponseWriter, r *http.Request)) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i := int(n.Add(1)) - 1
+		steps[min(i, len(steps)-1)](w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func status(code int, headers ...string) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i+1 < len(headers); i += 2 {
+			w.Header().Set(headers[i], headers[i+1])
+		}
+		w.WriteHeader(code)
+		_, _ = io.WriteString(w, `{"message":"x"}`)
+	}
+}
+
+func TestRetryTransport(t *testing.T) {
+	reset := func(d time.Duration) string { return strconv.FormatInt(time.Unix(1_800_000_000, 0).Add(d).Unix(), 10) }
+	tests := []struct {
+		name      string
+		steps     []func(http.ResponseWriter, *http.Request)
+		wantCode  int
+		wantErr   string
+		wantCalls int
+		wantSlept []time.Duration
+	}{
+		{"5xx are retried with growing backoff", []func(http.ResponseWriter, *http.Request){status(500), status(502), status(200)},
+			200, "", 3, []time.Duration{250 * time.Millisecond, 500 * time.Millisecond}},
+		{"5xx give up after the attempts", []func(http.ResponseWriter, *http.Request){status(503)},
+			503, "", 4, []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second}},
+		{"a secondary rate limit waits Retry-After", []func(http.ResponseWriter, *http.Request){status(403, "Retry-After", "5"), status(200)},
+			200, "", 2, []time.Duration{5 * time.Second}},
+		{"a 429 with a spent quota waits for the reset", []func(http.ResponseWriter, *http.Request){
+			status(429, "X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", reset(10*time.Second)), status(200)},
+			200, "", 2, []time.Duration{11 * time.Second}},
+		{"a reset beyond the ceiling fails at once for rescheduling", []func(http.ResponseWriter, *http.Request){
+			status(403, "X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", reset(time.Hour))},
+			0, "primary rate limit (status 403): retry at 2027-01-15T09:00:01Z", 1, nil},
+		{"a Retry-After beyond the ceiling fails at once", []func(http.ResponseWriter, *http.Request){status(403, "Retry-After", "120")},
+			0, "secondary rate limit", 1, nil},
+		{"a 429 without headers waits GitHub's minute, over the ceiling", []func(http.ResponseWriter, *http.Request){status(429)},
+			0, "secondary rate limit", 1, nil},
+		{"a 403 that is not a rate limit is returned", []func(http.ResponseWriter, *http.Request){status(403)},
+			403, "", 1, nil},
+		{"a 404 is returned", []func(http.ResponseWriter, *http.Request){status(404)}, 404, "", 1, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rt, fc := testChain(t, time.Second)
+			srv, n := scripted(t, tc.steps...)
+			req, _ := http.NewRequest("GET", srv.URL+"/x", nil)
+			resp, err := rt.RoundTrip(req)
+			switch {
+			case tc.wantErr != "":
+				var rl *RateLimitError
+				if err == nil || !errors.As(err, &rl) || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want a RateLimitError containing %q", err, tc.wantErr)
+				}
+			case err != nil:
+				t.Fatal(err)
+			default:
+				resp.Body.Close()
+				if resp.StatusCode != tc.wantCode {
+					t.Errorf("status = %d, want %d", resp.StatusCode, tc.wantCode)
+				}
+			}
+			if int(n.Load()) != tc.wantCalls {
+				t.Errorf("calls = %d, want %d", n.Load(), tc.wantCalls)
+			}
+			if !equalDurations(fc.slept, tc.wantSlept) {
+				t.Errorf("slept %v, want %v", fc.slept, tc.wantSlept)
+			}
+		})
+	}
+}
+
+func equalDurations(a, b []time.Duration) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestRetryTransport_AHangingResponseTimesOutAndIsRetried(t *testing.T) {
+	rt, _ := testChain(t, 50*time.Millisecond)
+	release := make(chan struct{})
+	defer close(release)
+	srv, n := scripted(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}, status(200))
+	req, _ := http.NewRequest("GET", srv.URL+"/x", nil)
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || n.Load() != 2 {
+		t.Errorf("status %d after %d calls", resp.StatusCode, n.Load())
+	}
+}
+
+func TestRetryTransport_ReplaysTheBody(t *testing.T) {
+	rt, _ := testChain(t, time.Second)
+	var bodies []string
+	var mu sync.Mutex
+	record := func(next func(http.ResponseWriter, *http.Request)) func(http.ResponseWriter, *http.Request) {
+		return func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			bodies = append(bodies, string(b))
+			mu.Unlock()
+			next(w, r)
+		}
+	}
+	srv, _ := scripted(t, record(status(502)), record(status(201)))
+	req, _ := http.NewRequest("POST", srv.URL+"/x", strings.NewReader(`{"name":"c"}`))
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 || len(bodies) != 2 || bodies[0] != bodies[1] || bodies[1] != `{"name":"c"}` {
+		t.Errorf("status %d, bodies %q", resp.StatusCode, bodies)
+	}
+}
+
+func TestRetryTransport_ConnectionErrorsAreRetriedThenReturned(t *testing.T) {
+	rt, fc := testChain(t, time.Second)
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	req, _ := http.NewRequest("GET", url+"/x", nil)
+	if _, err := rt.RoundTrip(req); err == nil {
+		t.Fatal("no error from a closed server")
+	}
+	if len(fc.slept) != 3 {
+		t.Errorf("slept %v, want 3 backoffs", fc.slept)
+	}
+}
+
+func TestRetryTransport_StopsWhenTheContextEnds(t *testing.T) {
+	rt, fc := testChain(t, time.Second)
+	fc.cancel = true
+	srv, n := scripted(t, status(500))
+	req, _ := http.NewRequest("GET", srv.URL+"/x", nil)
+	if _, err := rt.RoundTrip(req); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if n.Load() != 1 {
+		t.Errorf("calls = %d", n.Load())
+	}
+}
+
+func TestETagTransport_RevalidatesRepeatedGETs(t *testing.T) {
+	rt, _ := testChain(t, time.Second)
+	var conditional atomic.Int32
+	srv, _ := scripted(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			conditional.Add(1)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"v1"`)
+		_, _ = io.WriteString(w, `{"default_branch":"main"}`)
+	})
+	for i := range 3 {
+		req, _ := http.NewRequest("GET", srv.URL+"/repos/o/r", nil)
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != `{"default_branch":"main"}` {
+			t.Errorf("request %d: %d %q", i, resp.StatusCode, b)
+		}
+	}
+	if conditional.Load() != 2 {
+		t.Errorf("conditional requests = %d, want 2", conditional.Load())
+	}
+}

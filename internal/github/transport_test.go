@@ -24,7 +24,7 @@ type fakeClock struct {
 	cancel bool // Sleep fails as if the context ended
 }
 
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fakeClock) Now() time.Time                       { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *fakeClock) Jitter(d time.Duration) time.Duration { return d }
 func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	c.mu.Lock()

@@ -2,6 +2,7 @@ package gitobj
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -57,28 +58,45 @@ func (s *Store) tree(oid string) ([]entry, error) {
 	if info.Type != "tree" {
 		return nil, fmt.Errorf("%s is a %s, not a tree", oid, info.Type)
 	}
-	hashLen := len(info.OID) / 2
-	var es []entry
-	for len(data) > 0 {
-		sp := bytes.IndexByte(data, ' ')
-		nul := bytes.IndexByte(data, 0)
-		if sp < 0 || nul < sp || nul+1+hashLen > len(data) {
-			return nil, fmt.Errorf("tree %s is corrupt", oid)
-		}
-		var mode uint32
-		for _, c := range data[:sp] {
-			if c < '0' || c > '7' {
-				return nil, fmt.Errorf("tree %s is corrupt", oid)
-			}
-			mode = mode<<3 | uint32(c-'0')
-		}
-		es = append(es, entry{name: string(data[sp+1 : nul]), mode: mode, oid: fmt.Sprintf("%x", data[nul+1:nul+1+hashLen])})
-		data = data[nul+1+hashLen:]
+	es, err := parseTree(data, len(info.OID)/2)
+	if err != nil {
+		return nil, fmt.Errorf("tree %s: %w", oid, err)
 	}
 	// Git sorts a directory as if its name ended in "/"; fs.ReadDir wants
 	// plain name order.
 	slices.SortFunc(es, func(a, b entry) int { return strings.Compare(a.name, b.name) })
 	s.trees[oid] = es
+	return es, nil
+}
+
+// errCorrupt is returned for a tree object that does not parse.
+var errCorrupt = errors.New("corrupt tree object")
+
+// parseTree parses a tree object's content: entries of "<octal mode>
+// <name>\x00<hashLen-byte id>". Names must be valid single path elements;
+// a tree that names "..", "." or "a/b" is refused, as git fsck does.
+func parseTree(data []byte, hashLen int) ([]entry, error) {
+	var es []entry
+	for len(data) > 0 {
+		sp := bytes.IndexByte(data, ' ')
+		nul := bytes.IndexByte(data, 0)
+		if sp <= 0 || nul < sp || nul+1+hashLen > len(data) {
+			return nil, errCorrupt
+		}
+		var mode uint32
+		for _, c := range data[:sp] {
+			if c < '0' || c > '7' || mode > 0o7777777 {
+				return nil, errCorrupt
+			}
+			mode = mode<<3 | uint32(c-'0')
+		}
+		name := string(data[sp+1 : nul])
+		if name == "" || name == "." || name == ".." || strings.ContainsRune(name, '/') {
+			return nil, errCorrupt
+		}
+		es = append(es, entry{name: name, mode: mode, oid: hex.EncodeToString(data[nul+1 : nul+1+hashLen])})
+		data = data[nul+1+hashLen:]
+	}
 	return es, nil
 }
 
@@ -96,7 +114,7 @@ var (
 // lookup resolves name to its entry, following symlinks in every component
 // (and in the last one when follow is set).
 func (t *treeFS) lookup(op, name string, follow bool) (entry, error) {
-	if !fs.ValidPath(name) {
+	if !validPath(name) {
 		return entry{}, &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
 	}
 	hops := 0
@@ -130,7 +148,7 @@ func (t *treeFS) lookup(op, name string, follow bool) (entry, error) {
 				return entry{}, &fs.PathError{Op: op, Path: name, Err: err}
 			}
 			joined := path.Join(append(append([]string{}, done...), string(target))...)
-			if path.IsAbs(string(target)) || !fs.ValidPath(joined) || joined == ".." || strings.HasPrefix(joined, "../") {
+			if path.IsAbs(string(target)) || !validPath(joined) || joined == ".." || strings.HasPrefix(joined, "../") {
 				return entry{}, &fs.PathError{Op: op, Path: name, Err: errEscapes}
 			}
 			// Start again from the root with the link's target in place.
@@ -297,4 +315,23 @@ func (d *dir) ReadDir(n int) ([]fs.DirEntry, error) {
 		out[i] = dirEntry{t: d.t, e: e}
 	}
 	return out, nil
+}
+
+// validPath is fs.ValidPath without its UTF-8 requirement: git file names
+// are bytes, and a file whose name is not UTF-8 must still be listed and
+// opened (fs.WalkDir opens what ReadDir lists), not make a rule fail.
+func validPath(name string) bool {
+	if name == "." {
+		return true
+	}
+	for {
+		elem, rest, more := strings.Cut(name, "/")
+		if elem == "" || elem == "." || elem == ".." || strings.IndexByte(elem, 0) >= 0 {
+			return false
+		}
+		if !more {
+			return true
+		}
+		name = rest
+	}
 }

@@ -1,0 +1,144 @@
+package github_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/contractbot/contractbot/internal/checks"
+	"github.com/contractbot/contractbot/internal/github"
+	"github.com/contractbot/contractbot/internal/githubfake"
+)
+
+func findings(n int, sev checks.Severity, path string) []checks.Finding {
+	out := make([]checks.Finding, n)
+	for i := range out {
+		out[i] = checks.Finding{RuleID: "makefile.itest", Severity: sev, Path: path, Line: i + 1, EndLine: i + 1,
+			Message: fmt.Sprintf("finding %d: add an itest target", i)}
+	}
+	return out
+}
+
+var testRules = []*checks.Rule{{ID: "makefile.itest", Title: "make itest builds and tests the image", Doc: "Add an itest target that builds $(DOCKER_TAG) and runs the system tests."}}
+
+func TestClient_PublishCheckRun(t *testing.T) {
+	tests := []struct {
+		name           string
+		run            func(sha string) github.CheckRun
+		wantCalls      int // checks/create + checks/update
+		wantAnnots     int
+		wantConclusion string
+		wantTitle      string
+		wantSummary    []string
+	}{
+		{"no findings is a success in one call", func(sha string) github.CheckRun {
+			return github.CheckRun{HeadSHA: sha, Result: &checks.Result{Findings: []checks.Finding{}}}
+		}, 1, 0, "success", "No problems found", nil},
+		{"50 annotations fit in the create call", func(sha string) github.CheckRun {
+			return github.CheckRun{HeadSHA: sha, Result: &checks.Result{Findings: findings(50, checks.SeverityWarning, "Makefile")}}
+		}, 1, 50, "neutral", "50 warnings", nil},
+		{"warnings can be configured to succeed", func(sha string) github.CheckRun {
+			return github.CheckRun{HeadSHA: sha, WarningsConclusion: "success", Result: &checks.Result{Findings: findings(1, checks.SeverityWarning, "Makefile")}}
+		}, 1, 1, "success", "1 warning", nil},
+		{"120 annotations are sent 50 at a time", func(sha string) github.CheckRun {
+			return github.CheckRun{HeadSHA: sha, Rules: testRules, Result: &checks.Result{Findings: findings(120, checks.SeverityError, "Makefile")}}
+		}, 3, 120, "failure", "120 errors", []string{"make itest builds and tests the image"}},
+		{"annotations stop at 500 and the rest are counted", func(sha string) github.CheckRun {
+			return github.CheckRun{HeadSHA: sha, Result: &checks.Result{Findings: findings(700, checks.SeverityNotice, "Makefile")}}
+		}, 10, 500, "success", "700 notices", []string{"200 findings have no annotation"}},
+		{"findings outside the repository stay in the summary", func(sha string) github.CheckRun {
+			fs := append(findings(2, checks.SeverityError, "Makefile"), findings(3, checks.SeverityError, "web/deploy.yaml")...)
+			return github.CheckRun{HeadSHA: sha, Result: &checks.Result{Findings: fs},
+				Annotate: func(f checks.Finding) bool { return f.Path == "Makefile" }}
+		}, 1, 2, "failure", "5 errors", []string{`web/deploy\.yaml`}},
+		{"a configuration error fails without annotations", func(sha string) github.CheckRun {
+			return github.CheckRun{HeadSHA: sha, ConfigError: errors.New(".contractbot.yaml:3: unknown key \"rulez\"")}
+		}, 1, 0, "failure", "Configuration error", []string{`unknown key "rulez"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			gh := githubfake.New(t)
+			gh.AddInstallation(7, "acme")
+			sha := gh.Push("acme", "svc", "main", serviceFiles)
+			_, c := newClient(t, gh)
+			if _, err := c.PublishCheckRun(context.Background(), "acme", "svc", tc.run(sha)); err != nil {
+				t.Fatal(err)
+			}
+			calls := gh.Calls()
+			if got := calls["checks/create"] + calls["checks/update"]; got != tc.wantCalls || calls["checks/create"] != 1 {
+				t.Errorf("check-run calls = %v, want %d", calls, tc.wantCalls)
+			}
+			runs := gh.CheckRuns("acme", "svc", sha)
+			if len(runs) != 1 {
+				t.Fatalf("%d runs", len(runs))
+			}
+			r := runs[0]
+			if len(r.Annotations) != tc.wantAnnots || r.Status != "completed" || r.Conclusion != tc.wantConclusion || r.Title != tc.wantTitle {
+				t.Errorf("run: %d annotations, %s/%s, title %q", len(r.Annotations), r.Status, r.Conclusion, r.Title)
+			}
+			for _, s := range tc.wantSummary {
+				if !strings.Contains(r.Summary, s) {
+					t.Errorf("summary lacks %q:\n%s", s, r.Summary)
+				}
+			}
+		})
+	}
+}
+
+func TestClient_PublishCheckRunPutsErrorsFirstInTheAnnotations(t *testing.T) {
+	gh := githubfake.New(t)
+	gh.AddInstallation(7, "acme")
+	sha := gh.Push("acme", "svc", "main", serviceFiles)
+	_, c := newClient(t, gh, github.WithMaxAnnotations(3))
+	fs := append(findings(5, checks.SeverityNotice, "A"), findings(2, checks.SeverityError, "Z")...)
+	if _, err := c.PublishCheckRun(context.Background(), "acme", "svc", github.CheckRun{HeadSHA: sha, Result: &checks.Result{Findings: fs}}); err != nil {
+		t.Fatal(err)
+	}
+	a := gh.CheckRuns("acme", "svc", sha)[0].Annotations
+	if len(a) != 3 || a[0].AnnotationLevel != "failure" || a[1].AnnotationLevel != "failure" || a[2].AnnotationLevel != "notice" {
+		t.Errorf("annotations = %+v", a)
+	}
+}
+
+func TestSummary_StaysWithinGitHubsLimit(t *testing.T) {
+	// 5000 files with long, hostile names and messages.
+	var fs []checks.Finding
+	for i := range 5000 {
+		fs = append(fs, checks.Finding{RuleID: "makefile.itest", Severity: checks.SeverityError,
+			Path:    fmt.Sprintf("dir|%d/<script>é%s.mk", i, strings.Repeat("x", 40)),
+			Line:    1, EndLine: 1,
+			Message: "| broken | cell\n# heading [link](http://evil) <img src=x> " + strings.Repeat("ü", 30)})
+	}
+	s := github.Summary(fs, testRules, 4500, 500)
+	if n := utf8.RuneCountInString(s); n > github.MaxSummaryChars {
+		t.Fatalf("summary has %d characters", n)
+	}
+	if !strings.Contains(s, "not shown: the summary is limited to 65535 characters") {
+		t.Error("cut rows are not counted")
+	}
+	for _, bad := range []string{`<script`, `<img`, `]\(http`, `\n# heading`, `\| broken`} {
+		if regexp.MustCompile(`(^|[^\\])` + bad).MatchString(s) {
+			t.Errorf("summary contains unescaped %q", bad)
+		}
+	}
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(line, "| dir") && strings.Count(strings.ReplaceAll(line, `\|`, ""), "|") != 6 {
+			t.Fatalf("row has extra cells: %s", line)
+		}
+	}
+}
+
+func TestTitle(t *testing.T) {
+	for _, tc := range []struct {
+		e, w, n int
+		want    string
+	}{{0, 0, 0, "No problems found"}, {2, 1, 0, "2 errors, 1 warning"}, {1, 0, 3, "1 error, 3 notices"}, {0, 2, 0, "2 warnings"}} {
+		if got := github.Title(tc.e, tc.w, tc.n); got != tc.want {
+			t.Errorf("Title(%d, %d, %d) = %q, want %q", tc.e, tc.w, tc.n, got, tc.want)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/rs/zerolog"
 
 	"github.com/contractbot/contractbot/internal/webhook"
 )
@@ -446,4 +447,23 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+func TestIntake_LogsWithGoGitHubAppFieldNames(t *testing.T) {
+	logs := &syncBuffer{}
+	in, err := webhook.NewIntake([][]byte{secret}, &memEnqueuer{}, webhook.WithLogger(zerolog.New(logs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.ServeHTTP(httptest.NewRecorder(), signedRequest("push", guid, pushBody, secret))
+	in.ServeHTTP(httptest.NewRecorder(), signedRequest("push", "bad-sig", pushBody, []byte("wrong")))
+	out := logs.String()
+	for _, want := range []string{
+		`"github_delivery_id":"` + guid + `"`, `"github_event_type":"push"`, `"status":202`,
+		`"github_delivery_id":"bad-sig"`, `"status":401`, `"level":"warn"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
+	}
 }

@@ -55,6 +55,7 @@ type hookSettings struct {
 	registryURL    string
 	registryTO     time.Duration
 	registryFailOp bool
+	git            string
 }
 
 // runHook implements `contractbot hook pre-receive`, installed as a bare
@@ -78,6 +79,7 @@ func runHook(ctx context.Context, io stdio, args []string) error {
 	flags.StringVar(&s.registryURL, "registry", "", "Docker registry URL; when set, deploy refs must name an existing image (contractbot.registry)")
 	flags.DurationVar(&s.registryTO, "registry-timeout", registry.DefaultTimeout, "how long to wait for the registry (contractbot.registryTimeout)")
 	flags.BoolVar(&s.registryFailOp, "registry-fail-open", false, "accept deploys when the registry cannot answer, with a warning; default is to refuse them (contractbot.registryFailOpen)")
+	flags.StringVar(&s.git, "git", "git", "the git program (git 2.36 or later, for cat-file --batch-command)")
 	if err := parseFlags(flags, args[1:]); err != nil {
 		return err
 	}
@@ -147,7 +149,7 @@ func judge(ctx context.Context, io stdio, s hookSettings, gitDir string, updates
 
 	// The repository's objects, quarantined ones included: the process
 	// inherits the environment git gave the hook.
-	store, err := gitobj.Open(ctx, gitobj.Options{})
+	store, err := gitobj.Open(ctx, gitobj.Options{Git: s.git})
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +161,7 @@ func judge(ctx context.Context, io stdio, s hookSettings, gitDir string, updates
 			return nil, err
 		}
 	case s.soaRepo != "":
-		soaStore, err := gitobj.Open(ctx, gitobj.Options{GitDir: soaGitDir(s.soaRepo)})
+		soaStore, err := gitobj.Open(ctx, gitobj.Options{GitDir: soaGitDir(s.soaRepo), Git: s.git})
 		if err != nil {
 			return nil, err
 		}
@@ -217,7 +219,7 @@ func repoName(gitDir string) string {
 func (s *hookSettings) fromGitConfig(ctx context.Context, flags *flag.FlagSet) error {
 	set := map[string]bool{}
 	flags.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	out, err := exec.CommandContext(ctx, "git", "config", "-z", "--get-regexp", `^contractbot\.`).Output()
+	out, err := exec.CommandContext(ctx, s.git, "config", "-z", "--get-regexp", `^contractbot\.`).Output()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.ExitCode() == 1 {
 		return nil // no contractbot.* keys

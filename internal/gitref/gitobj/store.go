@@ -57,11 +57,18 @@ type Options struct {
 	GitDir string
 	// MaxBlob bounds blob reads (default DefaultMaxBlob).
 	MaxBlob int64
+	// Git is the git program (default "git" on PATH). GitLab's Gitaly, for
+	// one, runs hooks with its bundled git outside PATH.
+	Git string
 }
 
 // Open starts the cat-file process. Close it when done.
 func Open(ctx context.Context, opts Options) (*Store, error) {
-	cmd := exec.CommandContext(ctx, "git", "cat-file", "--batch-command")
+	git := opts.Git
+	if git == "" {
+		git = "git"
+	}
+	cmd := exec.CommandContext(ctx, git, "cat-file", "--batch-command")
 	if opts.GitDir != "" {
 		cmd.Env = append(cleanEnv(os.Environ()), "GIT_DIR="+opts.GitDir)
 	}

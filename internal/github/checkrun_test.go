@@ -109,8 +109,8 @@ func TestSummary_StaysWithinGitHubsLimit(t *testing.T) {
 	var fs []checks.Finding
 	for i := range 5000 {
 		fs = append(fs, checks.Finding{RuleID: "makefile.itest", Severity: checks.SeverityError,
-			Path:    fmt.Sprintf("dir|%d/<script>é%s.mk", i, strings.Repeat("x", 40)),
-			Line:    1, EndLine: 1,
+			Path: fmt.Sprintf("dir|%d/<script>é%s.mk", i, strings.Repeat("x", 40)),
+			Line: 1, EndLine: 1,
 			Message: "| broken | cell\n# heading [link](http://evil) <img src=x> " + strings.Repeat("ü", 30)})
 	}
 	s := github.Summary(fs, testRules, 4500, 500)

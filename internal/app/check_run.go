@@ -19,6 +19,10 @@ func (h CheckRunHandler) Handle(ctx context.Context, eventType, deliveryID strin
 	if err := decodeEvent(payload, &ev); err != nil {
 		return err
 	}
+	run := ev.GetCheckRun()
+	if ev.GetAction() != "rerequested" || !h.ownApp(run.GetApp()) {
+		return nil
+	}
 	inst, err := installationID(ev.Installation)
 	if err != nil {
 		return err
@@ -29,10 +33,6 @@ func (h CheckRunHandler) Handle(ctx context.Context, eventType, deliveryID strin
 		return err
 	}
 	ctx, logger := prepareRepoContext(ctx, inst, owner, name)
-	run := ev.GetCheckRun()
-	if ev.GetAction() != "rerequested" || !h.ownApp(run.GetApp()) {
-		return nil
-	}
 	sha := run.GetHeadSHA()
 	if sha == "" {
 		return errBadPayloadf("check run without head sha")

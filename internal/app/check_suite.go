@@ -20,6 +20,10 @@ func (h CheckSuiteHandler) Handle(ctx context.Context, eventType, deliveryID str
 	if err := decodeEvent(payload, &ev); err != nil {
 		return err
 	}
+	suite, action := ev.GetCheckSuite(), ev.GetAction()
+	if (action != "requested" && action != "rerequested") || !h.ownApp(suite.GetApp()) {
+		return nil
+	}
 	inst, err := installationID(ev.Installation)
 	if err != nil {
 		return err
@@ -30,11 +34,6 @@ func (h CheckSuiteHandler) Handle(ctx context.Context, eventType, deliveryID str
 		return err
 	}
 	ctx, logger := prepareRepoContext(ctx, inst, owner, name)
-	suite := ev.GetCheckSuite()
-	action := ev.GetAction()
-	if (action != "requested" && action != "rerequested") || !h.ownApp(suite.GetApp()) {
-		return nil
-	}
 	sha := suite.GetHeadSHA()
 	if sha == "" {
 		return errBadPayloadf("check suite without head sha")

@@ -19,6 +19,11 @@ func (h PullRequestHandler) Handle(ctx context.Context, eventType, deliveryID st
 	if err := decodeEvent(payload, &ev); err != nil {
 		return err
 	}
+	switch ev.GetAction() {
+	case "opened", "synchronize", "reopened":
+	default:
+		return nil
+	}
 	inst, err := installationID(ev.Installation)
 	if err != nil {
 		return err
@@ -33,11 +38,6 @@ func (h PullRequestHandler) Handle(ctx context.Context, eventType, deliveryID st
 	logger = logger.With().Int(logPRNum, ev.GetNumber()).Str(logAction, ev.GetAction()).Logger()
 	ctx = logger.WithContext(ctx)
 
-	switch ev.GetAction() {
-	case "opened", "synchronize", "reopened":
-	default:
-		return nil
-	}
 	if h.fromSelf(ev.GetSender()) {
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/google/go-github/v60/github"
+	"github.com/rs/zerolog"
 )
 
 // zeroSHA is the before or after of a push that created or deleted a ref.
@@ -29,6 +30,12 @@ func (h PushHandler) Handle(ctx context.Context, eventType, deliveryID string, p
 	if err := decodeEvent(payload, &ev); err != nil {
 		return err
 	}
+	ref, after := ev.GetRef(), ev.GetAfter()
+	branch, isBranch := strings.CutPrefix(ref, "refs/heads/")
+	if !isBranch || ev.GetDeleted() || after == "" || after == zeroSHA {
+		zerolog.Ctx(ctx).Debug().Str("ref", ref).Msg("push of a tag or a deletion: nothing to check")
+		return nil
+	}
 	inst, err := installationID(ev.Installation)
 	if err != nil {
 		return err
@@ -39,14 +46,7 @@ func (h PushHandler) Handle(ctx context.Context, eventType, deliveryID string, p
 		return err
 	}
 	ctx, logger := prepareRepoContext(ctx, inst, owner, name)
-
-	ref, after := ev.GetRef(), ev.GetAfter()
-	branch, isBranch := strings.CutPrefix(ref, "refs/heads/")
-	switch {
-	case !isBranch || ev.GetDeleted() || after == "" || after == zeroSHA:
-		logger.Debug().Str("ref", ref).Msg("push of a tag or a deletion: nothing to check")
-		return nil
-	case h.fromSelf(ev.GetSender()):
+	if h.fromSelf(ev.GetSender()) {
 		logger.Debug().Msg("push by this App: ignored")
 		return nil
 	}

@@ -1,0 +1,190 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/contractbot/contractbot/internal/webhook"
+	"github.com/google/go-github/v60/github"
+)
+
+// recorder is an Enqueuer that keeps what it was given and reports
+// duplicates by ID, like the queue.
+type recorder struct{ tasks []webhook.Task }
+
+func (r *recorder) Enqueue(_ context.Context, t webhook.Task) (bool, error) {
+	for _, old := range r.tasks {
+		if old.ID == t.ID {
+			return true, nil
+		}
+	}
+	r.tasks = append(r.tasks, t)
+	return false, nil
+}
+
+// realPayload reads one of GitHub's example payloads from the shared
+// reference data, or skips when it is not there.
+func realPayload(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "reference", "github", "webhooks", name))
+	if err != nil {
+		if os.Getenv("CONTRACTBOT_REQUIRE_ITEST") == "1" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	return data
+}
+
+type forgetter struct {
+	Clients
+	forgot []int64
+}
+
+func (f *forgetter) Forget(id int64) { f.forgot = append(f.forgot, id) }
+
+func TestHandlers_RealPayloadsBecomeTheRightChecks(t *testing.T) {
+	for _, tc := range []struct {
+		name, event, file string
+		appID             int64
+		soaRepo           string
+		wantIDs           []string
+		wantJob           *checkJob // of the first task, when set
+	}{
+		{name: "a push creating a branch checks its head", event: "push", file: "push.branch-created.2.json",
+			wantIDs: []string{"check/codertocat/hello-world@6113728f27ae82c7b1a177c8d03f9e96e0adf246"},
+			wantJob: &checkJob{Installation: 1, Owner: "Codertocat", Repo: "Hello-World", SHA: "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+				Ref: "refs/heads/master", DefaultBranch: "master", DefaultSHA: "6113728f27ae82c7b1a177c8d03f9e96e0adf246", Event: "push", Delivery: "d1"}},
+		{name: "a push to the soa repository checks the services it touched", event: "push", file: "push.branch-created.2.json", soaRepo: "codertocat/hello-world",
+			wantIDs: []string{"check/codertocat/hello-world@6113728f27ae82c7b1a177c8d03f9e96e0adf246"}},
+		{name: "a tag push checks nothing", event: "push", file: "push.tag-created.json"},
+		{name: "a tag deletion checks nothing", event: "push", file: "push.tag-deleted.1.json"},
+		{name: "an opened pull request checks its head", event: "pull_request", file: "pull_request.opened.1.json",
+			wantIDs: []string{"check/codertocat/hello-world@ec26c3e57ca3a959ca5aad62de7213c562f8c821"}},
+		{name: "a synchronized pull request checks its new head", event: "pull_request", file: "pull_request.synchronize.json",
+			wantIDs: []string{"check/codertocat/hello-world@ec26c3e57ca3a959ca5aad62de7213c562f8c821"}},
+		{name: "a reopened pull request is checked", event: "pull_request", file: "pull_request.reopened.1.json",
+			wantIDs: []string{"check/codertocat/hello-world@ec26c3e57ca3a959ca5aad62de7213c562f8c821"}},
+		{name: "a closed pull request checks nothing", event: "pull_request", file: "pull_request.closed.1.json"},
+		{name: "a requested check suite shares the push's check", event: "check_suite", file: "check_suite.requested.1.json", appID: 29310,
+			wantIDs: []string{"check/codertocat/hello-world@f95f852bd8fca8fcc58a9a2d6c842781e32a215e"}},
+		{name: "a rerequested check suite runs again", event: "check_suite", file: "check_suite.rerequested.1.json", appID: 29310,
+			wantIDs: []string{"check/codertocat/hello-world@ec26c3e57ca3a959ca5aad62de7213c562f8c821/rerun/d1"}},
+		{name: "another App's check suite is not ours", event: "check_suite", file: "check_suite.rerequested.1.json", appID: 1},
+		{name: "a rerequested check run with a space-separated app.created_at runs again", event: "check_run", file: "check_run.rerequested.1.json", appID: 2,
+			wantIDs: []string{"check/github/hello-world@d6fde92930d4715a2b49857d24b940956b26d2d3/rerun/d1"}},
+		{name: "another App's check run is not ours", event: "check_run", file: "check_run.rerequested.2.json", appID: 3},
+		{name: "a created check run is no request", event: "check_run", file: "check_run.created.1.json", appID: 29310},
+		{name: "an installation checks nothing", event: "installation", file: "installation.created.1.json"},
+		{name: "added repositories check nothing", event: "installation_repositories", file: "installation_repositories.added.1.json"},
+		{name: "a ping checks nothing", event: "ping", file: "ping.repository.3.json"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := &Base{AppID: tc.appID, SOARepo: tc.soaRepo, state: newState()}
+			h, err := NewHandler(&Checker{Base: base},
+				PushHandler{base}, PullRequestHandler{base}, CheckSuiteHandler{base}, CheckRunHandler{base},
+				InstallationHandler{Base: base, Clients: &forgetter{}}, PingHandler{base})
+			if err != nil {
+				t.Fatal(err)
+			}
+			task, err := webhook.Delivery{ID: "d1", Event: tc.event, Payload: realPayload(t, tc.file)}.Task()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var q recorder
+			if err := h.Handle(context.Background(), task, &q); err != nil {
+				t.Fatalf("Handle: %v", err)
+			}
+			var ids []string
+			for _, task := range q.tasks {
+				ids = append(ids, task.ID)
+				if task.Kind != KindCheck {
+					t.Errorf("task %s has kind %q, want %q", task.ID, task.Kind, KindCheck)
+				}
+			}
+			if !slices.Equal(ids, tc.wantIDs) {
+				t.Fatalf("enqueued %q, want %q", ids, tc.wantIDs)
+			}
+			if tc.wantJob != nil {
+				var j checkJob
+				if err := json.Unmarshal(q.tasks[0].Payload, &j); err != nil {
+					t.Fatal(err)
+				}
+				if !jobEqual(j, *tc.wantJob) {
+					t.Errorf("job = %+v, want %+v", j, *tc.wantJob)
+				}
+			}
+			if tc.soaRepo != "" {
+				var j checkJob
+				_ = json.Unmarshal(q.tasks[0].Payload, &j)
+				if !j.SOA {
+					t.Errorf("a push to the soa repository was not checked as one: %+v", j)
+				}
+			}
+		})
+	}
+}
+
+func jobEqual(a, b checkJob) bool {
+	return slices.Equal(a.Services, b.Services) && func() bool {
+		a.Services, b.Services = nil, nil
+		return a.Installation == b.Installation && a.Owner == b.Owner && a.Repo == b.Repo && a.SHA == b.SHA && a.Ref == b.Ref && a.DefaultBranch == b.DefaultBranch && a.DefaultSHA == b.DefaultSHA && a.SOA == b.SOA && a.Event == b.Event && a.Delivery == b.Delivery
+	}()
+}
+
+func TestHandlers_ADeletedInstallationDropsItsClient(t *testing.T) {
+	base := &Base{state: newState()}
+	f := &forgetter{}
+	h := InstallationHandler{Base: base, Clients: f}
+	if err := h.Handle(context.Background(), "installation", "d1", realPayload(t, "installation.deleted.1.json"), &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.forgot) != 1 || f.forgot[0] <= 0 {
+		t.Fatalf("forgot %v, want the deleted installation", f.forgot)
+	}
+}
+
+func TestHandlers_AnUnparsablePayloadIsDeadLetteredNotRetried(t *testing.T) {
+	base := &Base{state: newState()}
+	h, err := NewHandler(&Checker{Base: base}, PushHandler{base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, _ := webhook.Delivery{ID: "d1", Event: "push", Payload: []byte(`{"ref": 7}`)}.Task()
+	err = h.Handle(context.Background(), task, &recorder{})
+	if !webhook.IsPermanent(err) || !errors.Is(err, ErrBadPayload) {
+		t.Fatalf("Handle = %v, want a permanent ErrBadPayload", err)
+	}
+}
+
+func TestChangedServices_ListsTheTopLevelDirectoriesAPushTouched(t *testing.T) {
+	commit := func(added, modified, removed []string) *github.HeadCommit {
+		return &github.HeadCommit{Added: added, Modified: modified, Removed: removed}
+	}
+	for _, tc := range []struct {
+		name    string
+		commits []*github.HeadCommit
+		want    []string
+	}{
+		{"no commits listed", nil, nil},
+		{"files in two services, one twice", []*github.HeadCommit{
+			commit([]string{"web/deploy.yaml"}, []string{"api/kubernetes-norcal.yaml"}, nil),
+			commit(nil, []string{"web/jenkins.yaml"}, []string{"README.md"}),
+		}, []string{"api", "web"}},
+		{"files at the root and in hidden directories are no services", []*github.HeadCommit{
+			commit([]string{"README.md", ".github/CODEOWNERS"}, nil, nil),
+		}, []string{}},
+		{"as many commits as a payload lists at most", slices.Repeat([]*github.HeadCommit{commit([]string{"web/a"}, nil, nil)}, maxPushCommits), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := changedServices(tc.commits); !slices.Equal(got, tc.want) || (got == nil) != (tc.want == nil) {
+				t.Errorf("changedServices = %#v, want %#v", got, tc.want)
+			}
+		})
+	}
+}

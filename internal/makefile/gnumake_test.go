@@ -1,0 +1,441 @@
+package makefile
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// gnuCase is one makefile (plus included files) that the analyser and GNU
+// make must agree on. diverge lists the facts on which they are known to
+// disagree, each with the reason; the test fails if they start agreeing,
+// so the list stays true.
+type gnuCase struct {
+	name    string
+	files   map[string]string
+	diverge map[string]string
+}
+
+func mk(s string) map[string]string { return map[string]string{"Makefile": s} }
+
+// gnuCases cover each construct the analyser claims to understand.
+var gnuCases = []gnuCase{
+	{name: "the canonical contract makefile", files: mk("DOCKER_TAG ?= svc-$(USER)-dev\n.PHONY: test itest cook-image\ntest:\n\techo test\ncook-image:\n\tdocker build -t $(DOCKER_TAG) .\nitest: cook-image\n\techo itest\n")},
+	{name: "a plain assignment is not conditional", files: mk("DOCKER_TAG = x\ntest:\n\t@true\n")},
+	{name: "a simple assignment is not conditional", files: mk("DOCKER_TAG := x\n")},
+	{name: "a posix simple assignment", files: mk("DOCKER_TAG ::= x\n")},
+	{name: "an append to an undefined variable", files: mk("DOCKER_TAG += x\n")},
+	{name: "an append after a conditional assignment", files: mk("DOCKER_TAG ?= x\nDOCKER_TAG += y\n")},
+	{name: "a conditional assignment after a plain one keeps the first", files: mk("DOCKER_TAG = a\nDOCKER_TAG ?= b\n")},
+	{name: "ifndef makes an assignment conditional", files: mk("ifndef DOCKER_TAG\nDOCKER_TAG := abc\nendif\n")},
+	{name: "ifeq on origin makes an assignment conditional", files: mk("ifeq ($(origin DOCKER_TAG),undefined)\nDOCKER_TAG = o\nendif\n")},
+	{name: "ifeq on the empty value makes an assignment conditional", files: mk("ifeq ($(DOCKER_TAG),)\nDOCKER_TAG = e\nendif\n")},
+	{name: "ifneq with quotes", files: mk("X = 1\nifneq \"$(X)\" '1'\nDOCKER_TAG = no\nelse\nDOCKER_TAG = yes\nendif\n")},
+	{name: "else ifeq chains", files: mk("X = b\nifeq ($(X),a)\nDOCKER_TAG = A\nelse ifeq ($(X),b)\nDOCKER_TAG = B\nelse\nDOCKER_TAG = C\nendif\n")},
+	{name: "nested conditionals", files: mk("X = 1\nifdef X\n  ifndef Y\n    ifeq (a,a)\nDOCKER_TAG = deep\n    endif\n  endif\nendif\n")},
+	{name: "ifdef is false for an empty variable", files: mk("E =\nifdef E\nDOCKER_TAG = set\nelse\nDOCKER_TAG = unset\nendif\n")},
+	{name: "override beats the environment", files: mk("override DOCKER_TAG = forced\n")},
+	{name: "export with an assignment", files: mk("export DOCKER_TAG ?= exp\n")},
+	{name: "export of a name defined later", files: mk("export DOCKER_TAG\nDOCKER_TAG = later\n")},
+	{name: "export of an undefined name defines it empty", files: mk("export DOCKER_TAG\n")},
+	{name: "unexport after export", files: mk("export DOCKER_TAG = a\nunexport DOCKER_TAG\n")},
+	{name: "export-all special target", files: mk(".EXPORT_ALL_VARIABLES:\nDOCKER_TAG = all\n")},
+	{name: "export with no names", files: mk("export\nDOCKER_TAG = all2\n")},
+	{name: "define blocks", files: mk("define DOCKER_TAG\nmulti\nendef\ndefine RULE :=\nfoo\nendef\n")},
+	{name: "define with a nested define", files: mk("define OUTER\ndefine INNER\nx\nendef\nendef\nDOCKER_TAG = $(words $(OUTER))\n")},
+	{name: "line continuations collapse to one space", files: mk("DOCKER_TAG = a \\\n    b\\\n c\n")},
+	{name: "a comment keeps the trailing blank of a value", files: mk("DOCKER_TAG ?= v # the tag\n")},
+	{name: "an escaped hash is not a comment", files: mk("DOCKER_TAG = a\\#b\n")},
+	{name: "a comment continues over a backslash-newline", files: mk("# comment \\\nDOCKER_TAG = hidden\n")},
+	{name: "recipe prefix can be changed", files: mk(".RECIPEPREFIX = >\ntest:\n> echo $(DOCKER_TAG)\nDOCKER_TAG = rp\n")},
+	{name: "targets produced by expansion", files: mk("TARGETS = test itest\n$(TARGETS):\n\techo $@ $(DOCKER_TAG)\nDOCKER_TAG ?= t\n")},
+	{name: "a rule line produced entirely by a variable", files: mk("R = test: dep\n$(R)\ndep:\n\techo dep\n")},
+	{name: "multiple targets share a recipe", files: mk("test itest cook-image:\n\techo $@\n")},
+	{name: "double-colon rules", files: mk("test::\n\techo one\ntest::\n\techo two $(DOCKER_TAG)\nDOCKER_TAG = dc\n")},
+	{name: "static pattern rules", files: mk("test itest: %: %.stamp\n\techo $* $(DOCKER_TAG)\n%.stamp:\n\techo stamp\nDOCKER_TAG = sp\n")},
+	{name: "a pattern rule defines a target", files: mk("%-image:\n\tdocker build -t $(DOCKER_TAG) .\nDOCKER_TAG = pat\n")},
+	{name: "a match-anything rule defines every target", files: mk("%:\n\techo $@\n")},
+	{name: "a match-anything rule is not searched for phony targets", files: mk(".PHONY: test\n%:\n\techo $@\n")},
+	{name: "a pattern rule needs its prerequisites", files: mk("%: %.c\n\tcc $<\n")},
+	{name: "a pattern rule chains through another", files: mk("%: %.mid\n\techo $@\n%.mid: %.src\n\techo mid\ntest.src:\n\techo src\n")},
+	{name: "a target only in .PHONY", files: mk(".PHONY: test itest cook-image\n")},
+	{name: "an empty explicit rule", files: mk("test:\n")},
+	{name: "a target only mentioned as a prerequisite", files: mk("all: test\n\techo all\n")},
+	{name: "target-specific variables", files: mk("itest: DOCKER_TAG = specific\nitest:\n\techo $(DOCKER_TAG)\nDOCKER_TAG ?= global\n")},
+	{name: "target-specific variables reach prerequisites", files: mk("IMG = x\nitest: IMG = $(DOCKER_TAG)\nitest: cook-image\ncook-image:\n\tdocker build -t $(IMG) .\n")},
+	{name: "a recipe using the shell variable", files: mk("export DOCKER_TAG ?= sh\nitest:\n\t./run-itest --tag \"$$DOCKER_TAG\"\ntest:\n\techo ${DOCKER_TAG}\n")},
+	{name: "a recipe using the tag through another variable", files: mk("IMAGE = reg/svc:$(DOCKER_TAG)\nDOCKER_TAG ?= v\ncook-image:\n\tdocker build -t $(IMAGE) .\nitest: cook-image\n\techo run\n")},
+	{name: "itest that builds nothing tagged", files: mk("DOCKER_TAG ?= v\nitest:\n\tpytest tests/itest\ncook-image:\n\tdocker build -t svc .\n")},
+	{name: "itest through a sub-make", files: mk("DOCKER_TAG ?= v\nitest:\n\t$(MAKE) cook-image\ncook-image:\n\tdocker build -t $(DOCKER_TAG) .\n")},
+	{name: "an inline recipe after a semicolon", files: mk("test: ; echo $(DOCKER_TAG) # not a comment\nDOCKER_TAG = semi\n")},
+	{name: "recipe lines across conditionals", files: mk("itest:\n\techo a\nifdef CI\n\techo ci\nendif\n\techo $(DOCKER_TAG)\nDOCKER_TAG = rc\n")},
+	{name: "string functions", files: mk("W = a.c b.o c.c  d\nDOCKER_TAG = $(subst .,-,$(strip $(patsubst %.c,%.x,$(filter %.c %.o,$(W)))))|$(filter-out %.c,$(W))|$(findstring b,$(W))|$(sort z a z b)|$(word 2,$(W))|$(words $(W))|$(wordlist 2,3,$(W))|$(firstword $(W))|$(lastword $(W))\n")},
+	{name: "file name functions", files: mk("F = src/a.c dir/b.tar.gz c\nDOCKER_TAG = $(dir $(F))|$(notdir $(F))|$(suffix $(F))|$(basename $(F))|$(addsuffix .x,$(F))|$(addprefix p/,$(F))|$(join a b c,1 2)\n")},
+	{name: "conditional functions", files: mk("E =\nDOCKER_TAG = $(if $(E),yes,no)|$(or $(E),,first,second)|$(and a,b,c)|$(and a,$(E),c)|$(if x,then)\n")},
+	{name: "foreach and call", files: mk("pair = $(1)=$(2)\nDOCKER_TAG = $(foreach x,a b c,<$(x)>)|$(call pair,k,v)|$(call pair,only)\n")},
+	{name: "a recursive call", files: mk("rev = $(if $(1),$(call rev,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))\nDOCKER_TAG = $(strip $(call rev,a b c))\n")},
+	{name: "value, origin and flavor", files: mk("A = $(B)\nB := b\nDOCKER_TAG = $(value A)|$(origin A)|$(origin B)|$(origin NOPE)|$(flavor A)|$(flavor B)|$(flavor NOPE)|$(origin MAKE)\n")},
+	{name: "eval defines variables and rules", files: mk("define TMPL\n$(1):\n\techo $(1) $$(DOCKER_TAG)\nendef\n$(foreach t,test itest,$(eval $(call TMPL,$(t))))\n$(eval DOCKER_TAG ?= evald)\n")},
+	{name: "info and warning print and expand to nothing", files: mk("DOCKER_TAG = a$(info hello)b$(warning careful)c\n")},
+	{name: "substitution references", files: mk("S = a.c b.c\nDOCKER_TAG = $(S:.c=.o)|$(S:%.c=x%)\n")},
+	{name: "computed variable names", files: mk("which = TAG\nv_TAG = computed\nDOCKER_TAG = $(v_$(which))\n")},
+	{name: "single-letter references and dollar escapes", files: mk("x = X\nDOCKER_TAG = $x$$y${x}\n")},
+	{name: "include reads another file", files: map[string]string{"Makefile": "include mk/docker.mk\ntest:\n\techo\n", "mk/docker.mk": "DOCKER_TAG ?= from-include\ncook-image:\n\tdocker build -t $(DOCKER_TAG) .\n"}},
+	{name: "an optional include of a missing file", files: mk("-include missing.mk\nsinclude also-missing.mk\nDOCKER_TAG ?= x\n")},
+	{name: "include with a wildcard", files: map[string]string{"Makefile": "include mk/*.mk\n", "mk/a.mk": "DOCKER_TAG ?= a\n", "mk/b.mk": "DOCKER_TAG += b\n"}},
+	{name: "wildcard sees the files", files: map[string]string{"Makefile": "DOCKER_TAG = $(wildcard *.txt)|$(wildcard nope*)\n", "b.txt": "", "a.txt": ""}},
+	{name: "shell output is unknown", files: mk("DOCKER_TAG ?= $(shell echo from-shell)\n"), diverge: map[string]string{"docker_tag.default": "make runs the shell; contractbot never does and reports the default as unknown"}},
+	{name: "bang-equals output is unknown", files: mk("DOCKER_TAG != echo bang\n"), diverge: map[string]string{"docker_tag.default": "make runs the shell; contractbot never does"}},
+	{name: "a conditional on shell output", files: mk("ifeq ($(shell :; echo x),x)\nDOCKER_TAG = shelly\nendif\ntest:\n\t@true\n"),
+		diverge: map[string]string{"docker_tag.defined": "the branch taken depends on the shell's output; contractbot evaluates $(shell) as empty and marks only what the taken branch assigns as shell-dependent"}},
+	{name: "undefine removes a variable", files: mk("DOCKER_TAG = x\nundefine DOCKER_TAG\n")},
+	{name: "private and override modifiers", files: mk("override private DOCKER_TAG = po\n")},
+	{name: "variable names that look like directives", files: mk("export = e\nifdef = i\nDOCKER_TAG = $(export)$(ifdef)\n")},
+	{name: "a later recipe overrides an earlier one", files: mk("itest:\n\techo $(DOCKER_TAG)\nitest:\n\techo plain\n")},
+	{name: "prerequisites accumulate over several rules", files: mk("itest: a\nitest: b\n\techo itest\nb:\n\techo $(DOCKER_TAG)\n")},
+	{name: "order-only prerequisites", files: mk("itest: | cook-image\n\techo it\ncook-image:\n\tdocker build -t $(DOCKER_TAG) .\n")},
+	{name: "automatic variables in recipes", files: mk("itest: $(DOCKER_TAG)\n\techo $@ $< $^\nDOCKER_TAG = dep\ndep:\n\ttrue\n")},
+	{name: "mixed implicit and normal rules are all explicit", files: mk("test %.o: b\n\techo $(DOCKER_TAG)\nb:\n\ttrue\n")},
+	{name: "grouped targets", files: mk("test itest &:\n\techo both\n")},
+	{name: "a DEFAULT rule answers every target", files: mk(".DEFAULT:\n\techo default $@\n")},
+	{name: "a cancelled pattern rule", files: mk("%:\n\techo any\n%:\n")},
+	{name: "a tab-indented assignment before any rule", files: mk("\tDOCKER_TAG = tabbed\ntest:\n\t@true\n")},
+	{name: "spaces-indented recipe read as a rule", files: mk("itest:\n    docker build -t x:$(DOCKER_TAG) .\n")},
+	{name: "crlf line endings", files: mk("DOCKER_TAG ?= crlf\r\ntest:\r\n\techo hi\r\n")},
+	{name: "a recursive variable with an append", files: mk("A = 1\nDOCKER_TAG = $(A)\nDOCKER_TAG += 2\nA = 3\n")},
+	{name: "a simple variable with an append expands immediately", files: mk("A = 1\nDOCKER_TAG := $(A)\nDOCKER_TAG += $(A)\nA = 3\n")},
+	{name: "a directory-relative pattern rule", files: mk("%.out: %.in\n\tcp $< $@\nitest: sub/x.out\nsub/x.in:\n\ttouch $@\n")},
+	{name: "ifeq with spaces around arguments", files: mk("A = x\nifeq ( $(A) , x )\nDOCKER_TAG = spaced-equal\nelse\nDOCKER_TAG = spaced-differ\nendif\nifeq ($(A), x)\nDOCKER_TAG += second\nendif\n")},
+	{name: "abspath and realpath under the working directory", files: map[string]string{"Makefile": "DOCKER_TAG = $(notdir $(abspath sub/../file.txt))|$(notdir $(realpath file.txt))|$(realpath nope)\n", "file.txt": ""}},
+	{name: "special characters in the value", files: mk("DOCKER_TAG = it's \"quoted\" \\ back\n")},
+}
+
+// gnuMakeFailCases are makefiles make refuses; the analyser must report an
+// error for each.
+var gnuMakeFailCases = []gnuCase{
+	{name: "missing separator", files: mk("test:\n  echo hi\n")},
+	{name: "missing separator with eight spaces", files: mk("test:\n        echo hi\n")},
+	{name: "recipe before first target", files: mk("A = 1\n\techo hi\n")},
+	{name: "recursive variable referencing itself", files: mk("DOCKER_TAG = $(DOCKER_TAG)-x\nX := $(DOCKER_TAG)\n")},
+	{name: "error function at read time", files: mk("ifndef DOCKER_TAG\n$(error DOCKER_TAG is not set)\nendif\n")},
+	{name: "missing endif", files: mk("ifdef X\nA = 1\n")},
+	{name: "missing endef", files: mk("define X\nA = 1\n")},
+	{name: "extraneous endif", files: mk("endif\n")},
+	{name: "a hard include of a missing file", files: mk("include nope.mk\n")},
+	{name: "unterminated variable reference", files: mk("A = $(B\nX := $(A)\n")},
+}
+
+type makeFacts struct {
+	failed       string
+	dt           DockerTagFact
+	targets      map[string]string // name -> how ("explicit|phony-only" when make cannot tell)
+	uses         map[string]*bool
+	shellTainted bool
+}
+
+// probeMakefile is read after the makefile under test and prints what make
+// knows about DOCKER_TAG. The ": ;" makes make run the line through
+// /bin/sh (whose printf is a builtin): the environment has no PATH.
+const probeMakefile = `.RECIPEPREFIX :=
+__contractbot_probe:
+	@: ; printf '%s\n' 'origin=$(origin DOCKER_TAG)'
+	@: ; printf 'exported=%s\n' "$${DOCKER_TAG+yes}"
+	@: ; printf 'value=%s|\n' '$(subst ','\'',$(DOCKER_TAG))'
+`
+
+func findMake(t testing.TB) string {
+	t.Helper()
+	p, err := exec.LookPath("make")
+	if err != nil {
+		if os.Getenv("CONTRACTBOT_REQUIRE_ITEST") == "1" {
+			t.Fatal("GNU make is required (CONTRACTBOT_REQUIRE_ITEST=1) but not installed: apt-get install make")
+		}
+		t.Skip("GNU make is not installed")
+	}
+	return p
+}
+
+// runMake runs GNU make in dir with exactly env as its environment (env -i).
+func runMake(t testing.TB, makePath, dir string, env []string, args ...string) (stdout, stderr string, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, makePath, args...)
+	cmd.Dir = dir
+	cmd.Env = append([]string{}, env...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("make %v timed out", args)
+	}
+	return o.String(), e.String(), err
+}
+
+// askMake derives the facts from GNU make's own answers.
+func askMake(t testing.TB, makePath, dir, makefile string) makeFacts {
+	var f makeFacts
+	if err := os.WriteFile(filepath.Join(dir, "__probe.mk"), []byte(probeMakefile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	probe := func(env []string) (kv map[string]string, stdout, stderr string, err error) {
+		out, serr, err := runMake(t, makePath, dir, env, "-p", "-f", makefile, "-f", "__probe.mk", "__contractbot_probe")
+		kv = map[string]string{}
+		for _, l := range strings.Split(out, "\n") {
+			if k, v, ok := strings.Cut(l, "="); ok && (k == "origin" || k == "exported") {
+				kv[k] = v
+			}
+		}
+		if i := strings.Index(out, "value="); i >= 0 {
+			if j := strings.Index(out[i:], "|\n"); j >= 0 {
+				kv["value"] = out[i+len("value=") : i+j]
+			}
+		}
+		return kv, out, serr, err
+	}
+	kv, db, serr, err := probe(nil)
+	if err != nil {
+		f.failed = serr
+		return f
+	}
+	origin := kv["origin"]
+	f.dt.Defined = origin == "file" || origin == "override"
+	if f.dt.Defined {
+		v := kv["value"]
+		f.dt.Default = &v
+		f.dt.Exported = kv["exported"] == "yes"
+		kvEnv, _, serr, err := probe([]string{"DOCKER_TAG=fromenv"})
+		if err != nil {
+			t.Fatalf("make failed only with DOCKER_TAG in the environment: %s", serr)
+		}
+		f.dt.Conditional = kvEnv["value"] == "fromenv"
+	}
+	entries := parseDatabase(db)
+	f.targets = map[string]string{}
+	f.uses = map[string]*bool{}
+	for _, name := range []string{TargetTest, TargetItest, TargetCookImage} {
+		_, serr, _ := runMake(t, makePath, dir, nil, "-n", "-f", makefile, name)
+		if strings.Contains(serr, "No rule to make target '"+name+"'") {
+			f.targets[name] = HowNone
+			continue
+		}
+		e, ok := entries[name]
+		switch {
+		case ok && e.target && e.phony && !e.hasRecipe && !e.hasDeps:
+			f.targets[name] = HowExplicit + "|" + HowPhonyOnly
+		case ok && e.target:
+			f.targets[name] = HowExplicit
+		case ok && e.phony:
+			f.targets[name] = HowPhonyOnly
+		default:
+			f.targets[name] = HowPattern
+		}
+		out, _, _ := runMake(t, makePath, dir, nil, "-n", "-f", makefile, name, "DOCKER_TAG=__SENTINEL__")
+		u := strings.Contains(out, "__SENTINEL__") || strings.Contains(out, "$DOCKER_TAG") || strings.Contains(out, "${DOCKER_TAG}")
+		f.uses[name] = &u
+	}
+	return f
+}
+
+type dbEntry struct{ target, phony, hasRecipe, hasDeps bool }
+
+// parseDatabase reads the "# Files" section of make -p.
+func parseDatabase(db string) map[string]dbEntry {
+	out := map[string]dbEntry{}
+	lines := strings.Split(db, "\n")
+	in := false
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if l == "# Files" {
+			in = true
+			continue
+		}
+		if strings.HasPrefix(l, "# files hash-table stats") {
+			break
+		}
+		if !in || l == "" || l[0] == '#' || l[0] == '\t' {
+			continue
+		}
+		k := strings.IndexByte(l, ':')
+		if k <= 0 {
+			continue
+		}
+		name := l[:k]
+		e := dbEntry{target: !(i > 0 && lines[i-1] == "# Not a target:")}
+		e.hasDeps = strings.TrimSpace(strings.TrimLeft(l[k:], ":")) != ""
+		for j := i + 1; j < len(lines) && lines[j] != ""; j++ {
+			if strings.HasPrefix(lines[j], "#  Phony target") {
+				e.phony = true
+			}
+			if strings.HasPrefix(lines[j], "\t") {
+				e.hasRecipe = true
+			}
+		}
+		out[name] = e
+	}
+	return out
+}
+
+func writeCase(t testing.TB, files map[string]string) string {
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// diffFacts lists the facts on which make and the analysis disagree.
+func diffFacts(m makeFacts, a *Analysis) map[string]string {
+	d := map[string]string{}
+	dt := a.Facts.DockerTag
+	str := func(p *string) string {
+		if p == nil {
+			return "null"
+		}
+		b, _ := json.Marshal(*p)
+		return string(b)
+	}
+	if m.dt.Defined != dt.Defined {
+		d["docker_tag.defined"] = "make " + boolStr(m.dt.Defined) + ", analysis " + boolStr(dt.Defined)
+	}
+	if m.dt.Defined && dt.Defined {
+		if m.dt.Conditional != dt.Conditional {
+			d["docker_tag.conditional"] = "make " + boolStr(m.dt.Conditional) + ", analysis " + boolStr(dt.Conditional)
+		}
+		if str(m.dt.Default) != str(dt.Default) {
+			d["docker_tag.default"] = "make " + str(m.dt.Default) + ", analysis " + str(dt.Default)
+		}
+		if m.dt.Exported != dt.Exported {
+			d["docker_tag.exported"] = "make " + boolStr(m.dt.Exported) + ", analysis " + boolStr(dt.Exported)
+		}
+	}
+	for name, how := range m.targets {
+		got := a.Facts.Targets[name].How
+		if !slices.Contains(strings.Split(how, "|"), got) {
+			d["targets."+name] = "make " + how + ", analysis " + got
+		}
+		var gotUses *bool
+		switch name {
+		case TargetItest:
+			gotUses = a.Facts.ItestUsesDockerTag
+		case TargetCookImage:
+			gotUses = a.Facts.CookImageUsesDockerTag
+		default:
+			gotUses = a.Targets[name].UsesDockerTag
+		}
+		if (m.uses[name] == nil) != (gotUses == nil) || (gotUses != nil && *gotUses != *m.uses[name]) {
+			d["uses."+name] = "make " + ptrStr(m.uses[name]) + ", analysis " + ptrStr(gotUses)
+		}
+	}
+	return d
+}
+
+func boolStr(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func ptrStr(b *bool) string {
+	if b == nil {
+		return "null"
+	}
+	return boolStr(*b)
+}
+
+func TestAgainstGNUMake(t *testing.T) {
+	if testing.Short() && os.Getenv("CONTRACTBOT_REQUIRE_ITEST") != "1" {
+		t.Skip("slow: runs GNU make")
+	}
+	makePath := findMake(t)
+	check := func(t *testing.T, c gnuCase, dir string) {
+		m := askMake(t, makePath, dir, "Makefile")
+		a, err := AnalyzeConfig(context.Background(), Config{FS: os.DirFS(dir), Dir: dir}, "Makefile")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.failed != "" {
+			t.Fatalf("GNU make refused the makefile:\n%s", m.failed)
+		}
+		if len(a.DB.Errors) > 0 {
+			t.Errorf("analysis reports errors make does not: %v", a.DB.Errors)
+		}
+		got := diffFacts(m, a)
+		for k, why := range c.diverge {
+			if _, ok := got[k]; !ok {
+				t.Errorf("known divergence %s (%s) no longer diverges: remove it from the table", k, why)
+			}
+			delete(got, k)
+		}
+		for k, v := range got {
+			t.Errorf("%s: %s", k, v)
+		}
+	}
+	for _, c := range gnuCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			check(t, c, writeCase(t, c.files))
+		})
+	}
+	for _, c := range gnuMakeFailCases {
+		t.Run("fails/"+c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := writeCase(t, c.files)
+			m := askMake(t, makePath, dir, "Makefile")
+			if m.failed == "" {
+				t.Fatalf("GNU make accepted the makefile")
+			}
+			a, err := AnalyzeConfig(context.Background(), Config{FS: os.DirFS(dir), Dir: dir}, "Makefile")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(a.DB.Errors) == 0 && len(a.Facts.MissingIncludes) == 0 {
+				t.Errorf("make fails but the analysis reports no error; make said:\n%s", lastLines(m.failed, 3))
+			}
+		})
+	}
+	fixtures, _ := filepath.Glob(filepath.Join("..", "..", "fixtures", "services", "*", "Makefile"))
+	for _, mf := range fixtures {
+		dir := filepath.Dir(mf)
+		t.Run("fixture/"+filepath.Base(dir), func(t *testing.T) {
+			t.Parallel()
+			tmp := t.TempDir()
+			if err := os.CopyFS(tmp, os.DirFS(dir)); err != nil {
+				t.Fatal(err)
+			}
+			m := askMake(t, makePath, tmp, "Makefile")
+			if m.failed != "" {
+				a, err := AnalyzeConfig(context.Background(), Config{FS: os.DirFS(tmp), Dir: tmp}, "Makefile")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(a.DB.Errors) == 0 && len(a.Facts.MissingIncludes) == 0 {
+					t.Errorf("make fails but the analysis reports no error; make said:\n%s", lastLines(m.failed, 3))
+				}
+				return
+			}
+			check(t, gnuCase{}, tmp)
+		})
+	}
+}
+
+func lastLines(s string, n int) string {
+	l := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(l[max(0, len(l)-n):], "\n")
+}
+
+var _ = errors.New

@@ -1,0 +1,293 @@
+package makefile
+
+import (
+	"strings"
+)
+
+// rule evaluates a line that is not an assignment or directive: after
+// expansion it is a rule, a target-specific assignment, nothing, or an
+// error ("missing separator").
+func (e *evaluator) rule(r *RuleLine, afterRule bool) {
+	text := r.Text
+	e.rulePos = r.Start
+	if afterRule && strings.HasPrefix(r.Indent, " ") {
+		e.db.SpaceIndented = append(e.db.SpaceIndented, r)
+	}
+	if len(r.Indent) > 0 && r.Indent[0] == e.prefix {
+		e.errorAt(e.evalPos, "recipe commences before first target")
+		return
+	}
+	// Expand word by word until a colon shows up, as make does: what
+	// follows the colon may be a target-specific assignment, whose value
+	// must not be expanded yet.
+	var buf strings.Builder
+	colon := -1
+	rest := ""
+	i := 0
+	for i < len(text) {
+		for i < len(text) && isBlank(text[i]) {
+			i++
+		}
+		if i >= len(text) {
+			break
+		}
+		j := wordEnd(text, i)
+		w := e.expand(text[i:j])
+		if buf.Len() > 0 {
+			buf.WriteByte(' ')
+		}
+		buf.WriteString(w)
+		i = j
+		if k := findColon(buf.String()); k >= 0 {
+			colon = k
+			rest = text[i:]
+			break
+		}
+	}
+	exp := buf.String()
+	if colon < 0 {
+		if strings.TrimSpace(exp) == "" && strings.TrimSpace(r.Recipe) == "" && !r.Semi.IsValid() {
+			return // the line expands to nothing
+		}
+		msg := "missing separator"
+		if strings.HasPrefix(r.Indent, "        ") {
+			msg += " (did you mean TAB instead of 8 spaces?)"
+		}
+		e.errorAt(e.evalPos, "%s", msg)
+		return
+	}
+	targetsText := exp[:colon]
+	after := exp[colon+1:] + rest
+	double := false
+	if strings.HasPrefix(after, ":") && !strings.HasPrefix(after, ":=") {
+		double = true
+		after = after[1:]
+	}
+	targetsText = strings.TrimSuffix(strings.TrimRight(targetsText, " \t"), "&") // grouped targets
+	targets := fields(targetsText)
+
+	// Target-specific variable?
+	if a := parseAssignment(strings.TrimLeft(after, " \t")); a != nil && !a.define {
+		for _, t := range targets {
+			tv := &TargetVar{Name: strings.TrimSpace(e.expand(a.name)), Op: a.op, Value: a.value, Override: a.override, Pos: r.Start}
+			if a.op == OpSimple || a.op == OpPOSIXSimple {
+				tv.Value = e.expand(a.value)
+			}
+			if strings.Contains(t, "%") {
+				continue // pattern-specific variables are not modelled
+			}
+			tg := e.target(t)
+			tg.Vars = append(tg.Vars, tv)
+		}
+		return
+	}
+	prereqText := e.expand(after)
+	var tpat, ppat string
+	static := false
+	if k := findColon(prereqText); k >= 0 {
+		static = true
+		tpat = strings.TrimSpace(prereqText[:k])
+		ppat = prereqText[k+1:]
+	} else {
+		ppat = prereqText
+	}
+	normal, orderOnly := splitOrderOnly(ppat)
+	if len(targets) == 0 {
+		return // "no targets": its recipe lines are ignored
+	}
+	recipe := func() []*RecipeLine {
+		if r.Semi.IsValid() {
+			return []*RecipeLine{{Pos: r.Semi, Text: r.Recipe}}
+		}
+		return nil
+	}
+	if static {
+		for _, t := range targets {
+			stem, ok := matchPattern(tpat, t)
+			entry := &RuleEntry{Pos: r.Start, Recipe: recipe(), Stem: stem}
+			if !ok {
+				e.warnAt(e.evalPos, "target '%s' doesn't match the target pattern", t)
+			} else {
+				entry.Prereqs = substStem(normal, stem)
+				entry.OrderOnly = substStem(orderOnly, stem)
+			}
+			e.addRule(t, entry, double)
+		}
+		return
+	}
+	npat := 0
+	for _, t := range targets {
+		if strings.Contains(t, "%") {
+			npat++
+		}
+	}
+	if npat > 0 && npat != len(targets) {
+		// make 4.3 warns and reads every target as an explicit one.
+		e.warnAt(e.evalPos, "mixed implicit and normal rules: deprecated syntax")
+		npat = 0
+	}
+	if npat > 0 {
+		pr := &PatternRule{Pos: r.Start, Targets: targets, Prereqs: normal, OrderOnly: orderOnly, Recipe: recipe(), Terminal: double}
+		e.curPat = pr
+		e.db.Patterns = append(e.db.Patterns, pr)
+		return
+	}
+	for _, t := range targets {
+		switch t {
+		case ".PHONY":
+			for _, p := range append(append([]string(nil), normal...), orderOnly...) {
+				tg := e.mention(p)
+				tg.Phony = true
+				if !tg.PhonyPos.IsValid() {
+					tg.PhonyPos = r.Start
+				}
+			}
+		case ".EXPORT_ALL_VARIABLES":
+			e.db.ExportAll = true
+		}
+		if e.db.DefaultGoal == "" && (!strings.HasPrefix(t, ".") || strings.Contains(t, "/")) {
+			e.db.DefaultGoal = t
+		}
+		e.addRule(t, &RuleEntry{Pos: r.Start, Prereqs: normal, OrderOnly: orderOnly, Recipe: recipe()}, double)
+	}
+}
+
+// addRule records one rule line's entry for target name; recipe lines that
+// follow are appended to it.
+func (e *evaluator) addRule(name string, entry *RuleEntry, double bool) {
+	t := e.target(name)
+	for _, p := range entry.Prereqs {
+		e.mention(p)
+	}
+	for _, p := range entry.OrderOnly {
+		e.mention(p)
+	}
+	if double {
+		if len(t.Rules) > 0 && !t.DoubleColon {
+			e.errorAt(e.evalPos, "target file '%s' has both : and :: entries", name)
+			return
+		}
+		t.DoubleColon = true
+		t.Rules = append(t.Rules, entry)
+		e.cur = append(e.cur, &ruleTarget{t: t, entry: entry})
+		return
+	}
+	if t.DoubleColon {
+		e.errorAt(e.evalPos, "target file '%s' has both : and :: entries", name)
+		return
+	}
+	if len(t.Rules) == 0 {
+		t.Rules = []*RuleEntry{entry}
+		e.cur = append(e.cur, &ruleTarget{t: t, entry: entry})
+		return
+	}
+	main := t.Rules[0]
+	main.Prereqs = append(main.Prereqs, entry.Prereqs...)
+	main.OrderOnly = append(main.OrderOnly, entry.OrderOnly...)
+	if entry.Stem != "" {
+		main.Stem = entry.Stem
+	}
+	// A later recipe replaces an earlier one (make warns "overriding
+	// recipe"): the first recipe line of this rule line starts afresh.
+	rt := &ruleTarget{t: t, entry: main, fresh: true, pos: entry.Pos}
+	for _, rl := range entry.Recipe {
+		e.addRecipeLine(rt, rl)
+	}
+	e.cur = append(e.cur, rt)
+}
+
+func (e *evaluator) addRecipeLine(rt *ruleTarget, rl *RecipeLine) {
+	if rt.fresh {
+		rt.fresh = false
+		if len(rt.entry.Recipe) > 0 {
+			e.warnAt(e.evalPos, "overriding recipe for target '%s'", rt.t.Name)
+		}
+		rt.entry.Recipe = nil
+		rt.entry.Pos = rt.pos
+	}
+	rt.entry.Recipe = append(rt.entry.Recipe, rl)
+}
+
+func (e *evaluator) target(name string) *Target {
+	t := e.mention(name)
+	if !t.IsTarget {
+		t.IsTarget = true
+		t.Pos = e.rulePos
+	}
+	return t
+}
+
+func (e *evaluator) mention(name string) *Target {
+	t := e.db.Targets[name]
+	if t == nil {
+		t = &Target{Name: name}
+		e.db.Targets[name] = t
+	}
+	return t
+}
+
+// splitOrderOnly splits prerequisites at "|".
+func splitOrderOnly(s string) (normal, orderOnly []string) {
+	k := strings.IndexByte(s, '|')
+	if k < 0 {
+		return fields(s), nil
+	}
+	return fields(s[:k]), fields(s[k+1:])
+}
+
+// wordEnd returns the end of the word starting at s[i]: the next blank
+// outside variable references.
+func wordEnd(s string, i int) int {
+	depth := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '$' && i+1 < len(s) && (s[i+1] == '(' || s[i+1] == '{'):
+			depth++
+			i++
+		case depth > 0 && (c == '(' || c == '{'):
+			depth++
+		case depth > 0 && (c == ')' || c == '}'):
+			depth--
+		case depth == 0 && isBlank(c):
+			return i
+		}
+	}
+	return i
+}
+
+// findColon returns the first colon not escaped by a backslash, or -1.
+func findColon(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' {
+			i++
+			continue
+		}
+		if s[i] == ':' {
+			return i
+		}
+	}
+	return -1
+}
+
+// matchPattern matches a word against a pattern with at most one '%'
+// (the first unescaped one) and returns the stem.
+func matchPattern(pat, word string) (string, bool) {
+	k := strings.IndexByte(pat, '%')
+	if k < 0 {
+		return "", pat == word
+	}
+	pre, suf := pat[:k], pat[k+1:]
+	if len(word) < len(pre)+len(suf) || !strings.HasPrefix(word, pre) || !strings.HasSuffix(word, suf) {
+		return "", false
+	}
+	return word[len(pre) : len(word)-len(suf)], true
+}
+
+func substStem(pats []string, stem string) []string {
+	out := make([]string, 0, len(pats))
+	for _, p := range pats {
+		out = append(out, strings.Replace(p, "%", stem, 1))
+	}
+	return out
+}

@@ -160,7 +160,11 @@ func NewApps(appID int64, privateKeyPEM []byte, baseURL string, opts ...Option) 
 		o(&cfg)
 	}
 	if cfg.base == nil {
-		cfg.base = http.DefaultTransport.(*http.Transport).Clone()
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		// Every request goes to one host; the default of 2 idle connections
+		// per host would open and close connections under concurrent workers.
+		tr.MaxIdleConnsPerHost = 64
+		cfg.base = tr
 	}
 	m, err := newMetrics(cfg.reg)
 	if err != nil {

@@ -142,3 +142,22 @@ func TestTitle(t *testing.T) {
 		}
 	}
 }
+
+func FuzzMarkdownEscape(f *testing.F) {
+	for _, s := range []string{"", "a|b", "<img src=x>", "[x](y)", "line\nbreak", "\\|", "é*_`"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := github.MarkdownEscape(s)
+		if strings.ContainsAny(out, "\r\n") {
+			t.Fatalf("line break in %q", out)
+		}
+		// Every Markdown or HTML special character is escaped: dropping the
+		// backslash pairs must leave none of them.
+		rest := regexp.MustCompile(`\\[\\`+"`"+`*_{}\[\]()<>#+\-.!|~:@=]`).ReplaceAllString(out, "")
+		rest = strings.ReplaceAll(rest, "&amp;", "")
+		if i := strings.IndexAny(rest, "\\`*_{}[]()<>#+-.!|~:@=&"); i >= 0 {
+			t.Fatalf("unescaped %q in %q (from %q)", rest[i], out, s)
+		}
+	})
+}

@@ -1,5 +1,806 @@
 package checks
 
-// soaRules lists the rules over yelpsoa-configs.
-// TODO(soa): the soa.* rules.
-func soaRules() []*Rule { return nil }
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/contractbot/contractbot/internal/soa"
+)
+
+// The soa.* rules check a service's directory in yelpsoa-configs the way
+// `paasta check` and `paasta validate` do (see PaaSTA's CATALOGUE: C1-C14,
+// V0-V12, S0-S12), statically and with file and line. Paths in findings
+// are relative to the soa root ("web/kubernetes-norcal.yaml").
+
+// maxSchemaFindings bounds the soa.schema findings per file, so that a
+// hostile or generated file cannot flood the output.
+const maxSchemaFindings = 50
+
+// contractPort is the port the contract says HTTP/TCP services bind
+// ($PAASTA_PORT, PaaSTA's DEFAULT_CONTAINER_PORT).
+const contractPort = 8888
+
+type soaServiceKey struct{}
+type soaSchemasKey struct{}
+type soaIndexKey struct{}
+
+// soaService loads the service directory once per run.
+func soaService(p *Pass) (*soa.Service, error) {
+	return Memo(p, soaServiceKey{}, func() (*soa.Service, error) {
+		return soa.LoadService(p.SOA, p.Service, soa.DefaultLimits)
+	})
+}
+
+// loadedService returns the service, or nil when its directory is missing
+// or a link (soa.service-dir reports that; the other rules have nothing
+// to check).
+func loadedService(p *Pass) (*soa.Service, error) {
+	svc, err := soaService(p)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, soa.ErrSymlink) {
+		return nil, nil
+	}
+	return svc, err
+}
+
+func soaIndex(ctx context.Context, p *Pass) (*soa.RepoIndex, error) {
+	return Memo(p, soaIndexKey{}, func() (*soa.RepoIndex, error) {
+		return soa.IndexFor(ctx, p.SOA)
+	})
+}
+
+func soaSchemas(p *Pass) (soa.Schemas, error) {
+	return Memo(p, soaSchemasKey{}, func() (soa.Schemas, error) {
+		s, err := soa.SchemasFor(p.PaastaSchemas)
+		if err != nil {
+			return nil, fmt.Errorf("--paasta-schemas: %w", err)
+		}
+		return s, nil
+	})
+}
+
+// deployOf returns the service's parsed deploy.yaml, or nil when it is
+// missing or unreadable (soa.deploy-yaml and soa.yaml-syntax report that).
+func deployOf(svc *soa.Service) *soa.Deploy {
+	f := svc.File("deploy.yaml")
+	if f == nil || f.Err != nil {
+		return nil
+	}
+	return soa.DeployFromNode(f.Path, f.Root)
+}
+
+func line(n *soa.Node) int {
+	if n == nil || n.Line < 1 {
+		return 1
+	}
+	return n.Line
+}
+
+func soaRules() []*Rule {
+	return []*Rule{
+		{
+			ID: "soa.service-dir", Severity: SeverityError, Needs: NeedsService,
+			Title: "the service has no usable directory in yelpsoa-configs",
+			Doc: "PaaSTA finds everything about a service in yelpsoa-configs/<service>/: without that directory " +
+				"`paasta check` stops at once and nothing can be deployed. Create the directory (a real one, not a " +
+				"symbolic link) with service.yaml, deploy.yaml and the instance files; keep it free of links that " +
+				"point outside the repository and of thousands of stray files.",
+			Run: runServiceDir,
+		},
+		{
+			ID: "soa.deploy-yaml", Severity: SeverityError, Needs: NeedsService,
+			Title: "deploy.yaml is missing or has no security-check step",
+			Doc: "The contract says yelpsoa-configs/<service>/ MUST contain deploy.yaml: its pipeline lists the deploy " +
+				"groups Jenkins deploys to, and `paasta check` also requires a security-check step. Add deploy.yaml " +
+				"with a `pipeline:` of steps (itest, security-check, push-to-registry, then one step per deploy group).",
+			Run: runDeployYAML,
+		},
+		{
+			ID: "soa.jenkins-yaml", Severity: SeverityWarning, Needs: NeedsService,
+			Title: "jenkins.yaml is missing",
+			Doc: "The contract says a service SHOULD have a jenkins.yaml, which sets up the Jenkins jobs that build, " +
+				"itest and push the image and run the deploy pipeline. Add yelpsoa-configs/<service>/jenkins.yaml " +
+				"(or jenkins.yaml at the root of the service repository).",
+			Run: runJenkinsYAML,
+		},
+		{
+			ID: "soa.yaml-syntax", Severity: SeverityError, Needs: NeedsService,
+			Title: "a soa config file is not loadable YAML",
+			Doc: "PaaSTA reads every config file with yaml.safe_load; a file it cannot load breaks `paasta validate` " +
+				"(\"Failed to read file\") and every tool that reads the service. Fix the YAML at the reported line; " +
+				"files must be UTF-8, hold one document, stay under 4 MiB and not expand aliases without bound.",
+			Run: runYAMLSyntax,
+		},
+		{
+			ID: "soa.schema", Severity: SeverityError, Needs: NeedsService,
+			Title: "a soa config file violates its PaaSTA schema",
+			Doc: "`paasta validate` checks service.yaml, smartstack.yaml and the kubernetes-, eks-, adhoc-, tron-, " +
+				"rollback- and autotuned_defaults/ files against PaaSTA's JSON schemas (deploy.yaml against the " +
+				"deploy schema PaaSTA's tooling uses): unknown keys, wrong types, bad enum values and out-of-range " +
+				"numbers are rejected. Fix the key at the reported line as the message says; --paasta-schemas DIR " +
+				"checks against an installed PaaSTA's schemas instead of the built-in ones.",
+			Run: runSchema,
+		},
+		{
+			ID: "soa.deploy-group", Severity: SeverityError, Needs: NeedsService,
+			Title: "instances and deploy.yaml disagree on deploy groups",
+			Doc: "PaaSTA deploys an instance from its deploy_group (by default <cluster>.<instance>), which must be a " +
+				"deploy step of deploy.yaml's pipeline, or the instance never receives a version. Build steps " +
+				"(itest, security-check, push-to-registry, command-*) are never deploy groups. Add the missing step " +
+				"or set deploy_group; a step no instance uses is reported as a warning: delete it.",
+			Run: runDeployGroup,
+		},
+		{
+			ID: "soa.instance-name", Severity: SeverityError, Needs: NeedsService,
+			Title: "an instance name is too long, invalid or duplicated",
+			Doc: "Kubernetes object names are at most 63 characters, and PaaSTA derives them from service and " +
+				"instance names after replacing _ with --; instance names with dots break job ids, a name defined " +
+				"twice for one cluster makes `paasta validate` fail, and a key written twice in one file silently " +
+				"loses the first definition. Rename or merge the instances.",
+			Run: runInstanceName,
+		},
+		{
+			ID: "soa.smartstack", Severity: SeverityError, Needs: NeedsService,
+			Title: "smartstack.yaml or a registration is inconsistent",
+			Doc: "SmartStack routes traffic to the namespaces in smartstack.yaml: a registration, proxied_through or " +
+				"clb_proxy naming a namespace that does not exist registers nothing, names longer than Envoy's and " +
+				"HAProxy's limits are rejected, and an empty smartstack.yaml fails `paasta validate`. Point " +
+				"registrations at existing namespaces and keep <service>.<namespace> short.",
+			Run: runSmartstack,
+		},
+		{
+			ID: "soa.healthcheck", Severity: SeverityError, Needs: NeedsService,
+			Title: "an instance's healthcheck does not fit how it is reached",
+			Doc: "Without a SmartStack namespace with a proxy_port an instance is a batch daemon: PaaSTA then runs no " +
+				"healthcheck unless one is set, and an http/tcp healthcheck probes port 8888, restarting a daemon " +
+				"that does not listen there. Daemons may use healthcheck_mode: cmd, which needs healthcheck_cmd. " +
+				"Register HTTP/TCP services in smartstack.yaml, or use a cmd healthcheck.",
+			Run: runHealthcheck,
+		},
+		{
+			ID: "soa.proxy-port", Severity: SeverityError, Needs: NeedsSOA,
+			Title: "a proxy_port is out of range or used twice",
+			Doc: "Every SmartStack namespace in the whole soa repository needs its own proxy_port between 19000 and " +
+				"21000: two namespaces on one port send one service's traffic to the other. Pick a free port in " +
+				"range for the namespace.",
+			Run: runProxyPort,
+		},
+		{
+			ID: "soa.monitoring", Severity: SeverityWarning, Needs: NeedsService,
+			Title: "alerts for the service have no team",
+			Doc: "PaaSTA routes a service's alerts to the team named in monitoring.yaml (or service.yaml); with no " +
+				"team nobody is paged, and `paasta validate` requires monitoring.yaml for every service. Add " +
+				"monitoring.yaml with `team: <your team>`.",
+			Run: runMonitoring,
+		},
+		{
+			ID: "soa.container-port", Severity: SeverityError, Needs: NeedsService,
+			Title: "an HTTP/TCP service does not bind port 8888",
+			Doc: "The contract says HTTP/TCP services (instances registered in SmartStack with a proxy_port) bind " +
+				"port 8888, which PaaSTA passes as $PAASTA_PORT and routes traffic and healthchecks to. Remove a " +
+				"container_port other than 8888, listen on 8888, and make the Dockerfile EXPOSE 8888.",
+			Run: runContainerPort,
+		},
+	}
+}
+
+func runServiceDir(ctx context.Context, p *Pass) error {
+	svc, err := soaService(p)
+	switch {
+	case errors.Is(err, soa.ErrSymlink):
+		p.Reportf(p.Service, 1, "%s/ is a symbolic link; contractbot does not follow links (one could lead outside the repository): make it a real directory", p.Service)
+		return nil
+	case errors.Is(err, fs.ErrNotExist):
+		p.Reportf(p.Service, 1, "no directory %s/ in the soa repository, so PaaSTA does not know the service: create yelpsoa-configs/%s/ with service.yaml, deploy.yaml and an instance file", p.Service, p.Service)
+		return nil
+	case err != nil:
+		return err
+	}
+	if !svc.HasYAML {
+		p.Reportf(p.Service, 1, "%s/ has no .yaml file at its top level, so paasta validate refuses it: add service.yaml, deploy.yaml and the instance files", p.Service)
+	}
+	for _, sk := range svc.Skipped {
+		switch {
+		case sk.Symlink && sk.Outside:
+			p.Reportf(sk.Path, 1, "%s is a symbolic link pointing outside the soa repository; neither contractbot nor paasta validate reads it: replace it with a regular file", sk.Path)
+		case sk.Symlink:
+			p.Report(Finding{Path: sk.Path, Line: 1, Severity: SeverityNotice,
+				Message: fmt.Sprintf("%s is a symbolic link, which neither contractbot nor paasta validate checks: make it a regular file (or a YAML anchor) to have it checked", sk.Path)})
+		default:
+			p.Reportf(sk.Path, 1, "%s: %s; remove stray files from the service directory", sk.Path, sk.Reason)
+		}
+	}
+	return nil
+}
+
+func runDeployYAML(ctx context.Context, p *Pass) error {
+	svc, err := loadedService(p)
+	if svc == nil || err != nil {
+		return err
+	}
+	name := path.Join(p.Service, "deploy.yaml")
+	f := svc.File("deploy.yaml")
+	if f == nil {
+		for _, sk := range svc.Skipped {
+			if sk.Path == name {
+				p.Reportf(name, 1, "deploy.yaml is a symbolic link, which contractbot does not follow: make it a regular file so that its pipeline can be checked")
+				return nil
+			}
+		}
+		p.Reportf(name, 1, "no deploy.yaml, so the service cannot be deployed: add %s with a pipeline (itest, security-check, push-to-registry, then one step per deploy group)", name)
+		return nil
+	}
+	if f.Err != nil {
+		return nil // soa.yaml-syntax
+	}
+	d := soa.DeployFromNode(f.Path, f.Root)
+	if !d.HasStep("security-check") {
+		at := f.Root.KeyNode("pipeline")
+		p.Reportf(f.Path, line(at), "the pipeline has no security-check step, which paasta check requires: add `- step: security-check` after the itest step")
+	}
+	return nil
+}
+
+func runJenkinsYAML(ctx context.Context, p *Pass) error {
+	svc, err := loadedService(p)
+	if svc == nil || err != nil {
+		return err
+	}
+	if svc.File("jenkins.yaml") != nil {
+		return nil
+	}
+	if p.Repo != nil {
+		if _, err := fs.Stat(p.Repo, "jenkins.yaml"); err == nil {
+			return nil
+		}
+	}
+	p.Reportf(path.Join(p.Service, "jenkins.yaml"), 1, "no jenkins.yaml: the contract says the service should have one so that Jenkins builds, itests and pushes its image; add %s/jenkins.yaml", p.Service)
+	return nil
+}
+
+func runYAMLSyntax(ctx context.Context, p *Pass) error {
+	svc, err := loadedService(p)
+	if svc == nil || err != nil {
+		return err
+	}
+	for _, f := range svc.Files {
+		if f.Err == nil {
+			continue
+		}
+		var se *soa.SyntaxError
+		if errors.As(f.Err, &se) {
+			p.Reportf(f.Path, se.Line, "%s cannot be loaded (%s); PaaSTA's yaml.safe_load fails on it too: fix the YAML at this line", path.Base(f.Path), se.Msg)
+		} else {
+			p.Reportf(f.Path, 1, "%s cannot be read: %v", path.Base(f.Path), f.Err)
+		}
+	}
+	return nil
+}
+
+// mappingKinds are file kinds PaaSTA reads as a mapping but has no schema
+// for; a list or scalar there breaks its loaders.
+var mappingKinds = map[string]bool{
+	"monitoring": true, "jenkins": true, "marathon": true, "chronos": true,
+	"paasta_native": true, "flink": true, "flinkeks": true, "cassandracluster": true,
+	"cassandraclustereks": true, "kafkacluster": true, "monkrelays": true,
+	"nrtsearchservice": true, "nrtsearchserviceeks": true,
+}
+
+func runSchema(ctx context.Context, p *Pass) error {
+	svc, err := loadedService(p)
+	if svc == nil || err != nil {
+		return err
+	}
+	schemas, err := soaSchemas(p)
+	if err != nil {
+		return err
+	}
+	for _, f := range svc.Files {
+		if f.Err != nil {
+			continue
+		}
+		types := soa.SchemaTypesFor(f.Rel)
+		if f.Rel == "deploy.yaml" {
+			types = append(types, "deploy")
+		}
+		if len(types) == 0 && mappingKinds[soa.FileKind(f.Rel)] && f.Root.Kind != soa.KindMap && f.Root.Kind != soa.KindNull {
+			p.Reportf(f.Path, line(f.Root), "%s must be a mapping, found %s: PaaSTA reads it as key: value pairs", path.Base(f.Path), f.Root.Describe())
+		}
+		for _, t := range types {
+			s := schemas[t]
+			if s == nil {
+				continue // an installed PaaSTA without this schema
+			}
+			vs := soa.Validate(s, f.Root)
+			for i, v := range vs {
+				if i == maxSchemaFindings {
+					p.Reportf(f.Path, v.Line, "%d more violations of PaaSTA's %s schema in this file are not shown", len(vs)-i, t)
+					break
+				}
+				p.Reportf(f.Path, v.Line, "%s (PaaSTA's %s schema)", v.Message, t)
+			}
+		}
+	}
+	return nil
+}
+
+func runDeployGroup(ctx context.Context, p *Pass) error {
+	svc, err := loadedService(p)
+	if svc == nil || err != nil {
+		return err
+	}
+	d := deployOf(svc)
+	if d == nil {
+		return nil // soa.deploy-yaml or soa.yaml-syntax
+	}
+	groups := d.DeployGroups()
+	used := map[string]bool{}
+	for _, inst := range svc.Instances() {
+		group, at, ok := inst.DeployGroup()
+		if !ok {
+			if at == nil && inst.Type == "tron" {
+				executor, isStr := inst.Config.Get("executor").Str()
+				if !isStr {
+					executor = "paasta"
+				}
+				if executor == "paasta" || executor == "spark" {
+					p.Reportf(inst.File.Path, inst.Line(), "tron action %s has no deploy_group (neither the action nor its job sets one), which paasta validate requires for executor %s: set deploy_group to one of %s", inst.Name, executor, quoteList(groups))
+				}
+			}
+			continue
+		}
+		used[group] = true
+		if slices.Contains(groups, group) {
+			continue
+		}
+		where := fmt.Sprintf("deploy_group %q", group)
+		ln := line(at)
+		if at == nil {
+			where = fmt.Sprintf("the default deploy group %q (<cluster>.<instance>, as it sets no deploy_group)", group)
+			ln = inst.Line()
+		}
+		switch {
+		case d.HasStep(group):
+			p.Reportf(inst.File.Path, ln, "%s instance %s uses %s, but %s is a build step of deploy.yaml, never a deploy group: set deploy_group to one of %s", inst.Type, inst.Name, where, group, quoteList(groups))
+		default:
+			p.Reportf(inst.File.Path, ln, "%s instance %s uses %s, which is not a step of %s's pipeline, so it is never deployed: add `- step: %s` to deploy.yaml or set deploy_group to one of %s", inst.Type, inst.Name, where, d.Path, group, quoteList(groups))
+		}
+	}
+	for _, s := range d.Steps {
+		if s.DeployGroup && !used[s.Name] {
+			p.Report(Finding{Path: d.Path, Line: s.Line, Severity: SeverityWarning,
+				Message: fmt.Sprintf("deploy step %q is not the deploy group of any instance, so deploying to it does nothing: delete the step or point an instance's deploy_group at it", s.Name)})
+			used[s.Name] = true // report a repeated step once
+		}
+	}
+	return nil
+}
+
+func quoteList(ss []string) string {
+	if len(ss) == 0 {
+		return "(none: the pipeline has no deploy steps)"
+	}
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}
+
+func runInstanceName(ctx context.Context, p *Pass) error {
+	if n := soa.KubernetesNameLen(p.Service); n > soa.MaxKubernetesName {
+		p.Reportf(p.Service, 1, "the service name %q is %d characters once sanitised for Kubernetes (_ becomes --), more than %d: paasta validate rejects it; choose a shorter name", p.Service, n, soa.MaxKubernetesName)
+	}
+	svc, err := loadedService(p)
+	if svc == nil || err != nil {
+		return err
+	}
+	type seen struct {
+		path string
+		line int
+	}
+	byCluster := map[string]map[string]seen{}
+	for _, f := range svc.Files {
+		typ, _ := soa.InstanceFile(f.Rel)
+		if typ == "" || f.Root == nil || f.Root.Kind != soa.KindMap {
+			continue
+		}
+		for _, dup := range f.Root.Dups {
+			p.Reportf(f.Path, line(dup), "%s is defined twice in %s; PaaSTA silently keeps only the last definition: merge the two or rename one", dup.Describe(), path.Base(f.Path))
+		}
+		for _, k := range f.Root.Keys {
+			name, ok := k.Str()
+			if !ok || strings.HasPrefix(name, "_") {
+				continue
+			}
+			if (typ == "kubernetes" || typ == "eks") && soa.KubernetesNameLen(name) > soa.MaxKubernetesName {
+				p.Reportf(f.Path, line(k), "instance name %q is %d characters once sanitised for Kubernetes (_ becomes --), more than %d: paasta validate rejects it; shorten it", name, soa.KubernetesNameLen(name), soa.MaxKubernetesName)
+			}
+			if typ != "tron" && len(soa.SchemaTypesFor(f.Rel)) == 0 && strings.Contains(name, ".") {
+				p.Reportf(f.Path, line(k), "instance name %q contains a dot, which breaks PaaSTA's <service>.<instance> job ids: use letters, digits, - and _", name)
+			}
+		}
+	}
+	for _, inst := range svc.Instances() {
+		m := byCluster[inst.Cluster]
+		if m == nil {
+			m = map[string]seen{}
+			byCluster[inst.Cluster] = m
+		}
+		if first, ok := m[inst.Name]; ok {
+			if first.path != inst.File.Path {
+				p.Reportf(inst.File.Path, inst.Line(), "instance %s is also defined for cluster %s in %s:%d; paasta validate rejects duplicate instance names per cluster: rename one", inst.Name, inst.Cluster, first.path, first.line)
+			}
+			continue
+		}
+		m[inst.Name] = seen{inst.File.Path, inst.Line()}
+	}
+	return nil
+}
+
+// smartstack limits from PaaSTA's validate_smartstack.
+const (
+	maxEnvoyNameLen      = 118
+	maxSmartstackNameLen = 55
+)
+
+func runSmartstack(ctx context.Context, p *Pass) error {
+	svc, err := loadedService(p)
+	if svc == nil || err != nil {
+		return err
+	}
+	f := svc.File("smartstack.yaml")
+	local := map[string]soa.Namespace{}
+	if f != nil && f.Err == nil {
+		if f.Root.Kind == soa.KindNull || (f.Root.Kind == soa.KindMap && len(f.Root.Keys) == 0) {
+			p.Reportf(f.Path, 1, "smartstack.yaml is empty, which paasta validate rejects: remove the file if the service is not in the mesh, or add its namespaces")
+		}
+		for _, ns := range soa.Namespaces(f) {
+			local[ns.Name] = ns
+			if n := len(p.Service) + len(ns.Name); n > maxEnvoyNameLen {
+				p.Reportf(f.Path, line(ns.Key), "namespace %q makes %s.%s %d characters, over Envoy's limit of %d: shorten the namespace", ns.Name, p.Service, ns.Name, n+1, maxEnvoyNameLen)
+			} else if ns.HasProxyPort() && n > maxSmartstackNameLen {
+				p.Reportf(f.Path, line(ns.Key), "namespace %q with a proxy_port makes %s%s %d characters, over HAProxy's socket name limit of %d: shorten the namespace", ns.Name, p.Service, ns.Name, n, maxSmartstackNameLen)
+			}
+			if ns.Config == nil {
+				continue
+			}
+			discover, at := "region", ns.Config.Get("discover")
+			if s, ok := at.Str(); ok {
+				discover = s
+			}
+			advertise := []string{"region"}
+			if adv := ns.Config.Get("advertise"); adv != nil && adv.Kind == soa.KindSeq {
+				advertise = nil
+				for _, it := range adv.Items {
+					if s, ok := it.Str(); ok {
+						advertise = append(advertise, s)
+					}
+				}
+			}
+			if !slices.Contains(advertise, discover) {
+				ln := line(at)
+				if at == nil {
+					ln = line(ns.Config.KeyNode("advertise"))
+				}
+				p.Reportf(f.Path, ln, "namespace %q discovers at %q but advertises only at %s, so clients cannot find it: add %q to advertise or change discover", ns.Name, discover, quoteList(advertise), discover)
+			}
+		}
+	}
+	var index *soa.RepoIndex
+	exists := func(service, ns string) (bool, error) {
+		if service == p.Service {
+			_, ok := local[ns]
+			return ok, nil
+		}
+		if index == nil {
+			var err error
+			if index, err = soaIndex(ctx, p); err != nil {
+				return false, err
+			}
+		}
+		return index.HasNamespace(service, ns), nil
+	}
+	// proxied_through and clb_proxy name "<service>.<namespace>".
+	for _, name := range sortedNamespaces(local) {
+		ns := local[name]
+		for _, key := range []string{"proxied_through", "clb_proxy"} {
+			v := ns.Config.Get(key)
+			target, ok := v.Str()
+			if !ok {
+				continue
+			}
+			svcName, nsName, found := strings.Cut(target, ".")
+			if !found || strings.Contains(nsName, ".") {
+				p.Reportf(f.Path, line(v), "%s %q must be <service>.<namespace>", key, target)
+				continue
+			}
+			ok, err := exists(svcName, nsName)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				p.Reportf(f.Path, line(v), "%s %q names namespace %q, which %s/smartstack.yaml does not define: point it at an existing namespace", key, target, nsName, svcName)
+			}
+		}
+	}
+	for _, inst := range svc.Instances() {
+		if !inst.LongRunning() {
+			continue
+		}
+		regs, at := inst.Registrations(p.Service)
+		if at == nil {
+			continue // the default registration may name no namespace (a batch daemon)
+		}
+		for i, reg := range regs {
+			ln := line(at)
+			if i < len(at.Items) {
+				ln = line(at.Items[i])
+			}
+			parts := strings.Split(reg, ".")
+			if len(parts) != 2 && len(parts) != 4 {
+				p.Reportf(inst.File.Path, ln, "registration %q of instance %s must be <service>.<namespace>", reg, inst.Name)
+				continue
+			}
+			ok, err := exists(parts[0], parts[1])
+			if err != nil {
+				return err
+			}
+			if !ok {
+				p.Reportf(inst.File.Path, ln, "instance %s registers as %q, but %s/smartstack.yaml has no namespace %q, so no traffic reaches it: add the namespace or fix the registration", inst.Name, reg, parts[0], parts[1])
+			}
+		}
+	}
+	return nil
+}
+
+func sortedNamespaces(m map[string]soa.Namespace) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// registeredPort reports whether a long-running instance is an HTTP/TCP
+// service: one of its registrations names a namespace with a proxy_port.
+// It returns that registration.
+func registeredPort(ctx context.Context, p *Pass, svc *soa.Service, inst *soa.Instance) (string, bool, error) {
+	regs, _ := inst.Registrations(p.Service)
+	local := map[string]bool{}
+	for _, ns := range soa.Namespaces(svc.File("smartstack.yaml")) {
+		local[ns.Name] = ns.HasProxyPort()
+	}
+	for _, reg := range regs {
+		parts := strings.Split(reg, ".")
+		if len(parts) != 2 && len(parts) != 4 {
+			continue
+		}
+		if parts[0] == p.Service {
+			if local[parts[1]] {
+				return reg, true, nil
+			}
+			continue
+		}
+		index, err := soaIndex(ctx, p)
+		if err != nil {
+			return "", false, err
+		}
+		if index.NamespaceHasPort(parts[0], parts[1]) {
+			return reg, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+func runHealthcheck(ctx context.Context, p *Pass) error {
+	svc, err := loadedService(p)
+	if svc == nil || err != nil {
+		return err
+	}
+	for _, inst := range svc.Instances() {
+		if !inst.LongRunning() {
+			continue
+		}
+		modeNode := inst.Config.Get("healthcheck_mode")
+		mode, _ := modeNode.Str()
+		cmdNode := inst.Config.Get("healthcheck_cmd")
+		switch {
+		case mode == "cmd" && cmdNode == nil:
+			p.Reportf(inst.File.Path, line(modeNode), "instance %s sets healthcheck_mode: cmd without healthcheck_cmd, which paasta validate rejects: add healthcheck_cmd with a command that exits 0 while the daemon is healthy", inst.Name)
+			continue
+		case cmdNode != nil && mode != "cmd" && mode != "":
+			p.Report(Finding{Path: inst.File.Path, Line: line(cmdNode), Severity: SeverityWarning,
+				Message: fmt.Sprintf("instance %s sets healthcheck_cmd but healthcheck_mode: %s, so PaaSTA ignores the command: drop healthcheck_cmd or set healthcheck_mode: cmd", inst.Name, mode)})
+		case cmdNode != nil && mode == "":
+			p.Reportf(inst.File.Path, line(cmdNode), "instance %s sets healthcheck_cmd without healthcheck_mode: cmd, which paasta validate rejects and PaaSTA would ignore: add healthcheck_mode: cmd", inst.Name)
+		}
+		if mode != "http" && mode != "https" && mode != "tcp" {
+			continue
+		}
+		_, registered, err := registeredPort(ctx, p, svc, inst)
+		if err != nil {
+			return err
+		}
+		if !registered {
+			port := contractPort
+			if cp := inst.Config.Get("container_port"); cp != nil && cp.Kind == soa.KindInt && cp.Int.IsInt64() {
+				port = int(cp.Int.Int64())
+			}
+			p.Reportf(inst.File.Path, line(modeNode), "instance %s has no SmartStack namespace with a proxy_port but sets healthcheck_mode: %s, so PaaSTA probes port %d over %s and restarts the container when nothing answers: a batch daemon should drop the healthcheck or use healthcheck_mode: cmd with healthcheck_cmd; an HTTP/TCP service must be registered in smartstack.yaml", inst.Name, mode, port, mode)
+		}
+	}
+	return nil
+}
+
+func runProxyPort(ctx context.Context, p *Pass) error {
+	index, err := soaIndex(ctx, p)
+	if err != nil {
+		return err
+	}
+	if p.Service == "" {
+		ports := make([]int64, 0, len(index.Ports()))
+		for port := range index.Ports() {
+			ports = append(ports, port)
+		}
+		slices.Sort(ports)
+		for _, port := range ports {
+			reportPort(p, index, index.PortUsers(port))
+		}
+		return nil
+	}
+	svc, err := loadedService(p)
+	if svc == nil || err != nil {
+		return err
+	}
+	f := svc.File("smartstack.yaml")
+	var uses []soa.PortUse
+	for _, ns := range soa.Namespaces(f) {
+		if at, port, ok := ns.ProxyPort(); ok {
+			uses = append(uses, soa.PortUse{Service: p.Service, Namespace: ns.Name, Path: f.Path, Line: line(at), Port: port})
+		}
+	}
+	reportPort(p, index, uses)
+	return nil
+}
+
+// reportPort reports each of uses that is out of range or whose port
+// another namespace of the repository also uses.
+func reportPort(p *Pass, index *soa.RepoIndex, uses []soa.PortUse) {
+	for _, u := range uses {
+		if u.Port < 19000 || u.Port > 21000 {
+			p.Reportf(u.Path, u.Line, "proxy_port %d of namespace %s is outside SmartStack's range 19000-21000: pick a free port in range", u.Port, u.Namespace)
+		}
+		var others []string
+		for _, o := range index.PortUsers(u.Port) {
+			if o.Service == u.Service && o.Namespace == u.Namespace {
+				continue
+			}
+			others = append(others, fmt.Sprintf("%s.%s (%s:%d)", o.Service, o.Namespace, o.Path, o.Line))
+		}
+		if len(others) > 0 {
+			p.Reportf(u.Path, u.Line, "proxy_port %d of %s.%s is also used by %s; each namespace needs its own port: pick a free one", u.Port, u.Service, u.Namespace, strings.Join(others, ", "))
+		}
+	}
+}
+
+func runMonitoring(ctx context.Context, p *Pass) error {
+	svc, err := loadedService(p)
+	if svc == nil || err != nil {
+		return err
+	}
+	mon, service := svc.File("monitoring.yaml"), svc.File("service.yaml")
+	if mon == nil {
+		if service != nil {
+			p.Reportf(path.Join(p.Service, "monitoring.yaml"), 1, "no monitoring.yaml, which paasta validate requires of every service so that alerts reach a team: add %s/monitoring.yaml with `team: <your team>`", p.Service)
+		}
+		return nil
+	}
+	if mon.Err != nil {
+		return nil // soa.yaml-syntax
+	}
+	team := func(n *soa.Node) bool {
+		s, ok := n.Str()
+		return ok && s != ""
+	}
+	if team(mon.Root.Get("team")) {
+		return nil
+	}
+	if service != nil && service.Err == nil && (team(service.Root.Get("monitoring").Get("team")) || team(service.Root.Get("team"))) {
+		return nil
+	}
+	p.Reportf(mon.Path, 1, "monitoring.yaml names no team (nor does service.yaml), so PaaSTA cannot route the service's alerts: add `team: <your team>`")
+	return nil
+}
+
+func runContainerPort(ctx context.Context, p *Pass) error {
+	svc, err := loadedService(p)
+	if svc == nil || err != nil {
+		return err
+	}
+	type listener struct {
+		inst *soa.Instance
+		reg  string
+		port int
+	}
+	var http []listener
+	for _, inst := range svc.Instances() {
+		if !inst.LongRunning() {
+			continue
+		}
+		reg, ok, err := registeredPort(ctx, p, svc, inst)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		port := contractPort
+		if cp := inst.Config.Get("container_port"); cp != nil {
+			if cp.Kind != soa.KindInt || !cp.Int.IsInt64() {
+				continue // soa.schema
+			}
+			port = int(cp.Int.Int64())
+			if port != contractPort {
+				p.Reportf(inst.File.Path, line(cp), "instance %s is an HTTP/TCP service (registered as %s, which has a proxy_port) but sets container_port: %d; the contract says it binds port %d ($PAASTA_PORT): remove container_port and listen on %d", inst.Name, reg, port, contractPort, contractPort)
+			}
+		}
+		http = append(http, listener{inst, reg, port})
+	}
+	if len(http) == 0 || p.Repo == nil {
+		return nil
+	}
+	data, err := readRepoFile(p.Repo, DockerfilePath, 1<<20)
+	if err != nil {
+		return nil // dockerfile.missing reports a missing Dockerfile
+	}
+	exposes := soa.DockerfileExposes(data)
+	if len(exposes) == 0 {
+		return nil // EXPOSE is optional; nothing to compare
+	}
+	exposed := map[int]bool{}
+	var list []string
+	for _, e := range exposes {
+		if !exposed[e.Port] {
+			list = append(list, fmt.Sprint(e.Port))
+		}
+		exposed[e.Port] = true
+	}
+	reported := map[int]bool{}
+	for _, l := range http {
+		if exposed[l.port] || reported[l.port] {
+			continue
+		}
+		reported[l.port] = true
+		p.Reportf(DockerfilePath, exposes[0].Line, "the Dockerfile EXPOSEs %s but instance %s (%s) serves HTTP/TCP on port %d: EXPOSE %d", strings.Join(list, ", "), l.inst.Name, l.inst.File.Path, l.port, l.port)
+	}
+	return nil
+}
+
+// readRepoFile reads a regular file of at most limit bytes, refusing
+// symbolic links.
+func readRepoFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	entries, err := fs.ReadDir(fsys, path.Dir(name))
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if e.Name() == path.Base(name) && !e.Type().IsRegular() {
+			return nil, fmt.Errorf("%s is not a regular file", name)
+		}
+	}
+	st, err := fs.Stat(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", name, limit)
+	}
+	return fs.ReadFile(fsys, name)
+}

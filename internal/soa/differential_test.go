@@ -189,7 +189,13 @@ func TestSchemaVerdictsMatchPaastaValidate(t *testing.T) {
 	fixtures := filepath.Join("..", "..", "fixtures", "yelpsoa-configs")
 	if _, err := os.Stat(fixtures); err == nil {
 		abs, _ := filepath.Abs(fixtures)
-		dirs = append(dirs, serviceDirsUnder(t, abs)...)
+		for _, d := range serviceDirsUnder(t, abs) {
+			// The yaml-syntax fixtures hold a non-UTF-8 file, on which
+			// PyYAML (and so paasta validate) raises instead of reporting.
+			if !strings.Contains(d, filepath.Join("bad", "yaml-syntax")) {
+				dirs = append(dirs, d)
+			}
+		}
 	}
 
 	oracle := oracleVerdicts(t, shared, dirs)

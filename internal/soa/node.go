@@ -62,6 +62,9 @@ type Node struct {
 	Items []*Node
 	// Tag is the YAML tag, e.g. "!!str", "!!timestamp".
 	Tag string
+	// Dups are keys written twice in this mapping (not counting merges):
+	// the later key nodes, whose values silently replaced the earlier ones.
+	Dups []*Node
 
 	size int // nodes in the expanded tree rooted here
 }
@@ -358,11 +361,20 @@ func (c *converter) mapping(y *yaml.Node) (*Node, error) {
 		n.Values = append(n.Values, v)
 		return c.grow(n, k.size+v.size, y)
 	}
-	for _, list := range [][]*Node{merged, own} {
-		for i := 0; i < len(list); i += 2 {
-			if err := add(list[i], list[i+1]); err != nil {
-				return nil, err
-			}
+	for i := 0; i < len(merged); i += 2 {
+		if err := add(merged[i], merged[i+1]); err != nil {
+			return nil, err
+		}
+	}
+	ownSeen := map[string]bool{}
+	for i := 0; i < len(own); i += 2 {
+		if id := own[i].hashKey(); ownSeen[id] {
+			n.Dups = append(n.Dups, own[i])
+		} else {
+			ownSeen[id] = true
+		}
+		if err := add(own[i], own[i+1]); err != nil {
+			return nil, err
 		}
 	}
 	return n, nil

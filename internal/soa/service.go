@@ -48,6 +48,9 @@ type Service struct {
 type Skipped struct {
 	Path   string // relative to the soa root
 	Reason string
+	// Symlink is set for symbolic links; Outside when one points outside
+	// the soa repository (or cannot be read).
+	Symlink, Outside bool
 }
 
 // FileKind classifies a path relative to a service directory: "service",
@@ -174,7 +177,13 @@ func (s *Service) walk(fsys fs.FS, root, rel string, depth int, lim Limits, rels
 			r := path.Join(rel, name)
 			if e.Type()&fs.ModeSymlink != 0 {
 				if e.IsDir() || strings.HasSuffix(name, ".yaml") || FileKind(r) != "" || !strings.Contains(name, ".") {
-					s.Skipped = append(s.Skipped, Skipped{Path: path.Join(root, r), Reason: "symbolic link, not followed"})
+					full := path.Join(root, r)
+					out := LinkOutside(fsys, full)
+					reason := "symbolic link, not followed (paasta validate skips linked files too)"
+					if out {
+						reason = "symbolic link pointing outside the soa repository, not followed"
+					}
+					s.Skipped = append(s.Skipped, Skipped{Path: full, Reason: reason, Symlink: true, Outside: out})
 				}
 				continue
 			}

@@ -30,8 +30,23 @@ func (v Violation) String() string { return fmt.Sprintf("line %d: %s", v.Line, v
 func Validate(s *Schema, root *Node) []Violation {
 	var out []Violation
 	validate(s, root, "", root.lineOr(1), &out)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
-	return out
+	// One finding per offending value: a value that breaks both a
+	// property's enum and a oneOf branch's narrower enum is reported once,
+	// with the first (the property's own) message.
+	type at struct {
+		line int
+		path string
+	}
+	seen := map[at]bool{}
+	kept := out[:0]
+	for _, v := range out {
+		if !seen[at{v.Line, v.Path}] {
+			seen[at{v.Line, v.Path}] = true
+			kept = append(kept, v)
+		}
+	}
+	sort.SliceStable(kept, func(i, j int) bool { return kept[i].Line < kept[j].Line })
+	return kept
 }
 
 // Valid reports whether a document satisfies a schema.
@@ -106,13 +121,14 @@ func validate(s *Schema, n *Node, p string, line int, out *[]Violation) {
 	if len(s.OneOf) > 0 {
 		validOnes := 0
 		var fewest []Violation
+		fewestFits := false
 		for _, sub := range s.OneOf {
 			var errs []Violation
 			validate(sub, n, p, line, &errs)
 			if len(errs) == 0 {
 				validOnes++
-			} else if fewest == nil || len(errs) < len(fewest) {
-				fewest = errs
+			} else if fits := discriminates(sub, n); better(errs, fits, fewest, fewestFits) {
+				fewest, fewestFits = errs, fits
 			}
 		}
 		switch {
@@ -132,18 +148,57 @@ func validate(s *Schema, n *Node, p string, line int, out *[]Violation) {
 }
 
 func bestBranch(branches []*Schema, n *Node, p string, line int) ([]Violation, bool) {
-	var fewest []Violation
+	var best []Violation
+	bestFits := false
 	for _, sub := range branches {
 		var errs []Violation
 		validate(sub, n, p, line, &errs)
 		if len(errs) == 0 {
 			return nil, true
 		}
-		if fewest == nil || len(errs) < len(fewest) {
-			fewest = errs
+		if better(errs, discriminates(sub, n), best, bestFits) {
+			best, bestFits = errs, discriminates(sub, n)
 		}
 	}
-	return fewest, false
+	return best, false
+}
+
+// better decides which failing branch of a oneOf/anyOf explains a failure
+// best: one whose enum-valued keys the document matches (the branch the
+// author evidently meant, as healthcheck_mode: cmd means the cmd branch),
+// then the one with fewer violations.
+func better(errs []Violation, fits bool, best []Violation, bestFits bool) bool {
+	switch {
+	case best == nil:
+		return true
+	case fits != bestFits:
+		return fits
+	}
+	return len(errs) < len(best)
+}
+
+// discriminates reports whether every key of n that s constrains to an
+// enum has one of its values.
+func discriminates(s *Schema, n *Node) bool {
+	for s.Ref != nil {
+		s = s.Ref
+	}
+	if n.Kind != KindMap {
+		return false
+	}
+	hit := false
+	for k, ps := range s.Properties {
+		for ps.Ref != nil {
+			ps = ps.Ref
+		}
+		if v := n.Get(k); v != nil && ps.HasEnum {
+			if !enumContains(ps.Enum, v) {
+				return false
+			}
+			hit = true
+		}
+	}
+	return hit
 }
 
 // oneOfHint explains the usual way a value matches several oneOf branches:

@@ -1,0 +1,248 @@
+package checks
+
+import (
+	"context"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/contractbot/contractbot/internal/soa"
+)
+
+var updateSOA = flag.Bool("update-soa", false, "rewrite testdata/soa/*.golden from the current findings")
+
+const soaFixtures = "../../fixtures/yelpsoa-configs"
+
+func soaEngine(t *testing.T) *Engine {
+	t.Helper()
+	e, err := NewEngine(soaRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func runSOA(t *testing.T, e *Engine, target Target) []Finding {
+	t.Helper()
+	res, err := e.Run(context.Background(), target)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return res.Findings
+}
+
+func TestSOARulesAreValidAndDocumented(t *testing.T) {
+	rules := soaRules()
+	if err := Validate(rules); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"soa.service-dir", "soa.deploy-yaml", "soa.jenkins-yaml", "soa.yaml-syntax", "soa.schema",
+		"soa.deploy-group", "soa.instance-name", "soa.smartstack", "soa.healthcheck", "soa.proxy-port",
+		"soa.monitoring", "soa.container-port"}
+	for i, id := range want {
+		if i >= len(rules) || rules[i].ID != id {
+			t.Fatalf("rule %d: want %s (ids are stable and documented in this order)", i, id)
+		}
+	}
+}
+
+func TestGoodSOAServicesHaveNoFindings(t *testing.T) {
+	e := soaEngine(t)
+	root := filepath.Join(soaFixtures, "good")
+	for _, svc := range []string{"web", "worker", "nightly"} {
+		t.Run(svc, func(t *testing.T) {
+			fs := runSOA(t, e, Target{SOA: os.DirFS(root), Service: svc})
+			for _, f := range fs {
+				t.Errorf("unexpected finding: %s", f)
+			}
+		})
+	}
+}
+
+// Each bad tree breaks one rule; its golden file lists every finding
+// contractbot reports for the tree's services (path:line: severity:
+// message [rule]), and must contain the rule it is named after.
+func TestBadSOATreesReportTheirRule(t *testing.T) {
+	e := soaEngine(t)
+	cases := []struct {
+		rule     string
+		services []string
+		repo     string // the service repository, for Dockerfile checks
+	}{
+		{"soa.service-dir", []string{"svc", "leaky", "empty"}, ""},
+		{"soa.deploy-yaml", []string{"svc", "nosec"}, ""},
+		{"soa.jenkins-yaml", []string{"svc"}, ""},
+		{"soa.yaml-syntax", []string{"svc"}, ""},
+		{"soa.schema", []string{"svc"}, ""},
+		{"soa.deploy-group", []string{"svc"}, ""},
+		{"soa.instance-name", []string{"svc"}, ""},
+		{"soa.smartstack", []string{"svc", "empty"}, ""},
+		{"soa.healthcheck", []string{"svc"}, ""},
+		{"soa.proxy-port", []string{"alpha", "beta", "gamma"}, ""},
+		{"soa.monitoring", []string{"svc", "nomon"}, ""},
+		{"soa.container-port", []string{"svc"}, "container-port.repo"},
+	}
+	for _, tc := range cases {
+		name := strings.TrimPrefix(tc.rule, "soa.")
+		t.Run(name, func(t *testing.T) {
+			root := filepath.Join(soaFixtures, "bad", name)
+			var got strings.Builder
+			found := false
+			for _, svc := range tc.services {
+				target := Target{SOA: os.DirFS(root), Service: svc}
+				if tc.repo != "" {
+					target.Repo = os.DirFS(filepath.Join(soaFixtures, "bad", tc.repo))
+				}
+				for _, f := range runSOA(t, e, target) {
+					got.WriteString(f.String() + "\n")
+					found = found || f.RuleID == tc.rule
+				}
+			}
+			if !found {
+				t.Errorf("the bad tree for %s does not trigger it", tc.rule)
+			}
+			golden := filepath.Join("testdata", "soa", name+".golden")
+			if *updateSOA {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, []byte(got.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -run TestBadSOATrees -update-soa to create it)", err)
+			}
+			if got.String() != string(want) {
+				t.Errorf("findings differ from %s:\ngot:\n%s\nwant:\n%s", golden, got.String(), want)
+			}
+		})
+	}
+}
+
+func TestSOADeployGroupGradesUnusedStepsAsWarnings(t *testing.T) {
+	e := soaEngine(t)
+	fs := runSOA(t, e, Target{SOA: os.DirFS(filepath.Join(soaFixtures, "bad", "deploy-group")), Service: "svc"})
+	var unused, missing int
+	for _, f := range fs {
+		if f.RuleID != "soa.deploy-group" {
+			continue
+		}
+		switch {
+		case strings.Contains(f.Message, "is not the deploy group of any instance"):
+			unused++
+			if f.Severity != SeverityWarning {
+				t.Errorf("unused step reported as %s, want warning: %s", f.Severity, f)
+			}
+		default:
+			missing++
+			if f.Severity != SeverityError {
+				t.Errorf("mismatch reported as %s, want error: %s", f.Severity, f)
+			}
+		}
+	}
+	if unused == 0 || missing == 0 {
+		t.Errorf("want both unused steps (%d) and missing groups (%d)", unused, missing)
+	}
+}
+
+func TestSOAProxyPortAcrossTheWholeRepository(t *testing.T) {
+	e := soaEngine(t)
+	root := os.DirFS(filepath.Join(soaFixtures, "bad", "proxy-port"))
+	// With no service, the rule checks every namespace of the repository.
+	fs := runSOA(t, e, Target{SOA: root})
+	var lines []string
+	for _, f := range fs {
+		lines = append(lines, f.String())
+	}
+	got := strings.Join(lines, "\n")
+	for _, want := range []string{
+		"alpha/smartstack.yaml:2: error: proxy_port 20301 of alpha.main is also used by beta.alt (beta/smartstack.yaml:4)",
+		"beta/smartstack.yaml:4: error: proxy_port 20301 of beta.alt is also used by alpha.main (alpha/smartstack.yaml:2)",
+		"gamma/smartstack.yaml:2: error: proxy_port 18000 of namespace main is outside SmartStack's range 19000-21000",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+}
+
+func TestSOARulesShareOneIndexThroughARepo(t *testing.T) {
+	e := soaEngine(t)
+	repo := soa.NewRepo(os.DirFS(filepath.Join(soaFixtures, "bad", "proxy-port")), soa.DefaultLimits)
+	for _, svc := range []string{"alpha", "beta"} {
+		fs := runSOA(t, e, Target{SOA: repo, Service: svc})
+		if len(fs) != 1 || fs[0].RuleID != "soa.proxy-port" {
+			t.Errorf("%s: findings %v, want the one port clash", svc, fs)
+		}
+	}
+	x1, _ := repo.Index(context.Background())
+	x2, _ := repo.Index(context.Background())
+	if x1 != x2 {
+		t.Error("the Repo built its index twice")
+	}
+}
+
+func TestSOAHostileInputGivesFindingsNotFailures(t *testing.T) {
+	big := strings.Repeat("# padding line for a file that is far too large\n", 110000) // > 4 MiB
+	deep := strings.Repeat("[", 20000) + strings.Repeat("]", 20000)
+	fsys := fstest.MapFS{
+		"svc/service.yaml":          {Data: []byte("description: d\nexternal_link: e\n")},
+		"svc/deploy.yaml":           {Data: []byte("pipeline:\n- step: security-check\n- step: prod\n")},
+		"svc/kubernetes-big.yaml":   {Data: []byte(big)},
+		"svc/kubernetes-deep.yaml":  {Data: []byte(deep)},
+		"svc/kubernetes-list.yaml":  {Data: []byte("- main\n- canary\n")},
+		"svc/kubernetes-bytes.yaml": {Data: []byte("main: \xff\xfe\n")},
+		"svc/smartstack.yaml":       {Data: []byte("main: &a {proxy_port: 20001, x: *a}\n")},
+	}
+	fs := runSOA(t, soaEngine(t), Target{SOA: fsys, Service: "svc"})
+	want := map[string]string{
+		"svc/kubernetes-big.yaml":   "soa.yaml-syntax",
+		"svc/kubernetes-deep.yaml":  "soa.yaml-syntax",
+		"svc/kubernetes-list.yaml":  "soa.schema",
+		"svc/kubernetes-bytes.yaml": "soa.yaml-syntax",
+		"svc/smartstack.yaml":       "soa.yaml-syntax",
+	}
+	for _, f := range fs {
+		if want[f.Path] == f.RuleID {
+			delete(want, f.Path)
+		}
+	}
+	for p, rule := range want {
+		t.Errorf("%s: no %s finding; got %v", p, rule, fs)
+	}
+}
+
+func TestSOAServiceWithThousandsOfFiles(t *testing.T) {
+	fsys := fstest.MapFS{
+		"svc/service.yaml": {Data: []byte("description: d\nexternal_link: e\n")},
+	}
+	for i := range 5000 {
+		fsys[filepath.Join("svc", "autotuned_defaults", "kubernetes-c"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+itoa(i)+".yaml")] = &fstest.MapFile{Data: []byte("main: {cpus: 1}\n")}
+	}
+	fs := runSOA(t, soaEngine(t), Target{SOA: fsys, Service: "svc"})
+	found := false
+	for _, f := range fs {
+		if f.RuleID == "soa.service-dir" && strings.Contains(f.Message, "more than") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no finding about the file limit in %d findings", len(fs))
+	}
+}
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i < 10 {
+		return digits[i : i+1]
+	}
+	return itoa(i/10) + digits[i%10:i%10+1]
+}
+
+var _ fs.FS = fstest.MapFS{}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/contractbot/contractbot/internal/app"
+)
+
+const testPEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n"
+
+func settings(kv ...string) func(string) string {
+	m := map[string]string{}
+	for _, s := range serveSettings {
+		m[s.flag] = s.def
+	}
+	m["app-id"], m["private-key"], m["webhook-secret"] = "42", testPEM, "s3cret"
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestServeConfig_RefusesWhatWouldMakeTheAppUnsafeOrUnusable(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		get     func(string) string
+		wantErr string
+	}{
+		{"an empty webhook secret", settings("webhook-secret", ""), "CONTRACTBOT_WEBHOOK_SECRET is empty"},
+		{"a webhook secret of only commas", settings("webhook-secret", " , ,"), "CONTRACTBOT_WEBHOOK_SECRET is empty"},
+		{"no app id", settings("app-id", ""), "CONTRACTBOT_APP_ID"},
+		{"an app id that is no number", settings("app-id", "contractbot"), "CONTRACTBOT_APP_ID"},
+		{"no private key", settings("private-key", ""), "CONTRACTBOT_PRIVATE_KEY_FILE or CONTRACTBOT_PRIVATE_KEY"},
+		{"both a key and a key file", settings("private-key-file", "/k.pem"), "not both"},
+		{"a missing key file", settings("private-key", "", "private-key-file", "/nonexistent/k.pem"), "CONTRACTBOT_PRIVATE_KEY_FILE"},
+		{"a soa repository without owner", settings("soa-repo", "yelpsoa-configs"), "CONTRACTBOT_SOA_REPO"},
+		{"an unknown log format", settings("log-format", "xml"), "CONTRACTBOT_LOG_FORMAT"},
+		{"an unknown log level", settings("log-level", "loud"), "CONTRACTBOT_LOG_LEVEL"},
+		{"no workers", settings("workers", "0"), "CONTRACTBOT_WORKERS"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := serveConfig(tc.get, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("err = %v, want one line containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestServeConfig_ReadsSecretsForRotationAndKeysWithEscapedNewlines(t *testing.T) {
+	cfg, err := serveConfig(settings("webhook-secret", "old, new", "private-key", strings.ReplaceAll(testPEM, "\n", `\n`), "soa-repo", "acme/yelpsoa-configs"), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.WebhookSecrets) != 2 || string(cfg.WebhookSecrets[0]) != "old" || string(cfg.WebhookSecrets[1]) != "new" {
+		t.Errorf("secrets = %q, want old and new", cfg.WebhookSecrets)
+	}
+	if string(cfg.PrivateKeyPEM) != testPEM {
+		t.Errorf("key = %q, want the PEM with real newlines", cfg.PrivateKeyPEM)
+	}
+	if cfg.AppID != 42 || cfg.SOARepo != "acme/yelpsoa-configs" {
+		t.Errorf("app id %d, soa repo %q", cfg.AppID, cfg.SOARepo)
+	}
+	if cfg.Listen != app.DefaultListen || cfg.APIURL != app.DefaultAPIURL || cfg.DataDir != app.DefaultDataDir || cfg.Workers != app.DefaultWorkers {
+		t.Errorf("defaults: listen %q, api %q, data %q, workers %d", cfg.Listen, cfg.APIURL, cfg.DataDir, cfg.Workers)
+	}
+}
+
+func TestRunServe_TakesItsSettingsFromTheEnvironmentAndFlagsWin(t *testing.T) {
+	t.Setenv("CONTRACTBOT_APP_ID", "")
+	t.Setenv("CONTRACTBOT_WEBHOOK_SECRET", "")
+	_, err := runCmd(t, runServe)
+	if err == nil || !strings.Contains(err.Error(), "CONTRACTBOT_APP_ID") {
+		t.Fatalf("no settings: err = %v, want one naming CONTRACTBOT_APP_ID", err)
+	}
+	t.Setenv("CONTRACTBOT_APP_ID", "42")
+	t.Setenv("CONTRACTBOT_PRIVATE_KEY", testPEM)
+	t.Setenv("CONTRACTBOT_PRIVATE_KEY_FILE", "")
+	t.Setenv("CONTRACTBOT_WEBHOOK_SECRET", "s3cret")
+	_, err = runCmd(t, runServe, "--webhook-secret", "", "--listen", "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), "CONTRACTBOT_WEBHOOK_SECRET is empty") {
+		t.Fatalf("--webhook-secret \"\": err = %v, want the flag to override the environment and be refused", err)
+	}
+}

@@ -21,7 +21,7 @@ func runRef(ctx context.Context, io stdio, args []string) error {
 			fmt.Fprintf(io.out, "Usage: contractbot %s\n", refUsage)
 			return nil
 		}
-		return errors.New("want a subcommand: " + refUsage)
+		return errors.New("want a subcommand: check (contractbot ref check --help)")
 	}
 	flags := newFlags(io, "ref check", refUsage)
 	soaDir := flags.String("soa-dir", "", "yelpsoa-configs directory, to check deploy groups against <service>/deploy.yaml")
@@ -30,7 +30,7 @@ func runRef(ctx context.Context, io stdio, args []string) error {
 		return err
 	}
 	if flags.NArg() == 0 {
-		return errors.New("want at least one REFNAME: " + refUsage)
+		return errors.New("want at least one REFNAME (contractbot ref check --help)")
 	}
 	if (*soaDir == "") != (*service == "") {
 		return errors.New("--soa-dir and --service go together")

@@ -71,9 +71,13 @@ type Analysis struct {
 	DB *Database
 	// Targets has an entry for test, itest and cook-image.
 	Targets map[string]TargetInfo
-	// DockerTagAssign is the last plain assignment (=, :=, ::=, :::=) that
-	// gave DOCKER_TAG its value, or nil.
+	// DockerTagAssign is the last plain assignment (=, :=, ::=, :::=, !=)
+	// that gave DOCKER_TAG its value, or nil: the line that keeps the
+	// environment from overriding it.
 	DockerTagAssign *Assignment
+	// DockerTagLast is the last assignment of DOCKER_TAG of any kind, or
+	// nil when it is undefined.
+	DockerTagLast *Assignment
 	// TabProblems are lines that GNU make misreads or stops at because a
 	// recipe line is not indented with the recipe prefix.
 	TabProblems []TabProblem
@@ -192,7 +196,8 @@ func AnalyzeConfig(ctx context.Context, cfg Config, name string) (*Analysis, err
 		}
 		envVal, _, _ := dbEnv.ev.final("$(" + DockerTagVar + ")")
 		dt.Conditional = envVal == envSentinel
-		a.DockerTagAssign = db.assignment(v)
+		a.DockerTagAssign = db.assignment(v, true)
+		a.DockerTagLast = db.assignment(v, false)
 	}
 	a.TabProblems = db.tabProblems()
 	return a, nil
@@ -254,13 +259,15 @@ func sourceLines(src []byte, from, to int) string {
 	return b.String()
 }
 
-func (db *Database) assignment(v *Var) *Assignment {
+func (db *Database) assignment(v *Var, plain bool) *Assignment {
 	for i := len(v.Sites) - 1; i >= 0; i-- {
 		s := v.Sites[i]
 		switch s.Stmt.Op {
 		case OpRecursive, OpSimple, OpPOSIXSimple, OpImmediate, OpShell:
 		default:
-			continue
+			if plain {
+				continue
+			}
 		}
 		a := &Assignment{Op: s.Stmt.Op, Override: s.Stmt.Override, Define: s.Stmt.Define, Editable: !s.Eval && db.srcs[s.Pos.Filename] != nil}
 		a.Lines = db.lines(s.Stmt.Pos(), s.Stmt.End())

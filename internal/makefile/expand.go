@@ -126,10 +126,10 @@ func (e *evaluator) varRef(b *strings.Builder, inner string) {
 
 // valueOf returns a variable's expanded value.
 func (e *evaluator) valueOf(name string) string {
+	// Probing recipes: the probed variable always yields its marker, even
+	// over an override, since the question is whether it is referenced.
 	if v, ok := e.cmdline[name]; ok {
-		if g := e.lookup(name); g == nil || g.Origin != OriginOverride {
-			return v
-		}
+		return v
 	}
 	v := e.lookup(name)
 	if v == nil {

@@ -43,6 +43,8 @@ var gnuCases = []gnuCase{
 	{name: "nested conditionals", files: mk("X = 1\nifdef X\n  ifndef Y\n    ifeq (a,a)\nDOCKER_TAG = deep\n    endif\n  endif\nendif\n")},
 	{name: "ifdef is false for an empty variable", files: mk("E =\nifdef E\nDOCKER_TAG = set\nelse\nDOCKER_TAG = unset\nendif\n")},
 	{name: "override beats the environment", files: mk("override DOCKER_TAG = forced\n")},
+	{name: "an overridden tag used by a recipe", files: mk("override DOCKER_TAG = o\nitest:\n\tdocker build -t $(DOCKER_TAG) .\n"),
+		diverge: map[string]string{"uses.itest": "the oracle passes DOCKER_TAG on the command line, which override beats; the recipe still refers to $(DOCKER_TAG), which is the fact"}},
 	{name: "export with an assignment", files: mk("export DOCKER_TAG ?= exp\n")},
 	{name: "export of a name defined later", files: mk("export DOCKER_TAG\nDOCKER_TAG = later\n")},
 	{name: "export of an undefined name defines it empty", files: mk("export DOCKER_TAG\n")},

@@ -269,6 +269,23 @@ type Client struct {
 	hc   *http.Client
 }
 
+// do sends a request as the installation. A 401 means GitHub no longer
+// accepts the cached token (revoked, or the App was reinstalled), which
+// ghinstallation would keep using until it expires: the client is dropped
+// from the cache so that the next [Apps.Installation] mints a new one.
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	err := c.apps.do(ctx, c.hc, method, path, in, out)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized {
+		c.apps.mu.Lock()
+		if c.apps.clients[c.id] == c {
+			delete(c.apps.clients, c.id)
+		}
+		c.apps.mu.Unlock()
+	}
+	return err
+}
+
 // InstallationID returns the installation the client acts for.
 func (c *Client) InstallationID() int64 { return c.id }
 
@@ -278,7 +295,7 @@ func (c *Client) DefaultBranch(ctx context.Context, owner, repo string) (string,
 	var out struct {
 		DefaultBranch string `json:"default_branch"`
 	}
-	if err := c.apps.do(ctx, c.hc, http.MethodGet, repoPath(owner, repo), nil, &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, repoPath(owner, repo), nil, &out); err != nil {
 		return "", fmt.Errorf("get repository %s/%s: %w", owner, repo, err)
 	}
 	if out.DefaultBranch == "" {
@@ -305,7 +322,7 @@ func (c *Client) DefaultBranchHead(ctx context.Context, owner, repo string) (bra
 	// The ref is one path parameter that may contain "/" (heads/feature/x);
 	// GitHub accepts it unescaped, so escape only each segment.
 	p := repoPath(owner, repo) + "/git/ref/heads/" + escapeSegments(branch)
-	if err := c.apps.do(ctx, c.hc, http.MethodGet, p, nil, &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, p, nil, &out); err != nil {
 		return "", "", fmt.Errorf("get head of %s/%s@%s: %w", owner, repo, branch, err)
 	}
 	if out.Object.Type != "commit" || !isSHA(out.Object.SHA) {

@@ -177,3 +177,39 @@ func TestTreeFS_RefusesOversizedFiles(t *testing.T) {
 		t.Error("an oversized blob was fetched")
 	}
 }
+
+func TestClient_ARevokedTokenIsReplacedOnTheNextInstallationCall(t *testing.T) {
+	gh := githubfake.New(t)
+	gh.AddInstallation(7, "acme")
+	sha := gh.Push("acme", "svc", "main", serviceFiles)
+	apps, c := newClient(t, gh)
+	ctx := context.Background()
+	if _, err := c.Tree(ctx, "acme", "svc", sha); err != nil {
+		t.Fatal(err)
+	}
+	gh.RevokeTokens(7)
+	var apiErr *github.APIError
+	if _, err := c.Tree(ctx, "acme", "svc", sha); !errors.As(err, &apiErr) || apiErr.StatusCode != 401 {
+		t.Fatalf("with a revoked token: %v, want 401", err)
+	}
+	c2, err := apps.Installation(ctx, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c2.Tree(ctx, "acme", "svc", sha); err != nil {
+		t.Errorf("after the 401 the next client still fails: %v", err)
+	}
+	if n := gh.Calls()["apps/create-installation-access-token"]; n != 2 {
+		t.Errorf("tokens minted = %d, want 2", n)
+	}
+}
+
+func TestClient_TreeRefusesATruncatedTree(t *testing.T) {
+	gh := githubfake.New(t, githubfake.WithTreeLimit(2))
+	gh.AddInstallation(7, "acme")
+	sha := gh.Push("acme", "svc", "main", serviceFiles)
+	_, c := newClient(t, gh)
+	if _, err := c.Tree(context.Background(), "acme", "svc", sha); !errors.Is(err, github.ErrTreeTruncated) {
+		t.Errorf("err = %v, want ErrTreeTruncated", err)
+	}
+}

@@ -3,6 +3,7 @@ package github
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"slices"
 	"strconv"
@@ -111,7 +112,7 @@ func (c *Client) PublishCheckRun(ctx context.Context, owner, repo string, run Ch
 		ID int64 `json:"id"`
 	}
 	base := repoPath(owner, repo) + "/check-runs"
-	if err := c.apps.do(ctx, c.hc, http.MethodPost, base, create, &created); err != nil {
+	if err := c.do(ctx, http.MethodPost, base, create, &created); err != nil {
 		return 0, fmt.Errorf("create check run on %s/%s@%s: %w", owner, repo, run.HeadSHA, err)
 	}
 	for i, b := range batches[1:] {
@@ -121,7 +122,7 @@ func (c *Client) PublishCheckRun(ctx context.Context, owner, repo string, run Ch
 			upd.CompletedAt = c.apps.cfg.clock.Now().UTC().Format(time.RFC3339)
 		}
 		p := base + "/" + strconv.FormatInt(created.ID, 10)
-		if err := c.apps.do(ctx, c.hc, http.MethodPatch, p, upd, nil); err != nil {
+		if err := c.do(ctx, http.MethodPatch, p, upd, nil); err != nil {
 			return created.ID, fmt.Errorf("add annotations %d-%d to check run %d on %s/%s: %w",
 				(i+1)*MaxAnnotationsPerRequest+1, (i+1)*MaxAnnotationsPerRequest+len(b), created.ID, owner, repo, err)
 		}
@@ -187,7 +188,10 @@ func renderCheckRun(run CheckRun, maxAnnotations int) (rendered, error) {
 	slices.SortStableFunc(ordered, func(a, b checks.Finding) int { return int(b.Severity) - int(a.Severity) })
 	skipped := 0
 	for _, f := range ordered {
-		if run.Annotate != nil && !run.Annotate(f) {
+		// GitHub places annotations on repository files only: findings about
+		// no file (a ref name) or about another repository's file stay in
+		// the summary.
+		if f.Path == "" || !fs.ValidPath(f.Path) || f.Path == "." || run.Annotate != nil && !run.Annotate(f) {
 			continue
 		}
 		if len(r.annotations) >= maxAnnotations {

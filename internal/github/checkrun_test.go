@@ -55,6 +55,10 @@ func TestClient_PublishCheckRun(t *testing.T) {
 			return github.CheckRun{HeadSHA: sha, Result: &checks.Result{Findings: fs},
 				Annotate: func(f checks.Finding) bool { return f.Path == "Makefile" }}
 		}, 1, 2, "failure", "5 errors", []string{`web/deploy\.yaml`}},
+		{"findings about no file are not annotated", func(sha string) github.CheckRun {
+			fs := append(findings(1, checks.SeverityError, "Makefile"), checks.Finding{RuleID: "ref.name", Severity: checks.SeverityError, Line: 1, EndLine: 1, Message: "bad ref"})
+			return github.CheckRun{HeadSHA: sha, Result: &checks.Result{Findings: fs}}
+		}, 1, 1, "failure", "2 errors", []string{"bad ref"}},
 		{"a configuration error fails without annotations", func(sha string) github.CheckRun {
 			return github.CheckRun{HeadSHA: sha, ConfigError: errors.New(".contractbot.yaml:3: unknown key \"rulez\"")}
 		}, 1, 0, "failure", "Configuration error", []string{`unknown key "rulez"`}},

@@ -54,7 +54,7 @@ func (c *Client) Tree(ctx context.Context, owner, repo, sha string) (*TreeFS, er
 		} `json:"tree"`
 	}
 	p := repoPath(owner, repo) + "/git/trees/" + pathEscape(sha) + "?recursive=1"
-	if err := c.apps.do(ctx, c.hc, http.MethodGet, p, nil, &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, p, nil, &out); err != nil {
 		return nil, fmt.Errorf("read tree of %s/%s@%s: %w", owner, repo, sha, err)
 	}
 	if out.Truncated {
@@ -278,7 +278,7 @@ func (c *Client) fetchBlob(ctx context.Context, owner, repo, sha string) ([]byte
 		Size     int64  `json:"size"`
 	}
 	p := repoPath(owner, repo) + "/git/blobs/" + pathEscape(sha)
-	if err := c.apps.do(ctx, c.hc, http.MethodGet, p, nil, &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, p, nil, &out); err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", sha, err)
 	}
 	var b []byte
@@ -421,6 +421,10 @@ func (c *blobCache) get(ctx context.Context, sha string, fetch func(context.Cont
 		c.mu.Unlock()
 		select {
 		case <-cl.done:
+			if cl.err != nil && ctx.Err() == nil && (errors.Is(cl.err, context.Canceled) || errors.Is(cl.err, context.DeadlineExceeded)) {
+				// The fetch died with its caller's context, not ours: try again.
+				return c.get(ctx, sha, fetch)
+			}
 			return cl.b, cl.err
 		case <-ctx.Done():
 			return nil, ctx.Err()

@@ -48,6 +48,10 @@ func WithRateLimit(n int) Option { return func(s *Server) { s.rateLimit = n } }
 // WithTokenTTL sets how long installation tokens live (GitHub: one hour).
 func WithTokenTTL(d time.Duration) Option { return func(s *Server) { s.tokenTTL = d } }
 
+// WithTreeLimit makes recursive trees with more than n entries come back
+// truncated, as GitHub does over 100,000 entries or 7 MB.
+func WithTreeLimit(n int) Option { return func(s *Server) { s.treeLimit = n } }
+
 // RecordViolations makes OpenAPI violations and requests to endpoints the
 // fake does not implement recorded (see [Server.Violations]) instead of
 // failing the test: for tests that send bad requests on purpose.
@@ -68,6 +72,7 @@ type Server struct {
 	keyPEM     []byte
 	rateLimit  int
 	tokenTTL   time.Duration
+	treeLimit  int
 	lenient    bool
 	noValidate bool
 	closing    chan struct{}
@@ -245,6 +250,18 @@ func (s *Server) RemoveInstallation(id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.installations, id)
+	for k, tok := range s.tokens {
+		if tok.installation == id {
+			delete(s.tokens, k)
+		}
+	}
+}
+
+// RevokeTokens invalidates the installation's tokens (401 from then on)
+// while the App stays installed, so new tokens can be created.
+func (s *Server) RevokeTokens(id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for k, tok := range s.tokens {
 		if tok.installation == id {
 			delete(s.tokens, k)

@@ -358,7 +358,11 @@ func (s *Server) getTree(req *http.Request, r *repo, ref string) reply {
 		}
 		entries = append(entries, ent)
 	})
-	return ok(map[string]any{"sha": id, "url": base + "trees/" + id, "tree": entries, "truncated": false})
+	truncated := false
+	if s.treeLimit > 0 && len(entries) > s.treeLimit {
+		entries, truncated = entries[:s.treeLimit], true
+	}
+	return ok(map[string]any{"sha": id, "url": base + "trees/" + id, "tree": entries, "truncated": truncated})
 }
 
 func (s *Server) getBlob(req *http.Request, r *repo, sha string) reply {

@@ -38,11 +38,13 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"check", "check [flags] [PATH]", "check a service repository (and its yelpsoa-configs) against the contract", runCheck},
+		{"check-soa", "check-soa [flags] SOA_DIR [SERVICE...]", "check a whole yelpsoa-configs repository", runCheckSOA},
 		{"rules", "rules [--format text|markdown]", "list the rules with their ids, severities and explanations", runRules},
 		{"ref", "ref check [--soa-dir DIR --service NAME] REFNAME...", "check PaaSTA deploy ref names", runRef},
 		{"serve", "serve [flags]", "run the GitHub App: webhooks in, check runs out", runServe},
 		{"app-manifest", "app-manifest [--url URL]", "print the GitHub App manifest to register contractbot", runAppManifest},
 		{"hook", "hook pre-receive [flags]", "git server-side hook: refuse malformed deploy refs and contract-breaking pushes", runHook},
+		{"inspect", "inspect makefile [--format text|json] PATH", "print what contractbot knows about a Makefile", runInspect},
 		{"version", "version", "print the version", runVersion},
 	}
 }

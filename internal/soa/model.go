@@ -310,7 +310,11 @@ func CompileSchemaDir(dir fs.FS) (*CompiledSchemas, error) {
 func LinkOutside(fsys fs.FS, name string) bool {
 	target, err := fs.ReadLink(fsys, name)
 	if err != nil {
-		return true // cannot tell, so assume the worst
+		// A file system that cannot read links: trust it only if it
+		// resolves the link itself (os.Root-based trees refuse links
+		// that leave the root, so a successful Stat means inside).
+		_, serr := fs.Stat(fsys, name)
+		return serr != nil
 	}
 	if path.IsAbs(target) {
 		return true

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/contractbot/contractbot/internal/checks"
+	"github.com/contractbot/contractbot/internal/report"
+	"github.com/contractbot/contractbot/internal/soa"
+)
+
+// runCheckSOA checks a whole yelpsoa-configs repository, or the named
+// services of it: every soa rule per service, including the cross-service
+// ones (proxy_port uniqueness) against one repository index built once.
+func runCheckSOA(ctx context.Context, io stdio, args []string) error {
+	flags := newFlags(io, "check-soa", "check-soa [--format text|json|sarif|github] [--paasta-schemas DIR] [--jobs N] SOA_DIR [SERVICE...]")
+	schemasDir := flags.String("paasta-schemas", "", "directory of an installed PaaSTA's *_schema.json files to validate against instead of the built-in schemas")
+	jobs := flags.Int("jobs", runtime.GOMAXPROCS(0), "services checked in parallel")
+	format := report.FormatText
+	flags.Var(&format, "format", "output format: text, json, sarif or github")
+	if err := parseFlags(flags, args); err != nil {
+		return err
+	}
+	if flags.NArg() < 1 {
+		return fmt.Errorf("want SOA_DIR [SERVICE...]")
+	}
+	if *jobs < 1 {
+		return fmt.Errorf("--jobs must be at least 1")
+	}
+	tree, err := openTree(flags.Arg(0))
+	if err != nil {
+		return err
+	}
+	repo := soa.NewRepo(tree, soa.DefaultLimits)
+	var schemas fs.FS
+	if *schemasDir != "" {
+		dir, err := openTree(*schemasDir)
+		if err != nil {
+			return err
+		}
+		cs, err := soa.CompileSchemaDir(dir)
+		if err != nil {
+			return err
+		}
+		schemas = cs
+	}
+	services := flags.Args()[1:]
+	if len(services) == 0 {
+		if services, err = discoverServices(repo); err != nil {
+			return err
+		}
+		if len(services) == 0 {
+			return fmt.Errorf("%s holds no service directories (directories with .yaml files)", flags.Arg(0))
+		}
+	}
+
+	engine, err := checks.NewEngine(checks.All())
+	if err != nil {
+		return err
+	}
+	results, err := checkServices(ctx, engine, repo, schemas, services, *jobs)
+	if err != nil {
+		return err
+	}
+	p, err := report.New(format, report.Tool{Version: version, Rules: engine.Rules()})
+	if err != nil {
+		return err
+	}
+	if err := p.Print(io.out, results); err != nil {
+		return err
+	}
+	for _, r := range results {
+		if !r.OK {
+			return &exitError{code: exitFindings}
+		}
+	}
+	return nil
+}
+
+// discoverServices lists the service directories of a soa repository:
+// those with a .yaml file at their top (so that tron/<cluster>/ and other
+// non-service directories are left alone).
+func discoverServices(repo fs.FS) ([]string, error) {
+	dirs, err := soa.ListServices(repo)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, d := range dirs {
+		entries, err := fs.ReadDir(repo, d)
+		if err != nil {
+			continue // unreadable: not a service we can check
+		}
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ".yaml") && !strings.HasPrefix(e.Name(), ".") {
+				out = append(out, d)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// checkServices runs the engine once per service, jobs at a time, and
+// returns the results in the order of services. The runs share repo (and
+// with it the repository index) and the compiled schemas.
+func checkServices(ctx context.Context, engine *checks.Engine, repo *soa.Repo, schemas fs.FS, services []string, jobs int) ([]*checks.Result, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([]*checks.Result, len(services))
+	work := make(chan int)
+	var (
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		firstErr error
+	)
+	for range min(jobs, len(services)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				res, err := engine.Run(ctx, checks.Target{SOA: repo, Service: services[i], PaastaSchemas: schemas})
+				if err != nil {
+					errOnce.Do(func() { firstErr = fmt.Errorf("%s: %w", services[i], err); cancel() })
+					continue
+				}
+				results[i] = res
+			}
+		}()
+	}
+feed:
+	for i := range services {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}

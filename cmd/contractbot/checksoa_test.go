@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runSOACmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), stdio{strings.NewReader(""), &out, &errb}, args)
+	return code, out.String(), errb.String()
+}
+
+const soaFixtureRoot = "../../fixtures/yelpsoa-configs"
+
+func TestCheckSOAGoodRepositoryExitsZero(t *testing.T) {
+	code, out, errs := runSOACmd(t, "check-soa", filepath.Join(soaFixtureRoot, "good"))
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q, stdout:\n%s", code, errs, out)
+	}
+	for _, svc := range []string{"web", "worker", "nightly"} {
+		if !strings.Contains(out, svc+" keeps the PaaSTA contract: no problems") {
+			t.Errorf("no verdict for %s in:\n%s", svc, out)
+		}
+	}
+}
+
+func TestCheckSOAReportsCrossServicePortClashesAsJSON(t *testing.T) {
+	code, out, errs := runSOACmd(t, "check-soa", "--format", "json", "--jobs", "3", filepath.Join(soaFixtureRoot, "bad", "proxy-port"))
+	if code != exitFindings {
+		t.Fatalf("exit %d, want %d; stderr %q", code, exitFindings, errs)
+	}
+	var doc struct {
+		OK      bool `json:"ok"`
+		Results []struct {
+			Service  string `json:"service"`
+			Findings []struct {
+				Rule string `json:"rule"`
+				Path string `json:"path"`
+				Line int    `json:"line"`
+			} `json:"findings"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("output is not the JSON report: %v\n%s", err, out)
+	}
+	if doc.OK || len(doc.Results) != 3 || doc.Results[0].Service != "alpha" || doc.Results[2].Service != "gamma" {
+		t.Errorf("want ok=false and alpha, beta, gamma in order; got %+v", doc)
+	}
+	for _, want := range []string{`"alpha/smartstack.yaml"`, `"beta/smartstack.yaml"`, `"soa.proxy-port"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+func TestCheckSOAChecksOnlyTheNamedServices(t *testing.T) {
+	code, out, _ := runSOACmd(t, "check-soa", filepath.Join(soaFixtureRoot, "bad", "proxy-port"), "gamma")
+	if code != exitFindings || strings.Contains(out, "alpha") || !strings.Contains(out, "gamma/smartstack.yaml:2") {
+		t.Errorf("exit %d, output:\n%s", code, out)
+	}
+	code, out, _ = runSOACmd(t, "check-soa", filepath.Join(soaFixtureRoot, "bad", "service-dir"), "svc")
+	if code != exitFindings || !strings.Contains(out, "svc:1: error: no directory svc/") {
+		t.Errorf("a missing service: exit %d, output:\n%s", code, out)
+	}
+}
+
+func TestCheckSOAUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no directory", []string{"check-soa"}, "want SOA_DIR"},
+		{"missing directory", []string{"check-soa", "does-not-exist"}, "cannot open does-not-exist"},
+		{"bad schemas directory", []string{"check-soa", "--paasta-schemas", soaFixtureRoot, filepath.Join(soaFixtureRoot, "good")}, "no *_schema.json"},
+		{"zero jobs", []string{"check-soa", "--jobs", "0", soaFixtureRoot}, "--jobs"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errs := runSOACmd(t, tc.args...)
+			if code != exitUsage || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want exit %d and one line with %q", code, errs, exitUsage, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheckSOAWithInstalledPaastaSchemas(t *testing.T) {
+	schemas := filepath.Join("..", "..", "..", "shared", "reference", "paasta", "schemas")
+	if _, err := os.Stat(schemas); err != nil {
+		if os.Getenv("CONTRACTBOT_REQUIRE_ITEST") == "1" {
+			t.Fatal("CONTRACTBOT_REQUIRE_ITEST=1 but ../shared/reference/paasta/schemas is missing")
+		}
+		t.Skip("../shared/reference/paasta/schemas is not there")
+	}
+	code, out, errs := runSOACmd(t, "check-soa", "--paasta-schemas", schemas, filepath.Join(soaFixtureRoot, "bad", "schema"))
+	if code != exitFindings || !strings.Contains(out, `svc/kubernetes-prod.yaml:3: error: the key "ram" in main is not allowed`) {
+		t.Errorf("exit %d, stderr %q, output:\n%s", code, errs, out)
+	}
+}

@@ -232,8 +232,11 @@ func Run(ctx context.Context, cfg Config, store *gitobj.Store, updates []Update,
 	case cfg.Mode == Warn:
 		out.para("", "  ", fmt.Sprintf("contractbot: warn mode: accepting the push despite %s in %s.", plural(v.Errors, "error"), plural(len(v.Refused), "ref")))
 	default:
-		out.para("", "  ", fmt.Sprintf("contractbot: push refused: %s in %d of %s (a push is accepted or refused as a whole). Fix them and push again.",
-			plural(v.Errors, "error"), len(v.Refused), plural(len(updates), "pushed ref")))
+		msg := fmt.Sprintf("contractbot: push refused: %s in %d of %s.", plural(v.Errors, "error"), len(v.Refused), plural(len(updates), "pushed ref"))
+		if len(v.Refused) < len(updates) {
+			msg += " The other refs are refused too: a pre-receive hook accepts or refuses a push as a whole."
+		}
+		out.para("", "  ", msg+" Fix the errors and push again.")
 	}
 	return v, out.err
 }

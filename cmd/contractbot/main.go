@@ -44,6 +44,7 @@ func commands() []command {
 		{"serve", "serve [flags]", "run the GitHub App: webhooks in, check runs out", runServe},
 		{"app-manifest", "app-manifest [--url URL]", "print the GitHub App manifest to register contractbot", runAppManifest},
 		{"hook", "hook pre-receive [flags]", "git server-side hook: refuse malformed deploy refs and contract-breaking pushes", runHook},
+		{"inspect", "inspect makefile [--format text|json] PATH", "print what contractbot knows about a Makefile", runInspect},
 		{"version", "version", "print the version", runVersion},
 	}
 }

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -168,7 +169,14 @@ func (in *Intake) serve(w http.ResponseWriter, r *http.Request, event, id string
 		return refuse(http.StatusUnauthorized, fmt.Errorf("%w: missing or malformed %s header", ErrSignature, HeaderSignature))
 	}
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, in.maxBody))
+	// Size the buffer from Content-Length (already checked against the cap)
+	// so a large delivery is read without repeated regrowth.
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, in.maxBody))
+	body := buf.Bytes()
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

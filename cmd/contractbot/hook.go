@@ -56,6 +56,7 @@ type hookSettings struct {
 	registryTO     time.Duration
 	registryFailOp bool
 	git            string
+	timeout        time.Duration
 }
 
 // runHook implements `contractbot hook pre-receive`, installed as a bare
@@ -80,6 +81,7 @@ func runHook(ctx context.Context, io stdio, args []string) error {
 	flags.DurationVar(&s.registryTO, "registry-timeout", registry.DefaultTimeout, "how long to wait for the registry (contractbot.registryTimeout)")
 	flags.BoolVar(&s.registryFailOp, "registry-fail-open", false, "accept deploys when the registry cannot answer, with a warning; default is to refuse them (contractbot.registryFailOpen)")
 	flags.StringVar(&s.git, "git", "git", "the git program (git 2.36 or later, for cat-file --batch-command)")
+	flags.DurationVar(&s.timeout, "timeout", 0, "give up on a push that takes longer, with a message (contractbot.timeout; GHES kills hooks after 5s, so 4s there)")
 	if err := parseFlags(flags, args[1:]); err != nil {
 		return err
 	}
@@ -116,7 +118,15 @@ func runHook(ctx context.Context, io stdio, args []string) error {
 		return err
 	}
 
+	if s.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+	}
 	v, err := judge(ctx, io, s, gitDir, updates)
+	if errors.Is(err, context.DeadlineExceeded) || (err != nil && ctx.Err() != nil) {
+		err = fmt.Errorf("the checks took longer than the %s timeout", s.timeout)
+	}
 	if err != nil {
 		if s.mode == hook.Warn {
 			fmt.Fprintf(io.err, "contractbot: could not check this push (%v); accepting it (warn mode)\n", err)
@@ -269,6 +279,14 @@ func (s *hookSettings) fromGitConfig(ctx context.Context, flags *flag.FlagSet) e
 				}
 				s.registryTO = d
 			}
+		case "timeout":
+			if !set["timeout"] {
+				d, err := time.ParseDuration(val)
+				if err != nil {
+					return bad(err)
+				}
+				s.timeout = d
+			}
 		case "registryfailopen":
 			if !set["registry-fail-open"] {
 				b, ok := gitBool(val)
@@ -278,7 +296,7 @@ func (s *hookSettings) fromGitConfig(ctx context.Context, flags *flag.FlagSet) e
 				s.registryFailOp = b
 			}
 		default:
-			return fmt.Errorf("git config %s: unknown contractbot setting (known: mode, branch, service, soaDir, soaRepo, registry, registryTimeout, registryFailOpen)", key)
+			return fmt.Errorf("git config %s: unknown contractbot setting (known: mode, branch, service, soaDir, soaRepo, registry, registryTimeout, registryFailOpen, timeout)", key)
 		}
 	}
 	return nil

@@ -438,3 +438,21 @@ func testHookUpdateAndSOARepository(t *testing.T, bin string) {
 		}
 	})
 }
+
+func TestHookTimeoutIsAClearRefusal(t *testing.T) {
+	requireTool(t, "git")
+	dir := t.TempDir()
+	cmd := exec.Command("git", "init", "-q", "--bare", dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	t.Setenv("GIT_DIR", dir)
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	t.Setenv("HOME", t.TempDir())
+	in := strings.Repeat("0", 40) + " " + strings.Repeat("a", 40) + " refs/tags/paasta-prod-20260101T000000-deploy\n"
+	var out, errb bytes.Buffer
+	code := run(context.Background(), stdio{strings.NewReader(in), &out, &errb}, []string{"hook", "pre-receive", "--timeout", "1ns"})
+	if code != 2 || !strings.Contains(errb.String(), "could not check this push, refusing it: the checks took longer than the 1ns timeout") {
+		t.Fatalf("exit %d; stderr: %s", code, errb.String())
+	}
+}

@@ -31,6 +31,7 @@ const (
 	LegacyBranch      // refs/heads/paasta-<group>
 )
 
+// String names the kind in words, as messages use it.
 func (k Kind) String() string {
 	switch k {
 	case DeployTag:
@@ -158,6 +159,7 @@ type Error struct {
 	Want string
 }
 
+// Error renders the problem as one line: "<ref>: column <n>: <msg>; want <form>".
 func (e *Error) Error() string {
 	s := fmt.Sprintf("%s: column %d: %s", e.Ref, e.Col, e.Msg)
 	if e.Want != "" {

@@ -33,6 +33,7 @@ const (
 	Warn                // print the errors and accept the push
 )
 
+// String returns "enforce" or "warn", as flags and git config spell it.
 func (m Mode) String() string {
 	if m == Warn {
 		return "warn"
@@ -163,10 +164,7 @@ func Run(ctx context.Context, cfg Config, store *gitobj.Store, updates []Update,
 		targets.ref[u.Ref] = u.New
 	}
 	if len(names) > 0 {
-		service := cfg.Service
-		if service == "" {
-			service = cfg.RepoName
-		}
+		service := cmpOr(cfg.Service, headService(store), cfg.RepoName)
 		refRules, err := checks.NewEngine(filter(rules, func(r *checks.Rule) bool { return r.Needs&checks.NeedsRefs != 0 }))
 		if err != nil {
 			return nil, err
@@ -246,6 +244,26 @@ func Run(ctx context.Context, cfg Config, store *gitobj.Store, updates []Update,
 func isPaaSTA(name string) bool {
 	r, err := gitref.Parse(name)
 	return err != nil || r.Kind != gitref.Other
+}
+
+// headService is the service named by .contractbot.yaml on the
+// repository's HEAD before the push, or "". Deploy refs name no service of
+// their own, and the configuration on the default branch is the one the
+// repository's owners reviewed.
+func headService(store *gitobj.Store) string {
+	repo, err := store.FS("HEAD")
+	if err != nil {
+		return "" // an empty repository
+	}
+	data, err := fs.ReadFile(repo, checks.ConfigFile)
+	if err != nil {
+		return ""
+	}
+	conf, err := checks.ParseConfig(checks.ConfigFile, data)
+	if err != nil {
+		return ""
+	}
+	return conf.Service
 }
 
 // checkCommit runs the contract rules on one commit.

@@ -39,7 +39,9 @@ type Task struct {
 	ID string
 	// Key serialises work: tasks with the same Key never run concurrently.
 	// Pending (not yet claimed) tasks with the same Key and Kind are coalesced:
-	// the newer payload replaces the older one and one task remains.
+	// the older task keeps its ID and its place in line and takes the newer
+	// task's Payload and NotBefore (its Attempts start again); the newer ID is
+	// remembered, so enqueuing either ID again is a duplicate.
 	Key string
 	// Kind says which handler code interprets Payload.
 	Kind    string

@@ -55,6 +55,7 @@ func TestQueue(t *testing.T, open func(t *testing.T) webhook.Queue) {
 		{"one claim never returns two tasks with the same key", testClaimDistinctKeys},
 		{"a key in flight blocks other tasks with that key until completed", testKeyInFlightBlocks},
 		{"pending tasks with the same kind and key are coalesced to the newest payload", testCoalesce},
+		{"a coalesced task keeps the older task's place in line", testCoalesceKeepsPlace},
 		{"tasks with the same key but another kind are not coalesced", testNoCoalesceAcrossKinds},
 		{"a task enqueued while its key is in flight is not merged into the running one", testNoCoalesceInFlight},
 		{"a retried task waits until its time and counts attempts", testRetry},
@@ -327,6 +328,9 @@ func testCoalesce(t *testing.T, q webhook.Queue) {
 	if len(got) != 1 {
 		t.Fatalf("claimed %v, want one coalesced task", ids(got))
 	}
+	if got[0].ID != "a" {
+		t.Errorf("coalesced task has ID %s, want the older task's, a", got[0].ID)
+	}
 	if string(got[0].Payload) != "new" {
 		t.Errorf("coalesced payload = %q, want the newer one", got[0].Payload)
 	}
@@ -340,6 +344,19 @@ func testCoalesce(t *testing.T, q webhook.Queue) {
 	}
 	if s := mustStats(t, q); s.Pending+s.InFlight != 0 {
 		t.Errorf("work left after completing the coalesced task: %+v", s)
+	}
+}
+
+func testCoalesceKeepsPlace(t *testing.T, q webhook.Queue) {
+	mustEnqueue(t, q, task("a", "k1", "check", "old"))
+	mustEnqueue(t, q, task("b", "k2", "check", ""))
+	mustEnqueue(t, q, task("c", "k1", "check", "new"))
+	got := mustClaim(t, q, 10)
+	if fmt.Sprint(ids(got)) != "[a b]" {
+		t.Fatalf("claim = %v, want [a b]", ids(got))
+	}
+	if string(got[0].Payload) != "new" {
+		t.Errorf("payload of a = %q, want new", got[0].Payload)
 	}
 }
 

@@ -63,6 +63,17 @@ func (e *RateLimitError) Error() string {
 	return fmt.Sprintf("github %s rate limit (status %d): retry at %s", kind, e.Status, e.RetryAt.UTC().Format(time.RFC3339))
 }
 
+// RetryAt reports when work that failed with err may be tried again: the
+// time GitHub's rate limit lifts, for a [*RateLimitError] anywhere in err's
+// chain. Queue handlers reschedule with it instead of backing off blindly.
+func RetryAt(err error) (time.Time, bool) {
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		return rl.RetryAt, true
+	}
+	return time.Time{}, false
+}
+
 // clock is time as the transport sees it; tests replace it so that no test
 // really sleeps.
 type clock interface {

@@ -43,15 +43,9 @@ const maxSymlinkHops = 8
 // the FS (a check run's context, typically).
 func (c *Client) Tree(ctx context.Context, owner, repo, sha string) (*TreeFS, error) {
 	var out struct {
-		SHA       string `json:"sha"`
-		Truncated bool   `json:"truncated"`
-		Tree      []struct {
-			Path string `json:"path"`
-			Mode string `json:"mode"`
-			Type string `json:"type"`
-			SHA  string `json:"sha"`
-			Size int64  `json:"size"`
-		} `json:"tree"`
+		SHA       string         `json:"sha"`
+		Truncated bool           `json:"truncated"`
+		Tree      []apiTreeEntry `json:"tree"`
 	}
 	p := repoPath(owner, repo) + "/git/trees/" + pathEscape(sha) + "?recursive=1"
 	if err := c.do(ctx, http.MethodGet, p, nil, &out); err != nil {
@@ -60,11 +54,54 @@ func (c *Client) Tree(ctx context.Context, owner, repo, sha string) (*TreeFS, er
 	if out.Truncated {
 		return nil, fmt.Errorf("read tree of %s/%s@%s: %w", owner, repo, sha, ErrTreeTruncated)
 	}
-	t := &TreeFS{ctx: ctx, c: c, owner: owner, repo: repo, sha: sha, treeSHA: out.SHA,
-		entries: make(map[string]*entry, len(out.Tree)+1)}
+	t := buildTree(out.Tree)
+	t.ctx, t.c, t.owner, t.repo, t.sha, t.treeSHA = ctx, c, owner, repo, sha, out.SHA
+	return t, nil
+}
+
+// link adds n under its parent directory, creating missing parents; it
+// refuses (false) when a parent is a file.
+func (t *TreeFS) link(p string, n *entry) bool {
+	var created []string
+	for {
+		dir := path.Dir(p)
+		parent, ok := t.entries[dir]
+		if ok && !parent.isDir() || ok && parent.submodule {
+			for _, c := range created { // undo the parents made for n
+				delete(t.entries, c)
+			}
+			return false
+		}
+		if !ok {
+			parent = &entry{name: path.Base(dir), mode: fs.ModeDir | 0o555}
+			t.entries[dir] = parent
+			created = append(created, dir)
+		}
+		parent.children = append(parent.children, n)
+		if ok || dir == "." {
+			return true
+		}
+		p, n = dir, parent
+	}
+}
+
+// apiTreeEntry is one entry of a Git Trees API response.
+type apiTreeEntry struct {
+	Path string `json:"path"`
+	Mode string `json:"mode"`
+	Type string `json:"type"`
+	SHA  string `json:"sha"`
+	Size int64  `json:"size"`
+}
+
+// buildTree indexes a recursive tree listing. Entries whose path could
+// leave the root or is not a clean slash-separated path are dropped; a file
+// listed where a directory must be keeps the directory.
+func buildTree(list []apiTreeEntry) *TreeFS {
+	t := &TreeFS{entries: make(map[string]*entry, len(list)+1)}
 	root := &entry{name: ".", mode: fs.ModeDir | 0o555}
 	t.entries["."] = root
-	for _, e := range out.Tree {
+	for _, e := range list {
 		if !fs.ValidPath(e.Path) || e.Path == "." {
 			continue // not a path GitHub would send; never let it escape the root
 		}
@@ -82,34 +119,21 @@ func (c *Client) Tree(ctx context.Context, owner, repo, sha string) (*TreeFS, er
 		default:
 			n.mode = 0o444
 		}
-		if old, ok := t.entries[e.Path]; ok && old.isDir() && n.isDir() {
-			old.sha, old.submodule = n.sha, n.submodule // implied by a child listed first
+		if old, ok := t.entries[e.Path]; ok {
+			if old.isDir() && n.isDir() {
+				old.sha, old.submodule = n.sha, n.submodule // implied by a child listed first
+			}
+			continue // a duplicate path: the first listing wins
+		}
+		if !t.link(e.Path, n) {
 			continue
 		}
 		t.entries[e.Path] = n
-		t.link(e.Path, n)
 	}
 	for _, e := range t.entries {
 		slices.SortFunc(e.children, func(a, b *entry) int { return strings.Compare(a.name, b.name) })
 	}
-	return t, nil
-}
-
-// link adds n under its parent directory, creating missing parents.
-func (t *TreeFS) link(p string, n *entry) {
-	for {
-		dir := path.Dir(p)
-		parent, ok := t.entries[dir]
-		if !ok {
-			parent = &entry{name: path.Base(dir), mode: fs.ModeDir | 0o555}
-			t.entries[dir] = parent
-		}
-		parent.children = append(parent.children, n)
-		if ok || dir == "." {
-			return
-		}
-		p, n = dir, parent
-	}
+	return t
 }
 
 // TreeFS is a commit's tree as an [fs.FS]. It implements [fs.ReadDirFS],

@@ -4,6 +4,14 @@
 // authenticates like GitHub (App JWT, installation tokens), and validates
 // every request and response against GitHub's own OpenAPI description, so
 // that it cannot drift from GitHub unnoticed.
+//
+// Implemented operations (GitHub's operationIds): apps/get-authenticated,
+// apps/create-installation-access-token, apps/get-installation,
+// apps/get-repo-installation (App JWT); repos/get, git/get-ref,
+// git/get-tree, git/get-blob, checks/create, checks/update, checks/get,
+// checks/list-for-ref (installation token). Any other request fails the
+// test. Responses start from GitHub's documented examples, so every field
+// GitHub documents is present.
 package githubfake
 
 import (
@@ -322,7 +330,8 @@ func (s *Server) CheckRuns(owner, repo, sha string) []CheckRunRecord {
 }
 
 // Calls returns how many requests each operation (by operationId, e.g.
-// "git/get-tree") received, including failed and faulted ones.
+// "git/get-tree") received, including failed and faulted ones. Requests
+// that match no operation are counted under "(unknown) METHOD /path".
 func (s *Server) Calls() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -411,6 +420,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	route, params, ok := s.spec.route(req.Method, req.URL.EscapedPath())
 	if !ok {
+		s.mu.Lock()
+		s.calls["(unknown) "+req.Method+" "+req.URL.Path]++
+		s.mu.Unlock()
 		s.violation("%s %s: not an operation in GitHub's OpenAPI description", req.Method, req.URL.Path)
 		s.write(w, req, nil, nil, errReply(http.StatusNotFound, "Not Found"))
 		return

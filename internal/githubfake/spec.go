@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -75,8 +76,9 @@ func requireReference(t testing.TB, rel string) string {
 // spec is the loaded OpenAPI document with a router that, unlike kin's
 // gorillamux router, matches path parameters that contain "/".
 type spec struct {
-	doc    *openapi3.T
-	routes []specRoute
+	doc      *openapi3.T
+	routes   []specRoute
+	examples sync.Map // example key -> []byte (JSON), copied per response
 }
 
 type specRoute struct {
@@ -194,6 +196,12 @@ func (s *spec) validateResponse(ctx context.Context, req *http.Request, route *r
 // status, as a JSON object: responses start from GitHub's own examples so
 // that every field GitHub documents is present.
 func (s *spec) example(route *routers.Route, status int, name string) (map[string]any, error) {
+	key := name + " " + route.Operation.OperationID + " " + strconv.Itoa(status)
+	if b, ok := s.examples.Load(key); ok {
+		var m map[string]any
+		err := json.Unmarshal(b.([]byte), &m)
+		return m, err
+	}
 	var v any
 	if ex := s.doc.Components.Examples[name]; ex != nil && ex.Value != nil {
 		v = ex.Value.Value
@@ -224,5 +232,6 @@ func (s *spec) example(route *routers.Route, status int, name string) (map[strin
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("example %s: %w", name, err)
 	}
+	s.examples.Store(key, b)
 	return m, nil
 }

@@ -467,3 +467,40 @@ func TestIntake_LogsWithGoGitHubAppFieldNames(t *testing.T) {
 		}
 	}
 }
+
+// zeros is an endless body that costs no memory.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+func TestIntake_DefaultCapIsGitHubs25MiB(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		contentLength int64
+	}{
+		{"declared", webhook.DefaultMaxBodyBytes + 1},
+		{"chunked", -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := &memEnqueuer{}
+			in, err := webhook.NewIntake([][]byte{secret}, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := signedRequest("push", guid, pushBody, secret)
+			r.Body = io.NopCloser(io.LimitReader(zeros{}, webhook.DefaultMaxBodyBytes+1))
+			r.ContentLength = tc.contentLength
+			w := httptest.NewRecorder()
+			in.ServeHTTP(w, r)
+			if w.Code != http.StatusRequestEntityTooLarge {
+				t.Fatalf("status = %d, want 413", w.Code)
+			}
+			if webhook.DefaultMaxBodyBytes != 25<<20 {
+				t.Errorf("DefaultMaxBodyBytes = %d, want 25 MiB", webhook.DefaultMaxBodyBytes)
+			}
+		})
+	}
+}

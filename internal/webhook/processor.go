@@ -138,7 +138,9 @@ func (p *Processor) Run(ctx context.Context) error {
 	defer tick.Stop()
 
 	p.cfg.log.Info().Int("workers", p.cfg.workers).Msg("webhook processor started")
-	p.updateGauges(base)
+	if s, ok := p.updateGauges(base); ok && s.Dead > 0 {
+		p.cfg.log.Warn().Int("dead_letters", s.Dead).Msg("webhook queue holds dead-lettered tasks; they are not retried until requeued")
+	}
 	for {
 		if free := p.cfg.workers - len(running); free > 0 && ctx.Err() == nil {
 			for _, j := range p.claim(base, free) {
@@ -309,16 +311,17 @@ func (p *Processor) call(ctx context.Context, t Task) (err error) {
 	return p.h.Handle(ctx, t, p.q)
 }
 
-func (p *Processor) updateGauges(base context.Context) {
+func (p *Processor) updateGauges(base context.Context) (Stats, bool) {
 	ctx, cancel := context.WithTimeout(base, queueOpTimeout)
 	defer cancel()
 	s, err := p.q.Stats(ctx)
 	if err != nil {
 		p.cfg.log.Warn().Err(err).Msg("webhook processor: queue stats failed")
-		return
+		return Stats{}, false
 	}
 	p.m.pending.Set(float64(s.Pending))
 	p.m.inFlight.Set(float64(s.InFlight))
 	p.m.dead.Set(float64(s.Dead))
 	p.m.oldest.Set(s.OldestPending.Seconds())
+	return s, true
 }

@@ -515,3 +515,56 @@ func mustGauge(t *testing.T, reg *prometheus.Registry, name string) prometheus.C
 	}
 	return prometheus.NewGauge(prometheus.GaugeOpts{Name: "x", Help: "x"})
 }
+
+func TestProcessor_CoalescesChecksQueuedWhileOneRuns(t *testing.T) {
+	q := openBolt(t, filepath.Join(t.TempDir(), "q.db"))
+	started := make(chan struct{}, 1)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var payloads []string
+	h := webhook.HandlerFunc(func(ctx context.Context, tk webhook.Task, _ webhook.Enqueuer) error {
+		mu.Lock()
+		payloads = append(payloads, string(tk.Payload))
+		first := len(payloads) == 1
+		mu.Unlock()
+		if first {
+			started <- struct{}{}
+			<-release
+		}
+		return nil
+	})
+	runProcessor(t, webhook.NewProcessor(q, h, fastOpts(webhook.WithWorkers(4))...))
+	check := func(id, payload string) {
+		t.Helper()
+		if _, err := q.Enqueue(context.Background(), webhook.Task{ID: id, Key: "owner/repo@abc", Kind: "check", Payload: []byte(payload)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("c0", "run 0")
+	<-started
+	for i := 1; i <= 5; i++ { // a burst of deliveries for the same commit
+		check(fmt.Sprint("c", i), fmt.Sprint("run ", i))
+	}
+	close(release)
+	waitFor(t, "the queue is empty", func() bool { s := stats(t, q); return s.Pending+s.InFlight == 0 })
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(payloads) != "[run 0 run 5]" {
+		t.Errorf("runs = %q, want the running one and one coalesced run with the newest payload", payloads)
+	}
+}
+
+func TestProcessor_LogsDeadLettersWaitingAtStart(t *testing.T) {
+	q := openBolt(t, filepath.Join(t.TempDir(), "q.db"))
+	enqueue(t, q, "a", "k", "x")
+	if _, err := q.Claim(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.DeadLetter(context.Background(), "a", errors.New("boom")); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	runProcessor(t, webhook.NewProcessor(q, webhook.HandlerFunc(func(context.Context, webhook.Task, webhook.Enqueuer) error { return nil }),
+		fastOpts(webhook.WithLogger(zerolog.New(logs)))...))
+	waitFor(t, "the start-up warning", func() bool { return strings.Contains(logs.String(), `"dead_letters":1`) })
+}

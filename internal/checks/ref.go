@@ -105,10 +105,13 @@ func runRefName(_ context.Context, p *Pass) error {
 	return nil
 }
 
-// paastaRefs returns the pushed refs that parse as PaaSTA refs.
+// paastaRefs returns the pushed refs that parse as PaaSTA tags. Legacy
+// deploy branches (refs/heads/paasta-<group>) are left out: PaaSTA has not
+// deployed from branches since 2016, so such a branch is far more likely a
+// developer's branch than a deploy, and refusing it would be wrong.
 func paastaRefs(p *Pass) (names []string, refs []gitref.Ref) {
 	for _, name := range p.Refs {
-		if r, err := gitref.Parse(name); err == nil && r.Kind != gitref.Other {
+		if r, err := gitref.Parse(name); err == nil && (r.Kind == gitref.DeployTag || r.Kind == gitref.ControlTag) {
 			names = append(names, name)
 			refs = append(refs, r)
 		}

@@ -74,6 +74,8 @@ func TestRefRules(t *testing.T) {
 		{"a registry that cannot answer is reported",
 			Target{Refs: []string{good}, Service: "web", RefObjects: objs, Images: fakeImages{err: errors.New("registry down")}},
 			[]string{"ref.image " + good + ": cannot check image services-web:paasta-" + sha + ": registry down"}},
+		{"a branch named like a legacy deploy branch is left alone",
+			Target{Refs: []string{"refs/heads/paasta-fix-typo"}, SOA: soaFS, Service: "web", RefObjects: objs, Images: images}, nil},
 		{"control tags are not judged by deploy group or image",
 			Target{Refs: []string{stop}, SOA: soaFS, Service: "web", RefObjects: objs, Images: fakeImages{}}, nil},
 	}

@@ -164,7 +164,10 @@ func Run(ctx context.Context, cfg Config, store *gitobj.Store, updates []Update,
 		targets.ref[u.Ref] = u.New
 	}
 	if len(names) > 0 {
-		service := cmpOr(cfg.Service, headService(store), cfg.RepoName)
+		service := cfg.Service
+		if service == "" {
+			service = cmpOr(headService(store), cfg.RepoName)
+		}
 		refRules, err := checks.NewEngine(filter(rules, func(r *checks.Rule) bool { return r.Needs&checks.NeedsRefs != 0 }))
 		if err != nil {
 			return nil, err

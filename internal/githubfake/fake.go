@@ -94,6 +94,7 @@ type Server struct {
 	repos         map[string]*repo // "owner/name" (lower case) -> repo
 	runs          []*CheckRunRecord
 	calls         map[string]int
+	statuses      map[int]int
 	faults        []*Fault
 	latency       time.Duration
 	quota         map[string]*quota
@@ -201,6 +202,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		tokens:        map[string]token{},
 		repos:         map[string]*repo{},
 		calls:         map[string]int{},
+		statuses:      map[int]int{},
 		quota:         map[string]*quota{},
 		nextID:        1000,
 		clock:         1700000000,
@@ -353,11 +355,39 @@ func (s *Server) TotalCalls() int {
 	return n
 }
 
-// ResetCalls sets every call count back to zero.
+// ResetCalls sets every call and status count back to zero.
 func (s *Server) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.calls)
+	clear(s.statuses)
+}
+
+// Statuses returns how many responses the fake sent with each HTTP status
+// (304 Not Modified shows conditional requests at work). Injected faults
+// count under their status; hangs and dropped connections under 0.
+func (s *Server) Statuses() map[int]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[int]int, len(s.statuses))
+	for k, v := range s.statuses {
+		out[k] = v
+	}
+	return out
+}
+
+// SetDefaultBranch makes branch, which must have been pushed, the
+// repository's default branch.
+func (s *Server) SetDefaultBranch(owner, repo, branch string) {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repos[strings.ToLower(owner+"/"+repo)]
+	if r == nil || r.branches[branch] == "" {
+		s.t.Fatalf("githubfake: SetDefaultBranch: %s/%s has no branch %q", owner, repo, branch)
+		return
+	}
+	r.defaultBranch = branch
 }
 
 // InjectFault queues a failure; faults apply in the order injected.
@@ -486,8 +516,15 @@ func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
+func (s *Server) countStatus(code int) {
+	s.mu.Lock()
+	s.statuses[code]++
+	s.mu.Unlock()
+}
+
 // fault answers req as f says; it reports whether it did.
 func (s *Server) fault(w http.ResponseWriter, req *http.Request, f *Fault) bool {
+
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	status := f.Status
@@ -496,6 +533,7 @@ func (s *Server) fault(w http.ResponseWriter, req *http.Request, f *Fault) bool 
 		if status == 0 {
 			status = http.StatusInternalServerError
 		}
+		s.countStatus(status)
 		w.WriteHeader(status)
 		_, _ = io.WriteString(w, `{"message":"Server Error","documentation_url":"https://docs.github.com/rest"}`)
 	case FaultSecondaryRateLimit:
@@ -503,6 +541,7 @@ func (s *Server) fault(w http.ResponseWriter, req *http.Request, f *Fault) bool 
 			status = http.StatusForbidden
 		}
 		h.Set("Retry-After", strconv.Itoa(int(f.RetryAfter/time.Second)))
+		s.countStatus(status)
 		w.WriteHeader(status)
 		_, _ = io.WriteString(w, `{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}`)
 	case FaultPrimaryRateLimit:
@@ -514,14 +553,17 @@ func (s *Server) fault(w http.ResponseWriter, req *http.Request, f *Fault) bool 
 		h.Set("X-Ratelimit-Used", strconv.Itoa(s.rateLimit))
 		h.Set("X-Ratelimit-Resource", "core")
 		h.Set("X-Ratelimit-Reset", strconv.FormatInt(time.Now().Add(f.Reset).Unix(), 10))
+		s.countStatus(status)
 		w.WriteHeader(status)
 		_, _ = io.WriteString(w, `{"message":"API rate limit exceeded for installation.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}`)
 	case FaultHang:
+		s.countStatus(0)
 		select {
 		case <-req.Context().Done():
 		case <-s.closing:
 		}
 	case FaultDisconnect:
+		s.countStatus(0)
 		hj, ok := w.(http.Hijacker)
 		if !ok {
 			panic(http.ErrAbortHandler)
@@ -562,6 +604,7 @@ func (s *Server) write(w http.ResponseWriter, req *http.Request, route routeRef,
 		etag := `W/"` + hex.EncodeToString(sum[:16]) + `"`
 		h.Set("ETag", etag)
 		if inm := req.Header.Get("If-None-Match"); inm != "" && inm == etag {
+			s.countStatus(http.StatusNotModified)
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
@@ -575,6 +618,7 @@ func (s *Server) write(w http.ResponseWriter, req *http.Request, route routeRef,
 	if body != nil {
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 	}
+	s.countStatus(status)
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

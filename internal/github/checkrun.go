@@ -257,6 +257,10 @@ func Title(errors, warnings, notices int) string {
 	return strings.Join(parts, ", ")
 }
 
+// maxCellRunes bounds a message in the summary table, so that one huge
+// message cannot push every other row out; the annotation has it whole.
+const maxCellRunes = 500
+
 // summaryReserve keeps room for the closing lines when rows are cut.
 const summaryReserve = 512
 
@@ -305,7 +309,7 @@ func Summary(findings []checks.Finding, rules []*checks.Rule, notAnnotated, maxA
 	shown, cutFindings := 0, 0
 	seenRules := []string{}
 	for i, g := range groups {
-		msg := MarkdownEscape(g.messages[0])
+		msg := MarkdownEscape(truncateRunes(g.messages[0], maxCellRunes))
 		if n := len(g.messages) - 1; n > 0 {
 			msg += fmt.Sprintf(" (and %d other message%s)", n, plural(n))
 		}

@@ -184,10 +184,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	var waited time.Duration
-	failures := 0
-	for {
+	failures, limited := 0, 0
+	for attempt := 0; ; attempt++ {
 		r := req
-		if req.GetBody != nil && (failures > 0 || waited > 0) {
+		if attempt > 0 && req.GetBody != nil {
 			body, err := req.GetBody()
 			if err != nil {
 				return nil, err
@@ -213,7 +213,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			switch {
 			case isRL:
 				wait, reason = rl.wait, "ratelimit"
-				if waited+wait > t.cfg.maxWait || !replayable {
+				limited++
+				// The attempt cap also stops a server that keeps answering
+				// Retry-After: 0 from looping forever.
+				if waited+wait > t.cfg.maxWait || !replayable || limited >= t.cfg.maxAttempts {
 					drain(resp)
 					t.m.retry(reason + "_giveup")
 					return nil, &RateLimitError{RetryAt: t.cfg.clock.Now().Add(wait), Secondary: rl.secondary, Status: resp.StatusCode}

@@ -99,6 +99,8 @@ func TestRetryTransport(t *testing.T) {
 			0, "secondary rate limit", 1, nil},
 		{"a 403 that is not a rate limit is returned", []func(http.ResponseWriter, *http.Request){status(403)},
 			403, "", 1, nil},
+		{"Retry-After: 0 forever gives up after the attempts", []func(http.ResponseWriter, *http.Request){status(429, "Retry-After", "0")},
+			0, "secondary rate limit", 4, []time.Duration{0, 0, 0}},
 		{"a 404 is returned", []func(http.ResponseWriter, *http.Request){status(404)}, 404, "", 1, nil},
 	}
 	for _, tc := range tests {
@@ -165,6 +167,12 @@ func TestRetryTransport_AHangingResponseTimesOutAndIsRetried(t *testing.T) {
 }
 
 func TestRetryTransport_ReplaysTheBody(t *testing.T) {
+	for _, first := range []func(http.ResponseWriter, *http.Request){status(502), status(403, "Retry-After", "0")} {
+		testReplay(t, first)
+	}
+}
+
+func testReplay(t *testing.T, first func(http.ResponseWriter, *http.Request)) {
 	rt, _ := testChain(t, time.Second)
 	var bodies []string
 	var mu sync.Mutex
@@ -177,7 +185,7 @@ func TestRetryTransport_ReplaysTheBody(t *testing.T) {
 			next(w, r)
 		}
 	}
-	srv, _ := scripted(t, record(status(502)), record(status(201)))
+	srv, _ := scripted(t, record(first), record(status(201)))
 	req, _ := http.NewRequest("POST", srv.URL+"/x", strings.NewReader(`{"name":"c"}`))
 	resp, err := rt.RoundTrip(req)
 	if err != nil {

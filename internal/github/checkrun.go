@@ -313,7 +313,11 @@ func Summary(findings []checks.Finding, rules []*checks.Rule, notAnnotated, maxA
 		if n := len(g.messages) - 1; n > 0 {
 			msg += fmt.Sprintf(" (and %d other message%s)", n, plural(n))
 		}
-		row := fmt.Sprintf("| %s | %s | %s | %s | %s |\n", MarkdownEscape(g.path), MarkdownEscape(g.rule),
+		file := MarkdownEscape(g.path)
+		if g.path == "" {
+			file = "(no file)"
+		}
+		row := fmt.Sprintf("| %s | %s | %s | %s | %s |\n", file, MarkdownEscape(g.rule),
 			g.sev, lineList(g.lines), msg)
 		if b.Len()+len(row) > MaxSummaryChars-summaryReserve-rulesBudget(byRule, seenRules, g.rule) {
 			for _, rest := range groups[i:] {
@@ -359,8 +363,12 @@ func rulesBudget(byRule map[string]*checks.Rule, seen []string, next string) int
 	return n
 }
 
+// ruleDoc renders a rule's documentation. Rule docs are contractbot's own
+// Markdown, not repository content, so they are not escaped; only line
+// breaks are folded to keep each rule one list item.
 func ruleDoc(rl *checks.Rule) string {
-	return fmt.Sprintf("- **%s** (%s): %s\n", MarkdownEscape(rl.ID), MarkdownEscape(rl.Title), MarkdownEscape(rl.Doc))
+	oneLine := strings.NewReplacer("\r", " ", "\n", " ")
+	return fmt.Sprintf("- **%s** (%s): %s\n", rl.ID, oneLine.Replace(rl.Title), oneLine.Replace(rl.Doc))
 }
 
 func lineList(lines []int) string {

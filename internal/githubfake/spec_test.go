@@ -17,9 +17,15 @@ type recorder struct {
 
 type stopped struct{}
 
-func (r *recorder) Helper()                        {}
-func (r *recorder) Skipf(format string, a ...any)  { r.skipped = fmt.Sprintf(format, a...); panic(stopped{}) }
-func (r *recorder) Fatalf(format string, a ...any) { r.failed = fmt.Sprintf(format, a...); panic(stopped{}) }
+func (r *recorder) Helper() {}
+func (r *recorder) Skipf(format string, a ...any) {
+	r.skipped = fmt.Sprintf(format, a...)
+	panic(stopped{})
+}
+func (r *recorder) Fatalf(format string, a ...any) {
+	r.failed = fmt.Sprintf(format, a...)
+	panic(stopped{})
+}
 
 func newIn(r *recorder) {
 	defer func() {

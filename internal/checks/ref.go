@@ -148,7 +148,11 @@ func runRefDeployGroup(_ context.Context, p *Pass) error {
 			if known == "" {
 				known = "none"
 			}
-			p.Reportf(names[i], 1, "deploy group %q is not a deploy step of %s (deploy groups: %s): fix the ref's group or add the step", r.DeployGroup, d.Path, known)
+			hint := ""
+			if g := closest(r.DeployGroup, groups); g != "" {
+				hint = fmt.Sprintf(" (did you mean %q?)", g)
+			}
+			p.Reportf(names[i], 1, "deploy group %q is not a deploy step of %s%s (deploy groups: %s): fix the ref's group or add the step", r.DeployGroup, d.Path, hint, known)
 		}
 	}
 	return nil
@@ -211,4 +215,37 @@ func short(oid string) string {
 		return oid[:12]
 	}
 	return oid
+}
+
+// closest returns the candidate nearest to s by edit distance when it is
+// near enough to be a typo (at most 2 edits, and under a third of s), or "".
+func closest(s string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := editDistance(s, c); d < bestD && d*3 < len(s) {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

@@ -142,16 +142,16 @@ func pyInt(v string) (*big.Int, bool) {
 	case strings.HasPrefix(v, "0"):
 		i, ok = new(big.Int).SetString(v[1:], 8)
 	case strings.Contains(v, ":"):
+		// Horner's rule: one small multiplication per part, so that a
+		// hostile 1:0:0:...:0 stays linear in the number of parts.
 		i = new(big.Int)
-		base := big.NewInt(1)
-		parts := strings.Split(v, ":")
-		for j := len(parts) - 1; j >= 0; j-- {
-			d, err := strconv.ParseInt(parts[j], 10, 64)
+		sixty := big.NewInt(60)
+		for _, part := range strings.Split(v, ":") {
+			d, err := strconv.ParseInt(part, 10, 64)
 			if err != nil {
 				return nil, false
 			}
-			i.Add(i, new(big.Int).Mul(big.NewInt(d), base))
-			base.Mul(base, big.NewInt(60))
+			i.Mul(i, sixty).Add(i, big.NewInt(d))
 		}
 	default:
 		i, ok = new(big.Int).SetString(v, 10)

@@ -607,72 +607,76 @@ func validateSeq(s *Schema, n *Node, p string, line int, out *[]Violation) {
 		}
 	}
 	if s.UniqueItems {
-		for i := 1; i < len(n.Items); i++ {
-			for j := 0; j < i; j++ {
-				if nodeEqual(n.Items[i], n.Items[j]) {
-					add(out, n.Items[i].lineOr(line), p, "%s must not repeat items: %s appears twice", label(p), n.Items[i].Describe())
-					i = len(n.Items)
-					break
-				}
+		// Compare canonical forms through a map: pairwise comparison is
+		// quadratic, and a hostile list can hold many thousand items.
+		seen := make(map[string]bool, len(n.Items))
+		for _, it := range n.Items {
+			k := canonical(it)
+			if seen[k] {
+				add(out, it.lineOr(line), p, "%s must not repeat items: %s appears twice", label(p), it.Describe())
+				break
 			}
+			seen[k] = true
 		}
 	}
 }
 
-// nodeEqual compares two document values as jsonschema's uniqueness check
-// does (booleans differ from numbers, 1 == 1.0).
-func nodeEqual(a, b *Node) bool {
-	if a == b {
-		return true
-	}
-	an := a.Kind == KindInt || a.Kind == KindFloat
-	bn := b.Kind == KindInt || b.Kind == KindFloat
-	if an && bn {
-		af, aok := a.bigFloat()
-		bf, bok := b.bigFloat()
-		if aok && bok {
-			return af.Cmp(bf) == 0
-		}
-		return a.Kind == KindFloat && b.Kind == KindFloat && a.Float == b.Float
-	}
-	if a.Kind != b.Kind {
-		return false
-	}
-	switch a.Kind {
+// canonical renders a value so that two values have the same rendering
+// exactly when jsonschema's equal() holds between them: booleans differ
+// from numbers, 1 equals 1.0, mappings ignore key order, NaN equals
+// nothing.
+func canonical(n *Node) string {
+	var b strings.Builder
+	writeCanonical(&b, n)
+	return b.String()
+}
+
+func writeCanonical(b *strings.Builder, n *Node) {
+	switch n.Kind {
 	case KindNull:
-		return true
+		b.WriteString("n")
 	case KindBool:
-		return a.Bool == b.Bool
+		if n.Bool {
+			b.WriteString("b1")
+		} else {
+			b.WriteString("b0")
+		}
+	case KindInt:
+		b.WriteString("i")
+		b.WriteString(n.Int.String())
+	case KindFloat:
+		switch f := n.Float; {
+		case math.IsNaN(f):
+			fmt.Fprintf(b, "nan%p", n)
+		case !math.IsInf(f, 0) && f == math.Trunc(f):
+			bf, _ := new(big.Float).SetFloat64(f).Int(nil)
+			b.WriteString("i")
+			b.WriteString(bf.String())
+		default:
+			b.WriteString("f")
+			b.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+		}
 	case KindString:
-		return a.Text == b.Text
+		fmt.Fprintf(b, "s%d:%s", len(n.Text), n.Text)
 	case KindSeq:
-		if len(a.Items) != len(b.Items) {
-			return false
+		b.WriteString("[")
+		for _, it := range n.Items {
+			writeCanonical(b, it)
+			b.WriteString(",")
 		}
-		for i := range a.Items {
-			if !nodeEqual(a.Items[i], b.Items[i]) {
-				return false
-			}
-		}
-		return true
+		b.WriteString("]")
 	case KindMap:
-		if len(a.Keys) != len(b.Keys) {
-			return false
+		entries := make([]string, len(n.Keys))
+		for i, k := range n.Keys {
+			entries[i] = canonical(k) + "=" + canonical(n.Values[i])
 		}
-		for i, k := range a.Keys {
-			found := false
-			for j, k2 := range b.Keys {
-				if k.hashKey() == k2.hashKey() {
-					found = nodeEqual(a.Values[i], b.Values[j])
-					break
-				}
-			}
-			if !found {
-				return false
-			}
+		sort.Strings(entries)
+		b.WriteString("{")
+		for _, e := range entries {
+			fmt.Fprintf(b, "%d:%s,", len(e), e)
 		}
-		return true
+		b.WriteString("}")
 	default:
-		return a.Tag == b.Tag && a.Text == b.Text
+		fmt.Fprintf(b, "o%s:%d:%s", n.Tag, len(n.Text), n.Text)
 	}
 }

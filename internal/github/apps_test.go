@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -139,6 +140,20 @@ func TestTreeFS_SymlinksStayInsideTheTree(t *testing.T) {
 	tree, err := c.Tree(context.Background(), "acme", "svc", sha)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// fstest opens every listed name, so check a commit whose links all
+	// resolve, as os.DirFS would need too.
+	good := gh.PushFiles("acme", "svc", "good", []githubfake.File{
+		{Path: "real/Makefile", Content: "test:\n"},
+		{Path: "Makefile", Content: "real/Makefile", Mode: "120000"},
+		{Path: "dir", Content: "real", Mode: "120000"},
+	})
+	goodTree, err := c.Tree(context.Background(), "acme", "svc", good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fstest.TestFS(goodTree, "real/Makefile", "Makefile"); err != nil {
+		t.Errorf("fstest: %v", err)
 	}
 	for name, want := range map[string]string{"Makefile": "test:\n", "dir/Makefile": "test:\n"} {
 		if b, err := fs.ReadFile(tree, name); err != nil || string(b) != want {

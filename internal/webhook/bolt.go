@@ -18,6 +18,7 @@ import (
 // sequence number, so cursor order is enqueue order.
 var (
 	bktPending  = []byte("pending")   // seq -> record
+	bktDue      = []byte("due")       // due time (8 bytes) + seq -> nothing: pending tasks in the order they may run
 	bktInFlight = []byte("inflight")  // seq -> record (with LeaseUntil)
 	bktDead     = []byte("dead")      // seq -> record (with DeadAt)
 	bktPayload  = []byte("payload")   // seq -> payload bytes (kept apart so scans decode small records)
@@ -25,7 +26,7 @@ var (
 	bktCoalesce = []byte("coalesce")  // kind NUL key -> seq of the pending task with that Kind and Key
 	bktSeen     = []byte("seen")      // task ID -> unix nanos when first enqueued (dedupe memory)
 	bktSeenTime = []byte("seen_time") // unix nanos (8 bytes) + ID -> nothing, to prune seen in time order
-	allBuckets  = [][]byte{bktPending, bktInFlight, bktDead, bktPayload, bktIDs, bktCoalesce, bktSeen, bktSeenTime}
+	allBuckets  = [][]byte{bktPending, bktDue, bktInFlight, bktDead, bktPayload, bktIDs, bktCoalesce, bktSeen, bktSeenTime}
 )
 
 // maxCommitBatch bounds how many operations share one transaction.
@@ -148,6 +149,9 @@ func OpenBolt(path string, opts ...BoltOption) (*BoltQueue, error) {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		if err := rebuildDue(tx); err != nil {
+			return err
 		}
 		var seqs [][]byte
 		if err := tx.Bucket(bktInFlight).ForEach(func(k, _ []byte) error {
@@ -313,8 +317,11 @@ func (q *BoltQueue) Enqueue(ctx context.Context, t Task) (bool, error) {
 			if err != nil {
 				return err
 			}
+			if err := tx.Bucket(bktDue).Delete(dueKey(r, seq)); err != nil {
+				return err
+			}
 			r.NotBefore, r.Attempts, r.LastError = t.NotBefore, 0, ""
-			if err := putRecord(tx.Bucket(bktPending), seq, r); err != nil {
+			if err := putPending(tx, seq, r); err != nil {
 				return err
 			}
 			return tx.Bucket(bktPayload).Put(seq, t.Payload)
@@ -325,7 +332,7 @@ func (q *BoltQueue) Enqueue(ctx context.Context, t Task) (bool, error) {
 		}
 		seq := seqKey(n)
 		r := &record{ID: t.ID, Key: t.Key, Kind: t.Kind, NotBefore: t.NotBefore, EnqueuedAt: now}
-		if err := putRecord(tx.Bucket(bktPending), seq, r); err != nil {
+		if err := putPending(tx, seq, r); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bktPayload).Put(seq, t.Payload); err != nil {
@@ -399,6 +406,9 @@ func (q *BoltQueue) Claim(ctx context.Context, n int) ([]Task, error) {
 			if err := pending.Delete(seq); err != nil {
 				return err
 			}
+			if err := tx.Bucket(bktDue).Delete(dueKey(r, seq)); err != nil {
+				return err
+			}
 			if err := tx.Bucket(bktCoalesce).Delete(coalesceKey(r.Kind, r.Key)); err != nil {
 				return err
 			}
@@ -437,17 +447,31 @@ func scanClaimable(tx *bolt.Tx, now time.Time, n int) (expired, claimed [][]byte
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	c := tx.Bucket(bktPending).Cursor()
-	for k, v := c.First(); k != nil && len(claimed) < n; k, v = c.Next() {
+	// Walk pending tasks in due order and stop at the first one not due:
+	// tasks waiting for a retry are never even decoded.
+	pending := tx.Bucket(bktPending)
+	c := tx.Bucket(bktDue).Cursor()
+	for k, _ := c.First(); k != nil && len(claimed) < n; k, _ = c.Next() {
+		if len(k) != 16 {
+			return nil, nil, nil, fmt.Errorf("corrupt due index key %x", k)
+		}
+		if int64(binary.BigEndian.Uint64(k[:8])) > now.UnixNano() {
+			break
+		}
+		seq := k[8:]
+		v := pending.Get(seq)
+		if v == nil {
+			return nil, nil, nil, fmt.Errorf("due index names missing task %x", seq)
+		}
 		var r record
 		if err := json.Unmarshal(v, &r); err != nil {
-			return nil, nil, nil, fmt.Errorf("decode task %x: %w", k, err)
+			return nil, nil, nil, fmt.Errorf("decode task %x: %w", seq, err)
 		}
-		if busy[r.Key] || now.Before(r.NotBefore) {
+		if busy[r.Key] {
 			continue
 		}
 		busy[r.Key] = true
-		claimed = append(claimed, append([]byte(nil), k...))
+		claimed = append(claimed, append([]byte(nil), seq...))
 		recs = append(recs, &r)
 	}
 	return expired, claimed, recs, nil
@@ -625,7 +649,7 @@ func returnToPending(tx *bolt.Tx, seq []byte, r *record, from []byte) error {
 	if err := tx.Bucket(from).Delete(seq); err != nil {
 		return err
 	}
-	if err := putRecord(tx.Bucket(bktPending), seq, r); err != nil {
+	if err := putPending(tx, seq, r); err != nil {
 		return err
 	}
 	return tx.Bucket(bktCoalesce).Put(ck, seq)
@@ -703,6 +727,56 @@ func (q *BoltQueue) prune() {
 			return
 		}
 	}
+}
+
+// due is when a pending task may run: its NotBefore if that is after its
+// enqueue time, else zero ("now"). Undelayed tasks therefore run in
+// sequence (enqueue) order, a coalesced task keeps its place, and a wall
+// clock stepping backwards never holds back work that was not delayed.
+// Tasks that become due after a delay queue behind undelayed ones, as
+// retries do in most job queues.
+func due(r *record) int64 {
+	if r.NotBefore.After(r.EnqueuedAt) {
+		return max(r.NotBefore.UnixNano(), 0)
+	}
+	return 0
+}
+
+// dueKey orders the due index by due time, then by sequence.
+func dueKey(r *record, seq []byte) []byte {
+	k := make([]byte, 16)
+	binary.BigEndian.PutUint64(k, uint64(due(r)))
+	copy(k[8:], seq)
+	return k
+}
+
+// putPending stores a pending record and indexes it by due time. A caller
+// changing NotBefore or EnqueuedAt of a pending record deletes its old due
+// key first.
+func putPending(tx *bolt.Tx, seq []byte, r *record) error {
+	if err := putRecord(tx.Bucket(bktPending), seq, r); err != nil {
+		return err
+	}
+	return tx.Bucket(bktDue).Put(dueKey(r, seq), nil)
+}
+
+// rebuildDue recreates the due index from the pending records, so the index
+// can never drift from them across versions or crashes.
+func rebuildDue(tx *bolt.Tx) error {
+	if err := tx.DeleteBucket(bktDue); err != nil {
+		return err
+	}
+	b, err := tx.CreateBucket(bktDue)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bktPending).ForEach(func(k, v []byte) error {
+		var r record
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("decode task %x: %w", k, err)
+		}
+		return b.Put(dueKey(&r, k), nil)
+	})
 }
 
 func getRecord(b *bolt.Bucket, seq []byte) (*record, error) {

@@ -3,6 +3,7 @@ package webhook_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -179,5 +180,71 @@ func TestBoltQueue_EnqueueHonoursContext(t *testing.T) {
 	cancel()
 	if _, err := q.Enqueue(ctx, webhook.Task{ID: "a", Key: "k", Kind: "x"}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Enqueue with a cancelled context = %v, want context.Canceled", err)
+	}
+}
+
+func TestBoltQueue_AClockSteppingBackDoesNotHoldBackUndelayedWork(t *testing.T) {
+	clk := newFakeClock()
+	q := openBolt(t, filepath.Join(t.TempDir(), "q.db"), webhook.WithClock(clk.Now))
+	if _, err := q.Enqueue(t.Context(), webhook.Task{ID: "a", Key: "k", Kind: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(-time.Hour) // NTP steps the wall clock back
+	got, err := q.Claim(t.Context(), 1)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("claim after the clock stepped back = %v, %v; want task a", got, err)
+	}
+}
+
+func TestBoltQueue_RetriedTasksRunInDueOrder(t *testing.T) {
+	clk := newFakeClock()
+	q := openBolt(t, filepath.Join(t.TempDir(), "q.db"), webhook.WithClock(clk.Now))
+	ctx := t.Context()
+	for _, id := range []string{"a", "b", "c"} {
+		if _, err := q.Enqueue(ctx, webhook.Task{ID: id, Key: id, Kind: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := q.Claim(ctx, 2); len(got) != 2 {
+		t.Fatalf("claim = %v", got)
+	}
+	now := clk.Now()
+	if err := q.Retry(ctx, "a", now.Add(2*time.Minute), errors.New("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Retry(ctx, "b", now.Add(time.Minute), errors.New("x")); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(3 * time.Minute)
+	got, err := q.Claim(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, tk := range got {
+		order = append(order, tk.ID)
+	}
+	if fmt.Sprint(order) != "[c b a]" {
+		t.Errorf("claim order = %v, want [c b a]: undelayed work first, then retries by due time", order)
+	}
+}
+
+// BenchmarkBoltQueue_ClaimWithDelayedBacklog measures an idle claim while
+// many tasks wait for a retry (a GitHub outage): the due index means they
+// are not scanned.
+func BenchmarkBoltQueue_ClaimWithDelayedBacklog(b *testing.B) {
+	q := openBolt(b, filepath.Join(b.TempDir(), "q.db"))
+	ctx := context.Background()
+	later := time.Now().Add(time.Hour)
+	for i := 0; i < 10000; i++ {
+		if _, err := q.Enqueue(ctx, webhook.Task{ID: fmt.Sprint(i), Key: fmt.Sprint(i), Kind: "check", NotBefore: later}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if got, err := q.Claim(ctx, 4); err != nil || len(got) != 0 {
+			b.Fatalf("claim = %v, %v", got, err)
+		}
 	}
 }

@@ -21,6 +21,7 @@ const (
 	subMakeMarker    = "\x00contractbot-make\x00"
 	maxUsesVisited   = 2000
 	maxImplicitDepth = 4
+	maxImplicitSteps = 20000
 )
 
 // How a target is defined: by an explicit rule, only by a pattern rule,
@@ -372,6 +373,29 @@ func (db *Database) effectivePatterns() []*PatternRule {
 // does: shortest stem first, prerequisites must exist, be mentioned in the
 // makefile, or be makeable by a further pattern rule.
 func (db *Database) implicit(name string, depth int) *implicitMatch {
+	key := implicitKey{name, depth}
+	if m, ok := db.implicitMemo[key]; ok {
+		return m
+	}
+	// Chains of pattern rules can branch widely; the search has a budget,
+	// and a name that runs out of it counts as not makeable.
+	if db.implicitSteps++; db.implicitSteps > maxImplicitSteps {
+		return nil
+	}
+	m := db.searchImplicit(name, depth)
+	if db.implicitMemo == nil {
+		db.implicitMemo = map[implicitKey]*implicitMatch{}
+	}
+	db.implicitMemo[key] = m
+	return m
+}
+
+type implicitKey struct {
+	name  string
+	depth int
+}
+
+func (db *Database) searchImplicit(name string, depth int) *implicitMatch {
 	type cand struct {
 		r       *PatternRule
 		stem    string
@@ -460,6 +484,10 @@ func (db *Database) Uses(target, variable string) bool {
 	e.quiet, e.noEval, e.inRecipe = true, true, true
 	defer func() { e.cmdline, e.quiet, e.noEval, e.inRecipe = saved, false, false, false }()
 	shellRef := []string{"$" + variable, "${" + variable + "}"}
+	// One budget for the whole walk: a limit hit while probing means "no
+	// reference found", never an unbounded search.
+	e.stopped, e.steps = false, 0
+	defer func() { e.stopped = false }()
 
 	type item struct {
 		name  string
@@ -467,7 +495,7 @@ func (db *Database) Uses(target, variable string) bool {
 	}
 	visited := map[string]bool{}
 	queue := []item{{target, nil}}
-	for len(queue) > 0 && len(visited) < maxUsesVisited {
+	for len(queue) > 0 && len(visited) < maxUsesVisited && !e.stopped {
 		it := queue[0]
 		queue = queue[1:]
 		if visited[it.name] {
@@ -489,7 +517,9 @@ func (db *Database) Uses(target, variable string) bool {
 		set("*", stem)
 		e.scopes = append(e.scopes, auto)
 		for _, r := range recipes {
-			e.stopped, e.steps = false, 0
+			if e.stopped {
+				break
+			}
 			e.evalPos = db.Fset.Position(r.Pos)
 			out := e.expand(r.Text)
 			if strings.Contains(out, dockerTagMarker) || strings.Contains(out, shellRef[0]) || strings.Contains(out, shellRef[1]) {

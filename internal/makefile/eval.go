@@ -97,6 +97,7 @@ const (
 	DefaultMaxValueBytes   = 1 << 20
 	DefaultMaxSteps        = 2_000_000
 	maxExpandDepth         = 400
+	maxFilesRead           = 1000
 )
 
 // ErrBudget is recorded (as an [Error]) when an evaluation exceeds one of
@@ -136,6 +137,9 @@ type Database struct {
 	srcs     map[string][]byte
 	ev       *evaluator
 	patterns []*PatternRule
+
+	implicitMemo  map[implicitKey]*implicitMatch
+	implicitSteps int
 }
 
 // Target is an explicit target, or a file mentioned as a prerequisite.
@@ -378,6 +382,10 @@ func (e *evaluator) evalFile(name string, src []byte, depth int) {
 		f, err := ParseFile(e.db.Fset, name, src, RecipePrefix(e.prefix))
 		p = &parsed{file: f, err: err, src: src, prefix: e.prefix}
 		e.cache[name] = p
+	}
+	if len(e.db.Files) >= maxFilesRead {
+		e.stop(fmt.Sprintf("%v: more than %d makefiles read", ErrBudget, maxFilesRead))
+		return
 	}
 	e.db.Files = append(e.db.Files, name)
 	e.db.srcs[name] = p.src

@@ -36,10 +36,11 @@ func (e *evaluator) rule(r *RuleLine, afterRule bool) {
 		if buf.Len() > 0 {
 			buf.WriteByte(' ')
 		}
+		from := buf.Len()
 		buf.WriteString(w)
 		i = j
-		if k := findColon(buf.String()); k >= 0 {
-			colon = k
+		if k := findColon(w); k >= 0 {
+			colon = from + k
 			rest = text[i:]
 			break
 		}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"strings"
+	"sync/atomic"
 
 	"github.com/google/go-github/v60/github"
 )
@@ -12,18 +13,22 @@ type Base struct {
 	// AppID is this App's id; check suites and runs of other Apps are not ours
 	// to re-run.
 	AppID int64
-	// BotLogin is this App's bot user ("<slug>[bot]"), or "" when unknown.
-	// Events it caused are ignored, so the App never reacts to itself.
-	BotLogin string
 	// SOARepo is "owner/name" of the yelpsoa-configs repository, or "".
 	SOARepo string
 
 	state *state
+	// botLogin is this App's bot user ("<slug>[bot]"), once known: events
+	// it caused are ignored, so the App never reacts to itself.
+	botLogin atomic.Pointer[string]
 }
+
+// SetBotLogin records this App's bot user, "<slug>[bot]".
+func (b *Base) SetBotLogin(login string) { b.botLogin.Store(&login) }
 
 // fromSelf reports whether the sender of an event is this App's bot.
 func (b *Base) fromSelf(sender *github.User) bool {
-	return b.BotLogin != "" && sender.GetType() == "Bot" && strings.EqualFold(sender.GetLogin(), b.BotLogin)
+	login := b.botLogin.Load()
+	return login != nil && *login != "" && sender.GetType() == "Bot" && strings.EqualFold(sender.GetLogin(), *login)
 }
 
 // isSOARepo reports whether owner/name is the configured soa repository.

@@ -188,3 +188,26 @@ func TestChangedServices_ListsTheTopLevelDirectoriesAPushTouched(t *testing.T) {
 		})
 	}
 }
+
+func TestHandlers_EventsCausedByThisAppsBotAreIgnored(t *testing.T) {
+	payload := realPayload(t, "push.branch-created.2.json")
+	var m map[string]any
+	if err := json.Unmarshal(payload, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["sender"] = map[string]any{"login": "contractbot[bot]", "id": 9, "type": "Bot"}
+	payload, _ = json.Marshal(m)
+	base := &Base{state: newState()}
+	base.SetBotLogin("contractbot[bot]")
+	var q recorder
+	if err := (PushHandler{base}).Handle(context.Background(), "push", "d1", payload, &q); err != nil {
+		t.Fatal(err)
+	}
+	if len(q.tasks) != 0 {
+		t.Errorf("a push by the App's own bot enqueued %d checks, want none", len(q.tasks))
+	}
+	base.SetBotLogin("other-app[bot]")
+	if err := (PushHandler{base}).Handle(context.Background(), "push", "d2", payload, &q); err != nil || len(q.tasks) != 1 {
+		t.Errorf("a push by another bot: err %v, %d checks, want 1", err, len(q.tasks))
+	}
+}

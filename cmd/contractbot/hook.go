@@ -135,9 +135,27 @@ func runHook(ctx context.Context, io stdio, args []string) error {
 		return fmt.Errorf("could not check this push, refusing it: %w", err)
 	}
 	if !v.Accept {
+		glHookErr(io, v)
 		return &exitError{code: exitFindings}
 	}
 	return nil
+}
+
+// glHookErr prints the one line GitLab shows in its web UI when a hook
+// declines a push (a web edit or a merge): the line must start with
+// GL-HOOK-ERR:. Other servers get nothing extra.
+func glHookErr(io stdio, v *hook.Verdict) {
+	if os.Getenv("GL_PROJECT_PATH") == "" || v.First == nil {
+		return
+	}
+	f := v.First
+	msg := f.Message
+	if strings.HasPrefix(f.Path, "refs/") {
+		msg = f.Path + ": " + msg
+	} else {
+		msg = fmt.Sprintf("%s:%d: %s", f.Path, f.Line, msg)
+	}
+	fmt.Fprintf(io.err, "GL-HOOK-ERR: contractbot [%s] %s\n", f.RuleID, msg)
 }
 
 // judge opens what the settings name and runs the hook.

@@ -139,7 +139,9 @@ func (w *gitWorld) push(refspecs ...string) (remote []string, ok bool) {
 			// terminal line; they are not the hook's.
 			l = strings.TrimRight(l, " ")
 			remote = append(remote, l)
-			if len(l) > 80 && !strings.HasPrefix(l, "remote: error: hook declined") { // git's own line
+			// Exempt: git's own line, and GitLab's one-line web UI message,
+			// which must not be wrapped.
+			if len(l) > 80 && !strings.HasPrefix(l, "remote: error: hook declined") && !strings.HasPrefix(l, "remote: GL-HOOK-ERR: ") {
 				w.t.Errorf("remote line is %d columns: %q", len(l), l)
 			}
 		}
@@ -430,6 +432,14 @@ func testHookUpdateAndSOARepository(t *testing.T, bin string) {
 		t.Errorf("the deploy tag for an unknown group was not refused on its own:\n%s", strings.Join(remote, "\n"))
 	}
 
+	t.Run("on GitLab the first error is also a GL-HOOK-ERR line for the web UI", func(t *testing.T) {
+		w.env = append(w.env, "GL_PROJECT_PATH=group/web")
+		defer func() { w.env = w.env[:len(w.env)-1] }()
+		remote, _ := w.push(good + ":refs/tags/paasta-prod.main-2026-01-01-deploy")
+		if !containsLine(remote, `remote: GL-HOOK-ERR: contractbot [ref.name] refs/tags/paasta-prod.main-2026-01-01-deploy: bad timestamp`) {
+			t.Fatalf("no GL-HOOK-ERR line:\n%s", strings.Join(remote, "\n"))
+		}
+	})
 	t.Run("a broken .contractbot.yaml on the default branch is refused at its line", func(t *testing.T) {
 		w.commitFiles(map[string]string{".contractbot.yaml": "service: web\nrules:\n  makefile.nope: off\n"})
 		remote, ok := w.push("main")

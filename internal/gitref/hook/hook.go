@@ -128,6 +128,9 @@ type Verdict struct {
 	// Accept is false when the push must be refused (enforce mode with
 	// errors).
 	Accept bool
+	// First is the first error found, for one-line summaries such as
+	// GitLab's web UI message; nil when there is none.
+	First *checks.Finding
 }
 
 // Run judges a push: it writes its messages to w (git shows them to the
@@ -213,6 +216,11 @@ func Run(ctx context.Context, cfg Config, store *gitobj.Store, updates []Update,
 		v.Warnings += warns
 		if errs > 0 {
 			v.Refused = append(v.Refused, ref)
+			for i := range fs {
+				if v.First == nil && fs[i].Severity == checks.SeverityError {
+					v.First = &fs[i]
+				}
+			}
 		}
 		head := "contractbot: " + ref
 		if c, ok := commits[ref]; ok {

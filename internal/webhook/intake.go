@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -28,6 +29,11 @@ const (
 	HeaderDelivery  = "X-GitHub-Delivery"
 	HeaderSignature = "X-Hub-Signature-256"
 )
+
+// enqueueTimeout bounds the durable write on the acknowledgement path: a
+// stuck disk must give GitHub a 503 (a failed delivery that can be
+// redelivered) well before its own 10 s timeout.
+const enqueueTimeout = 5 * time.Second
 
 // maxIDLen bounds delivery GUIDs and event names: GitHub's are far shorter
 // (a UUID; a snake_case word), and both become store keys and log fields.
@@ -196,7 +202,9 @@ func (in *Intake) serve(w http.ResponseWriter, r *http.Request, event, id string
 	t, err := Delivery{ID: id, Event: event, Payload: body, ReceivedAt: in.now()}.Task()
 	if err == nil {
 		var dup bool
-		dup, err = in.q.Enqueue(r.Context(), t)
+		ctx, cancel := context.WithTimeout(r.Context(), enqueueTimeout)
+		dup, err = in.q.Enqueue(ctx, t)
+		cancel()
 		if err == nil {
 			w.WriteHeader(http.StatusAccepted)
 			if dup {

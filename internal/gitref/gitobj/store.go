@@ -31,6 +31,9 @@ import (
 // hostile repository cannot make a rule allocate more.
 const DefaultMaxBlob = 16 << 20
 
+// maxTreeFactor is how many times the blob limit a tree object may be.
+const maxTreeFactor = 8
+
 // ErrTooLarge is returned for a blob over the store's size limit.
 var ErrTooLarge = errors.New("object too large to read")
 
@@ -174,9 +177,11 @@ func (s *Store) read(rev string, limit bool) (Info, []byte, error) {
 	if err != nil {
 		return info, nil, err
 	}
-	if info.Size > s.maxBlob && info.Type != "tree" {
-		// Only trees are read without asking first; a tree this large is
-		// itself hostile. Drain it so the protocol stays in step.
+	if info.Size > s.maxBlob && (info.Type != "tree" || info.Size > maxTreeFactor*s.maxBlob) {
+		// Only trees are read without asking first, and a tree is allowed
+		// to be larger than a blob (a directory of many thousand files);
+		// anything beyond that is hostile. Drain it so the protocol stays
+		// in step.
 		if _, err := io.CopyN(io.Discard, s.r, info.Size+1); err != nil {
 			return s.fail(err)
 		}

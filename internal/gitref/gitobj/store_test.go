@@ -3,6 +3,7 @@ package gitobj
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -147,5 +148,24 @@ func TestStoreLimitsAndMissingObjects(t *testing.T) {
 	info, err := s.Info(commit)
 	if err != nil || info.Type != "commit" || info.OID != commit {
 		t.Fatalf("Info(commit) = %+v, %v", info, err)
+	}
+}
+
+func TestStoreRefusesAnOversizedTree(t *testing.T) {
+	files := map[string]string{"small": "s"}
+	for i := range 400 {
+		files[fmt.Sprintf("dir/a-rather-long-file-name-number-%04d", i)] = "x"
+	}
+	dir, commit := gitRepo(t, files)
+	s := openStore(t, dir) // 1 KiB blobs, so trees up to 8 KiB
+	fsys, err := s.FS(commit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.ReadDir(fsys, "dir"); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("a 20 KiB tree: err = %v", err)
+	}
+	if b, err := fs.ReadFile(fsys, "small"); err != nil || string(b) != "s" {
+		t.Fatalf("the store is out of step after a refused tree: %q %v", b, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"path"
 	"strings"
 	"time"
@@ -82,7 +83,7 @@ func (c *Checker) Run(ctx context.Context, t webhook.Task) error {
 	var tree fs.FS
 	run.Result, run.ConfigError, tree, err = c.check(ctx, client, j)
 	if err != nil {
-		return err
+		return permanentIfHopeless(err)
 	}
 	if tree != nil {
 		// GitHub can place an annotation only on a file of the checked
@@ -94,7 +95,7 @@ func (c *Checker) Run(ctx context.Context, t webhook.Task) error {
 	}
 	id, err := client.PublishCheckRun(ctx, j.Owner, j.Repo, run)
 	if err != nil {
-		return fmt.Errorf("publish check run: %w", err)
+		return permanentIfHopeless(fmt.Errorf("publish check run: %w", err))
 	}
 	outcome := "config_error"
 	ev := logger.Info().Int64("check_run_id", id)
@@ -335,6 +336,20 @@ func (c *Checker) soaRepoTree(ctx context.Context, client Client, j checkJob) (f
 	}
 	c.state.soa.setTree(head, now, soa)
 	return soa, nil
+}
+
+// permanentIfHopeless marks errors that no retry can fix, so the task is
+// dead-lettered at once instead of retried for minutes: a tree GitHub
+// truncates, a file over the size limit, a request GitHub rejects as
+// invalid (422).
+func permanentIfHopeless(err error) error {
+	var apiErr *ghclient.APIError
+	switch {
+	case errors.Is(err, ghclient.ErrTreeTruncated), errors.Is(err, ghclient.ErrBlobTooLarge),
+		errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnprocessableEntity:
+		return webhook.Permanent(err)
+	}
+	return err
 }
 
 func (c *Checker) clock() time.Time {

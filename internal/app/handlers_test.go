@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
+	ghclient "github.com/contractbot/contractbot/internal/github"
 	"github.com/contractbot/contractbot/internal/webhook"
 	"github.com/google/go-github/v60/github"
 )
@@ -209,5 +211,26 @@ func TestHandlers_EventsCausedByThisAppsBotAreIgnored(t *testing.T) {
 	base.SetBotLogin("other-app[bot]")
 	if err := (PushHandler{base}).Handle(context.Background(), "push", "d2", payload, &q); err != nil || len(q.tasks) != 1 {
 		t.Errorf("a push by another bot: err %v, %d checks, want 1", err, len(q.tasks))
+	}
+}
+
+func TestPermanentIfHopeless_DeadLettersOnlyWhatNoRetryCanFix(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"a truncated tree", fmt.Errorf("tree: %w", ghclient.ErrTreeTruncated), true},
+		{"a file over the size limit", fmt.Errorf("rule makefile.itest: %w", ghclient.ErrBlobTooLarge), true},
+		{"a request GitHub rejects", &ghclient.APIError{Method: "POST", Path: "repos/o/r/check-runs", StatusCode: 422}, true},
+		{"a server error", &ghclient.APIError{Method: "GET", Path: "repos/o/r/git/trees/x", StatusCode: 502}, false},
+		{"a commit not found yet", &ghclient.APIError{Method: "GET", Path: "repos/o/r/git/trees/x", StatusCode: 404}, false},
+		{"a cancelled context", context.Canceled, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := webhook.IsPermanent(permanentIfHopeless(tc.err)); got != tc.want {
+				t.Errorf("permanent = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -124,7 +124,7 @@ func runHook(ctx context.Context, io stdio, args []string) error {
 		defer cancel()
 	}
 	v, err := judge(ctx, io, s, gitDir, updates)
-	if errors.Is(err, context.DeadlineExceeded) || (err != nil && ctx.Err() != nil) {
+	if err != nil && s.timeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		err = fmt.Errorf("the checks took longer than the %s timeout", s.timeout)
 	}
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/contractbot/contractbot/internal/webhook"
 )
@@ -103,4 +104,31 @@ func validMethod(m string) bool {
 		}
 	}
 	return true
+}
+
+// FuzzDecodeDelivery checks that a stored delivery reads back exactly, and
+// that an arbitrary (corrupt) task payload is refused without a panic.
+func FuzzDecodeDelivery(f *testing.F) {
+	f.Add(guid, "push", pushBody, []byte("contractbot-delivery/1\n{}\n"))
+	f.Add("", "", []byte{}, []byte("contractbot-delivery/1\n"))
+	f.Add("a\nb", "x\"y", []byte("\n\n"), []byte("garbage"))
+	f.Fuzz(func(t *testing.T, id, event string, body, raw []byte) {
+		tk, err := webhook.Delivery{ID: id, Event: event, Payload: body}.Task()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := webhook.DecodeDelivery(tk)
+		if err != nil {
+			t.Fatalf("round trip: %v", err)
+		}
+		// encoding/json replaces invalid UTF-8; the intake only stores
+		// validated ASCII IDs and events, so compare those cases only.
+		if utf8.ValidString(id) && utf8.ValidString(event) && (d.ID != id || d.Event != event) {
+			t.Fatalf("round trip changed header: %q %q -> %q %q", id, event, d.ID, d.Event)
+		}
+		if !bytes.Equal(d.Payload, body) {
+			t.Fatalf("round trip changed the body")
+		}
+		_, _ = webhook.DecodeDelivery(webhook.Task{ID: "x", Key: "k", Kind: webhook.KindDelivery, Payload: raw})
+	})
 }

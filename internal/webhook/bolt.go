@@ -187,6 +187,11 @@ func OpenBolt(path string, opts ...BoltOption) (*BoltQueue, error) {
 	return q, nil
 }
 
+// Lease returns how long a claimed task stays in flight before it is
+// runnable again. A [Processor] warns when its task timeout plus drain
+// timeout exceed it.
+func (q *BoltQueue) Lease() time.Duration { return q.cfg.lease }
+
 // Ready implements [Notifier].
 func (q *BoltQueue) Ready() <-chan struct{} { return q.ready }
 

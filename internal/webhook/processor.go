@@ -138,6 +138,12 @@ func (p *Processor) Run(ctx context.Context) error {
 	defer tick.Stop()
 
 	p.cfg.log.Info().Int("workers", p.cfg.workers).Msg("webhook processor started")
+	if l, ok := p.q.(interface{ Lease() time.Duration }); ok && p.cfg.taskTimeout+p.cfg.drainTimeout >= l.Lease() {
+		// A lease that runs out under a live worker lets a second worker
+		// start the same task.
+		p.cfg.log.Warn().Dur("lease", l.Lease()).Dur("task_timeout", p.cfg.taskTimeout).Dur("drain_timeout", p.cfg.drainTimeout).
+			Msg("webhook processor: task timeout plus drain timeout should be shorter than the queue's lease")
+	}
 	if s, ok := p.updateGauges(base); ok && s.Dead > 0 {
 		p.cfg.log.Warn().Int("dead_letters", s.Dead).Msg("webhook queue holds dead-lettered tasks; they are not retried until requeued")
 	}

@@ -568,3 +568,11 @@ func TestProcessor_LogsDeadLettersWaitingAtStart(t *testing.T) {
 		fastOpts(webhook.WithLogger(zerolog.New(logs)))...))
 	waitFor(t, "the start-up warning", func() bool { return strings.Contains(logs.String(), `"dead_letters":1`) })
 }
+
+func TestProcessor_WarnsWhenTasksCanOutliveTheirLease(t *testing.T) {
+	q := openBolt(t, filepath.Join(t.TempDir(), "q.db"), webhook.WithLease(time.Minute))
+	logs := &syncBuffer{}
+	runProcessor(t, webhook.NewProcessor(q, webhook.HandlerFunc(func(context.Context, webhook.Task, webhook.Enqueuer) error { return nil }),
+		fastOpts(webhook.WithTaskTimeout(time.Minute), webhook.WithLogger(zerolog.New(logs)))...))
+	waitFor(t, "the lease warning", func() bool { return strings.Contains(logs.String(), "shorter than the queue's lease") })
+}

@@ -160,14 +160,15 @@ func AnalyzeConfig(ctx context.Context, cfg Config, name string) (*Analysis, err
 	fset := token.NewFileSet()
 	cache := map[string]*parsed{}
 	cfg.Env = nil
-	db, err := read(ctx, cfg, name, fset, cache)
+	funcs := builtinFunctions()
+	db, err := read(ctx, cfg, name, fset, cache, funcs)
 	if err != nil {
 		return nil, err
 	}
 	// Read again with DOCKER_TAG in the environment: whether the
 	// environment's value survives is what "conditional" means.
 	cfg.Env = map[string]string{DockerTagVar: envSentinel}
-	dbEnv, err := read(ctx, cfg, name, fset, cache)
+	dbEnv, err := read(ctx, cfg, name, fset, cache, funcs)
 	if err != nil {
 		return nil, err
 	}

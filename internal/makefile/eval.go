@@ -1,6 +1,7 @@
 package makefile
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -194,7 +195,7 @@ type TargetVar struct {
 // makefile are recorded in the Database, never returned; the error is only
 // for a cancelled ctx or a makefile that cannot be opened.
 func Read(ctx context.Context, cfg Config, name string) (*Database, error) {
-	return read(ctx, cfg, name, token.NewFileSet(), map[string]*parsed{})
+	return read(ctx, cfg, name, token.NewFileSet(), map[string]*parsed{}, nil)
 }
 
 type parsed struct {
@@ -204,8 +205,9 @@ type parsed struct {
 	prefix byte
 }
 
-func read(ctx context.Context, cfg Config, name string, fset *token.FileSet, cache map[string]*parsed) (*Database, error) {
+func read(ctx context.Context, cfg Config, name string, fset *token.FileSet, cache map[string]*parsed, funcs map[string]function) (*Database, error) {
 	e := newEvaluator(ctx, cfg, fset, cache)
+	e.functions = funcs
 	src, err := e.readFile(name)
 	if err != nil {
 		return nil, err
@@ -333,6 +335,9 @@ func (e *evaluator) stop(msg string) {
 
 // readFile reads name from the FS, refusing what is outside it or too big.
 func (e *evaluator) readFile(name string) ([]byte, error) {
+	if p, ok := e.cache[name]; ok {
+		return p.src, nil // read already in this analysis
+	}
 	if e.cfg.FS == nil {
 		return nil, fs.ErrNotExist
 	}
@@ -348,11 +353,14 @@ func (e *evaluator) readFile(name string) ([]byte, error) {
 	if st.IsDir() {
 		return nil, fmt.Errorf("%s is a directory", name)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
+	var buf bytes.Buffer
+	if n := st.Size(); n > 0 && n <= MaxFileSize {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileSize+1)); err != nil {
 		return nil, err
 	}
-	return data, nil
+	return buf.Bytes(), nil
 }
 
 // fsName maps a file name as make would see it (relative to its working

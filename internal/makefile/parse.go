@@ -354,7 +354,7 @@ type assignment struct {
 // does before it looks for directives, so that a variable may be called
 // "export" or "ifdef".
 func parseAssignment(t string) *assignment {
-	a := &assignment{}
+	var a assignment
 	base := 0
 	for {
 		if name, op, opOff, valOff, ok := parseVarDef(t[base:]); ok {
@@ -362,7 +362,7 @@ func parseAssignment(t string) *assignment {
 			a.nameOff, a.opOff = base, base+opOff
 			a.valueOff = base + valOff
 			a.value = t[min(len(t), base+valOff):]
-			return a
+			return &a
 		}
 		w, _, restOff := firstWord(t[base:])
 		switch w {
@@ -385,7 +385,7 @@ func parseAssignment(t string) *assignment {
 				}
 			}
 			a.name = rest
-			return a
+			return &a
 		default:
 			return nil
 		}

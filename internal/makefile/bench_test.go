@@ -1,0 +1,77 @@
+package makefile
+
+import (
+	"context"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"testing/fstest"
+)
+
+// benchMakefile is a typical service Makefile of about 100 lines.
+const benchMakefile = "testdata/service.mk"
+
+// BenchmarkAnalyze measures a full in-process analysis (two readings of the
+// makefile, the contract targets and their recipes) of a typical service
+// Makefile.
+func BenchmarkAnalyze(b *testing.B) {
+	src, err := os.ReadFile(benchMakefile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fsys := fstest.MapFS{"Makefile": {Data: src}}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, err := Analyze(ctx, fsys, "Makefile"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParse measures the parser alone on the same file.
+func BenchmarkParse(b *testing.B) {
+	src, err := os.ReadFile(benchMakefile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, err := ParseFile(token.NewFileSet(), "Makefile", src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGNUMake runs `make -p -q` on the same file, with an empty
+// environment, for comparison: process start-up included, as a user or a
+// CI job would pay it.
+func BenchmarkGNUMake(b *testing.B) {
+	makePath, err := exec.LookPath("make")
+	if err != nil {
+		b.Skip("GNU make is not installed")
+	}
+	src, err := os.ReadFile(benchMakefile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Makefile"), src, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		cmd := exec.Command(makePath, "-p", "-q", "-f", "Makefile")
+		cmd.Dir = dir
+		cmd.Env = []string{}
+		// -q exits 1 when the goal is out of date; only 2 is an error.
+		if err := cmd.Run(); err != nil {
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+				b.Fatal(err)
+			}
+		}
+	}
+}

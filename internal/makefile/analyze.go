@@ -412,7 +412,8 @@ func (db *Database) searchImplicit(name string, depth int) *implicitMatch {
 					dir, w = name[:k+1], name[k+1:]
 				}
 			}
-			if stem, ok := matchPattern(tp, w); ok {
+			// The '%' of a pattern rule matches a non-empty stem.
+			if stem, ok := matchPattern(tp, w); ok && stem != "" {
 				if tp == "%" && depth > 0 && !r.Terminal {
 					continue
 				}

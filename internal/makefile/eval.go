@@ -546,11 +546,19 @@ func (e *evaluator) setVar(set map[string]*Var, name string, op Op, value string
 			set[name] = v
 			return v, true
 		}
+		// As in make, an empty addition (after expansion, for a simple
+		// variable) changes nothing, not even the origin.
 		if old.Flavor == Simple {
 			val, t := e.expandT(value)
+			if val == "" {
+				return old, false
+			}
 			old.Value = joinSpace(old.Value, val)
 			old.ShellDependent = old.ShellDependent || t || shellDep
 		} else {
+			if value == "" {
+				return old, false
+			}
 			old.Value = joinSpace(old.Value, value)
 			old.ShellDependent = old.ShellDependent || shellDep
 		}

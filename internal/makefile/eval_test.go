@@ -31,7 +31,8 @@ func TestEvalValues(t *testing.T) {
 	}{
 		{"recursive variables see later assignments", "A = $(B)\nB = 1\n", "$(A)", "1", false},
 		{"simple variables do not", "A := $(B)\nB = 1\n", "$(A)", "", false},
-		{"append keeps the flavor", "A := x\nA += $(B)\nB = 1\n", "$(A)", "x ", false},
+		{"append keeps the flavor", "A := x\nA += $(B)\nB = 1\n", "$(A)", "x", false},
+		{"an empty append changes nothing", "A = x\nA +=\n", "$(A)", "x", false},
 		{"conditional assignment keeps the first", "A = 1\nA ?= 2\n", "$(A)", "1", false},
 		{"a shell call is unknown", "A := $(shell date)\n", "$(A)", "", true},
 		{"a value using an unknown one is unknown", "A != date\nB = x$(A)\n", "$(B)", "x", true},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -387,7 +388,7 @@ func TestAgainstGNUMake(t *testing.T) {
 			t.Errorf("%s: %s", k, v)
 		}
 	}
-	for _, c := range gnuCases {
+	for _, c := range append(slices.Clone(gnuCases), generatedCases()...) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			check(t, c, writeCase(t, c.files))
@@ -441,3 +442,66 @@ func lastLines(s string, n int) string {
 }
 
 var _ = errors.New
+
+// generatedCases cross every way of assigning DOCKER_TAG with every way of
+// wrapping the assignment, and every way of defining itest with every way
+// of referring to the tag from a recipe.
+func generatedCases() []gnuCase {
+	var out []gnuCase
+	ops := []string{"=", ":=", "::=", "?=", "+="}
+	values := map[string]string{"literal": "svc-dev", "user": "svc-$(USER)-dev", "empty": "", "later": "$(LATER)"}
+	wrappers := map[string]func(assign string) string{
+		"plain":        func(a string) string { return a + "\n" },
+		"ifndef":       func(a string) string { return "ifndef DOCKER_TAG\n" + a + "\nendif\n" },
+		"ifeq origin":  func(a string) string { return "ifeq ($(origin DOCKER_TAG),undefined)\n  " + a + "\nendif\n" },
+		"override":     func(a string) string { return "override " + a + "\n" },
+		"export":       func(a string) string { return "export " + a + "\n" },
+		"continued":    func(a string) string { return strings.Replace(a, " ", " \\\n  ", 1) + "\n" },
+		"included":     func(a string) string { return "include tag.mk\n" },
+		"after a rule": func(a string) string { return "x:\n\t@true\n" + a + "\n" },
+	}
+	for _, op := range ops {
+		for vname, v := range values {
+			for wname, wrap := range wrappers {
+				assign := "DOCKER_TAG " + op + " " + v
+				files := map[string]string{"Makefile": wrap(assign) + "LATER = later\n"}
+				if wname == "included" {
+					files["tag.mk"] = assign + "\n"
+				}
+				out = append(out, gnuCase{name: fmt.Sprintf("generated/assign %s %s %s", wname, op, vname), files: files})
+			}
+		}
+	}
+	defs := map[string]string{
+		"explicit":       "itest:\n\t%s\n",
+		"double-colon":   "itest::\n\t@true\nitest::\n\t%s\n",
+		"static":         "itest: %%: %%.in\n\t%s\n%%.in:\n\t@true\n",
+		"pattern":        "%%test:\n\t%s\n",
+		"match-anything": "%%:\n\t%s\n",
+		"phony-only":     ".PHONY: itest\nunused:\n\t%s\n",
+		"eval":           "define R\nitest:\n\t%s\nendef\n$(eval $(value R))\n",
+		"inline":         "itest: ; %s\n",
+		"prerequisite":   "itest: cook-image\ncook-image:\n\t%s\n",
+		"order-only":     "itest: | cook-image\n\t@true\ncook-image:\n\t%s\n",
+		"none":           "other:\n\t%s\n",
+	}
+	refs := map[string]string{
+		"parens":       "docker build -t $(DOCKER_TAG) .",
+		"braces":       "docker build -t ${DOCKER_TAG} .",
+		"shell var":    "./itest.sh \"$$DOCKER_TAG\"",
+		"shell braces": "echo $${DOCKER_TAG}",
+		"indirect":     "docker build -t $(IMAGE) .",
+		"computed":     "docker build -t $($(WHICH)) .",
+		"sub-make":     "$(MAKE) build-image",
+		"nothing":      "pytest tests",
+		"other var":    "docker build -t $(DOCKER_TAGS) .",
+	}
+	for dname, d := range defs {
+		for rname, r := range refs {
+			src := "DOCKER_TAG ?= t\nIMAGE = reg/x:$(DOCKER_TAG)\nWHICH = DOCKER_TAG\n" + fmt.Sprintf(d, r) +
+				"build-image:\n\tdocker build -t $(DOCKER_TAG) .\n"
+			out = append(out, gnuCase{name: fmt.Sprintf("generated/itest %s %s", dname, rname), files: mk(src)})
+		}
+	}
+	return out
+}

@@ -409,18 +409,25 @@ func (c *etagCache) put(e *etagEntry) {
 // do sends one JSON request to path (relative to the base URL) and decodes
 // a 2xx response into out.
 func (a *Apps) do(ctx context.Context, hc *http.Client, method, path string, in, out any) error {
+	_, err := a.doHeader(ctx, hc, method, path, in, out)
+	return err
+}
+
+// doHeader is [Apps.do] that also returns the response headers of a 2xx
+// answer, for pagination links.
+func (a *Apps) doHeader(ctx context.Context, hc *http.Client, method, path string, in, out any) (http.Header, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		body = bytes.NewReader(b)
 	}
 	u := a.baseURL.String() + path
 	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Accept", "application/vnd.github+json")
 	if in != nil {
@@ -430,9 +437,9 @@ func (a *Apps) do(ctx context.Context, hc *http.Client, method, path string, in,
 	if err != nil {
 		var rl *RateLimitError
 		if errors.As(err, &rl) {
-			return rl
+			return nil, rl
 		}
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
@@ -444,14 +451,14 @@ func (a *Apps) do(ctx context.Context, hc *http.Client, method, path string, in,
 		if json.Unmarshal(b, &e) == nil {
 			apiErr.Message = e.Message
 		}
-		return apiErr
+		return nil, apiErr
 	}
 	if out == nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
-		return nil
+		return resp.Header, nil
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponseBody)).Decode(out); err != nil {
-		return fmt.Errorf("%s /%s: decode response: %w", method, path, err)
+		return nil, fmt.Errorf("%s /%s: decode response: %w", method, path, err)
 	}
-	return nil
+	return resp.Header, nil
 }

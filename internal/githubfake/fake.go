@@ -31,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -100,6 +101,10 @@ type Server struct {
 	quota         map[string]*quota
 	nextID        int64
 	clock         int64 // commit timestamps: deterministic, increasing
+	hookURL       string
+	hookSecret    []byte
+	deliveries    []*Delivery
+	redeliveries  atomic.Int64
 }
 
 type token struct {

@@ -68,7 +68,7 @@ func TestAddTree_MatchesGitMktree(t *testing.T) {
 	mktree = func(id string) string {
 		var in strings.Builder
 		for _, e := range s[id].entries {
-			sha := e.sha
+			var sha string
 			if e.typ() == typeTree {
 				sha = mktree(e.sha)
 			} else {

@@ -169,6 +169,10 @@ func (s *Server) handle(req *http.Request, op string, params map[string]string, 
 		rep = s.getInstallation(req, params["installation_id"])
 	case "apps/get-repo-installation":
 		rep = s.getRepoInstallation(req, params)
+	case "apps/list-webhook-deliveries":
+		rep = s.listDeliveries(req)
+	case "apps/redeliver-webhook-delivery":
+		rep = s.redeliver(params["delivery_id"])
 	case "repos/get":
 		rep = s.withRepo(p, params, func(r *repo) reply { return s.getRepo(req, r) })
 	case "git/get-ref":

@@ -464,3 +464,52 @@ func sortBySeq(ts []webhook.Task, seqs []int64) {
 		}
 	}
 }
+
+// Seen reports whether a task with this ID was ever enqueued (within the
+// dedupe retention): for a delivery, whether it reached the queue.
+func (q *Queue) Seen(ctx context.Context, id string) (bool, error) {
+	if err := q.open(); err != nil {
+		return false, err
+	}
+	var seen bool
+	err := q.pool.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM contractbot_seen WHERE id = $1)
+		    OR EXISTS (SELECT 1 FROM contractbot_tasks WHERE id = $1)`, id).Scan(&seen)
+	if err != nil {
+		return false, fmt.Errorf("seen %s: %w", id, err)
+	}
+	return seen, nil
+}
+
+// leaderLock is the advisory lock key of the redelivery reconciler.
+const leaderLock = 0x7265646c69766572 // "redliver"
+
+// TryLead takes the reconciler's leadership if no other replica holds it:
+// a session-level advisory lock on one pooled connection, released by the
+// returned function (or by PostgreSQL when the connection dies, so a killed
+// leader never blocks the others).
+func (q *Queue) TryLead(ctx context.Context) (release func(), ok bool, err error) {
+	if err := q.open(); err != nil {
+		return nil, false, err
+	}
+	conn, err := q.pool.Acquire(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("leader lock: %w", err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, int64(leaderLock)).Scan(&ok); err != nil || !ok {
+		conn.Release()
+		if err != nil {
+			return nil, false, fmt.Errorf("leader lock: %w", err)
+		}
+		return nil, false, nil
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, int64(leaderLock)); err != nil {
+			// The connection is suspect; closing it drops the lock too.
+			conn.Conn().Close(ctx)
+		}
+		conn.Release()
+	}, true, nil
+}

@@ -164,3 +164,34 @@ func TestTheQueueSurvivesADatabaseRestart(t *testing.T) {
 		t.Fatalf("claim after restart = %v, %v; want both tasks", got, err)
 	}
 }
+
+func TestSeenAndLeadership(t *testing.T) {
+	srv := pgtest.Start(t)
+	var n atomic.Int64
+	url := newDatabase(t, srv, &n)
+	a := open(t, url).(*Queue)
+	b := open(t, url).(*Queue)
+	if seen, err := a.Seen(t.Context(), "guid-1"); err != nil || seen {
+		t.Fatalf("Seen before enqueue = %v, %v", seen, err)
+	}
+	if _, err := b.Enqueue(t.Context(), webhook.Task{ID: "guid-1", Key: "k", Kind: "delivery"}); err != nil {
+		t.Fatal(err)
+	}
+	if seen, err := a.Seen(t.Context(), "guid-1"); err != nil || !seen {
+		t.Fatalf("Seen after another replica's enqueue = %v, %v", seen, err)
+	}
+
+	release, ok, err := a.TryLead(t.Context())
+	if err != nil || !ok {
+		t.Fatalf("a.TryLead = %v, %v", ok, err)
+	}
+	if _, ok, err := b.TryLead(t.Context()); err != nil || ok {
+		t.Fatalf("b led while a leads: %v, %v", ok, err)
+	}
+	release()
+	release, ok, err = b.TryLead(t.Context())
+	if err != nil || !ok {
+		t.Fatalf("b.TryLead after a released = %v, %v", ok, err)
+	}
+	release()
+}

@@ -4,10 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/contractbot/contractbot/internal/checks"
+	"github.com/contractbot/contractbot/internal/soa"
+	"github.com/contractbot/contractbot/internal/soa/soatest"
 )
 
 func runSOACmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -102,5 +108,44 @@ func TestCheckSOAWithInstalledPaastaSchemas(t *testing.T) {
 	code, out, errs := runSOACmd(t, "check-soa", "--paasta-schemas", schemas, filepath.Join(soaFixtureRoot, "bad", "schema"))
 	if code != exitFindings || !strings.Contains(out, `svc/kubernetes-prod.yaml:3: error: the key "ram" in main is not allowed`) {
 		t.Errorf("exit %d, stderr %q, output:\n%s", code, errs, out)
+	}
+}
+
+// BenchmarkCheckSOA checks synthetic soa repositories of growing size
+// (services x 10 files) in process, the way `contractbot check-soa` does,
+// to show how the time grows with the repository.
+func BenchmarkCheckSOA(b *testing.B) {
+	for _, n := range []int{250, 500, 1000, 2000} {
+		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			if err := soatest.WriteRepo(dir, n, 10); err != nil {
+				b.Fatal(err)
+			}
+			engine, err := checks.NewEngine(checks.All())
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				tree, err := openTree(dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				repo := soa.NewRepo(tree, soa.DefaultLimits)
+				services, err := discoverServices(repo)
+				if err != nil || len(services) != n {
+					b.Fatalf("%d services, %v", len(services), err)
+				}
+				results, err := checkServices(context.Background(), engine, repo, nil, services, runtime.GOMAXPROCS(0))
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, r := range results {
+					if !r.OK || len(r.Findings) > 0 {
+						b.Fatalf("%s: %v", r.Service, r.Findings)
+					}
+				}
+			}
+		})
 	}
 }

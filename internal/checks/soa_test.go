@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/contractbot/contractbot/internal/soa"
+	"github.com/contractbot/contractbot/internal/soa/soatest"
 )
 
 var updateSOA = flag.Bool("update-soa", false, "rewrite testdata/soa/*.golden from the current findings")
@@ -246,3 +247,25 @@ func itoa(i int) string {
 }
 
 var _ fs.FS = fstest.MapFS{}
+
+// BenchmarkSOAServiceWith20InstanceFiles checks one service of 25 files,
+// 20 of them instance files (19 kubernetes clusters and a tron file), with
+// every rule, as `contractbot check --soa-dir` does.
+func BenchmarkSOAServiceWith20InstanceFiles(b *testing.B) {
+	dir := b.TempDir()
+	if err := soatest.WriteService(dir, "svc", 20001, 25); err != nil {
+		b.Fatal(err)
+	}
+	e, err := NewEngine(All())
+	if err != nil {
+		b.Fatal(err)
+	}
+	fsys := os.DirFS(dir)
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := e.Run(context.Background(), Target{SOA: fsys, Service: "svc"})
+		if err != nil || !res.OK || len(res.Findings) != 0 {
+			b.Fatalf("err=%v findings=%v", err, res.Findings)
+		}
+	}
+}

@@ -251,6 +251,26 @@ type Repo struct {
 	once  sync.Once
 	index *RepoIndex
 	err   error
+
+	rootOnce sync.Once
+	types    map[string]fs.FileMode
+	rootErr  error
+}
+
+// rootTypes lists the repository root once: name -> type bits.
+func (r *Repo) rootTypes() (map[string]fs.FileMode, error) {
+	r.rootOnce.Do(func() {
+		entries, err := fs.ReadDir(r.FS, ".")
+		if err != nil {
+			r.rootErr = err
+			return
+		}
+		r.types = make(map[string]fs.FileMode, len(entries))
+		for _, e := range entries {
+			r.types[e.Name()] = e.Type()
+		}
+	})
+	return r.types, r.rootErr
 }
 
 // NewRepo wraps a soa repository root.

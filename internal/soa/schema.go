@@ -175,12 +175,26 @@ func CompileSchemas(docs map[string]any, roots map[string]string) (Schemas, erro
 }
 
 type compiler struct {
-	docs  map[string]any
-	cache map[string]*Schema // "doc#pointer"
+	docs     map[string]any
+	cache    map[string]*Schema // "doc#pointer"
+	patterns map[string]*regexp.Regexp
 }
 
 func newCompiler() *compiler {
-	return &compiler{docs: map[string]any{}, cache: map[string]*Schema{}}
+	return &compiler{docs: map[string]any{}, cache: map[string]*Schema{}, patterns: map[string]*regexp.Regexp{}}
+}
+
+// regexp compiles a pattern once per compiler: the same patterns recur
+// across a schema (names, env keys, cost owners).
+func (c *compiler) regexp(p string) (*regexp.Regexp, error) {
+	if re, ok := c.patterns[p]; ok {
+		return re, nil
+	}
+	re, err := CompilePythonRegexp(p)
+	if err == nil {
+		c.patterns[p] = re
+	}
+	return re, err
 }
 
 func (c *compiler) addDoc(name string, doc any) {
@@ -357,7 +371,7 @@ func (c *compiler) compile(s *Schema, doc string, v any) error {
 				break
 			}
 			s.PatternText = p
-			s.Pattern, err = CompilePythonRegexp(p)
+			s.Pattern, err = c.regexp(p)
 		case "minLength":
 			s.MinLength, err = count(val)
 		case "maxLength":
@@ -400,7 +414,7 @@ func (c *compiler) compile(s *Schema, doc string, v any) error {
 			}
 			sort.Strings(pats)
 			for _, p := range pats {
-				re, err := CompilePythonRegexp(p)
+				re, err := c.regexp(p)
 				if err != nil {
 					return err
 				}
@@ -540,7 +554,11 @@ func CompilePythonRegexp(p string) (*regexp.Regexp, error) {
 			b.WriteByte(ch)
 		}
 	}
-	re, err := regexp.Compile(b.String())
+	// The never-matching alternative keeps the regexp package from
+	// building a one-pass matcher, which for a large Unicode class under a
+	// counted repetition (tron's [\w\-]{0,254}) costs tens of
+	// milliseconds and megabytes per pattern; the language is unchanged.
+	re, err := regexp.Compile(`(?:` + b.String() + `)|[^\x00-\x{10FFFF}]`)
 	if err != nil {
 		return nil, fmt.Errorf("pattern %q is not supported: %w", p, err)
 	}

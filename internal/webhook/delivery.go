@@ -26,16 +26,28 @@ func DeliveryKey(id string) string { return "delivery/" + id }
 // Task returns the task the [Intake] enqueues for d: Kind [KindDelivery],
 // ID d.ID, Key [DeliveryKey](d.ID).
 func (d Delivery) Task() (Task, error) {
-	h, err := json.Marshal(deliveryHeader{ID: d.ID, Event: d.Event, ReceivedAt: d.ReceivedAt})
+	h, err := deliveryPrefix(d.ID, d.Event, d.ReceivedAt)
 	if err != nil {
-		return Task{}, fmt.Errorf("encode delivery header: %w", err)
+		return Task{}, err
 	}
-	p := make([]byte, 0, len(deliveryMagic)+len(h)+1+len(d.Payload))
-	p = append(p, deliveryMagic...)
+	p := make([]byte, 0, len(h)+len(d.Payload))
 	p = append(p, h...)
-	p = append(p, '\n')
 	p = append(p, d.Payload...)
 	return Task{ID: d.ID, Key: DeliveryKey(d.ID), Kind: KindDelivery, Payload: p, EnqueuedAt: d.ReceivedAt}, nil
+}
+
+// deliveryPrefix is everything of a delivery task's payload before the body.
+// The intake writes it first and reads the body straight after it, so a
+// delivery is never copied on the acknowledgement path.
+func deliveryPrefix(id, event string, receivedAt time.Time) ([]byte, error) {
+	h, err := json.Marshal(deliveryHeader{ID: id, Event: event, ReceivedAt: receivedAt})
+	if err != nil {
+		return nil, fmt.Errorf("encode delivery header: %w", err)
+	}
+	p := make([]byte, 0, len(deliveryMagic)+len(h)+1)
+	p = append(p, deliveryMagic...)
+	p = append(p, h...)
+	return append(p, '\n'), nil
 }
 
 // ErrNotDelivery is returned by [DecodeDelivery] for a task that is not a

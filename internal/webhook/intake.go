@@ -13,11 +13,20 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 )
+
+// DefaultMaxInFlightBytes bounds the body bytes being received at once
+// (256 MiB: ten maximal deliveries, or thousands of ordinary ones).
+const DefaultMaxInFlightBytes = 256 << 20
+
+// ErrOverloaded is the cause of a 503 answered because too many body bytes
+// are being received at once.
+var ErrOverloaded = errors.New("webhook intake overloaded")
 
 // DefaultMaxBodyBytes is GitHub's cap on webhook payloads (25 MiB); larger
 // deliveries are never sent, so a larger body is not from GitHub.
@@ -58,10 +67,11 @@ func (e *ValidationError) Unwrap() error { return e.Cause }
 var ErrSignature = errors.New("signature does not match")
 
 type intakeConfig struct {
-	log     zerolog.Logger
-	reg     prometheus.Registerer
-	now     func() time.Time
-	maxBody int64
+	log         zerolog.Logger
+	reg         prometheus.Registerer
+	now         func() time.Time
+	maxBody     int64
+	maxInFlight int64
 }
 
 // Intake is the http.Handler for GitHub's webhook POSTs. It verifies a
@@ -74,14 +84,18 @@ type intakeConfig struct {
 // secret (the SHA-1 X-Hub-Signature is never consulted); 200 for "ping"
 // (nothing stored); 202 once stored, also for a delivery GUID seen before
 // (not stored twice); 503 when the store fails, so the delivery shows as
-// failed in GitHub and can be redelivered.
+// failed in GitHub and can be redelivered, and 503 with Retry-After before
+// reading a body that would exceed the in-flight body budget
+// ([WithMaxInFlightBytes]).
 type Intake struct {
-	secrets [][]byte
-	q       Enqueuer
-	log     zerolog.Logger
-	now     func() time.Time
-	maxBody int64
-	m       *intakeMetrics
+	secrets     [][]byte
+	q           Enqueuer
+	log         zerolog.Logger
+	now         func() time.Time
+	maxBody     int64
+	maxInFlight int64
+	inFlight    atomic.Int64 // body bytes reserved by requests being served
+	m           *intakeMetrics
 }
 
 // NewIntake returns an Intake that accepts deliveries signed with any of
@@ -102,14 +116,20 @@ func NewIntake(secrets [][]byte, q Enqueuer, opts ...IntakeOption) (*Intake, err
 	if q == nil {
 		return nil, errors.New("webhook intake: nil queue")
 	}
-	c := intakeConfig{log: zerolog.Nop(), now: time.Now, maxBody: DefaultMaxBodyBytes}
+	c := intakeConfig{log: zerolog.Nop(), now: time.Now, maxBody: DefaultMaxBodyBytes, maxInFlight: DefaultMaxInFlightBytes}
 	for _, o := range opts {
 		o.applyIntake(&c)
 	}
 	if c.maxBody <= 0 {
 		return nil, fmt.Errorf("webhook intake: body cap must be positive, got %d", c.maxBody)
 	}
-	return &Intake{secrets: cp, q: q, log: c.log, now: c.now, maxBody: c.maxBody, m: newIntakeMetrics(c.reg)}, nil
+	if c.maxInFlight < c.maxBody {
+		return nil, fmt.Errorf("webhook intake: in-flight body budget %d is below the body cap %d", c.maxInFlight, c.maxBody)
+	}
+	return &Intake{
+		secrets: cp, q: q, log: c.log, now: c.now, maxBody: c.maxBody, maxInFlight: c.maxInFlight,
+		m: newIntakeMetrics(c.reg),
+	}, nil
 }
 
 // ServeHTTP implements http.Handler.
@@ -120,7 +140,9 @@ func (in *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	log := in.log.With().Str("github_delivery_id", clip(id)).Str("github_event_type", clip(event)).Logger()
 
 	status, result, err := in.serve(w, r, event, id)
-	if err != nil && status < 500 {
+	switch result {
+	case "accepted", "duplicate", "ping", "unavailable":
+	default:
 		// Only verified deliveries name their event in the metric: an
 		// unauthenticated caller must not be able to mint label values.
 		event = "unverified"
@@ -175,14 +197,33 @@ func (in *Intake) serve(w http.ResponseWriter, r *http.Request, event, id string
 		return refuse(http.StatusUnauthorized, fmt.Errorf("%w: missing or malformed %s header", ErrSignature, HeaderSignature))
 	}
 
-	// Size the buffer from Content-Length (already checked against the cap)
-	// so a large delivery is read without repeated regrowth.
+	// Reserve memory for the body before reading it: bodies are read
+	// before the signature can be checked, so without a budget anyone could
+	// exhaust memory with concurrent 25 MiB requests.
+	reserve := in.maxBody
+	if r.ContentLength >= 0 {
+		reserve = r.ContentLength
+	}
+	if !in.reserve(reserve) {
+		w.Header().Set("Retry-After", "1")
+		return refuse(http.StatusServiceUnavailable, fmt.Errorf("%w: more than %d body bytes being received", ErrOverloaded, in.maxInFlight))
+	}
+	defer in.release(reserve)
+
+	prefix, err := deliveryPrefix(id, event, in.now())
+	if err != nil {
+		return refuse(http.StatusBadRequest, err)
+	}
+	// The task payload is the prefix followed by the body, read in place
+	// and sized from Content-Length (already checked against the cap).
 	var buf bytes.Buffer
 	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+		buf.Grow(len(prefix) + int(r.ContentLength) + bytes.MinRead)
 	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, in.maxBody))
-	body := buf.Bytes()
+	buf.Write(prefix)
+	_, err = buf.ReadFrom(http.MaxBytesReader(w, r.Body, in.maxBody))
+	payload := buf.Bytes()
+	body := payload[len(prefix):]
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -199,25 +240,38 @@ func (in *Intake) serve(w http.ResponseWriter, r *http.Request, event, id string
 		return http.StatusOK, "ping", nil
 	}
 
-	t, err := Delivery{ID: id, Event: event, Payload: body, ReceivedAt: in.now()}.Task()
+	t := Task{ID: id, Key: DeliveryKey(id), Kind: KindDelivery, Payload: payload}
+	ctx, cancel := context.WithTimeout(r.Context(), enqueueTimeout)
+	dup, err := in.q.Enqueue(ctx, t)
+	cancel()
 	if err == nil {
-		var dup bool
-		ctx, cancel := context.WithTimeout(r.Context(), enqueueTimeout)
-		dup, err = in.q.Enqueue(ctx, t)
-		cancel()
-		if err == nil {
-			w.WriteHeader(http.StatusAccepted)
-			if dup {
-				return http.StatusAccepted, "duplicate", nil
-			}
-			return http.StatusAccepted, "accepted", nil
+		w.WriteHeader(http.StatusAccepted)
+		if dup {
+			return http.StatusAccepted, "duplicate", nil
 		}
+		return http.StatusAccepted, "accepted", nil
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusServiceUnavailable)
 	_, _ = io.WriteString(w, "delivery not stored, please redeliver\n")
 	return http.StatusServiceUnavailable, "unavailable", fmt.Errorf("enqueue: %w", err)
 }
+
+// reserve takes n bytes of the in-flight body budget, or reports that the
+// budget is exhausted.
+func (in *Intake) reserve(n int64) bool {
+	for {
+		cur := in.inFlight.Load()
+		if cur+n > in.maxInFlight {
+			return false
+		}
+		if in.inFlight.CompareAndSwap(cur, cur+n) {
+			return true
+		}
+	}
+}
+
+func (in *Intake) release(n int64) { in.inFlight.Add(-n) }
 
 // verify reports whether want is the HMAC-SHA256 of body under any secret.
 // Every secret is tried (no early exit) so timing does not reveal which one

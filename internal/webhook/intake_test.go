@@ -377,6 +377,7 @@ func TestNewIntake_RefusesMissingSecretsAndQueue(t *testing.T) {
 		{"an empty secret among others", [][]byte{secret, {}}, q, nil},
 		{"no queue", [][]byte{secret}, nil, nil},
 		{"a zero body cap", [][]byte{secret}, q, []webhook.IntakeOption{webhook.WithMaxBodyBytes(0)}},
+		{"an in-flight budget below the body cap", [][]byte{secret}, q, []webhook.IntakeOption{webhook.WithMaxInFlightBytes(1 << 20)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := webhook.NewIntake(tc.secrets, tc.q, tc.opts...); err == nil {
@@ -502,5 +503,47 @@ func TestIntake_DefaultCapIsGitHubs25MiB(t *testing.T) {
 				t.Errorf("DefaultMaxBodyBytes = %d, want 25 MiB", webhook.DefaultMaxBodyBytes)
 			}
 		})
+	}
+}
+
+func TestIntake_RefusesBodiesBeyondTheInFlightBudgetWith503(t *testing.T) {
+	q := &memEnqueuer{}
+	reg := prometheus.NewRegistry()
+	in, err := webhook.NewIntake([][]byte{secret}, q, webhook.WithMaxBodyBytes(128), webhook.WithMaxInFlightBytes(128), webhook.WithMetrics(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first request declares 60 bytes and sends them slowly.
+	pr, pw := io.Pipe()
+	slow := signedRequest("push", "slow", pushBody[:60], secret)
+	slow.Body, slow.ContentLength = pr, 60
+	slowDone := make(chan int)
+	go func() {
+		w := httptest.NewRecorder()
+		in.ServeHTTP(w, slow)
+		slowDone <- w.Code
+	}()
+	if _, err := pw.Write(pushBody[:10]); err != nil { // the intake is now reading
+		t.Fatal(err)
+	}
+
+	w := httptest.NewRecorder()
+	in.ServeHTTP(w, signedRequest("push", guid, pushBody, secret)) // 60 + 76 bytes > 128
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("status = %d, Retry-After %q; want 503 with Retry-After", w.Code, w.Header().Get("Retry-After"))
+	}
+	if got := testutil.ToFloat64(mustCounter(t, reg, webhook.MetricDeliveries, "unverified", "503")); got != 1 {
+		t.Errorf("overload not counted as an unverified 503: %v", got)
+	}
+
+	pw.Write(pushBody[10:60])
+	pw.Close()
+	if code := <-slowDone; code != http.StatusAccepted {
+		t.Fatalf("slow request status = %d", code)
+	}
+	w = httptest.NewRecorder()
+	in.ServeHTTP(w, signedRequest("push", guid, pushBody, secret))
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("after the budget was released: status = %d, want 202", w.Code)
 	}
 }

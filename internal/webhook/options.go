@@ -76,6 +76,14 @@ func WithMaxBodyBytes(n int64) IntakeOption {
 	return intakeOption(func(c *intakeConfig) { c.maxBody = n })
 }
 
+// WithMaxInFlightBytes bounds the body bytes all requests together may be
+// receiving (default [DefaultMaxInFlightBytes]); a request that would exceed
+// it is answered 503 with Retry-After before its body is read. A request
+// without Content-Length reserves the whole body cap.
+func WithMaxInFlightBytes(n int64) IntakeOption {
+	return intakeOption(func(c *intakeConfig) { c.maxInFlight = n })
+}
+
 type processorOption func(*processorConfig)
 
 func (o processorOption) applyProcessor(c *processorConfig) { o(c) }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/contractbot/contractbot/internal/checks"
 	ghclient "github.com/contractbot/contractbot/internal/github"
+	"github.com/contractbot/contractbot/internal/redeliver"
 	"github.com/contractbot/contractbot/internal/webhook"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -186,6 +187,19 @@ func Serve(ctx context.Context, cfg Config) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	// GitHub never retries a delivery that failed (the App was down, or
+	// answered 503); the reconciler asks it to redeliver those from its
+	// delivery log. It needs a queue that can say which GUIDs it has seen.
+	if store, ok := any(q).(redeliver.Store); ok {
+		rec := redeliver.New(apps, store, redeliver.Always{}, redeliver.Config{Log: log})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = rec.Run(runCtx) // it logs its own failures and keeps going
+		}()
+	} else {
+		log.Warn().Msg("the webhook queue cannot tell which deliveries it has seen: missed deliveries are not redelivered")
+	}
 	errc := make(chan error, 2)
 	wg.Add(3)
 	go func() {

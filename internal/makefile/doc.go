@@ -27,6 +27,5 @@
 //     unless [Config.Dir] names the working directory.
 //   - make stops at the first fatal error; the analysis records it and,
 //     except after a self-referencing variable or a runaway expansion,
-//     reads on, so that a lint run shows
-//     every problem.
+//     reads on, so that a lint run shows every problem.
 package makefile

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -103,5 +105,14 @@ func runAppManifest(_ context.Context, io stdio, args []string) error {
 	if *org != "" {
 		action = strings.TrimRight(*ghURL, "/") + "/organizations/" + url.PathEscape(*org) + "/settings/apps/new"
 	}
+	// GitHub hands state back on the redirect with the code; comparing it
+	// shows that the code comes from this registration (no forged redirect).
+	var nonce [16]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return err
+	}
+	state := hex.EncodeToString(nonce[:])
+	action += "?state=" + state
+	fmt.Fprintf(io.err, "state %s: GitHub's redirect after registering must carry state=%s\n", state, state)
 	return manifestForm.Execute(io.out, map[string]string{"Action": action, "Manifest": string(b), "Hook": m.HookAttributes.URL})
 }

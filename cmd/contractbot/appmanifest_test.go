@@ -67,7 +67,7 @@ func TestAppManifest_FormPostsTheManifestToGitHub(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, `action="https://github.com/organizations/acme/settings/apps/new"`) {
+	if !strings.Contains(out, `action="https://github.com/organizations/acme/settings/apps/new?state=`) {
 		t.Errorf("the form does not post to the organization's new-App page:\n%s", out)
 	}
 	i := strings.Index(out, `name="manifest" value="`)

@@ -217,6 +217,7 @@ func read(ctx context.Context, cfg Config, name string, fset *token.FileSet, cac
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	e.db.ExportAll = e.db.ExportAll || e.exportAllTarget
 	e.db.Errors.Sort()
 	e.db.ev = e
 	return e.db, nil
@@ -229,25 +230,26 @@ type evaluator struct {
 	db    *Database
 	cache map[string]*parsed
 
-	prefix    byte
-	cur       []*ruleTarget // targets of the rule whose recipe is being read
-	curPat    *PatternRule
-	scopes    []map[string]*Var
-	cmdline   map[string]string // command-line variables (for recipe probing)
-	steps     int
-	depth     int
-	stopped   bool // a limit was hit: stop expanding
-	taint     bool // the current expansion reached a disabled feature
-	condDeps  int  // nesting of conditionals whose test was shell-dependent
-	inCond    int
-	incStack  []string
-	evalPos   token.Position // position of the statement being evaluated
-	evals     int
-	noEval    bool // $(eval ...) has no effect (recipe probing)
-	rulePos   token.Pos
-	functions map[string]function
-	quiet     bool // do not record errors (recipe probing)
-	inRecipe  bool // expanding as for a recipe: private globals are hidden
+	prefix          byte
+	cur             []*ruleTarget // targets of the rule whose recipe is being read
+	curPat          *PatternRule
+	scopes          []map[string]*Var
+	cmdline         map[string]string // command-line variables (for recipe probing)
+	steps           int
+	depth           int
+	stopped         bool // a limit was hit: stop expanding
+	taint           bool // the current expansion reached a disabled feature
+	condDeps        int  // nesting of conditionals whose test was shell-dependent
+	inCond          int
+	incStack        []string
+	evalPos         token.Position // position of the statement being evaluated
+	evals           int
+	noEval          bool // $(eval ...) has no effect (recipe probing)
+	rulePos         token.Pos
+	functions       map[string]function
+	quiet           bool // do not record errors (recipe probing)
+	inRecipe        bool // expanding as for a recipe: private globals are hidden
+	exportAllTarget bool
 }
 
 type ruleTarget struct {

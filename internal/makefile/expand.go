@@ -593,12 +593,15 @@ func asErrorList(err error, el *ErrorList) bool {
 // replacement, whose first '%' takes the stem.
 func patsubst(pattern, replacement, text string) string {
 	ws := fields(text)
+	_, _, patHas := splitPercent(pattern)
+	rpre, rsuf, repHas := splitPercent(replacement)
 	for i, w := range ws {
 		if stem, ok := matchPattern(pattern, w); ok {
-			if strings.Contains(pattern, "%") {
-				ws[i] = strings.Replace(replacement, "%", stem, 1)
-			} else {
-				ws[i] = replacement
+			switch {
+			case patHas && repHas:
+				ws[i] = rpre + stem + rsuf
+			default:
+				ws[i] = rpre
 			}
 		}
 	}

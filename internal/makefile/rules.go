@@ -144,7 +144,9 @@ func (e *evaluator) rule(r *RuleLine, afterRule bool) {
 				}
 			}
 		case ".EXPORT_ALL_VARIABLES":
-			e.db.ExportAll = true
+			// make applies this special target after reading everything,
+			// so a later bare "unexport" does not cancel it.
+			e.exportAllTarget = true
 		}
 		if e.db.DefaultGoal == "" && (!strings.HasPrefix(t, ".") || strings.Contains(t, "/")) {
 			e.db.DefaultGoal = t
@@ -274,11 +276,10 @@ func findColon(s string) int {
 // matchPattern matches a word against a pattern with at most one '%'
 // (the first unescaped one) and returns the stem.
 func matchPattern(pat, word string) (string, bool) {
-	k := strings.IndexByte(pat, '%')
-	if k < 0 {
-		return "", pat == word
+	pre, suf, ok := splitPercent(pat)
+	if !ok {
+		return "", pre == word
 	}
-	pre, suf := pat[:k], pat[k+1:]
 	if len(word) < len(pre)+len(suf) || !strings.HasPrefix(word, pre) || !strings.HasSuffix(word, suf) {
 		return "", false
 	}
@@ -291,4 +292,44 @@ func substStem(pats []string, stem string) []string {
 		out = append(out, strings.Replace(p, "%", stem, 1))
 	}
 	return out
+}
+
+// splitPercent splits a pattern at its first unescaped '%', as make's
+// find_percent does: backslashes right before a '%' are halved, and an odd
+// number of them makes that '%' literal. Without an active '%', pre is the
+// unescaped pattern and ok is false.
+func splitPercent(p string) (pre, suf string, ok bool) {
+	if !strings.Contains(p, "\\") {
+		if k := strings.IndexByte(p, '%'); k >= 0 {
+			return p[:k], p[k+1:], true
+		}
+		return p, "", false
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '\\':
+			j := i
+			for j < len(p) && p[j] == '\\' {
+				j++
+			}
+			if j < len(p) && p[j] == '%' {
+				n := j - i
+				b.WriteString(strings.Repeat("\\", n/2))
+				if n%2 == 1 {
+					b.WriteByte('%')
+					i = j
+					continue
+				}
+				return b.String(), p[j+1:], true
+			}
+			b.WriteString(p[i:j])
+			i = j - 1
+		case '%':
+			return b.String(), p[i+1:], true
+		default:
+			b.WriteByte(p[i])
+		}
+	}
+	return b.String(), "", false
 }

@@ -49,14 +49,14 @@ func readFile(fsys fs.FS, name string, lim Limits) ([]byte, error) {
 		max = DefaultLimits.MaxFileBytes
 	}
 	if st.Size() > max {
-		return nil, &SyntaxError{Line: 1, Msg: fmt.Sprintf("file is %d bytes, more than the %d bytes contractbot reads", st.Size(), max)}
+		return nil, &SyntaxError{Line: 1, Limit: true, Msg: fmt.Sprintf("file is %d bytes, more than the %d bytes contractbot reads", st.Size(), max)}
 	}
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > max {
-		return nil, &SyntaxError{Line: 1, Msg: fmt.Sprintf("file is more than the %d bytes contractbot reads", max)}
+		return nil, &SyntaxError{Line: 1, Limit: true, Msg: fmt.Sprintf("file is more than the %d bytes contractbot reads", max)}
 	}
 	return data, nil
 }

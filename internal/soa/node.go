@@ -141,13 +141,17 @@ type Limits struct {
 }
 
 // DefaultLimits are generous for real soa configs (the largest real files
-// are a few hundred kilobytes) and keep a hostile tree cheap.
-var DefaultLimits = Limits{MaxFileBytes: 4 << 20, MaxNodes: 1 << 20, MaxFiles: 1000}
+// are a few hundred kilobytes, some ten thousand values) and keep a hostile
+// tree cheap: a file costs at most about 100 MB while it is parsed.
+var DefaultLimits = Limits{MaxFileBytes: 4 << 20, MaxNodes: 200_000, MaxFiles: 1000}
 
 // SyntaxError is a file that PaaSTA could not load.
 type SyntaxError struct {
 	Line int // 1-based; 1 when unknown
 	Msg  string
+	// Limit is set when the file may be valid YAML but exceeds what
+	// contractbot loads (size, values, alias expansion, recursion).
+	Limit bool
 }
 
 func (e *SyntaxError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
@@ -156,7 +160,15 @@ func (e *SyntaxError) Error() string { return fmt.Sprintf("line %d: %s", e.Line,
 // document gives a null node. Errors are *SyntaxError.
 func Parse(data []byte, lim Limits) (root *Node, err error) {
 	if lim.MaxFileBytes > 0 && int64(len(data)) > lim.MaxFileBytes {
-		return nil, &SyntaxError{Line: 1, Msg: fmt.Sprintf("file is %d bytes, more than the %d bytes contractbot reads", len(data), lim.MaxFileBytes)}
+		return nil, &SyntaxError{Line: 1, Limit: true, Msg: fmt.Sprintf("file is %d bytes, more than the %d bytes contractbot reads", len(data), lim.MaxFileBytes)}
+	}
+	if lim.MaxNodes > 0 {
+		// yaml.v3 builds its own node tree before ours exists, at some
+		// 200 bytes a value; refuse documents that are clearly too big
+		// before it does, so that memory stays bounded.
+		if est := estimateValues(data); est > 2*lim.MaxNodes {
+			return nil, &SyntaxError{Line: 1, Limit: true, Msg: fmt.Sprintf("the file has about %d values, more than the %d contractbot loads: split it", est, lim.MaxNodes)}
+		}
 	}
 	if !utf8.Valid(data) {
 		line := 1 + bytes.Count(data[:firstInvalidUTF8(data)], []byte("\n"))
@@ -196,6 +208,19 @@ func Parse(data []byte, lim Limits) (root *Node, err error) {
 	return c.convert(top)
 }
 
+// estimateValues bounds from above, roughly, how many values a YAML
+// document holds: every value but the first follows a separator.
+func estimateValues(b []byte) int {
+	n := 1
+	for _, c := range b {
+		switch c {
+		case ',', ':', '-', '[', '{', '\n':
+			n++
+		}
+	}
+	return n
+}
+
 func firstInvalidUTF8(b []byte) int {
 	for i := 0; i < len(b); {
 		r, n := utf8.DecodeRune(b[i:])
@@ -232,12 +257,18 @@ func (c *converter) fail(y *yaml.Node, format string, args ...any) error {
 	return &SyntaxError{Line: max(y.Line, 1), Msg: fmt.Sprintf(format, args...)}
 }
 
+func (c *converter) limitErr(y *yaml.Node) error {
+	return &SyntaxError{Line: max(y.Line, 1), Limit: true, Msg: fmt.Sprintf("the document has more than %d values once aliases are expanded (a YAML bomb?): split it or use fewer aliases", c.limit)}
+}
+
 func (c *converter) convert(y *yaml.Node) (*Node, error) {
 	if n, ok := c.done[y]; ok {
 		return n, nil
 	}
 	if c.busy[y] {
-		return nil, c.fail(y, "recursive alias: the anchor %q refers to itself", y.Anchor)
+		e := c.fail(y, "recursive alias: the anchor %q refers to itself", y.Anchor).(*SyntaxError)
+		e.Limit = true
+		return nil, e
 	}
 	c.busy[y] = true
 	defer delete(c.busy, y)
@@ -264,7 +295,7 @@ func (c *converter) convert(y *yaml.Node) (*Node, error) {
 		return nil, err
 	}
 	if c.limit > 0 && n.size > c.limit {
-		return nil, c.fail(y, "aliases expand this document to more than %d values (a YAML bomb?)", c.limit)
+		return nil, c.limitErr(y)
 	}
 	if y.Anchor != "" || y.Kind == yaml.AliasNode {
 		c.done[y] = n
@@ -299,7 +330,7 @@ func (c *converter) sequence(y *yaml.Node) (*Node, error) {
 func (c *converter) grow(n *Node, by int, y *yaml.Node) error {
 	n.size += by
 	if c.limit > 0 && n.size > c.limit {
-		return c.fail(y, "aliases expand this document to more than %d values (a YAML bomb?)", c.limit)
+		return c.limitErr(y)
 	}
 	return nil
 }

@@ -282,6 +282,7 @@ func newEvaluator(ctx context.Context, cfg Config, fset *token.FileSet, cache ma
 	def("CC", "cc")
 	def("CXX", "g++")
 	def("MAKE_VERSION", "4.3")
+	def(".RECIPEPREFIX", "")
 	e.db.Vars["MAKEFILE_LIST"] = &Var{Name: "MAKEFILE_LIST", Flavor: Simple, Origin: OriginFile}
 	curdir := &Var{Name: "CURDIR", Flavor: Simple, Value: cfg.Dir, Origin: OriginFile, ShellDependent: cfg.Dir == ""}
 	e.db.Vars["CURDIR"] = curdir

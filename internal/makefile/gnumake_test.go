@@ -132,6 +132,7 @@ var gnuCases = []gnuCase{
 	{name: "an include that exists through -include", files: map[string]string{"Makefile": "-include local.mk\nDOCKER_TAG ?= main\n", "local.mk": "DOCKER_TAG = local\n"}},
 	{name: "a wildcard with a ./ prefix", files: map[string]string{"Makefile": "DOCKER_TAG = $(wildcard ./*.txt)\n", "a.txt": ""}},
 	{name: "a function in a rule's targets", files: mk("$(subst :,-,te:st): ; echo $(DOCKER_TAG)\n$(if x,itest): ; echo it\n")},
+	{name: "built-in variables", files: map[string]string{"Makefile": "include b.mk\nfirst: ; @true\nDOCKER_TAG := [$(MAKEFILE_LIST)] [$(origin MAKE)] [$(flavor MAKEFILE_LIST)] [$(origin .RECIPEPREFIX)] [$(.DEFAULT_GOAL)] [$(origin .DEFAULT_GOAL)] [$(SHELL)]\n", "b.mk": "X = 1\n"}},
 	{name: "the default goal variable", files: mk(".DEFAULT_GOAL := itest\nitest:\n\techo $(.DEFAULT_GOAL)\n")},
 	{name: "an override append", files: mk("override DOCKER_TAG = a\noverride DOCKER_TAG += b\nDOCKER_TAG += c\n")},
 	{name: "a comment after else and endif", files: mk("ifdef NOPE # c\nDOCKER_TAG = no\nelse # c\nDOCKER_TAG = yes\nendif # c\n")},

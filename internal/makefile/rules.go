@@ -150,6 +150,9 @@ func (e *evaluator) rule(r *RuleLine, afterRule bool) {
 		}
 		if e.db.DefaultGoal == "" && (!strings.HasPrefix(t, ".") || strings.Contains(t, "/")) {
 			e.db.DefaultGoal = t
+			if v := e.db.Vars[".DEFAULT_GOAL"]; v == nil || v.Value == "" {
+				e.db.Vars[".DEFAULT_GOAL"] = &Var{Name: ".DEFAULT_GOAL", Flavor: Simple, Value: t, Origin: OriginFile}
+			}
 		}
 		e.addRule(t, &RuleEntry{Pos: r.Start, Prereqs: normal, OrderOnly: orderOnly, Recipe: recipe()}, double)
 	}

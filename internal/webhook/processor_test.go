@@ -576,3 +576,16 @@ func TestProcessor_WarnsWhenTasksCanOutliveTheirLease(t *testing.T) {
 		fastOpts(webhook.WithTaskTimeout(time.Minute), webhook.WithLogger(zerolog.New(logs)))...))
 	waitFor(t, "the lease warning", func() bool { return strings.Contains(logs.String(), "shorter than the queue's lease") })
 }
+
+// plainQueue hides the optional Notifier of the queue it wraps.
+type plainQueue struct{ webhook.Queue }
+
+func TestProcessor_PollsAQueueThatCannotNotify(t *testing.T) {
+	q := openBolt(t, filepath.Join(t.TempDir(), "q.db"))
+	var ran atomic.Bool
+	h := webhook.HandlerFunc(func(context.Context, webhook.Task, webhook.Enqueuer) error { ran.Store(true); return nil })
+	runProcessor(t, webhook.NewProcessor(plainQueue{q}, h, fastOpts()...))
+	time.Sleep(10 * time.Millisecond) // the processor is idle, waiting for its next poll
+	enqueue(t, q, "a", "k", "x")
+	waitFor(t, "the task ran", ran.Load)
+}

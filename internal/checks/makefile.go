@@ -190,17 +190,17 @@ func targetRule(id, target string, sev Severity, must, why, what string) *Rule {
 		ID:       id,
 		Severity: sev,
 		Needs:    NeedsRepo,
-		Title:    fmt.Sprintf("the Makefile %s have a %s target", must, target),
+		Title:    fmt.Sprintf("the Makefile %s answer make %s", must, target),
 		Doc: fmt.Sprintf("The PaaSTA contract says the Makefile %s answer `make %s`: %s. A target that is only listed in "+
-			".PHONY does nothing. Add a `%s:` rule whose recipe %s.", strings.ToUpper(must), target, why, target, what),
+			".PHONY does nothing. Add a rule for it (`%s:`) whose recipe %s.", strings.ToUpper(must), target, why, target, what),
 		Run: withMakefile(func(p *Pass, in *makefileInput) error {
 			t := in.Analysis.Targets[target]
 			switch t.How {
 			case makefile.HowNone:
-				p.Reportf(in.Path, 1, "the Makefile has no %s target, so `make %s` fails with \"No rule to make target\": add a `%s:` rule whose recipe %s",
+				p.Reportf(in.Path, 1, "the Makefile has no %s target, so `make %s` fails with \"No rule to make target\": add a rule for it (`%s:`) whose recipe %s",
 					target, target, target, what)
 			case makefile.HowPhonyOnly:
-				p.Reportf(t.Path, t.Line, "%s is only listed in .PHONY and has no rule, so `make %s` does nothing: add a `%s:` rule whose recipe %s",
+				p.Reportf(t.Path, t.Line, "%s is only listed in .PHONY and has no rule, so `make %s` does nothing: add a rule for it (`%s:`) whose recipe %s",
 					target, target, target, what)
 			}
 			return nil

@@ -104,6 +104,7 @@ var gnuCases = []gnuCase{
 	{name: "variable names that look like directives", files: mk("export = e\nifdef = i\nDOCKER_TAG = $(export)$(ifdef)\n")},
 	{name: "a later recipe overrides an earlier one", files: mk("itest:\n\techo $(DOCKER_TAG)\nitest:\n\techo plain\n")},
 	{name: "prerequisites accumulate over several rules", files: mk("itest: a\nitest: b\n\techo itest\nb:\n\techo $(DOCKER_TAG)\n")},
+	{name: "prerequisites added to one of several targets stay its own", files: mk("itest cook-image: a\nitest: b\ncook-image:\n\t@true\nitest:\n\t@true\na:\n\t@true\nb:\n\techo $(DOCKER_TAG)\n")},
 	{name: "order-only prerequisites", files: mk("itest: | cook-image\n\techo it\ncook-image:\n\tdocker build -t $(DOCKER_TAG) .\n")},
 	{name: "automatic variables in recipes", files: mk("itest: $(DOCKER_TAG)\n\techo $@ $< $^\nDOCKER_TAG = dep\ndep:\n\ttrue\n")},
 	{name: "mixed implicit and normal rules are all explicit", files: mk("test %.o: b\n\techo $(DOCKER_TAG)\nb:\n\ttrue\n")},

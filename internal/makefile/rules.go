@@ -1,6 +1,7 @@
 package makefile
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -93,6 +94,9 @@ func (e *evaluator) rule(r *RuleLine, afterRule bool) {
 		ppat = prereqText
 	}
 	normal, orderOnly := splitOrderOnly(ppat)
+	// Several targets share these slices; clipped, a later append to one
+	// target's prerequisites cannot write into another's.
+	normal, orderOnly = slices.Clip(normal), slices.Clip(orderOnly)
 	if len(targets) == 0 {
 		return // "no targets": its recipe lines are ignored
 	}

@@ -155,6 +155,10 @@ func makefileRules() []*Rule {
 					}
 					f.Message = "DOCKER_TAG defaults to an empty value, so `make itest` outside the pipeline runs " +
 						"`docker build -t ''` and fails: give it a default such as `DOCKER_TAG ?= <service>-$(USER)-dev`"
+					if as := a.DockerTagLast; as != nil && strings.Contains(as.Text, "$") {
+						f.Message = "DOCKER_TAG's default is empty unless the environment sets the variables it is made of: " +
+							"start it with the service name, e.g. `DOCKER_TAG ?= <service>-$(USER)-dev`"
+					}
 					p.Report(f)
 				}
 				return nil

@@ -154,6 +154,8 @@ func TestMakefileRules(t *testing.T) {
 		{"a shell-dependent default is accepted", "DOCKER_TAG ?= $(shell git rev-parse --short HEAD)\ntest itest cook-image:\n\tdocker build -t $(DOCKER_TAG) .\n",
 			nil},
 		{"ifndef is as good as ?=", "ifndef DOCKER_TAG\nDOCKER_TAG := x\nendif\ntest itest cook-image:\n\tdocker build -t $(DOCKER_TAG) .\n", nil},
+		{"a default made only of environment variables is empty", "DOCKER_TAG ?= $(USER)\ntest itest cook-image:\n\tdocker build -t $(DOCKER_TAG) .\n",
+			[]string{"makefile.docker-tag 1"}},
 		{"a missing separator without indentation", "DOCKER_TAG ?= x\ntest itest cook-image:\n\tdocker build -t $(DOCKER_TAG) .\necho oops\n",
 			[]string{"makefile.tabs 4"}},
 	}

@@ -140,6 +140,8 @@ var gnuCases = []gnuCase{
 	{name: "suffix list and vpath directives", files: mk(".SUFFIXES:\nvpath %.c src\ntest:\n\t@true\n")},
 	{name: "a private target-specific variable", files: mk("itest: private DOCKER_TAG = p\nitest: cook-image\ncook-image:\n\techo $(DOCKER_TAG)\n")},
 	{name: "an escaped percent in patsubst", files: mk("DOCKER_TAG = $(patsubst a\\%%,x%,a%b a%c)|$(filter 100\\%,100% 50%)\n")},
+	{name: "a rule in a branch not taken", files: mk("ifdef NOPE\nfoo:\nendif\n\tDOCKER_TAG = after\n"),
+		diverge: map[string]string{"docker_tag.defined": "the parser decides statically that a tab line after a rule is a recipe line; make only does so when the rule was read, not skipped"}},
 	{name: "special characters in the value", files: mk("DOCKER_TAG = it's \"quoted\" \\ back\n")},
 }
 

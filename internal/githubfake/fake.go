@@ -105,6 +105,7 @@ type Server struct {
 	hookSecret    []byte
 	deliveries    []*Delivery
 	redeliveries  atomic.Int64
+	ext           extState // pull requests, reviews, tags, rulesets (pulls.go, refs.go)
 }
 
 type token struct {

@@ -176,7 +176,25 @@ func (s *Server) handle(req *http.Request, op string, params map[string]string, 
 	case "repos/get":
 		rep = s.withRepo(p, params, func(r *repo) reply { return s.getRepo(req, r) })
 	case "git/get-ref":
-		rep = s.withRepo(p, params, func(r *repo) reply { return s.getRef(req, r, params["ref"]) })
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.getRefOrTag(req, r, params["ref"]) })
+	case "git/delete-ref":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.deleteRef(r, params["ref"]) })
+	case "pulls/get":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.getPull(r, params["pull_number"]) })
+	case "pulls/list-files":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.listPullFiles(req, r, params["pull_number"]) })
+	case "pulls/list-reviews":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.listReviews(req, r, params["pull_number"]) })
+	case "pulls/create-review":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.createReview(r, params["pull_number"], body) })
+	case "pulls/list-review-comments":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.listReviewComments(req, r, params["pull_number"]) })
+	case "pulls/create-review-comment":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.createReviewComment(r, params["pull_number"], body) })
+	case "repos/get-repo-rulesets":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.listRulesets(req, r) })
+	case "repos/create-repo-ruleset":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.createRuleset(r, body) })
 	case "git/get-tree":
 		rep = s.withRepo(p, params, func(r *repo) reply { return s.getTree(req, r, params["tree_sha"]) })
 	case "git/get-blob":

@@ -1,0 +1,208 @@
+package github
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/contractbot/contractbot/internal/diff"
+)
+
+// Pull request reviews: the files of a pull request with their diff hunks,
+// the review comments already there, and new reviews, file-level comments
+// and replies.
+
+// Limits of the pull request endpoints.
+const (
+	// maxListPages bounds how many pages of 100 a listing reads: GitHub lists
+	// at most 3000 files of a pull request, and a pull request with more
+	// than 3000 review comments is not worth reading in full.
+	maxListPages = 30
+	perPage      = 100
+)
+
+// PullFile is one file a pull request changes.
+type PullFile struct {
+	Path   string
+	Status string // added, removed, modified, renamed, copied, changed, unchanged
+	// Hunks is the parsed patch; nil when GitHub sent none (a binary file,
+	// or a diff too large to show).
+	Hunks *diff.File
+}
+
+// PullFiles lists the files of pull request number with their hunks
+// (GET /repos/{owner}/{repo}/pulls/{n}/files, 100 per page).
+func (c *Client) PullFiles(ctx context.Context, owner, repo string, number int) ([]PullFile, error) {
+	var out []PullFile
+	for page := 1; page <= maxListPages; page++ {
+		var items []struct {
+			Filename string  `json:"filename"`
+			Status   string  `json:"status"`
+			Patch    *string `json:"patch"`
+		}
+		p := fmt.Sprintf("%s/pulls/%d/files?per_page=%d&page=%d", repoPath(owner, repo), number, perPage, page)
+		if err := c.do(ctx, http.MethodGet, p, nil, &items); err != nil {
+			return nil, fmt.Errorf("list files of %s/%s#%d: %w", owner, repo, number, err)
+		}
+		for _, it := range items {
+			f := PullFile{Path: it.Filename, Status: it.Status}
+			if it.Patch != nil {
+				h, err := diff.Parse(*it.Patch)
+				if err != nil {
+					return nil, fmt.Errorf("list files of %s/%s#%d: %s: %w", owner, repo, number, it.Filename, err)
+				}
+				f.Hunks = h
+			}
+			out = append(out, f)
+		}
+		if len(items) < perPage {
+			break
+		}
+	}
+	return out, nil
+}
+
+// ReviewComment is a review comment already on a pull request.
+type ReviewComment struct {
+	ID        int64
+	InReplyTo int64 // 0 for the first comment of a thread
+	Path      string
+	Line      int // 0 for a file-level comment or an outdated one
+	Body      string
+	User      string // login of the author
+}
+
+// ReviewComments lists every review comment of pull request number, oldest
+// first (GET /repos/{owner}/{repo}/pulls/{n}/comments).
+func (c *Client) ReviewComments(ctx context.Context, owner, repo string, number int) ([]ReviewComment, error) {
+	var out []ReviewComment
+	for page := 1; page <= maxListPages; page++ {
+		var items []struct {
+			ID        int64  `json:"id"`
+			InReplyTo int64  `json:"in_reply_to_id"`
+			Path      string `json:"path"`
+			Line      *int   `json:"line"`
+			Body      string `json:"body"`
+			User      *struct {
+				Login string `json:"login"`
+			} `json:"user"`
+		}
+		p := fmt.Sprintf("%s/pulls/%d/comments?per_page=%d&page=%d", repoPath(owner, repo), number, perPage, page)
+		if err := c.do(ctx, http.MethodGet, p, nil, &items); err != nil {
+			return nil, fmt.Errorf("list review comments of %s/%s#%d: %w", owner, repo, number, err)
+		}
+		for _, it := range items {
+			rc := ReviewComment{ID: it.ID, InReplyTo: it.InReplyTo, Path: it.Path, Body: it.Body}
+			if it.Line != nil {
+				rc.Line = *it.Line
+			}
+			if it.User != nil {
+				rc.User = it.User.Login
+			}
+			out = append(out, rc)
+		}
+		if len(items) < perPage {
+			break
+		}
+	}
+	return out, nil
+}
+
+// LineComment is one comment of a new review, on lines StartLine through
+// Line (RIGHT side) of Path; StartLine 0 means a single line.
+type LineComment struct {
+	Path      string
+	StartLine int
+	Line      int
+	Body      string
+}
+
+// Review is a review to submit on a pull request.
+type Review struct {
+	CommitID string
+	Body     string
+	// Event is "COMMENT" (the default) or "REQUEST_CHANGES".
+	Event    string
+	Comments []LineComment
+}
+
+type reviewCommentRequest struct {
+	Path      string `json:"path"`
+	Body      string `json:"body"`
+	Line      int    `json:"line"`
+	Side      string `json:"side"`
+	StartLine int    `json:"start_line,omitempty"`
+	StartSide string `json:"start_side,omitempty"`
+}
+
+// CreateReview submits rv on pull request number in one request
+// (POST /repos/{owner}/{repo}/pulls/{n}/reviews) and returns the review id.
+// GitHub refuses the whole review with 422 when one comment is not on a
+// line of the diff, so callers place comments with [PullFile.Hunks] first.
+func (c *Client) CreateReview(ctx context.Context, owner, repo string, number int, rv Review) (int64, error) {
+	if rv.Event == "" {
+		rv.Event = "COMMENT"
+	}
+	body := struct {
+		CommitID string                 `json:"commit_id"`
+		Body     string                 `json:"body"`
+		Event    string                 `json:"event"`
+		Comments []reviewCommentRequest `json:"comments,omitempty"`
+	}{CommitID: rv.CommitID, Body: rv.Body, Event: rv.Event}
+	for _, lc := range rv.Comments {
+		r := reviewCommentRequest{Path: lc.Path, Body: lc.Body, Line: lc.Line, Side: "RIGHT"}
+		if lc.StartLine > 0 && lc.StartLine < lc.Line {
+			r.StartLine, r.StartSide = lc.StartLine, "RIGHT"
+		}
+		body.Comments = append(body.Comments, r)
+	}
+	var out struct {
+		ID int64 `json:"id"`
+	}
+	if err := c.do(ctx, http.MethodPost, repoPath(owner, repo)+"/pulls/"+strconv.Itoa(number)+"/reviews", body, &out); err != nil {
+		return 0, fmt.Errorf("create review on %s/%s#%d: %w", owner, repo, number, err)
+	}
+	return out.ID, nil
+}
+
+// CreateFileComment comments on file path of pull request number as a whole
+// (subject_type "file"): for a finding in a changed file but outside its
+// hunks, where GitHub accepts no line comment.
+func (c *Client) CreateFileComment(ctx context.Context, owner, repo string, number int, commitID, path, body string) (int64, error) {
+	in := map[string]any{"commit_id": commitID, "path": path, "body": body, "subject_type": "file"}
+	return c.createComment(ctx, owner, repo, number, in)
+}
+
+// ReplyToComment answers the thread of review comment id. GitHub's REST
+// API cannot resolve a thread (that takes the GraphQL
+// resolveReviewThread mutation), so a fixed finding is marked by a reply.
+func (c *Client) ReplyToComment(ctx context.Context, owner, repo string, number int, commitID, path string, id int64, body string) (int64, error) {
+	in := map[string]any{"commit_id": commitID, "path": path, "body": body, "in_reply_to": id}
+	return c.createComment(ctx, owner, repo, number, in)
+}
+
+func (c *Client) createComment(ctx context.Context, owner, repo string, number int, in map[string]any) (int64, error) {
+	var out struct {
+		ID int64 `json:"id"`
+	}
+	if err := c.do(ctx, http.MethodPost, repoPath(owner, repo)+"/pulls/"+strconv.Itoa(number)+"/comments", in, &out); err != nil {
+		return 0, fmt.Errorf("comment on %s/%s#%d: %w", owner, repo, number, err)
+	}
+	return out.ID, nil
+}
+
+// PullHead returns the head commit of pull request number and whether the
+// pull request is open (GET /repos/{owner}/{repo}/pulls/{n}).
+func (c *Client) PullHead(ctx context.Context, owner, repo string, number int) (sha string, open bool, err error) {
+	var out struct {
+		State string `json:"state"`
+		Head  struct {
+			SHA string `json:"sha"`
+		} `json:"head"`
+	}
+	if err := c.do(ctx, http.MethodGet, repoPath(owner, repo)+"/pulls/"+strconv.Itoa(number), nil, &out); err != nil {
+		return "", false, fmt.Errorf("get %s/%s#%d: %w", owner, repo, number, err)
+	}
+	return out.Head.SHA, out.State == "open", nil
+}

@@ -10,7 +10,6 @@ package app_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -202,6 +201,10 @@ func (b *bot) stop() {
 		_ = b.cmd.Process.Kill()
 		<-b.done
 		b.t.Errorf("contractbot serve did not stop within 30 s of SIGTERM:\n%s", b.logs)
+	}
+	// A binary built with -race reports races on stderr and still runs.
+	if strings.Contains(b.logs.String(), "WARNING: DATA RACE") {
+		b.t.Errorf("contractbot serve reported a data race")
 	}
 	if b.t.Failed() {
 		b.t.Logf("contractbot serve logs:\n%s", b.logs)
@@ -469,5 +472,3 @@ func sortedKeys(m map[string]int) []string {
 	return ks
 }
 
-var _ = context.Background
-var _ = strings.Contains

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/contractbot/contractbot/internal/webhook"
 	"github.com/contractbot/contractbot/internal/webhook/queuetest"
 )
@@ -246,5 +249,31 @@ func BenchmarkBoltQueue_ClaimWithDelayedBacklog(b *testing.B) {
 		if got, err := q.Claim(ctx, 4); err != nil || len(got) != 0 {
 			b.Fatalf("claim = %v, %v", got, err)
 		}
+	}
+}
+
+func TestBoltQueue_PrunesDedupeMemoryPeriodically(t *testing.T) {
+	clk := newFakeClock()
+	reg := prometheus.NewRegistry()
+	q := openBolt(t, filepath.Join(t.TempDir(), "q.db"), webhook.WithClock(clk.Now),
+		webhook.WithPruneInterval(2*time.Millisecond), webhook.WithMetrics(reg))
+	ctx := t.Context()
+	for _, id := range []string{"a", "b"} {
+		if _, err := q.Enqueue(ctx, webhook.Task{ID: id, Key: id, Kind: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := q.Claim(ctx, 2)
+	for _, tk := range got {
+		if err := q.Complete(ctx, tk.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Advance(73 * time.Hour)
+	waitFor(t, "both IDs are pruned", func() bool {
+		return testutil.ToFloat64(mustCounter(t, reg, webhook.MetricDedupePruned)) == 2
+	})
+	if dup, err := q.Enqueue(ctx, webhook.Task{ID: "a", Key: "a", Kind: "x"}); err != nil || dup {
+		t.Errorf("Enqueue(a) after pruning = %v, %v; want stored", dup, err)
 	}
 }

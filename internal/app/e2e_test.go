@@ -471,4 +471,3 @@ func sortedKeys(m map[string]int) []string {
 	slices.Sort(ks)
 	return ks
 }
-

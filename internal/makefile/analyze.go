@@ -210,7 +210,7 @@ func AnalyzeConfig(ctx context.Context, cfg Config, name string) (*Analysis, err
 func (e *evaluator) final(s string) (val string, tainted, failed bool) {
 	n := len(e.db.Errors)
 	e.stopped = false
-	e.steps = 0
+	e.steps, e.written = 0, 0
 	e.inRecipe = true
 	val, tainted = e.expandT(s)
 	e.inRecipe = false
@@ -488,7 +488,7 @@ func (db *Database) Uses(target, variable string) bool {
 	shellRef := []string{"$" + variable, "${" + variable + "}"}
 	// One budget for the whole walk: a limit hit while probing means "no
 	// reference found", never an unbounded search.
-	e.stopped, e.steps = false, 0
+	e.stopped, e.steps, e.written = false, 0, 0
 	defer func() { e.stopped = false }()
 
 	type item struct {

@@ -99,6 +99,8 @@ const (
 	DefaultMaxSteps        = 2_000_000
 	maxExpandDepth         = 400
 	maxFilesRead           = 1000
+	maxStoredBytes         = 64 << 20
+	maxWrittenBytes        = 256 << 20
 )
 
 // ErrBudget is recorded (as an [Error]) when an evaluation exceeds one of
@@ -250,6 +252,8 @@ type evaluator struct {
 	quiet           bool // do not record errors (recipe probing)
 	inRecipe        bool // expanding as for a recipe: private globals are hidden
 	exportAllTarget bool
+	storedBytes     int
+	written         int
 }
 
 type ruleTarget struct {
@@ -541,6 +545,7 @@ func (e *evaluator) setVar(set map[string]*Var, name string, op Op, value string
 		}
 		v := &Var{Name: name, Flavor: Recursive, Value: value, Origin: origin, ShellDependent: shellDep}
 		v.Sites = []Site{site}
+		e.account(len(value))
 		set[name] = v
 		return v, true
 	case OpAppend:
@@ -556,12 +561,14 @@ func (e *evaluator) setVar(set map[string]*Var, name string, op Op, value string
 			if val == "" {
 				return old, false
 			}
+			e.account(len(val) + 1)
 			old.Value = joinSpace(old.Value, val)
 			old.ShellDependent = old.ShellDependent || t || shellDep
 		} else {
 			if value == "" {
 				return old, false
 			}
+			e.account(len(value) + 1)
 			old.Value = joinSpace(old.Value, value)
 			old.ShellDependent = old.ShellDependent || shellDep
 		}
@@ -591,8 +598,18 @@ func (e *evaluator) setVar(set map[string]*Var, name string, op Op, value string
 	default:
 		v.Flavor, v.Value = Recursive, value
 	}
+	e.account(len(v.Value))
 	set[name] = v
 	return v, true
+}
+
+// account charges bytes kept in variables against the budget: expansions
+// are bounded one by one, and this bounds what they leave behind.
+func (e *evaluator) account(n int) {
+	e.storedBytes += n
+	if e.storedBytes > maxStoredBytes {
+		e.stop(fmt.Sprintf("%v: variables hold more than %d MiB", ErrBudget, maxStoredBytes>>20))
+	}
 }
 
 func joinSpace(a, b string) string {

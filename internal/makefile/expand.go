@@ -41,6 +41,7 @@ func (e *evaluator) expandTo(b *strings.Builder, s string) {
 		if !e.step(1) {
 			return
 		}
+		before := b.Len()
 		j := strings.IndexByte(s[i:], '$')
 		if j < 0 {
 			b.WriteString(s[i:])
@@ -78,6 +79,12 @@ func (e *evaluator) expandTo(b *strings.Builder, s string) {
 		}
 		if b.Len() > e.cfg.MaxValueBytes {
 			e.stop(fmt.Sprintf("%v: an expansion is larger than %d bytes", ErrBudget, e.cfg.MaxValueBytes))
+			return
+		}
+		// Every byte written counts, at every nesting level: this bounds
+		// the total work and the memory held by nested expansions.
+		if e.written += b.Len() - before; e.written > maxWrittenBytes {
+			e.stop(fmt.Sprintf("%v: expansions wrote more than %d MiB", ErrBudget, maxWrittenBytes>>20))
 			return
 		}
 	}

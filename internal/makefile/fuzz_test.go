@@ -96,6 +96,12 @@ func TestAnalyzeBounds(t *testing.T) {
 		{"a self-including makefile", "include Makefile\n", "nested more than"},
 		{"a recursive variable", "X = $(X)\ntest: $(X)\n", "references itself"},
 		{"a foreach explosion", "L := $(foreach a,1 2 3 4 5 6 7 8 9 0,$(foreach b,1 2 3 4 5 6 7 8 9 0,$(foreach c,1 2 3 4 5 6 7 8 9 0,$(foreach d,1 2 3 4 5 6 7 8 9 0,$(foreach e,1 2 3 4 5 6 7 8 9 0,$(foreach f,1 2 3 4 5 6 7 8 9 0,$(foreach g,1 2 3 4 5 6 7 8 9 0,x)))))))\n", "budget"},
+		{"many large variables", "W := 0123456789012345678901234567890123456789012345678901234567890123\nK := $(W)$(W)$(W)$(W)$(W)$(W)$(W)$(W)$(W)$(W)$(W)$(W)$(W)$(W)$(W)$(W)\nM := $(K)$(K)$(K)$(K)$(K)$(K)$(K)$(K)$(K)$(K)$(K)$(K)$(K)$(K)$(K)$(K)\n" +
+			"L := 1 2 3 4 5 6 7 8\nL := $(L) $(L)\nL := $(L) $(L)\nL := $(L) $(L)\nL := $(L) $(L)\nL := $(L) $(L)\nL := $(L) $(L)\nL := $(L) $(L)\nL := $(L) $(L)\nL := $(L) $(L)\nL := $(L) $(L)\n" +
+			"$(foreach i,$(L),$(eval V$(i) := $(M)))\n", "variables hold more than 64 MiB"},
+		{"deep recursion holding large values", "X := $(foreach i,1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16,0123456789012345678901234567890123456789012345678901234567890123)\n" +
+			"Y := $(X)$(X)$(X)$(X)$(X)$(X)$(X)$(X)$(X)$(X)$(X)$(X)$(X)$(X)$(X)$(X)\nZ := $(Y)$(Y)$(Y)$(Y)$(Y)$(Y)$(Y)$(Y)$(Y)$(Y)$(Y)$(Y)$(Y)$(Y)$(Y)$(Y)\n" +
+			"f = $(Z)$(call f)\nA := $(call f)\n", "budget"},
 		{"an eval loop", "define L\n$$(eval $$(L))\nendef\n$(eval $(L))\n", "budget"},
 	}
 	for _, tt := range tests {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/big"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -186,6 +188,25 @@ func soaRules() []*Rule {
 				"container_port other than 8888, listen on 8888, and make the Dockerfile EXPOSE 8888.",
 			Run: runContainerPort,
 		},
+		{
+			ID: "soa.instance-config", Severity: SeverityError, Needs: NeedsService,
+			Title: "an instance's resources or autoscaling are inconsistent",
+			Doc: "`paasta validate` checks what the schemas cannot: min_instances must not exceed max_instances, " +
+				"cpus and mem must be numbers, autoscaling metrics providers must fit their type (one of each, " +
+				"bespoke alone, active-requests at setpoint 0.8, arbitrary-promql with a metrics_query), and a fixed " +
+				"cpus on a CPU-autoscaled instance or a cpu_burst_add above 2 needs an acknowledging comment with a " +
+				"ticket, e.g. `# override-cpu-setting (PERF-123 needs fixed cpus)`. Fix the value or add the comment.",
+			Run: runInstanceConfig,
+		},
+		{
+			ID: "soa.secrets", Severity: SeverityError, Needs: NeedsService,
+			Title: "an env value names a secret that has no file",
+			Doc: "An env value SECRET(name) (or SHARED_SECRET(name)) makes PaaSTA inject a vault secret from " +
+				"<service>/secrets/<name>.json (or _shared/secrets/<name>.json); `paasta validate` fails when that " +
+				"file does not exist, and the instance would start without the secret. Add the secret with " +
+				"`paasta secret add` or fix the name.",
+			Run: runSecrets,
+		},
 	}
 }
 
@@ -313,6 +334,9 @@ func runSchema(ctx context.Context, p *Pass) error {
 		}
 		if len(types) == 0 && mappingKinds[soa.FileKind(f.Rel)] && f.Root.Kind != soa.KindMap && f.Root.Kind != soa.KindNull {
 			p.Reportf(f.Path, line(f.Root), "%s must be a mapping, found %s: PaaSTA reads it as key: value pairs", path.Base(f.Path), f.Root.Describe())
+		}
+		if slices.Contains(types, "rollback") {
+			checkRollbackBounds(p, f)
 		}
 		for _, t := range types {
 			s := schemas[t]
@@ -806,4 +830,259 @@ func readRepoFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", name, limit)
 	}
 	return fs.ReadFile(fsys, name)
+}
+
+// checkRollbackBounds is paasta validate's validate_rollback_bounds: every
+// rollback condition needs a truthy lower_bound or upper_bound (0 counts
+// as unset).
+func checkRollbackBounds(p *Pass, f *soa.File) {
+	conds := f.Root.Get("conditions")
+	if conds == nil || conds.Kind != soa.KindMap {
+		return
+	}
+	for i, src := range conds.Keys {
+		list := conds.Values[i]
+		if list.Kind != soa.KindSeq {
+			continue
+		}
+		for _, q := range list.Items {
+			if truthy(q.Get("lower_bound")) || truthy(q.Get("upper_bound")) {
+				continue
+			}
+			query, _ := q.Get("query").Str()
+			p.Reportf(f.Path, line(q), "%s rollback condition %q has neither a lower_bound nor an upper_bound (0 counts as none), which paasta validate rejects: set the bound the query must stay within", src.Text, query)
+		}
+	}
+}
+
+// truthy is Python's truth value of a loaded YAML value.
+func truthy(n *soa.Node) bool {
+	if n == nil {
+		return false
+	}
+	switch n.Kind {
+	case soa.KindNull:
+		return false
+	case soa.KindBool:
+		return n.Bool
+	case soa.KindInt:
+		return n.Int.Sign() != 0
+	case soa.KindFloat:
+		return n.Float != 0
+	case soa.KindString:
+		return n.Text != ""
+	case soa.KindMap:
+		return len(n.Keys) > 0
+	case soa.KindSeq:
+		return len(n.Items) > 0
+	}
+	return true
+}
+
+// PaaSTA's acknowledgement comments (validate.py).
+var (
+	overrideCPUAck   = regexp.MustCompile(`#\s*override-cpu-setting\s+\(.+[A-Z]+-[0-9]+.+\)`)
+	overrideBurstAck = regexp.MustCompile(`#\s*override-cpu-burst\s+\(.+[A-Z]+-[0-9]+.+\)`)
+)
+
+// cpuBurstThreshold is PaaSTA's CPU_BURST_THRESHOLD (cores).
+const cpuBurstThreshold = 2
+
+// invalidAutoscalingFields is PaaSTA's INVALID_AUTOSCALING_FIELDS: keys a
+// metrics provider type does not support.
+func invalidAutoscalingField(typ, key string) bool {
+	switch key {
+	case "desired_active_requests_per_replica":
+		return typ != "active-requests"
+	case "metrics_query", "series_query", "target_type", "resources":
+		return typ != "arbitrary-promql"
+	}
+	return false
+}
+
+func number(n *soa.Node) (float64, bool) {
+	switch {
+	case n == nil:
+		return 0, false
+	case n.Kind == soa.KindInt:
+		f, _ := new(big.Float).SetInt(n.Int).Float64()
+		return f, true
+	case n.Kind == soa.KindFloat:
+		return n.Float, true
+	}
+	return 0, false
+}
+
+func runInstanceConfig(ctx context.Context, p *Pass) error {
+	svc, err := loadedService(p)
+	if svc == nil || err != nil {
+		return err
+	}
+	templated := map[string]bool{}
+	for _, inst := range svc.Instances() {
+		cfg, path := inst.Config, inst.File.Path
+		schemaChecked := len(soa.SchemaTypesFor(inst.File.Rel)) > 0
+		if !schemaChecked {
+			for _, key := range []string{"cpus", "mem"} {
+				if v := cfg.Get(key); v != nil && v.Kind != soa.KindInt && v.Kind != soa.KindFloat {
+					p.Reportf(path, line(v), "%s of instance %s must be a number, found %s", key, inst.Name, v.Describe())
+				}
+			}
+		}
+		if inst.Type != "tron" {
+			maxN := cfg.Get("max_instances")
+			minN := cfg.Get("min_instances")
+			lo, hi := 1.0, 0.0
+			okHi := false
+			if v, ok := number(minN); ok {
+				lo = v
+			}
+			if minN == nil || minN.Kind == soa.KindInt || minN.Kind == soa.KindFloat {
+				hi, okHi = number(maxN)
+			}
+			if okHi && hi < lo {
+				p.Reportf(path, line(maxN), "instance %s has max_instances %s below min_instances %v, which paasta validate rejects: raise max_instances or lower min_instances", inst.Name, maxN.Text, lo)
+			}
+		}
+		if !inst.LongRunning() {
+			continue
+		}
+		key := inst.Type + "-" + inst.Cluster
+		if _, ok := templated[key]; !ok {
+			_, err := fs.Stat(p.SOA, p.Service+"/"+key+".in")
+			templated[key] = err == nil
+		}
+		if templated[key] {
+			continue // generated from a template: paasta validate skips V5 and V9
+		}
+		if burst := cfg.Get("cpu_burst_add"); burst != nil {
+			if v, ok := number(burst); ok && v > cpuBurstThreshold && !overrideBurstAck.MatchString(burst.Comment) {
+				p.Reportf(path, line(burst), "instance %s sets cpu_burst_add: %s, above the threshold of %d cores, without an acknowledgement: add `# override-cpu-burst (TICKET-123 why it needs the burst)` on that line or lower it", inst.Name, burst.Text, cpuBurstThreshold)
+			}
+		}
+		if cfg.Get("max_instances") == nil {
+			continue // autoscaling is off
+		}
+		checkAutoscaling(p, inst)
+	}
+	return nil
+}
+
+func checkAutoscaling(p *Pass, inst *soa.Instance) {
+	cfg, path := inst.Config, inst.File.Path
+	as := cfg.Get("autoscaling")
+	providers := as.Get("metrics_providers")
+	type provider struct {
+		typ, policy string
+		node        *soa.Node
+	}
+	var list []provider
+	if providers != nil && providers.Kind == soa.KindSeq {
+		for _, pn := range providers.Items {
+			if pn.Kind != soa.KindMap {
+				continue
+			}
+			typ, _ := pn.Get("type").Str()
+			policy, _ := pn.Get("decision_policy").Str()
+			list = append(list, provider{typ, policy, pn})
+		}
+	} else {
+		list = []provider{{typ: "cpu", policy: "proportional"}}
+	}
+	at := func(n *soa.Node) int {
+		if n != nil {
+			return line(n)
+		}
+		return inst.Line()
+	}
+	seen := map[string]bool{}
+	for _, pr := range list {
+		if pr.node != nil {
+			for _, k := range pr.node.Keys {
+				if name, _ := k.Str(); invalidAutoscalingField(pr.typ, name) {
+					p.Reportf(path, line(k), "instance %s: metrics provider %s does not support %s: remove it", inst.Name, pr.typ, name)
+				}
+			}
+		}
+		if pr.policy == "bespoke" && len(list) > 1 {
+			p.Reportf(path, at(pr.node), "instance %s: decision_policy bespoke cannot be combined with other metrics providers: keep only the bespoke one", inst.Name)
+		}
+		if seen[pr.typ] {
+			p.Reportf(path, at(pr.node), "instance %s has two %s metrics providers: keep one", inst.Name, pr.typ)
+		}
+		seen[pr.typ] = true
+		setpoint := pr.node.Get("setpoint")
+		switch pr.typ {
+		case "active-requests":
+			if regs, _ := inst.Registrations(p.Service); len(regs) > 1 {
+				p.Reportf(path, at(pr.node), "instance %s autoscales on active-requests but has %d registrations; PaaSTA supports one: keep a single registration", inst.Name, len(regs))
+			}
+			if v, ok := number(setpoint); ok && v != 0.8 {
+				p.Reportf(path, line(setpoint), "instance %s: the active-requests provider's setpoint must be 0.8 (found %s); tune desired_active_requests_per_replica instead", inst.Name, setpoint.Text)
+			}
+		case "arbitrary-promql":
+			if pr.node.Get("metrics_query") == nil {
+				p.Reportf(path, at(pr.node), "instance %s: the arbitrary-promql provider needs a metrics_query", inst.Name)
+			}
+			if v, ok := number(setpoint); ok && v <= 0 {
+				p.Reportf(path, line(setpoint), "instance %s: the arbitrary-promql provider's setpoint must be above 0, found %s", inst.Name, setpoint.Text)
+			}
+		case "cpu":
+			if pr.policy == "bespoke" {
+				continue
+			}
+			cpus := cfg.Get("cpus")
+			switch {
+			case cpus == nil && len(list) > 1:
+				p.Reportf(path, at(pr.node), "instance %s autoscales on cpu with other providers but sets no cpus: set cpus explicitly (y/override-cpu-autotune)", inst.Name)
+			case cpus != nil && !overrideCPUAck.MatchString(cpus.Comment):
+				p.Reportf(path, line(cpus), "instance %s autoscales on cpu but fixes cpus: %s without an acknowledgement, so autotuning cannot size it: remove cpus or add `# override-cpu-setting (TICKET-123 why)` on that line", inst.Name, cpus.Text)
+			}
+		}
+	}
+}
+
+// secretValue is PaaSTA's SECRET_REGEX.
+var secretValue = regexp.MustCompile(`^(SHARED_)?SECRET\(([A-Za-z0-9_-]*)\)$`)
+
+func runSecrets(ctx context.Context, p *Pass) error {
+	svc, err := loadedService(p)
+	if svc == nil || err != nil {
+		return err
+	}
+	checked := map[string]bool{}
+	for _, inst := range svc.Instances() {
+		env := inst.Config.Get("env")
+		if env == nil || env.Kind != soa.KindMap {
+			continue
+		}
+		owner := p.Service
+		if s, ok := inst.Config.Get("service").Str(); ok && s != "" {
+			owner = s
+		}
+		for i, k := range env.Keys {
+			v, ok := env.Values[i].Str()
+			if !ok {
+				continue
+			}
+			m := secretValue.FindStringSubmatch(v)
+			if m == nil {
+				continue
+			}
+			file := path.Join(owner, "secrets", m[2]+".json")
+			if m[1] != "" {
+				file = path.Join("_shared", "secrets", m[2]+".json")
+			}
+			ok, seen := checked[file]
+			if !seen {
+				_, err := fs.Stat(p.SOA, file)
+				ok = err == nil
+				checked[file] = ok
+			}
+			if !ok {
+				p.Reportf(inst.File.Path, line(env.Values[i]), "env %s of instance %s uses %s, but %s does not exist, so paasta validate fails and the secret is never injected: add it with `paasta secret add` or fix the name", k.Text, inst.Name, v, file)
+			}
+		}
+	}
+	return nil
 }

@@ -43,7 +43,7 @@ func TestSOARulesAreValidAndDocumented(t *testing.T) {
 	}
 	want := []string{"soa.service-dir", "soa.deploy-yaml", "soa.jenkins-yaml", "soa.yaml-syntax", "soa.schema",
 		"soa.deploy-group", "soa.instance-name", "soa.smartstack", "soa.healthcheck", "soa.proxy-port",
-		"soa.monitoring", "soa.container-port"}
+		"soa.monitoring", "soa.container-port", "soa.instance-config", "soa.secrets"}
 	for i, id := range want {
 		if i >= len(rules) || rules[i].ID != id {
 			t.Fatalf("rule %d: want %s (ids are stable and documented in this order)", i, id)
@@ -86,6 +86,8 @@ func TestBadSOATreesReportTheirRule(t *testing.T) {
 		{"soa.proxy-port", []string{"alpha", "beta", "gamma"}, ""},
 		{"soa.monitoring", []string{"svc", "nomon"}, ""},
 		{"soa.container-port", []string{"svc"}, "container-port.repo"},
+		{"soa.instance-config", []string{"svc"}, ""},
+		{"soa.secrets", []string{"svc"}, ""},
 	}
 	for _, tc := range cases {
 		name := strings.TrimPrefix(tc.rule, "soa.")

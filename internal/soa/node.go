@@ -62,6 +62,9 @@ type Node struct {
 	Items []*Node
 	// Tag is the YAML tag, e.g. "!!str", "!!timestamp".
 	Tag string
+	// Comment is the comment at the end of a scalar's line ("# ..."),
+	// which PaaSTA reads for override acknowledgements.
+	Comment string
 	// Dups are keys written twice in this mapping (not counting merges):
 	// the later key nodes, whose values silently replaced the earlier ones.
 	Dups []*Node

@@ -23,7 +23,7 @@ var (
 )
 
 func (c *converter) scalar(y *yaml.Node) (*Node, error) {
-	n := &Node{Line: y.Line, Column: y.Column, Text: y.Value, size: 1}
+	n := &Node{Line: y.Line, Column: y.Column, Text: y.Value, Comment: y.LineComment, size: 1}
 	tag := ""
 	switch {
 	case y.Style&yaml.TaggedStyle != 0:

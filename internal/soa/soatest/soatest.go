@@ -52,7 +52,6 @@ func WriteService(dir, name string, port, files int) error {
 	}
 	for c := range clusters {
 		out[fmt.Sprintf("kubernetes-cluster%02d.yaml", c)] = fmt.Sprintf(`_base: &base
-  cpus: 0.5
   mem: 1024
   disk: 2048
   env:
@@ -73,6 +72,7 @@ main:
   max_instances: 10
 canary:
   <<: *base
+  cpus: 0.5
   instances: 1
   deploy_group: canary
   registrations: [%s.main]

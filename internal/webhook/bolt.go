@@ -300,7 +300,7 @@ func (q *BoltQueue) commit(batch []*op) {
 
 // Enqueue implements [Queue]. See [BoltQueue] for how coalescing works.
 func (q *BoltQueue) Enqueue(ctx context.Context, t Task) (bool, error) {
-	if err := validateTask(t); err != nil {
+	if err := ValidateTask(t); err != nil {
 		return false, err
 	}
 	var dup bool

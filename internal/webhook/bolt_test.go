@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -275,5 +276,21 @@ func TestBoltQueue_PrunesDedupeMemoryPeriodically(t *testing.T) {
 	})
 	if dup, err := q.Enqueue(ctx, webhook.Task{ID: "a", Key: "a", Kind: "x"}); err != nil || dup {
 		t.Errorf("Enqueue(a) after pruning = %v, %v; want stored", dup, err)
+	}
+}
+
+func TestBoltQueue_RefusesOversizedIdentifiers(t *testing.T) {
+	q := openBolt(t, filepath.Join(t.TempDir(), "q.db"))
+	for name, tk := range map[string]webhook.Task{
+		"a 40 KiB ID":  {ID: strings.Repeat("i", 40<<10), Key: "k", Kind: "x"},
+		"a 40 KiB Key": {ID: "a", Key: strings.Repeat("k", 40<<10), Kind: "x"},
+		"a 1 KiB Kind": {ID: "a", Key: "k", Kind: strings.Repeat("x", 1<<10)},
+	} {
+		if _, err := q.Enqueue(t.Context(), tk); !errors.Is(err, webhook.ErrInvalidTask) {
+			t.Errorf("%s: Enqueue error = %v, want ErrInvalidTask", name, err)
+		}
+	}
+	if s, _ := q.Stats(t.Context()); s.Pending != 0 {
+		t.Errorf("oversized tasks were stored: %+v", s)
 	}
 }

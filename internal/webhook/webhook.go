@@ -132,7 +132,8 @@ var (
 	// that is not currently claimed (unknown, already finished, or its lease
 	// was lost).
 	ErrNotInFlight = errors.New("task not in flight")
-	// ErrInvalidTask is returned by Enqueue for a task without ID, Key or Kind.
+	// ErrInvalidTask is returned by Enqueue for a task without ID, Key or
+	// Kind, or with one longer than its limit ([MaxTaskIDLen] and others).
 	ErrInvalidTask = errors.New("invalid task")
 )
 
@@ -156,7 +157,19 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
-func validateTask(t Task) error {
+// Limits on a task's identifiers, so that every store can index them (bbolt
+// refuses keys over 32 KiB; databases cap index entries too). Delivery GUIDs
+// and "owner/repo@sha" keys are far shorter.
+const (
+	MaxTaskIDLen   = 512
+	MaxTaskKeyLen  = 1024
+	MaxTaskKindLen = 128
+)
+
+// ValidateTask reports whether t may be enqueued: ID, Key and Kind set and
+// within their limits. Queue implementations call it first in Enqueue and
+// wrap its [ErrInvalidTask].
+func ValidateTask(t Task) error {
 	switch {
 	case t.ID == "":
 		return errorf(ErrInvalidTask, "empty ID")
@@ -164,6 +177,12 @@ func validateTask(t Task) error {
 		return errorf(ErrInvalidTask, "task %s: empty Key", t.ID)
 	case t.Kind == "":
 		return errorf(ErrInvalidTask, "task %s: empty Kind", t.ID)
+	case len(t.ID) > MaxTaskIDLen:
+		return errorf(ErrInvalidTask, "ID longer than %d bytes", MaxTaskIDLen)
+	case len(t.Key) > MaxTaskKeyLen:
+		return errorf(ErrInvalidTask, "task %s: Key longer than %d bytes", t.ID, MaxTaskKeyLen)
+	case len(t.Kind) > MaxTaskKindLen:
+		return errorf(ErrInvalidTask, "task %s: Kind longer than %d bytes", t.ID, MaxTaskKindLen)
 	}
 	return nil
 }

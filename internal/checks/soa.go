@@ -739,6 +739,22 @@ func runMonitoring(ctx context.Context, p *Pass) error {
 	if team(mon.Root.Get("team")) {
 		return nil
 	}
+	// paasta validate requires a team for every tron job; the job's own
+	// monitoring block may name it when monitoring.yaml does not.
+	for _, f := range svc.Files {
+		if typ, _ := soa.InstanceFile(f.Rel); typ != "tron" || f.Root == nil || f.Root.Kind != soa.KindMap {
+			continue
+		}
+		for i, k := range f.Root.Keys {
+			job, ok := k.Str()
+			if !ok || strings.HasPrefix(job, "_") || f.Root.Values[i].Kind != soa.KindMap {
+				continue
+			}
+			if !team(f.Root.Values[i].Get("monitoring").Get("team")) {
+				p.Reportf(f.Path, line(k), "tron job %s has no monitoring team (neither its monitoring block nor monitoring.yaml names one), which paasta validate rejects: add `team:` to monitoring.yaml or to the job's monitoring", job)
+			}
+		}
+	}
 	if service != nil && service.Err == nil && (team(service.Root.Get("monitoring").Get("team")) || team(service.Root.Get("team"))) {
 		return nil
 	}
@@ -926,6 +942,14 @@ func runInstanceConfig(ctx context.Context, p *Pass) error {
 			for _, key := range []string{"cpus", "mem"} {
 				if v := cfg.Get(key); v != nil && v.Kind != soa.KindInt && v.Kind != soa.KindFloat {
 					p.Reportf(path, line(v), "%s of instance %s must be a number, found %s", key, inst.Name, v.Describe())
+				}
+			}
+		}
+		if inst.Type == "tron" {
+			executor, _ := cfg.Get("executor").Str()
+			for _, key := range []string{"cpus", "mem"} {
+				if v := cfg.Get(key); executor == "spark" && v != nil {
+					p.Reportf(path, line(v), "tron action %s runs with executor spark, which sizes itself; paasta validate rejects %s here: remove it (set spark resources in the spark args)", inst.Name, key)
 				}
 			}
 		}

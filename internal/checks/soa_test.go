@@ -84,7 +84,7 @@ func TestBadSOATreesReportTheirRule(t *testing.T) {
 		{"soa.smartstack", []string{"svc", "empty"}, ""},
 		{"soa.healthcheck", []string{"svc"}, ""},
 		{"soa.proxy-port", []string{"alpha", "beta", "gamma"}, ""},
-		{"soa.monitoring", []string{"svc", "nomon"}, ""},
+		{"soa.monitoring", []string{"svc", "nomon", "tronsvc"}, ""},
 		{"soa.container-port", []string{"svc"}, "container-port.repo"},
 		{"soa.instance-config", []string{"svc"}, ""},
 		{"soa.secrets", []string{"svc"}, ""},

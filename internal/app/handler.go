@@ -10,10 +10,11 @@ import (
 )
 
 // Handler is the [webhook.Handler] of the App: it routes delivery tasks to
-// the event handlers and runs check tasks.
+// the event handlers and other tasks to the function that runs their kind
+// (the check job for [KindCheck]; more with [Handler.Register]).
 type Handler struct {
 	events  map[string]EventHandler
-	checker *Checker
+	runs    map[string]func(context.Context, webhook.Task) error
 	metrics *metrics
 }
 
@@ -23,7 +24,11 @@ var _ webhook.Handler = (*Handler)(nil)
 // and runs check tasks with checker. Two handlers for one event are an
 // error.
 func NewHandler(checker *Checker, handlers ...EventHandler) (*Handler, error) {
-	h := &Handler{events: map[string]EventHandler{}, checker: checker, metrics: checker.metrics}
+	h := &Handler{
+		events:  map[string]EventHandler{},
+		runs:    map[string]func(context.Context, webhook.Task) error{KindCheck: checker.Run},
+		metrics: checker.metrics,
+	}
 	for _, eh := range handlers {
 		for _, ev := range eh.Handles() {
 			if _, dup := h.events[ev]; dup {
@@ -35,21 +40,32 @@ func NewHandler(checker *Checker, handlers ...EventHandler) (*Handler, error) {
 	return h, nil
 }
 
+// Register makes run process the tasks of kind, e.g. a job that handlers
+// enqueue besides checks. A kind has one function; deliveries are the
+// Handler's own.
+func (h *Handler) Register(kind string, run func(context.Context, webhook.Task) error) error {
+	if _, dup := h.runs[kind]; dup || kind == webhook.KindDelivery || run == nil {
+		return fmt.Errorf("task kind %q: already handled, or no function", kind)
+	}
+	h.runs[kind] = run
+	return nil
+}
+
 // Handle implements [webhook.Handler].
 func (h *Handler) Handle(ctx context.Context, t webhook.Task, q webhook.Enqueuer) error {
-	switch t.Kind {
-	case webhook.KindDelivery:
+	if t.Kind == webhook.KindDelivery {
 		d, err := webhook.DecodeDelivery(t)
 		if err != nil {
 			return webhook.Permanent(err)
 		}
 		return h.handleDelivery(ctx, d, q)
-	case KindCheck:
-		return h.checker.Run(ctx, t)
-	default:
+	}
+	run, ok := h.runs[t.Kind]
+	if !ok {
 		zerolog.Ctx(ctx).Warn().Str("kind", t.Kind).Str(logTaskID, t.ID).Msg("task of an unknown kind dropped")
 		return nil
 	}
+	return run(ctx, t)
 }
 
 func (h *Handler) handleDelivery(ctx context.Context, d webhook.Delivery, q webhook.Enqueuer) error {

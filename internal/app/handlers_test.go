@@ -234,3 +234,26 @@ func TestPermanentIfHopeless_DeadLettersOnlyWhatNoRetryCanFix(t *testing.T) {
 		})
 	}
 }
+
+func TestHandler_RunsEachTaskKindWithItsRegisteredFunction(t *testing.T) {
+	base := &Base{state: newState()}
+	h, err := NewHandler(&Checker{Base: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ran []string
+	if err := h.Register("review", func(_ context.Context, t webhook.Task) error { ran = append(ran, t.ID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"review", KindCheck, webhook.KindDelivery} {
+		if err := h.Register(kind, func(context.Context, webhook.Task) error { return nil }); err == nil {
+			t.Errorf("a second function for kind %q was accepted", kind)
+		}
+	}
+	if err := h.Handle(context.Background(), webhook.Task{ID: "r1", Key: "k", Kind: "review"}, &recorder{}); err != nil || !slices.Equal(ran, []string{"r1"}) {
+		t.Errorf("review task: err %v, ran %q", err, ran)
+	}
+	if err := h.Handle(context.Background(), webhook.Task{ID: "x1", Key: "k", Kind: "unknown"}, &recorder{}); err != nil {
+		t.Errorf("a task of an unknown kind: %v, want it dropped", err)
+	}
+}

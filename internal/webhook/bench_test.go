@@ -2,6 +2,7 @@ package webhook_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -114,4 +115,39 @@ func benchmarkIntakeAck(b *testing.B, clients, size int) {
 	if err != nil || s.Pending != len(lat) {
 		b.Errorf("stored %d of %d acknowledged deliveries (%v)", s.Pending, len(lat), err)
 	}
+}
+
+// BenchmarkBoltQueue_Cycle measures one task's whole life in the queue
+// (enqueue, claim, complete) with 8 concurrent workers, as the processor
+// drives it: the queue's share of the App's CPU per task.
+func BenchmarkBoltQueue_Cycle(b *testing.B) {
+	q, err := webhook.OpenBolt(filepath.Join(b.TempDir(), "queue.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer q.Close()
+	payload := bytes.Repeat([]byte("x"), 8<<10)
+	var n atomic.Int64
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		for pb.Next() {
+			id := fmt.Sprint("t", n.Add(1))
+			if _, err := q.Enqueue(ctx, webhook.Task{ID: id, Key: id, Kind: "check", Payload: payload}); err != nil {
+				b.Error(err)
+				return
+			}
+			got, err := q.Claim(ctx, 1)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			for _, t := range got {
+				if err := q.Complete(ctx, t.ID); err != nil {
+					b.Error(err)
+				}
+			}
+		}
+	})
 }

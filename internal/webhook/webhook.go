@@ -85,10 +85,13 @@ type Enqueuer interface {
 // implementation.
 type Queue interface {
 	Enqueuer
-	// Claim returns up to n runnable tasks (NotBefore reached) in enqueue
-	// order, marking them in flight under a lease. It never returns two tasks
-	// with the same Key, nor a task whose Key is already in flight. A task
-	// whose lease expired (its worker died) is runnable again.
+	// Claim returns up to n runnable tasks (NotBefore reached), marking them
+	// in flight under a lease. Tasks that were never delayed come in enqueue
+	// order; where delayed tasks that became due fit in is up to the
+	// implementation ([BoltQueue] puts them after undelayed ones, by due
+	// time). It never returns two tasks with the same Key, nor a task whose
+	// Key is already in flight. A task whose lease expired (its worker died)
+	// is runnable again.
 	Claim(ctx context.Context, n int) ([]Task, error)
 	// Complete marks an in-flight task done for good.
 	Complete(ctx context.Context, id string) error

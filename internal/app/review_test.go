@@ -1,0 +1,150 @@
+package app
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/contractbot/contractbot/internal/checks"
+	"github.com/contractbot/contractbot/internal/diff"
+	ghclient "github.com/contractbot/contractbot/internal/github"
+)
+
+const reviewBase = "test:\n\ttrue\nitest:\n\ttrue\n# a\n# b\n# c\n# d\n# e\n# f\n# g\nend:\n\ttrue\n"
+
+// pullOf returns the tree of the new text and its one changed file with
+// the hunks of the real diff.
+func pullOf(t *testing.T, path, old, new string) (fstest.MapFS, []ghclient.PullFile) {
+	t.Helper()
+	h, err := diff.Parse(diff.Unified(old, new, diff.DefaultContext))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fstest.MapFS{path: {Data: []byte(new)}}, []ghclient.PullFile{{Path: path, Status: "modified", Hunks: h}}
+}
+
+func dockerTagFinding(line int, text string) checks.Finding {
+	return checks.Finding{RuleID: "makefile.docker-tag", Severity: checks.SeverityError, Path: "Makefile", Line: line, EndLine: line,
+		Message: "assign the default with ?=",
+		Fix:     &checks.Fix{Message: "make DOCKER_TAG overridable", Path: "Makefile", Line: line, EndLine: line, Replacement: strings.Replace(text, ":=", "?=", 1) + "\n"}}
+}
+
+func TestPlanReview_AFindingOnAnAddedLineGetsASuggestion(t *testing.T) {
+	tree, files := pullOf(t, "Makefile", reviewBase, "DOCKER_TAG := x\n"+reviewBase)
+	p := planReview([]checks.Finding{dockerTagFinding(1, "DOCKER_TAG := x")}, tree, files, nil, "all", nil)
+	if len(p.lines) != 1 || len(p.files) != 0 {
+		t.Fatalf("plan = %+v", p)
+	}
+	c := p.lines[0]
+	if c.Path != "Makefile" || c.Line != 1 || c.StartLine != 0 {
+		t.Fatalf("comment at %s:%d-%d", c.Path, c.StartLine, c.Line)
+	}
+	if !strings.Contains(c.Body, "```suggestion\nDOCKER_TAG ?= x\n```") || !fingerprintRE.MatchString(c.Body) {
+		t.Fatalf("body:\n%s", c.Body)
+	}
+}
+
+func TestPlanReview_RoutesByTheDiff(t *testing.T) {
+	old := reviewBase + "tail:\n\ttrue\n"
+	new := "DOCKER_TAG := x\n" + reviewBase + "tail:\n\ttrue\n"
+	tree, files := pullOf(t, "Makefile", old, new)
+	tree["Dockerfile"] = &fstest.MapFile{Data: []byte("FROM x\n")}
+	findings := []checks.Finding{
+		dockerTagFinding(1, "DOCKER_TAG := x"),
+		{RuleID: "makefile.cook-image", Severity: checks.SeverityWarning, Path: "Makefile", Line: 15, EndLine: 15, Message: "outside the hunks"},
+		{RuleID: "dockerfile.user", Severity: checks.SeverityWarning, Path: "Dockerfile", Line: 1, EndLine: 1, Message: "not in the pull request"},
+	}
+	p := planReview(findings, tree, files, nil, "all", nil)
+	if len(p.lines) != 1 || len(p.files) != 1 || p.files[0].Path != "Makefile" || p.outside != 1 {
+		t.Fatalf("plan = %+v", p)
+	}
+	p = planReview(findings, tree, files, nil, "errors", nil)
+	if len(p.lines) != 1 || len(p.files) != 0 {
+		t.Fatalf("errors mode posted warnings: %+v", p)
+	}
+}
+
+func TestPlanReview_AnUnchangedOrMovedFindingIsNotCommentedAgainAndAFixedOneIsClosed(t *testing.T) {
+	bot := "contractbot[bot]"
+	tree, files := pullOf(t, "Makefile", reviewBase, "DOCKER_TAG := x\n"+reviewBase)
+	first := planReview([]checks.Finding{dockerTagFinding(1, "DOCKER_TAG := x")}, tree, files, nil, "all", &bot)
+	posted := []ghclient.ReviewComment{{ID: 10, Path: "Makefile", Line: 1, Body: first.lines[0].Body, User: bot}}
+
+	// The same finding, moved down two lines by a later push.
+	tree2, files2 := pullOf(t, "Makefile", reviewBase, "# new\n# lines\nDOCKER_TAG   :=   x\n"+reviewBase)
+	p := planReview([]checks.Finding{dockerTagFinding(3, "DOCKER_TAG   :=   x")}, tree2, files2, posted, "all", &bot)
+	if len(p.lines)+len(p.files)+len(p.fixed) != 0 || p.unchanged != 1 {
+		t.Fatalf("moved finding: %+v", p)
+	}
+	// Someone else's comment with the same marker is not ours.
+	forged := []ghclient.ReviewComment{{ID: 11, Path: "Makefile", Line: 1, Body: first.lines[0].Body, User: "mallory"}}
+	if p := planReview([]checks.Finding{dockerTagFinding(1, "DOCKER_TAG := x")}, tree, files, forged, "all", &bot); len(p.lines) != 1 {
+		t.Fatalf("a forged marker suppressed the comment: %+v", p)
+	}
+	// Fixed: no finding any more; the thread gets one reply, once.
+	tree3, files3 := pullOf(t, "Makefile", reviewBase, "DOCKER_TAG ?= x\n"+reviewBase)
+	p = planReview(nil, tree3, files3, posted, "all", &bot)
+	if len(p.fixed) != 1 || p.fixed[0].ID != 10 {
+		t.Fatalf("fixed: %+v", p)
+	}
+	replied := append(posted, ghclient.ReviewComment{ID: 12, InReplyTo: 10, Body: "Fixed in x\n" + fixedMarker, User: bot})
+	if p := planReview(nil, tree3, files3, replied, "all", &bot); len(p.fixed) != 0 {
+		t.Fatalf("a closed thread was closed again: %+v", p)
+	}
+	// The finding comes back after being fixed: a new comment.
+	if p := planReview([]checks.Finding{dockerTagFinding(1, "DOCKER_TAG := x")}, tree, files, replied, "all", &bot); len(p.lines) != 1 {
+		t.Fatalf("a finding that came back was not commented: %+v", p)
+	}
+}
+
+func TestPlanReview_PostsAtMost30CommentsErrorsFirst(t *testing.T) {
+	var b strings.Builder
+	var findings []checks.Finding
+	for i := 1; i <= 40; i++ {
+		b.WriteString("x" + strings.Repeat("y", i) + "\n")
+		sev := checks.SeverityWarning
+		if i > 30 {
+			sev = checks.SeverityError
+		}
+		findings = append(findings, checks.Finding{RuleID: "makefile.tabs", Severity: sev, Path: "Makefile", Line: i, EndLine: i, Message: "m"})
+	}
+	tree, files := pullOf(t, "Makefile", "", b.String())
+	p := planReview(findings, tree, files, nil, "all", nil)
+	if len(p.lines) != MaxReviewComments || p.overLimit != 10 {
+		t.Fatalf("%d comments, %d over the limit", len(p.lines), p.overLimit)
+	}
+	for _, c := range p.lines[:10] {
+		if !strings.HasPrefix(c.Body, "**error**") {
+			t.Fatalf("errors do not come first: %q", c.Body)
+		}
+	}
+}
+
+func TestCommentBody_EscapesTheMessageAndFencesASuggestionContainingBackticks(t *testing.T) {
+	f := checks.Finding{RuleID: "makefile.tabs", Severity: checks.SeverityError, Path: "Makefile", Line: 1, EndLine: 1,
+		Message: "<img src=x> [link](http://evil)",
+		Fix:     &checks.Fix{Path: "Makefile", Line: 1, EndLine: 1, Replacement: "\techo ```\n"}}
+	body := commentBody(f, f.Fix.Replacement, true, "0123456789abcdef")
+	if !strings.Contains(body, `\<img`) || strings.Contains(body, "](http://evil") {
+		t.Fatalf("message not escaped:\n%s", body)
+	}
+	if !strings.Contains(body, "````suggestion\n\techo ```\n````") {
+		t.Fatalf("suggestion fence:\n%s", body)
+	}
+}
+
+func TestRefCheckRun_SaysWhatIsWrongAndWhetherTheTagWasDeleted(t *testing.T) {
+	f := []checks.Finding{{RuleID: "ref.name", Severity: checks.SeverityError, Message: `bad timestamp "2026-01-01"`}}
+	ref := "refs/tags/paasta-prod.main-2026-01-01-deploy"
+	r := refCheckRun(ref, f, RefActionReport, false, nil)
+	if r.Conclusion != "failure" || !strings.Contains(r.Summary, "left in place") || !strings.Contains(r.Summary, "ref\\.name") {
+		t.Fatalf("report mode:\n%+v", r)
+	}
+	r = refCheckRun(ref, f, RefActionDelete, true, nil)
+	if r.Title != "Malformed deploy ref: deleted" || !strings.Contains(r.Summary, "**deleted**") {
+		t.Fatalf("delete mode:\n%+v", r)
+	}
+	if r := refCheckRun(ref, nil, RefActionDelete, false, nil); r.Conclusion != "success" {
+		t.Fatalf("a good ref: %+v", r)
+	}
+}

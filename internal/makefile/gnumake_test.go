@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -165,7 +164,6 @@ type makeFacts struct {
 	dt           DockerTagFact
 	targets      map[string]string // name -> how ("explicit|phony-only" when make cannot tell)
 	uses         map[string]*bool
-	shellTainted bool
 }
 
 // probeMakefile is read after the makefile under test and prints what make
@@ -465,7 +463,6 @@ func lastLines(s string, n int) string {
 	return strings.Join(l[max(0, len(l)-n):], "\n")
 }
 
-var _ = errors.New
 
 // generatedCases cross every way of assigning DOCKER_TAG with every way of
 // wrapping the assignment, and every way of defining itest with every way

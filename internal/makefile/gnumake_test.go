@@ -160,10 +160,10 @@ var gnuMakeFailCases = []gnuCase{
 }
 
 type makeFacts struct {
-	failed       string
-	dt           DockerTagFact
-	targets      map[string]string // name -> how ("explicit|phony-only" when make cannot tell)
-	uses         map[string]*bool
+	failed  string
+	dt      DockerTagFact
+	targets map[string]string // name -> how ("explicit|phony-only" when make cannot tell)
+	uses    map[string]*bool
 }
 
 // probeMakefile is read after the makefile under test and prints what make
@@ -462,7 +462,6 @@ func lastLines(s string, n int) string {
 	l := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.Join(l[max(0, len(l)-n):], "\n")
 }
-
 
 // generatedCases cross every way of assigning DOCKER_TAG with every way of
 // wrapping the assignment, and every way of defining itest with every way

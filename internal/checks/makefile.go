@@ -214,9 +214,10 @@ func targetRule(id, target string, sev Severity, must, why, what string) *Rule {
 
 // conditionalFix rewrites "[override] [export] DOCKER_TAG = x" (or :=,
 // ::=) as "[export] DOCKER_TAG ?= x". It returns nil when the assignment
-// cannot be rewritten mechanically (define blocks, $(eval ...), !=).
+// cannot be rewritten mechanically (define blocks, $(eval ...), !=), or
+// when other assignments of DOCKER_TAG would change what the rewrite means.
 func conditionalFix(as *makefile.Assignment) *Fix {
-	if !as.Editable || as.Define {
+	if !as.Editable || as.Define || !as.Sole {
 		return nil
 	}
 	switch as.Op {

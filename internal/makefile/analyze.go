@@ -112,6 +112,9 @@ type Assignment struct {
 	// Editable is false when the assignment has no line of its own (it
 	// came from $(eval ...)), so no fix can rewrite it.
 	Editable bool
+	// Sole is true when no other assignment (of any kind) set the
+	// variable: rewriting this line alone then decides its value.
+	Sole bool
 }
 
 // TabProblem is a line make reads wrongly because it is indented with
@@ -271,7 +274,8 @@ func (db *Database) assignment(v *Var, plain bool) *Assignment {
 				continue
 			}
 		}
-		a := &Assignment{Op: s.Stmt.Op, Override: s.Stmt.Override, Define: s.Stmt.Define, Editable: !s.Eval && db.srcs[s.Pos.Filename] != nil}
+		a := &Assignment{Op: s.Stmt.Op, Override: s.Stmt.Override, Define: s.Stmt.Define, Editable: !s.Eval && db.srcs[s.Pos.Filename] != nil,
+			Sole: len(v.Sites) == 1}
 		a.Lines = db.lines(s.Stmt.Pos(), s.Stmt.End())
 		return a
 	}

@@ -157,8 +157,8 @@ func (q *Queue) open() error {
 // pending task with the same Kind and Key keeps its ID and place and takes
 // the new payload and NotBefore; the new ID is remembered as seen.
 func (q *Queue) Enqueue(ctx context.Context, t webhook.Task) (bool, error) {
-	if t.ID == "" || t.Key == "" || t.Kind == "" {
-		return false, fmt.Errorf("enqueue: %w: ID, Key and Kind are required", webhook.ErrInvalidTask)
+	if err := webhook.ValidateTask(t); err != nil {
+		return false, fmt.Errorf("enqueue: %w", err)
 	}
 	if err := q.open(); err != nil {
 		return false, fmt.Errorf("enqueue %s: %w", t.ID, err)

@@ -820,3 +820,20 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// Seen reports whether a task with this ID was enqueued within the dedupe
+// retention: for a delivery GUID, whether the delivery reached the queue.
+// The redelivery reconciler asks it of every delivery in GitHub's log.
+func (q *BoltQueue) Seen(ctx context.Context, id string) (bool, error) {
+	select {
+	case <-q.quit:
+		return false, fmt.Errorf("seen: %w", ErrClosed)
+	default:
+	}
+	var seen bool
+	err := q.db.View(func(tx *bolt.Tx) error {
+		seen = tx.Bucket(bktSeen).Get([]byte(id)) != nil || tx.Bucket(bktIDs).Get([]byte(id)) != nil
+		return nil
+	})
+	return seen, err
+}

@@ -294,3 +294,27 @@ func TestBoltQueue_RefusesOversizedIdentifiers(t *testing.T) {
 		t.Errorf("oversized tasks were stored: %+v", s)
 	}
 }
+
+func TestBoltQueueSeenRemembersEnqueuedIDs(t *testing.T) {
+	q, err := webhook.OpenBolt(filepath.Join(t.TempDir(), "q.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if seen, err := q.Seen(t.Context(), "g"); err != nil || seen {
+		t.Fatalf("Seen before enqueue = %v, %v", seen, err)
+	}
+	if _, err := q.Enqueue(t.Context(), webhook.Task{ID: "g", Key: "k", Kind: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := q.Claim(t.Context(), 1)
+	if err != nil || len(got) != 1 {
+		t.Fatal(got, err)
+	}
+	if err := q.Complete(t.Context(), "g"); err != nil {
+		t.Fatal(err)
+	}
+	if seen, err := q.Seen(t.Context(), "g"); err != nil || !seen {
+		t.Fatalf("Seen after completion = %v, %v; the reconciler would redeliver a handled delivery", seen, err)
+	}
+}

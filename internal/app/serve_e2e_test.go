@@ -296,3 +296,39 @@ func readAll(t testing.TB, resp *http.Response) string {
 	}
 	return sb.String()
 }
+
+func TestServe_TagPushesAndBranchDeletionsAreAcknowledgedButNotChecked(t *testing.T) {
+	fake := newFake(t)
+	b := startBot(t, fake)
+	sha := fake.Push(e2eOwner, "web", "main", goodService())
+
+	// GitHub's examples have no branch deletion; derive one from a branch
+	// push: deleted, after all zeros.
+	del := examplePayload(t, "push.branch-created.1.json")
+	setRepo(del, "web", "main")
+	del["ref"], del["before"], del["after"], del["created"], del["deleted"] = "refs/heads/old", sha, zero, false, true
+	del["commits"], del["head_commit"] = []any{}, nil
+	before := fake.Calls()
+	if got := b.deliver("push", mustJSON(t, del)); got != http.StatusAccepted {
+		t.Errorf("branch deletion: status %d, want 202", got)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if d := diffCalls(before, fake.Calls()); len(d) != 0 {
+		t.Errorf("a branch deletion caused API requests: %v", d)
+	}
+
+	// A tag is no branch: the contract check does not run on it (deploy
+	// tags are the deploy-ref guard's business).
+	tag := examplePayload(t, "push.tag-created.json")
+	setRepo(tag, "web", "main")
+	tag["after"] = sha
+	if got := b.deliver("push", mustJSON(t, tag)); got != http.StatusAccepted {
+		t.Errorf("tag push: status %d, want 202", got)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	for _, r := range fake.CheckRuns(e2eOwner, "web", sha) {
+		if r.Name == "PaaSTA contract" {
+			t.Errorf("a tag push was checked: %+v", r)
+		}
+	}
+}

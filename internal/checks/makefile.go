@@ -207,6 +207,15 @@ func targetRule(id, target string, sev Severity, must, why, what string) *Rule {
 				p.Reportf(t.Path, t.Line, "%s is only listed in .PHONY and has no rule, so `make %s` does nothing: add a rule for it (`%s:`) whose recipe %s",
 					target, target, target, what)
 			}
+			if t.UpToDateFile {
+				f := Finding{Path: t.Path, Line: t.Line, Message: fmt.Sprintf("the repository has a file or directory named %s and the %s target is not "+
+					".PHONY, so `make %s` answers \"'%s' is up to date\" and runs nothing: declare it with `.PHONY: %s`", target, target, target, target, target)}
+				if text := in.Analysis.DB.Line(t.Path, t.Line); text != "" {
+					f.Fix = &Fix{Message: "declare the target phony", Path: t.Path, Line: t.Line, EndLine: t.Line,
+						Replacement: ".PHONY: " + target + "\n" + text}
+				}
+				p.Report(f)
+			}
 			return nil
 		}),
 	}

@@ -101,6 +101,11 @@ type TargetInfo struct {
 	Line int
 	// UsesDockerTag is nil when the target is undefined.
 	UsesDockerTag *bool
+	// UpToDateFile is true when a file or directory of the target's name
+	// exists in the tree and the target is neither .PHONY nor has
+	// prerequisites: make then answers "'test' is up to date" and runs
+	// nothing.
+	UpToDateFile bool
 }
 
 // Assignment is an assignment statement as written.
@@ -241,6 +246,12 @@ func (db *Database) lines(p token.Pos, end token.Pos) Lines {
 	}
 	l.Text = sourceLines(db.srcs[l.Path], l.Line, l.EndLine)
 	return l
+}
+
+// Line returns line n (1-based) of a makefile that was read, with its
+// newline, or "" when there is no such line.
+func (db *Database) Line(path string, n int) string {
+	return sourceLines(db.srcs[path], n, n)
 }
 
 // sourceLines returns lines [from, to] of src, each ending in "\n".
@@ -475,6 +486,13 @@ func (db *Database) targetInfo(makefile, name string) TargetInfo {
 	if info.Defined {
 		u := db.Uses(name, DockerTagVar)
 		info.UsesDockerTag = &u
+	}
+	if t := db.Targets[name]; how == HowExplicit && !t.Phony && !t.DoubleColon && db.exists(name) {
+		prereqs := 0
+		for _, r := range t.Rules {
+			prereqs += len(r.Prereqs)
+		}
+		info.UpToDateFile = prereqs == 0
 	}
 	return info
 }

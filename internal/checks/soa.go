@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/contractbot/contractbot/internal/soa"
@@ -934,6 +935,7 @@ func runInstanceConfig(ctx context.Context, p *Pass) error {
 	if svc == nil || err != nil {
 		return err
 	}
+	checkTronSchedules(p, svc)
 	templated := map[string]bool{}
 	for _, inst := range svc.Instances() {
 		cfg, path := inst.Config, inst.File.Path
@@ -1109,4 +1111,93 @@ func runSecrets(ctx context.Context, p *Pass) error {
 		}
 	}
 	return nil
+}
+
+// cronFields are the bounds of a cron expression's fields (croniter's:
+// minute, hour, day of month, month, day of week, optional seconds).
+var cronFields = []struct {
+	name   string
+	lo, hi int
+}{{"minute", 0, 59}, {"hour", 0, 23}, {"day of month", 1, 31}, {"month", 1, 12}, {"day of week", 0, 7}, {"second", 0, 59}}
+
+// cronNames are the month and weekday names croniter accepts.
+var cronNames = map[string]bool{
+	"jan": true, "feb": true, "mar": true, "apr": true, "may": true, "jun": true, "jul": true, "aug": true,
+	"sep": true, "oct": true, "nov": true, "dec": true,
+	"sun": true, "mon": true, "tue": true, "wed": true, "thu": true, "fri": true, "sat": true,
+}
+
+// cronProblem returns why croniter would reject a cron expression, or "".
+// It is deliberately lenient (L, W, # and ? pass): a finding must be a
+// certain failure of paasta validate's schedule check (V2a).
+func cronProblem(expr string) string {
+	fields := strings.Fields(expr)
+	if len(fields) < 5 || len(fields) > 6 {
+		return fmt.Sprintf("a cron expression has 5 fields (minute hour day-of-month month day-of-week), found %d", len(fields))
+	}
+	for i, f := range fields {
+		spec := cronFields[i]
+		for _, part := range strings.Split(f, ",") {
+			rng, step, hasStep := strings.Cut(part, "/")
+			if hasStep {
+				if n, err := strconv.Atoi(step); err != nil || n < 1 {
+					return fmt.Sprintf("the %s field %q has a bad step %q", spec.name, f, step)
+				}
+			}
+			if rng == "*" || rng == "?" {
+				continue
+			}
+			for _, v := range strings.Split(rng, "-") {
+				if v == "" {
+					return fmt.Sprintf("the %s field %q is malformed", spec.name, f)
+				}
+				if n, err := strconv.Atoi(v); err == nil {
+					if n < spec.lo || n > spec.hi {
+						return fmt.Sprintf("the %s field %q is out of range %d-%d", spec.name, f, spec.lo, spec.hi)
+					}
+					continue
+				}
+				low := strings.ToLower(v)
+				if cronNames[low] || strings.ContainsAny(v, "LW#") {
+					continue
+				}
+				return fmt.Sprintf("the %s field %q is not a number, range, list or step", spec.name, f)
+			}
+		}
+	}
+	return ""
+}
+
+// checkTronSchedules reports tron jobs whose cron schedule paasta
+// validate cannot parse (V2a).
+func checkTronSchedules(p *Pass, svc *soa.Service) {
+	for _, f := range svc.Files {
+		if typ, _ := soa.InstanceFile(f.Rel); typ != "tron" || f.Root == nil || f.Root.Kind != soa.KindMap {
+			continue
+		}
+		for i, k := range f.Root.Keys {
+			job, ok := k.Str()
+			if !ok || strings.HasPrefix(job, "_") || f.Root.Values[i].Kind != soa.KindMap {
+				continue
+			}
+			sched := f.Root.Values[i].Get("schedule")
+			var expr string
+			if s, ok := sched.Str(); ok {
+				rest, isCron := strings.CutPrefix(strings.TrimSpace(s), "cron ")
+				if !isCron {
+					continue
+				}
+				expr = rest
+			} else if typ, _ := sched.Get("type").Str(); typ == "cron" {
+				if expr, ok = sched.Get("value").Str(); !ok {
+					continue
+				}
+			} else {
+				continue
+			}
+			if why := cronProblem(expr); why != "" {
+				p.Reportf(f.Path, line(sched), "tron job %s has the schedule %q, which paasta validate cannot parse: %s (see crontab.guru)", job, expr, why)
+			}
+		}
+	}
 }

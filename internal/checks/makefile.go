@@ -196,7 +196,8 @@ func targetRule(id, target string, sev Severity, must, why, what string) *Rule {
 		Needs:    NeedsRepo,
 		Title:    fmt.Sprintf("the Makefile %s answer make %s", must, target),
 		Doc: fmt.Sprintf("The PaaSTA contract says the Makefile %s answer `make %s`: %s. A target that is only listed in "+
-			".PHONY does nothing. Add a rule for it (`%s:`) whose recipe %s.", strings.ToUpper(must), target, why, target, what),
+			".PHONY does nothing, and so does one missing from .PHONY when a file or directory of the same name exists. Add a rule for it "+
+			"(`%s:`) whose recipe %s, and list it in .PHONY.", strings.ToUpper(must), target, why, target, what),
 		Run: withMakefile(func(p *Pass, in *makefileInput) error {
 			t := in.Analysis.Targets[target]
 			switch t.How {

@@ -196,7 +196,8 @@ func soaRules() []*Rule {
 				"cpus and mem must be numbers, autoscaling metrics providers must fit their type (one of each, " +
 				"bespoke alone, active-requests at setpoint 0.8, arbitrary-promql with a metrics_query), and a fixed " +
 				"cpus on a CPU-autoscaled instance or a cpu_burst_add above 2 needs an acknowledging comment with a " +
-				"ticket, e.g. `# override-cpu-setting (PERF-123 needs fixed cpus)`. Fix the value or add the comment.",
+				"ticket, e.g. `# override-cpu-setting (PERF-123 needs fixed cpus)`; tron cron schedules must parse and " +
+				"spark actions take no cpus or mem. Fix the value or add the comment.",
 			Run: runInstanceConfig,
 		},
 		{
@@ -511,6 +512,19 @@ func runSmartstack(ctx context.Context, p *Pass) error {
 					}
 				}
 			}
+			if ea := ns.Config.Get("extra_advertise"); ea != nil && ea.Kind == soa.KindMap {
+				for j, k := range ea.Keys {
+					locs := []*soa.Node{k}
+					if v := ea.Values[j]; v.Kind == soa.KindSeq {
+						locs = append(locs, v.Items...)
+					}
+					for _, loc := range locs {
+						if s, ok := loc.Str(); ok && !strings.Contains(s, ":") {
+							p.Reportf(f.Path, line(loc), "extra_advertise entry %q of namespace %q must be <location type>:<location>, e.g. region:uswest1-prod", s, ns.Name)
+						}
+					}
+				}
+			}
 			if !slices.Contains(advertise, discover) {
 				ln := line(at)
 				if at == nil {
@@ -723,6 +737,7 @@ func runMonitoring(ctx context.Context, p *Pass) error {
 	if svc == nil || err != nil {
 		return err
 	}
+	checkFlinkTeams(p, svc)
 	mon, service := svc.File("monitoring.yaml"), svc.File("service.yaml")
 	if mon == nil {
 		if service != nil {
@@ -1197,6 +1212,26 @@ func checkTronSchedules(p *Pass, svc *soa.Service) {
 			}
 			if why := cronProblem(expr); why != "" {
 				p.Reportf(f.Path, line(sched), "tron job %s has the schedule %q, which paasta validate cannot parse: %s (see crontab.guru)", job, expr, why)
+			}
+		}
+	}
+}
+
+// checkFlinkTeams is paasta validate's validate_flink_monitoring_team
+// (V11), as far as it can be known statically: every job of a flink
+// instance needs a monitoring block with a team.
+func checkFlinkTeams(p *Pass, svc *soa.Service) {
+	for _, inst := range svc.Instances() {
+		if inst.Type != "flink" && inst.Type != "flinkeks" {
+			continue
+		}
+		jobs := inst.Config.Get("jobs")
+		if jobs == nil || jobs.Kind != soa.KindMap {
+			continue
+		}
+		for i, k := range jobs.Keys {
+			if t, ok := jobs.Values[i].Get("monitoring").Get("team").Str(); !ok || t == "" {
+				p.Reportf(inst.File.Path, line(k), "flink job %s of instance %s has no monitoring team, which paasta validate requires: add monitoring: {team: <your team>} to the job", k.Text, inst.Name)
 			}
 		}
 	}

@@ -141,6 +141,10 @@ var gnuCases = []gnuCase{
 	{name: "an escaped percent in patsubst", files: mk("DOCKER_TAG = $(patsubst a\\%%,x%,a%b a%c)|$(filter 100\\%,100% 50%)\n")},
 	{name: "a rule in a branch not taken", files: mk("ifdef NOPE\nfoo:\nendif\n\tDOCKER_TAG = after\n"),
 		diverge: map[string]string{"docker_tag.defined": "the parser decides statically that a tab line after a rule is a recipe line; make only does so when the rule was read, not skipped"}},
+	{name: "the self-documenting help idiom", files: mk(".DEFAULT_GOAL := help\nhelp: ## show this help\n\t@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = \":.*?## \"}; {printf \"%-20s %s\\n\", $$1, $$2}'\ntest: ## run tests\n\tgo test ./...\nitest: cook-image ## system tests\ncook-image: ## build\n\tdocker build -t \"$(DOCKER_TAG)\" .\nDOCKER_TAG ?= h\n")},
+	{name: "an optional .env file exported", files: map[string]string{"Makefile": "ifneq (,$(wildcard ./.env))\n    include .env\n    export\nendif\nDOCKER_TAG ?= dflt\n", ".env": "DOCKER_TAG=from-dotenv\n"}},
+	{name: "a catch-all rule swallowing unknown goals", files: mk("%:\n\t@:\ntest:\n\tgo test\n")},
+	{name: "shell and path settings", files: mk("SHELL := /bin/bash\n.SHELLFLAGS := -eu -o pipefail -c\nMAKEFLAGS += --no-print-directory\n.ONESHELL:\nexport PATH := $(CURDIR)/bin:$(PATH)\nDOCKER_TAG ?= $(firstword $(subst /, ,x/y))\n")},
 	{name: "special characters in the value", files: mk("DOCKER_TAG = it's \"quoted\" \\ back\n")},
 }
 

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -330,5 +331,35 @@ func TestServe_TagPushesAndBranchDeletionsAreAcknowledgedButNotChecked(t *testin
 		if r.Name == "PaaSTA contract" {
 			t.Errorf("a tag push was checked: %+v", r)
 		}
+	}
+}
+
+func TestServe_AReinstalledAppGetsAFreshToken(t *testing.T) {
+	fake := newFake(t)
+	b := startBot(t, fake)
+	sha := fake.Push(e2eOwner, "web", "main", goodService())
+	b.deliver("push", pushPayload(t, "web", "main", zero, sha, "Makefile"))
+	waitCheckRuns(t, b, "web", sha, 1)
+
+	// Uninstalled: the fake revokes the installation's tokens. GitHub sends
+	// installation.deleted; the App must drop its cached client.
+	fake.RemoveInstallation(e2eInstallation)
+	m := examplePayload(t, "installation.deleted.1.json")
+	m["installation"].(map[string]any)["id"] = e2eInstallation
+	if got := b.deliver("installation", mustJSON(t, m)); got != http.StatusAccepted {
+		t.Fatalf("installation delivery: status %d", got)
+	}
+	time.Sleep(500 * time.Millisecond)
+	fake.AddInstallation(e2eInstallation, e2eOwner)
+
+	before := fake.Calls()
+	sha2 := fake.Push(e2eOwner, "web", "main", withFiles(goodService(), "README.md", "# again\n"))
+	b.deliver("push", pushPayload(t, "web", "main", sha, sha2, "README.md"))
+	waitCheckRuns(t, b, "web", sha2, 1)
+	// A new token first, then the warm event's requests: no request made
+	// with the revoked token and retried.
+	want := map[string]int{"apps/create-installation-access-token": 1, "git/get-tree": 1, "checks/create": 1}
+	if calls := diffCalls(before, fake.Calls()); !maps.Equal(calls, want) {
+		t.Errorf("calls after reinstalling = %v, want %v", calls, want)
 	}
 }

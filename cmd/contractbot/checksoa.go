@@ -35,7 +35,7 @@ func runCheckSOA(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	repo := soa.NewRepo(tree, soa.DefaultLimits)
+	repo := soa.NewRepo(tree, soa.DefaultLimits())
 	var schemas fs.FS
 	if *schemasDir != "" {
 		dir, err := openTree(*schemasDir)

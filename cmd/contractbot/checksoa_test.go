@@ -131,7 +131,7 @@ func BenchmarkCheckSOA(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				repo := soa.NewRepo(tree, soa.DefaultLimits)
+				repo := soa.NewRepo(tree, soa.DefaultLimits())
 				services, err := discoverServices(repo)
 				if err != nil || len(services) != n {
 					b.Fatalf("%d services, %v", len(services), err)

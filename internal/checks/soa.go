@@ -36,7 +36,7 @@ type soaIndexKey struct{}
 // soaService loads the service directory once per run.
 func soaService(p *Pass) (*soa.Service, error) {
 	return Memo(p, soaServiceKey{}, func() (*soa.Service, error) {
-		return soa.LoadService(p.SOA, p.Service, soa.DefaultLimits)
+		return soa.LoadService(p.SOA, p.Service, soa.DefaultLimits())
 	})
 }
 

@@ -177,7 +177,7 @@ func TestSOAProxyPortAcrossTheWholeRepository(t *testing.T) {
 
 func TestSOARulesShareOneIndexThroughARepo(t *testing.T) {
 	e := soaEngine(t)
-	repo := soa.NewRepo(os.DirFS(filepath.Join(soaFixtures, "bad", "proxy-port")), soa.DefaultLimits)
+	repo := soa.NewRepo(os.DirFS(filepath.Join(soaFixtures, "bad", "proxy-port")), soa.DefaultLimits())
 	for _, svc := range []string{"alpha", "beta"} {
 		fs := runSOA(t, e, Target{SOA: repo, Service: svc})
 		if len(fs) != 1 || fs[0].RuleID != "soa.proxy-port" {

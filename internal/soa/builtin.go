@@ -13,52 +13,52 @@ import (
 // installation's schema files (see [LoadSchemas]) go through one compiler
 // and one validator.
 
-// S is a schema document under construction. Its methods add a keyword and
+// sch is a schema document under construction. Its methods add a keyword and
 // return the schema, so that constraints read left to right:
-// num().gt(0), arr(str()).unique(), obj(P{...}).closed().req("cmd").
-type S map[string]any
+// num().gt(0), arr(str()).unique(), obj(kv{...}).closed().req("cmd").
+type sch map[string]any
 
-// P maps property names (or patterns) to their schemas.
-type P map[string]S
+// kv maps property names (or patterns) to their schemas.
+type kv map[string]sch
 
-func typed(t string) S { return S{"type": t} }
+func typed(t string) sch { return sch{"type": t} }
 
-func str() S       { return typed("string") }
-func num() S       { return typed("number") }
-func integer() S   { return typed("integer") }
-func boolean() S   { return typed("boolean") }
-func anything() S  { return S{} }
-func nullable() S  { return typed("null") }
-func anyObject() S { return typed("object") }
-func anyArray() S  { return typed("array") }
+func str() sch       { return typed("string") }
+func num() sch       { return typed("number") }
+func integer() sch   { return typed("integer") }
+func boolean() sch   { return typed("boolean") }
+func anything() sch  { return sch{} }
+func nullable() sch  { return typed("null") }
+func anyObject() sch { return typed("object") }
+func anyArray() sch  { return typed("array") }
 
 // types allows several JSON types.
-func types(ts ...string) S {
+func types(ts ...string) sch {
 	l := make([]any, len(ts))
 	for i, t := range ts {
 		l[i] = t
 	}
-	return S{"type": l}
+	return sch{"type": l}
 }
 
 // obj is a mapping with the given known keys; other keys stay allowed
 // unless .closed() is added.
-func obj(props P) S { return typed("object").props(props) }
+func obj(props kv) sch { return typed("object").props(props) }
 
 // arr is a list whose items all satisfy item.
-func arr(item S) S { return typed("array").items(item) }
+func arr(item sch) sch { return typed("array").items(item) }
 
 // enum accepts exactly the given values.
-func enum(vals ...any) S { return S{"enum": jsonValues(vals)} }
+func enum(vals ...any) sch { return sch{"enum": jsonValues(vals)} }
 
-func anyOf(alts ...S) S { return S{"anyOf": schemaList(alts)} }
-func oneOf(alts ...S) S { return S{"oneOf": schemaList(alts)} }
-func allOf(alts ...S) S { return S{"allOf": schemaList(alts)} }
-func not(s S) S         { return S{"not": map[string]any(s)} }
+func anyOf(alts ...sch) sch { return sch{"anyOf": schemaList(alts)} }
+func oneOf(alts ...sch) sch { return sch{"oneOf": schemaList(alts)} }
+func allOf(alts ...sch) sch { return sch{"allOf": schemaList(alts)} }
+func not(s sch) sch         { return sch{"not": map[string]any(s)} }
 
-func (s S) with(k string, v any) S { s[k] = v; return s }
+func (s sch) with(k string, v any) sch { s[k] = v; return s }
 
-func (s S) props(props P) S {
+func (s sch) props(props kv) sch {
 	m := make(map[string]any, len(props))
 	for k, v := range props {
 		m[k] = map[string]any(v)
@@ -67,7 +67,7 @@ func (s S) props(props P) S {
 }
 
 // patterns constrains the keys matching each pattern (patternProperties).
-func (s S) patterns(props P) S {
+func (s sch) patterns(props kv) sch {
 	m := make(map[string]any, len(props))
 	for k, v := range props {
 		m[k] = map[string]any(v)
@@ -76,32 +76,32 @@ func (s S) patterns(props P) S {
 }
 
 // closed forbids keys that neither props nor patterns name.
-func (s S) closed() S { return s.with("additionalProperties", false) }
+func (s sch) closed() sch { return s.with("additionalProperties", false) }
 
 // extra constrains the keys that neither props nor patterns name.
-func (s S) extra(v S) S            { return s.with("additionalProperties", map[string]any(v)) }
-func (s S) items(v S) S            { return s.with("items", map[string]any(v)) }
-func (s S) req(keys ...string) S   { return s.with("required", jsonValues(anySlice(keys))) }
-func (s S) minProps(n int) S       { return s.with("minProperties", jsonNum(n)) }
-func (s S) minItems(n int) S       { return s.with("minItems", jsonNum(n)) }
-func (s S) maxItems(n int) S       { return s.with("maxItems", jsonNum(n)) }
-func (s S) unique() S              { return s.with("uniqueItems", true) }
-func (s S) match(pattern string) S { return s.with("pattern", pattern) }
-func (s S) maxLen(n int) S         { return s.with("maxLength", jsonNum(n)) }
-func (s S) minLen(n int) S         { return s.with("minLength", jsonNum(n)) }
-func (s S) ge(x float64) S         { return s.with("minimum", jsonNum(x)) }
-func (s S) le(x float64) S         { return s.with("maximum", jsonNum(x)) }
-func (s S) gt(x float64) S         { return s.ge(x).with("exclusiveMinimum", true) }
-func (s S) lt(x float64) S         { return s.le(x).with("exclusiveMaximum", true) }
-func (s S) allOf(alts ...S) S      { return s.with("allOf", schemaList(alts)) }
-func (s S) anyOf(alts ...S) S      { return s.with("anyOf", schemaList(alts)) }
-func (s S) oneOf(alts ...S) S      { return s.with("oneOf", schemaList(alts)) }
-func (s S) not(n S) S              { return s.with("not", map[string]any(n)) }
-func (s S) enum(vals ...any) S     { return s.with("enum", jsonValues(vals)) }
+func (s sch) extra(v sch) sch          { return s.with("additionalProperties", map[string]any(v)) }
+func (s sch) items(v sch) sch          { return s.with("items", map[string]any(v)) }
+func (s sch) req(keys ...string) sch   { return s.with("required", jsonValues(anySlice(keys))) }
+func (s sch) minProps(n int) sch       { return s.with("minProperties", jsonNum(n)) }
+func (s sch) minItems(n int) sch       { return s.with("minItems", jsonNum(n)) }
+func (s sch) maxItems(n int) sch       { return s.with("maxItems", jsonNum(n)) }
+func (s sch) unique() sch              { return s.with("uniqueItems", true) }
+func (s sch) match(pattern string) sch { return s.with("pattern", pattern) }
+func (s sch) maxLen(n int) sch         { return s.with("maxLength", jsonNum(n)) }
+func (s sch) minLen(n int) sch         { return s.with("minLength", jsonNum(n)) }
+func (s sch) ge(x float64) sch         { return s.with("minimum", jsonNum(x)) }
+func (s sch) le(x float64) sch         { return s.with("maximum", jsonNum(x)) }
+func (s sch) gt(x float64) sch         { return s.ge(x).with("exclusiveMinimum", true) }
+func (s sch) lt(x float64) sch         { return s.le(x).with("exclusiveMaximum", true) }
+func (s sch) allOf(alts ...sch) sch    { return s.with("allOf", schemaList(alts)) }
+func (s sch) anyOf(alts ...sch) sch    { return s.with("anyOf", schemaList(alts)) }
+func (s sch) oneOf(alts ...sch) sch    { return s.with("oneOf", schemaList(alts)) }
+func (s sch) not(n sch) sch            { return s.with("not", map[string]any(n)) }
+func (s sch) enum(vals ...any) sch     { return s.with("enum", jsonValues(vals)) }
 
 // needs says that when key is set, every one of others must be set too
 // (draft-04 "dependencies").
-func (s S) needs(key string, others ...string) S {
+func (s sch) needs(key string, others ...string) sch {
 	deps, _ := s["dependencies"].(map[string]any)
 	if deps == nil {
 		deps = map[string]any{}
@@ -118,7 +118,7 @@ func anySlice(ss []string) []any {
 	return out
 }
 
-func schemaList(ss []S) []any {
+func schemaList(ss []sch) []any {
 	out := make([]any, len(ss))
 	for i, s := range ss {
 		out[i] = map[string]any(s)
@@ -150,7 +150,7 @@ func jsonValues(vals []any) []any {
 }
 
 // Builtin compiles contractbot's own definitions of the PaaSTA schemas
-// (PaaSTA 1.60.3 semantics): the types of [SchemaTypes] plus "deploy".
+// (PaaSTA 1.60.3 semantics): the types of [schemaTypes] plus "deploy".
 func Builtin() (Schemas, error) {
 	docs := map[string]any{}
 	roots := map[string]string{}

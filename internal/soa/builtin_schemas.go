@@ -12,8 +12,8 @@ package soa
 // CompilePythonRegexp. Keys starting with "_" are templates (YAML anchors to
 // merge from) and accept anything.
 
-func serviceSchema() S {
-	return obj(P{
+func serviceSchema() sch {
+	return obj(kv{
 		"cost_owner":        str().match("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$").maxLen(63),
 		"description":       str(),
 		"external_link":     str(),
@@ -22,9 +22,9 @@ func serviceSchema() S {
 	}).req("description", "external_link")
 }
 
-func adhocSchema() S {
-	return anyObject().patterns(P{
-		"^([a-z0-9]|[a-z0-9][a-z0-9_-]*[a-z0-9])*$": obj(P{
+func adhocSchema() sch {
+	return anyObject().patterns(kv{
+		"^([a-z0-9]|[a-z0-9][a-z0-9_-]*[a-z0-9])*$": obj(kv{
 			"args":           arr(str()),
 			"boto_keys":      arr(str()),
 			"cap_add":        arr(str()),
@@ -37,7 +37,7 @@ func adhocSchema() S {
 			"deploy_group":   str(),
 			"disk":           num().gt(0),
 			"docker_url":     str(),
-			"env": anyObject().patterns(P{
+			"env": anyObject().patterns(kv{
 				"^[a-zA-Z_]+[a-zA-Z0-9_]*$": str(),
 			}).closed(),
 			"extra_docker_args":        anyObject().extra(str()),
@@ -62,9 +62,9 @@ func adhocSchema() S {
 	}).closed().minProps(1)
 }
 
-func kubernetesSchema() S {
-	return anyObject().patterns(P{
-		"^([a-z0-9]|[a-z0-9][a-z0-9_-]*[a-z0-9])*$": obj(P{
+func kubernetesSchema() sch {
+	return anyObject().patterns(kv{
+		"^([a-z0-9]|[a-z0-9][a-z0-9_-]*[a-z0-9])*$": obj(kv{
 			"anti_affinity":           antiAffinity(),
 			"anti_affinity_preferred": antiAffinityPreferred(),
 			"args":                    arr(str()),
@@ -97,7 +97,7 @@ func kubernetesSchema() S {
 			"drain_method":                 enum("noop", "hacheck", "http", "test"),
 			"drain_method_params":          anyObject(),
 			"enable_aws_lb_readiness_gate": boolean(),
-			"env": anyObject().patterns(P{
+			"env": anyObject().patterns(kv{
 				"^[a-zA-Z_]+[a-zA-Z0-9_]*$": str(),
 			}).closed(),
 			"extra_constraints":                    arr(anyArray()).unique(),
@@ -142,7 +142,7 @@ func kubernetesSchema() S {
 			"service_account_name":                 str(),
 			"sfn_autoscaling":                      anyObject(),
 			"sidecar_resource_requirements":        sidecarResourceRequirements(),
-			"topology_spread_constraints": arr(obj(P{
+			"topology_spread_constraints": arr(obj(kv{
 				"max_skew":           integer(),
 				"topology_key":       str(),
 				"when_unsatisfiable": str().enum("ScheduleAnyway", "DoNotSchedule"),
@@ -151,19 +151,19 @@ func kubernetesSchema() S {
 			"weight":        integer().ge(1),
 		}).closed().minProps(1).allOf(
 			oneOf(
-				anything().props(P{
+				anything().props(kv{
 					"healthcheck_mode": enum("tcp", "http", "https"),
 				}),
-				anything().props(P{
+				anything().props(kv{
 					"healthcheck_cmd":  str(),
 					"healthcheck_mode": enum("cmd"),
 				}).req("healthcheck_cmd"),
 			),
 			oneOf(
-				anything().props(P{
+				anything().props(kv{
 					"drain_method": enum("noop", "hacheck", "test"),
 				}),
-				anything().props(P{
+				anything().props(kv{
 					"drain_method":        enum("http"),
 					"drain_method_params": drainMethodParams(),
 				}).req("drain_method_params"),
@@ -174,11 +174,11 @@ func kubernetesSchema() S {
 	}).closed().minProps(1)
 }
 
-func rollbackSchema() S {
-	return obj(P{
+func rollbackSchema() sch {
+	return obj(kv{
 		"allowed_failing_queries": integer(),
 		"check_interval_s":        integer(),
-		"conditions": obj(P{
+		"conditions": obj(kv{
 			"prometheus": arr(rollbackPrometheusCondition()),
 			"signalfx":   arr(rollbackSignalfxCondition()),
 			"splunk":     arr(rollbackSplunkCondition()),
@@ -188,16 +188,16 @@ func rollbackSchema() S {
 	}).closed()
 }
 
-func tronSchema() S {
-	return anyObject().patterns(P{
+func tronSchema() sch {
+	return anyObject().patterns(kv{
 		"^[^_].*$": tronJob(),
 		"^_.*$":    anyObject(),
 	})
 }
 
-func eksSchema() S {
-	return anyObject().patterns(P{
-		"^([a-z0-9]|[a-z0-9][a-z0-9_-]*[a-z0-9])*$": obj(P{
+func eksSchema() sch {
+	return anyObject().patterns(kv{
+		"^([a-z0-9]|[a-z0-9][a-z0-9_-]*[a-z0-9])*$": obj(kv{
 			"anti_affinity":               antiAffinity(),
 			"anti_affinity_preferred":     antiAffinityPreferred(),
 			"args":                        arr(str()),
@@ -232,7 +232,7 @@ func eksSchema() S {
 			"drain_method":                 enum("noop", "hacheck", "http", "test"),
 			"drain_method_params":          anyObject(),
 			"enable_aws_lb_readiness_gate": boolean(),
-			"env": anyObject().patterns(P{
+			"env": anyObject().patterns(kv{
 				"^[a-zA-Z_]+[a-zA-Z0-9_]*$": str(),
 			}).closed(),
 			"extra_constraints":                    arr(anyArray()).unique(),
@@ -278,7 +278,7 @@ func eksSchema() S {
 			"sfn_autoscaling":                      anyObject(),
 			"sidecar_resource_requirements":        sidecarResourceRequirements(),
 			"ssm_secrets":                          ssmSecrets(),
-			"topology_spread_constraints": arr(obj(P{
+			"topology_spread_constraints": arr(obj(kv{
 				"match_label_keys": arr(anything().allOf(
 					str().match("^([a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$").maxLen(63),
 					not(enum("paasta.yelp.com/service", "paasta.yelp.com/instance")),
@@ -291,19 +291,19 @@ func eksSchema() S {
 			"weight":        integer().ge(1),
 		}).closed().minProps(1).allOf(
 			oneOf(
-				anything().props(P{
+				anything().props(kv{
 					"healthcheck_mode": enum("tcp", "http", "https"),
 				}),
-				anything().props(P{
+				anything().props(kv{
 					"healthcheck_cmd":  str(),
 					"healthcheck_mode": enum("cmd"),
 				}).req("healthcheck_cmd"),
 			),
 			oneOf(
-				anything().props(P{
+				anything().props(kv{
 					"drain_method": enum("noop", "hacheck", "test"),
 				}),
-				anything().props(P{
+				anything().props(kv{
 					"drain_method":        enum("http"),
 					"drain_method_params": drainMethodParams(),
 				}).req("drain_method_params"),
@@ -314,8 +314,8 @@ func eksSchema() S {
 	}).closed().minProps(1)
 }
 
-func smartstackSchema() S {
-	return anyObject().extra(obj(P{
+func smartstackSchema() sch {
+	return anyObject().extra(obj(kv{
 		"advertise":               arr(str()),
 		"allow_websocket_upgrade": boolean(),
 		"allredisp":               boolean(),
@@ -327,12 +327,12 @@ func smartstackSchema() S {
 		"endpoint_timeouts":       anyObject().extra(num().ge(0)),
 		"extra_advertise":         anyObject().extra(arr(str())),
 		"extra_headers":           anyObject(),
-		"extra_healthcheck_headers": obj(P{
+		"extra_healthcheck_headers": obj(kv{
 			"Host":         str(),
 			"X-ProxiedSSL": str(),
 			"X-Source-Id":  str(),
 		}).extra(str()),
-		"fixed_delay": anyObject().extra(obj(P{
+		"fixed_delay": anyObject().extra(obj(kv{
 			"duration_ms": num().ge(0).le(86400000),
 			"percent":     integer().ge(0).le(100),
 		}).req("duration_ms", "percent")),
@@ -345,11 +345,11 @@ func smartstackSchema() S {
 		"is_proxy":                boolean(),
 		"lb_policy":               enum("ROUND_ROBIN", "LEAST_REQUEST", "RING_HASH", "RANDOM", "MAGLEV", "CLUSTER_PROVIDED"),
 		"mode":                    enum("http", "https", "http2", "tcp"),
-		"monitoring": obj(P{
+		"monitoring": obj(kv{
 			"default_endpoint_alerting":      boolean(),
 			"endpoint_error_threshold_ratio": num().ge(0).le(1),
 			"endpoint_minimum_error_rps":     num().ge(0),
-			"endpoints": arr(obj(P{
+			"endpoints": arr(obj(kv{
 				"error_threshold_ratio":   num().ge(0).le(1),
 				"minimum_error_rps":       num().ge(0),
 				"name":                    str(),
@@ -374,12 +374,12 @@ func smartstackSchema() S {
 			"timeout_threshold_ratio": num().ge(0).le(1),
 			"timeout_ticket":          boolean(),
 		}),
-		"plugins": obj(P{
-			"logging": obj(P{
+		"plugins": obj(kv{
+			"logging": obj(kv{
 				"enabled":     boolean(),
 				"sample_rate": num().ge(0).le(1),
 			}).req("enabled"),
-			"source_required": obj(P{
+			"source_required": obj(kv{
 				"enabled": boolean(),
 			}).closed().req("enabled"),
 		}),
@@ -395,9 +395,9 @@ func smartstackSchema() S {
 	}).closed().req("proxy_port")).minProps(1)
 }
 
-func autotunedKubernetesSchema() S {
-	return anyObject().patterns(P{
-		"^([a-z0-9]|[a-z0-9][a-z0-9_-]*[a-z0-9])*$": obj(P{
+func autotunedKubernetesSchema() sch {
+	return anyObject().patterns(kv{
+		"^([a-z0-9]|[a-z0-9][a-z0-9_-]*[a-z0-9])*$": obj(kv{
 			"cpu_burst_add":                 num().ge(0),
 			"cpus":                          num().gt(0),
 			"disk":                          num().ge(128),
@@ -409,9 +409,9 @@ func autotunedKubernetesSchema() S {
 	}).closed().minProps(1)
 }
 
-func autotunedCassandraSchema() S {
-	return anyObject().patterns(P{
-		"^([a-z0-9]|[a-z0-9][a-z0-9_-]*[a-z0-9])*$": obj(P{
+func autotunedCassandraSchema() sch {
+	return anyObject().patterns(kv{
+		"^([a-z0-9]|[a-z0-9][a-z0-9_-]*[a-z0-9])*$": obj(kv{
 			"cpu_burst_percent": num().ge(0),
 			"cpus":              num().gt(0),
 			"disk":              str(),
@@ -421,14 +421,14 @@ func autotunedCassandraSchema() S {
 	}).closed().minProps(1)
 }
 
-func deploySchema() S {
-	return obj(P{
+func deploySchema() sch {
+	return obj(kv{
 		"allow_no_verify_deploy":  boolean(),
 		"allowed_push_groups":     arr(str()),
 		"default_deploy_strategy": str().enum("verify", "no-verify"),
 		"pipeline": arr(anything().allOf(
 			deployStepScalarProperties(),
-			obj(P{
+			obj(kv{
 				"parallel": arr(deployStepScalarProperties()),
 			}),
 		)),
@@ -438,8 +438,8 @@ func deploySchema() S {
 	}).closed().req("pipeline")
 }
 
-func rollbackPrometheusCondition() S {
-	return obj(P{
+func rollbackPrometheusCondition() sch {
+	return obj(kv{
 		"dry_run":     boolean(),
 		"lower_bound": types("number", "null"),
 		"query":       str(),
@@ -447,8 +447,8 @@ func rollbackPrometheusCondition() S {
 	}).closed().req("query")
 }
 
-func rollbackSignalfxCondition() S {
-	return obj(P{
+func rollbackSignalfxCondition() sch {
+	return obj(kv{
 		"dry_run":     boolean(),
 		"lower_bound": types("number", "null"),
 		"query":       str(),
@@ -456,8 +456,8 @@ func rollbackSignalfxCondition() S {
 	}).closed().req("query")
 }
 
-func rollbackSplunkCondition() S {
-	return obj(P{
+func rollbackSplunkCondition() sch {
+	return obj(kv{
 		"dry_run":     boolean(),
 		"lower_bound": types("number", "null"),
 		"query":       str(),
@@ -466,16 +466,16 @@ func rollbackSplunkCondition() S {
 	}).closed().req("query")
 }
 
-func tronName() S {
+func tronName() sch {
 	return str().match("^[A-Za-z_][\\w\\-]{0,254}$")
 }
 
-func tronTimeDelta() S {
+func tronTimeDelta() sch {
 	return str().match("^\\d+\\s*[a-z]+$")
 }
 
-func tronAction() S {
-	return obj(P{
+func tronAction() sch {
+	return obj(kv{
 		"aws_credentials": str().match("[-a-zA-z0-9_]"),
 		"boto_keys":       arr(str()),
 		"cap_add":         arr(str()),
@@ -487,7 +487,7 @@ func tronAction() S {
 		"crypto_keys":     cryptoKeys(),
 		"deploy_group":    str(),
 		"disk":            num().gt(0),
-		"env": anyObject().patterns(P{
+		"env": anyObject().patterns(kv{
 			"^[a-zA-Z_]+[a-zA-Z0-9_]*$": str(),
 		}).closed(),
 		"executor":                     enum("ssh", "paasta", "spark"),
@@ -513,7 +513,7 @@ func tronAction() S {
 		"secret_volumes":               secretVolumes(),
 		"service":                      str(),
 		"service_account_name":         str(),
-		"spark_args": obj(P{
+		"spark_args": obj(kv{
 			"spark.app.name":            str(),
 			"spark.cores.max":           integer().gt(0),
 			"spark.default.parallelism": integer(),
@@ -562,9 +562,9 @@ func tronAction() S {
 	)
 }
 
-func tronJob() S {
-	return obj(P{
-		"actions": types("array", "object").patterns(P{
+func tronJob() sch {
+	return obj(kv{
+		"actions": types("array", "object").patterns(kv{
 			".+": tronAction(),
 		}).items(tronAction()),
 		"all_nodes":        boolean(),
@@ -576,7 +576,7 @@ func tronJob() S {
 		"enabled":          boolean(),
 		"expected_runtime": tronTimeDelta(),
 		"max_runtime":      tronTimeDelta(),
-		"monitoring": obj(P{
+		"monitoring": obj(kv{
 			"alert_after": oneOf(
 				str().match("^[1-9]+[0-9]*[YMWDhms]$"),
 				integer().ge(0),
@@ -611,8 +611,8 @@ func tronJob() S {
 	}).closed().req("schedule", "actions")
 }
 
-func deployStepScalarProperties() S {
-	return obj(P{
+func deployStepScalarProperties() sch {
+	return obj(kv{
 		"abandon_above_breakage_pct":              num(),
 		"alertmanager_poll_interval_s":            integer().ge(30),
 		"alertmanager_rollback":                   boolean(),
@@ -626,7 +626,7 @@ func deployStepScalarProperties() S {
 		"confirm_complete":                        boolean(),
 		"confirmation_required":                   boolean(),
 		"crashloop_rollback_percentage_threshold": num().ge(0).le(1),
-		"deployment_steps": arr(obj(P{
+		"deployment_steps": arr(obj(kv{
 			"confirm_before":            boolean(),
 			"deploy_below_breakage_pct": num(),
 			"deploy_group":              str(),
@@ -654,15 +654,15 @@ func deployStepScalarProperties() S {
 	}).closed().req("step")
 }
 
-func metricsProvider() S {
-	return obj(P{
+func metricsProvider() sch {
+	return obj(kv{
 		"decision_policy":                     str(),
 		"desired_active_requests_per_replica": num(),
 		"forecast_policy":                     enum("moving_average", "current"),
 		"max_instances_alert_threshold":       num(),
 		"metrics_query":                       str(),
 		"moving_average_window_seconds":       integer().ge(60),
-		"resources": obj(P{
+		"resources": obj(kv{
 			"overrides": anyObject(),
 			"template":  str(),
 		}).closed(),
@@ -673,39 +673,39 @@ func metricsProvider() S {
 	}).closed()
 }
 
-func autoscalingParams() S {
-	return obj(P{
+func autoscalingParams() sch {
+	return obj(kv{
 		"metrics_providers":  arr(metricsProvider()),
 		"scaledown_policies": anyObject(),
 	}).closed()
 }
 
-func cryptoKeys() S {
-	return obj(P{
+func cryptoKeys() sch {
+	return obj(kv{
 		"decrypt": arr(str().match("^[a-zA-Z0-9_.-]+$")).unique(),
 		"encrypt": arr(str().match("^[a-zA-Z0-9_.-]+$")).unique(),
 	}).closed()
 }
 
-func nodeSelectors() S {
-	return anyObject().patterns(P{
+func nodeSelectors() sch {
+	return anyObject().patterns(kv{
 		"^[a-zA-Z0-9]+[a-zA-Z0-9-_./]*[a-zA-Z0-9]+$": nodeSelectorValue(),
 	}).closed()
 }
 
-func nodeSelectorValue() S {
+func nodeSelectorValue() sch {
 	return anyOf(
 		str(),
 		arr(str()).unique(),
 		arr(anyOf(
-			obj(P{
+			obj(kv{
 				"operator": enum("In", "NotIn"),
 				"values":   arr(str()).unique(),
 			}).closed().req("operator", "values"),
-			obj(P{
+			obj(kv{
 				"operator": enum("Exists", "DoesNotExist"),
 			}).closed().req("operator"),
-			obj(P{
+			obj(kv{
 				"operator": enum("Gt", "Lt"),
 				"value":    integer(),
 			}).closed().req("operator", "value"),
@@ -713,15 +713,15 @@ func nodeSelectorValue() S {
 	)
 }
 
-func nodeSelectorsPreferred() S {
-	return arr(obj(P{
+func nodeSelectorsPreferred() sch {
+	return arr(obj(kv{
 		"preferences": nodeSelectors(),
 		"weight":      integer(),
 	}))
 }
 
-func secretVolumes() S {
-	return arr(obj(P{
+func secretVolumes() sch {
+	return arr(obj(kv{
 		"container_path": str(),
 		"default_mode":   str(),
 		"items":          secretVolumeKeys(),
@@ -729,34 +729,34 @@ func secretVolumes() S {
 	}).req("container_path", "secret_name")).unique()
 }
 
-func secretVolumeKeys() S {
-	return arr(obj(P{
+func secretVolumeKeys() sch {
+	return arr(obj(kv{
 		"key":  str(),
 		"mode": str(),
 		"path": str(),
 	}).req("key", "path")).maxItems(1).unique()
 }
 
-func antiAffinity() S {
+func antiAffinity() sch {
 	return oneOf(
-		obj(P{
+		obj(kv{
 			"instance": str(),
 			"service":  str(),
 		}),
-		arr(obj(P{
+		arr(obj(kv{
 			"instance": str(),
 			"service":  str(),
 		})).unique(),
 	)
 }
 
-func antiAffinityPreferred() S {
+func antiAffinityPreferred() sch {
 	return oneOf(
-		obj(P{
+		obj(kv{
 			"instance": str(),
 			"service":  str(),
 		}),
-		arr(obj(P{
+		arr(obj(kv{
 			"instance": str(),
 			"service":  str(),
 			"weight":   integer().ge(1).le(100),
@@ -764,9 +764,9 @@ func antiAffinityPreferred() S {
 	)
 }
 
-func autotuneLimits() S {
-	return obj(P{
-		"cpus": obj(P{
+func autotuneLimits() sch {
+	return obj(kv{
+		"cpus": obj(kv{
 			"max": num().gt(0),
 			"min": num().gt(0),
 		}),
@@ -775,36 +775,36 @@ func autotuneLimits() S {
 	}).closed()
 }
 
-func diskLimits() S {
-	return obj(P{
+func diskLimits() sch {
+	return obj(kv{
 		"max": integer().ge(128),
 		"min": integer().ge(128),
 	})
 }
 
-func memLimits() S {
-	return obj(P{
+func memLimits() sch {
+	return obj(kv{
 		"max": integer().ge(32),
 		"min": integer().ge(32),
 	})
 }
 
-func bounceHealthParams() S {
-	return obj(P{
+func bounceHealthParams() sch {
+	return obj(kv{
 		"check_haproxy":           boolean(),
 		"haproxy_min_fraction_up": num().gt(0).le(1),
 		"min_task_uptime":         num(),
 	})
 }
 
-func datastoreCredentials() S {
-	return obj(P{
+func datastoreCredentials() sch {
+	return obj(kv{
 		"mysql": arr(str().match("^[a-zA-Z0-9_-]+$")).unique(),
 	}).closed()
 }
 
-func lifecycle() S {
-	return obj(P{
+func lifecycle() sch {
+	return obj(kv{
 		"pre_stop_command": oneOf(
 			str(),
 			arr(str()),
@@ -815,8 +815,8 @@ func lifecycle() S {
 	})
 }
 
-func monitoring() S {
-	return obj(P{
+func monitoring() sch {
+	return obj(kv{
 		"alert_after": oneOf(
 			str().match("^[1-9]+[0-9]*[YMWDhms]$"),
 			integer().ge(0),
@@ -826,8 +826,8 @@ func monitoring() S {
 	})
 }
 
-func persistentVolumes() S {
-	return arr(obj(P{
+func persistentVolumes() sch {
+	return arr(obj(kv{
 		"container_path":     str(),
 		"mode":               str(),
 		"size":               integer(),
@@ -835,37 +835,37 @@ func persistentVolumes() S {
 	}).closed()).unique()
 }
 
-func projectedSaVolumes() S {
-	return arr(obj(P{
+func projectedSaVolumes() sch {
+	return arr(obj(kv{
 		"audience":           str(),
 		"container_path":     str(),
 		"expiration_seconds": integer(),
 	}).req("container_path", "audience")).unique()
 }
 
-func sidecarResourceRequirements() S {
-	return obj(P{
+func sidecarResourceRequirements() sch {
+	return obj(kv{
 		"hacheck": hacheckResources(),
 	}).closed()
 }
 
-func hacheckResources() S {
-	return obj(P{
+func hacheckResources() sch {
+	return obj(kv{
 		"limits":   sidecarQuantities(),
 		"requests": sidecarQuantities(),
 	})
 }
 
-func sidecarQuantities() S {
-	return obj(P{
+func sidecarQuantities() sch {
+	return obj(kv{
 		"cpu":               num().ge(0),
 		"ephemeral-storage": str(),
 		"memory":            str(),
 	}).closed()
 }
 
-func drainMethodParams() S {
-	return obj(P{
+func drainMethodParams() sch {
+	return obj(kv{
 		"drain":           anyObject(),
 		"is_draining":     anyObject(),
 		"is_safe_to_kill": anyObject(),
@@ -873,15 +873,15 @@ func drainMethodParams() S {
 	}).req("drain", "stop_draining", "is_draining", "is_safe_to_kill")
 }
 
-func ssmSecrets() S {
-	return arr(obj(P{
+func ssmSecrets() sch {
+	return arr(obj(kv{
 		"secret_name": str().match("^[a-zA-Z_]+[a-zA-Z0-9_]*$"),
 		"source":      str().match("^[a-zA-Z0-9._/-]+$"),
 	}).closed().req("source", "secret_name")).unique()
 }
 
-func builtinDocs() map[string]S {
-	return map[string]S{
+func builtinDocs() map[string]sch {
+	return map[string]sch{
 		"service":                             serviceSchema(),
 		"adhoc":                               adhocSchema(),
 		"kubernetes":                          kubernetesSchema(),

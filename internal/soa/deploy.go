@@ -69,7 +69,7 @@ func (d *Deploy) HasStep(name string) bool {
 // file gives an error wrapping fs.ErrNotExist; unparseable YAML gives an
 // error wrapping a *SyntaxError.
 func LoadDeploy(fsys fs.FS, service string) (*Deploy, error) {
-	return loadDeployLimits(fsys, service, DefaultLimits)
+	return loadDeployLimits(fsys, service, DefaultLimits())
 }
 
 func loadDeployLimits(fsys fs.FS, service string, lim Limits) (*Deploy, error) {

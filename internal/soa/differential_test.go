@@ -112,7 +112,7 @@ for d in sys.argv[2:]:
 // instance name over 63 characters once sanitised.
 func ourVerdicts(t *testing.T, schemas Schemas, dir string) (map[string]bool, map[string]string) {
 	t.Helper()
-	svc, err := LoadService(os.DirFS(filepath.Dir(dir)), filepath.Base(dir), DefaultLimits)
+	svc, err := LoadService(os.DirFS(filepath.Dir(dir)), filepath.Base(dir), DefaultLimits())
 	if err != nil {
 		t.Fatalf("loading %s: %v", dir, err)
 	}

@@ -46,7 +46,7 @@ func readFile(fsys fs.FS, name string, lim Limits) ([]byte, error) {
 	}
 	max := lim.MaxFileBytes
 	if max <= 0 {
-		max = DefaultLimits.MaxFileBytes
+		max = DefaultLimits().MaxFileBytes
 	}
 	if st.Size() > max {
 		return nil, &SyntaxError{Line: 1, Limit: true, Msg: fmt.Sprintf("file is %d bytes, more than the %d bytes contractbot reads", st.Size(), max)}
@@ -121,7 +121,7 @@ func loadFile(fsys fs.FS, service, rel string, lim Limits) *File {
 	return f
 }
 
-// Line returns the error's line, or 1.
+// ErrLine returns the line of a *SyntaxError in err's chain, or 1.
 func ErrLine(err error) int {
 	var se *SyntaxError
 	if errors.As(err, &se) {

@@ -288,7 +288,7 @@ func IndexFor(ctx context.Context, fsys fs.FS) (*RepoIndex, error) {
 	if r, ok := fsys.(*Repo); ok {
 		return r.Index(ctx)
 	}
-	return BuildRepoIndex(ctx, fsys, DefaultLimits)
+	return BuildRepoIndex(ctx, fsys, DefaultLimits())
 }
 
 // CompiledSchemas is an fs.FS of PaaSTA schema files together with their

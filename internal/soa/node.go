@@ -143,10 +143,12 @@ type Limits struct {
 	MaxFiles int
 }
 
-// DefaultLimits are generous for real soa configs (the largest real files
+// DefaultLimits returns limits that are generous for real soa configs (the largest real files
 // are a few hundred kilobytes, some ten thousand values) and keep a hostile
 // tree cheap: a file costs at most about 100 MB while it is parsed.
-var DefaultLimits = Limits{MaxFileBytes: 4 << 20, MaxNodes: 200_000, MaxFiles: 1000}
+func DefaultLimits() Limits {
+	return Limits{MaxFileBytes: 4 << 20, MaxNodes: 200_000, MaxFiles: 1000}
+}
 
 // SyntaxError is a file that PaaSTA could not load.
 type SyntaxError struct {

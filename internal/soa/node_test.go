@@ -45,7 +45,7 @@ func TestScalarsLoadAsPyYAMLLoadsThem(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.src, func(t *testing.T) {
-			n, err := Parse([]byte("v: "+tc.src+"\n"), DefaultLimits)
+			n, err := Parse([]byte("v: "+tc.src+"\n"), DefaultLimits())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,7 +55,7 @@ func TestScalarsLoadAsPyYAMLLoadsThem(t *testing.T) {
 			}
 		})
 	}
-	n, _ := Parse([]byte("v: -.inf\n"), DefaultLimits)
+	n, _ := Parse([]byte("v: -.inf\n"), DefaultLimits())
 	if f := n.Get("v").Float; !math.IsInf(f, -1) {
 		t.Errorf("-.inf = %v", f)
 	}
@@ -71,7 +71,7 @@ one:
 two:
   <<: [*a, *b]
 `
-	n, err := Parse([]byte(src), DefaultLimits)
+	n, err := Parse([]byte(src), DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ two:
 }
 
 func TestDuplicateKeysKeepTheLastAndAreRecorded(t *testing.T) {
-	n, err := Parse([]byte("a: 1\nb: 2\na: 3\n"), DefaultLimits)
+	n, err := Parse([]byte("a: 1\nb: 2\na: 3\n"), DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,14 +119,14 @@ func TestHostileYAMLIsAnErrorWithALine(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse([]byte(tc.src), DefaultLimits)
+			_, err := Parse([]byte(tc.src), DefaultLimits())
 			var se *SyntaxError
 			if !errors.As(err, &se) || se.Line < 1 || !strings.Contains(se.Msg, tc.want) {
 				t.Errorf("err = %v, want a SyntaxError mentioning %q", err, tc.want)
 			}
 		})
 	}
-	if _, err := Parse(make([]byte, 5<<20), DefaultLimits); err == nil || !strings.Contains(err.Error(), "bytes") {
+	if _, err := Parse(make([]byte, 5<<20), DefaultLimits()); err == nil || !strings.Contains(err.Error(), "bytes") {
 		t.Errorf("a 5 MiB file: err = %v", err)
 	}
 }
@@ -156,7 +156,7 @@ func TestLoadServiceSkipsLinksAndIgnoresUnknownFiles(t *testing.T) {
 	must(os.Symlink("/etc/passwd", filepath.Join(svc, "kubernetes-evil.yaml")))
 	must(os.Symlink("kubernetes-norcal.yaml", filepath.Join(svc, "kubernetes-alias.yaml")))
 
-	s, err := LoadService(os.DirFS(dir), "web", DefaultLimits)
+	s, err := LoadService(os.DirFS(dir), "web", DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,10 +184,10 @@ func TestLoadServiceSkipsLinksAndIgnoresUnknownFiles(t *testing.T) {
 	if err := os.Symlink(svc, filepath.Join(dir, "linked")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadService(os.DirFS(dir), "linked", DefaultLimits); !errors.Is(err, ErrSymlink) {
+	if _, err := LoadService(os.DirFS(dir), "linked", DefaultLimits()); !errors.Is(err, ErrSymlink) {
 		t.Errorf("a linked service directory: err = %v", err)
 	}
-	if _, err := LoadService(os.DirFS(dir), "../etc", DefaultLimits); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := LoadService(os.DirFS(dir), "../etc", DefaultLimits()); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a service name with a path: err = %v", err)
 	}
 }
@@ -198,7 +198,7 @@ func TestInstancesAndDeployGroups(t *testing.T) {
 		"web/tron-norcal.yaml": {Data: []byte("job:\n  deploy_group: batch\n  schedule: daily\n  actions:\n    a: {command: x}\n    b: {command: y, deploy_group: other}\n" +
 			"list:\n  schedule: daily\n  actions:\n    - {name: c, command: z}\n")},
 	}
-	s, err := LoadService(fsys, "web", DefaultLimits)
+	s, err := LoadService(fsys, "web", DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}

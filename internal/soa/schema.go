@@ -78,10 +78,10 @@ type Dependency struct {
 // kubernetes", ...) to its root schema.
 type Schemas map[string]*Schema
 
-// SchemaTypes are the file types `paasta validate` checks, in its order.
+// schemaTypes are the file types `paasta validate` checks, in its order.
 // A file is checked against every type that its path relative to the
 // service directory starts with (a plain prefix match, as upstream).
-var SchemaTypes = []string{
+var schemaTypes = []string{
 	"service", "adhoc", "kubernetes", "rollback", "tron", "eks", "smartstack",
 	"autotuned_defaults/kubernetes", "autotuned_defaults/cassandracluster",
 }
@@ -90,7 +90,7 @@ var SchemaTypes = []string{
 // path relative to the service directory.
 func SchemaTypesFor(rel string) []string {
 	var out []string
-	for _, t := range SchemaTypes {
+	for _, t := range schemaTypes {
 		if strings.HasPrefix(rel, t) {
 			out = append(out, t)
 		}

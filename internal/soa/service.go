@@ -12,9 +12,9 @@ import (
 	"strings"
 )
 
-// InstanceTypes are PaaSTA's INSTANCE_TYPES: a file <type>-<cluster>.yaml
+// instanceTypes are PaaSTA's INSTANCE_TYPES: a file <type>-<cluster>.yaml
 // at the top of a service directory defines instances of that type.
-var InstanceTypes = []string{
+var instanceTypes = []string{
 	"paasta_native", "adhoc", "kubernetes", "eks", "tron", "flink", "flinkeks",
 	"cassandracluster", "cassandraclustereks", "kafkacluster", "monkrelays",
 	"nrtsearchservice", "nrtsearchserviceeks",
@@ -90,7 +90,7 @@ func InstanceFile(rel string) (typ, cluster string) {
 		return "", ""
 	}
 	base := strings.TrimSuffix(rel, ".yaml")
-	for _, t := range InstanceTypes {
+	for _, t := range instanceTypes {
 		if c, ok := strings.CutPrefix(base, t+"-"); ok && clusterPattern.MatchString(c) {
 			return t, c
 		}
@@ -121,7 +121,7 @@ func LoadService(fsys fs.FS, name string, lim Limits) (*Service, error) {
 		return nil, fmt.Errorf("service directory %s %w", name, ErrSymlink)
 	}
 	if lim.MaxFiles <= 0 {
-		lim.MaxFiles = DefaultLimits.MaxFiles
+		lim.MaxFiles = DefaultLimits().MaxFiles
 	}
 	s := &Service{Name: name}
 	var rels []string

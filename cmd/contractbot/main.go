@@ -43,6 +43,7 @@ func commands() []command {
 		{"ref", "ref check [--soa-dir DIR --service NAME] REFNAME...", "check PaaSTA deploy ref names", runRef},
 		{"serve", "serve [flags]", "run the GitHub App: webhooks in, check runs out", runServe},
 		{"app-manifest", "app-manifest [--url URL]", "print the GitHub App manifest to register contractbot", runAppManifest},
+		{"rulesets", "rulesets [--repo OWNER/NAME] [--apply]", "print (or create) GitHub rulesets that refuse malformed deploy refs", runRulesets},
 		{"hook", "hook pre-receive [flags]", "git server-side hook: refuse malformed deploy refs and contract-breaking pushes", runHook},
 		{"inspect", "inspect makefile [--format text|json] PATH", "print what contractbot knows about a Makefile", runInspect},
 		{"version", "version", "print the version", runVersion},

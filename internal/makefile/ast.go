@@ -91,6 +91,10 @@ type Recipe struct {
 	Prefix token.Pos
 	Text   string // without the prefix; backslash-newlines kept
 	EndPos token.Pos
+	// Alt is the line read as an ordinary line, for when make finds no
+	// rule before it after all (the rule sat in a conditional branch not
+	// taken); nil when that reading would open or close a block.
+	Alt Stmt
 }
 
 // Include is "include", "-include" or "sinclude" with its unexpanded names.

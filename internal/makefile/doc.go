@@ -22,10 +22,9 @@
 //     files that exist in the tree are not treated as up-to-date targets.
 //   - A .RECIPEPREFIX set through a variable reference, or in an included
 //     file, does not change how the including file's later lines parse.
-//   - Whether a tab-indented line is a recipe line is decided while
-//     parsing: after a rule line inside a conditional branch that is not
-//     taken, make reads the next tab line as an ordinary line, the parser
-//     as a recipe line.
+//   - A tab-indented "ifeq"/"else"/"endif"/"define" line right after a
+//     rule line that sits in a conditional branch not taken: make reads it
+//     as a directive, the parser as a recipe line.
 //   - :::= follows GNU make 4.4 (make 4.3 rejects it).
 //   - $(CURDIR), $(abspath ...) and $(realpath ...) are shell-dependent
 //     unless [Config.Dir] names the working directory.

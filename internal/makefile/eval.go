@@ -252,6 +252,7 @@ type evaluator struct {
 	quiet           bool // do not record errors (recipe probing)
 	inRecipe        bool // expanding as for a recipe: private globals are hidden
 	exportAllTarget bool
+	noTargets       bool // the last rule line had no targets
 	storedBytes     int
 	written         int
 }
@@ -470,6 +471,17 @@ func (e *evaluator) flushRule() {
 }
 
 func (e *evaluator) recipe(s *Recipe) {
+	if e.noTargets {
+		return // make ignores the recipe of a rule with no targets
+	}
+	if e.cur == nil && e.curPat == nil {
+		// No rule was read before this line (it was skipped, or ended):
+		// make reads it as an ordinary line.
+		if s.Alt != nil {
+			e.stmt(s.Alt)
+		}
+		return
+	}
 	rl := &RecipeLine{Pos: s.Prefix, Text: s.Text}
 	if e.curPat != nil {
 		e.curPat.Recipe = append(e.curPat.Recipe, rl)

@@ -64,6 +64,41 @@ type parser struct {
 	comments     []*Comment
 	stack        []*Cond
 	out          *File
+	capture      *[]Stmt // when set, add collects statements here
+}
+
+// alternative parses a recipe-prefixed line as the ordinary line make reads
+// when no rule precedes it after all (the rule was in a conditional branch
+// not taken). Lines that would open or close a block have no alternative:
+// they would change the file's structure.
+func (p *parser) alternative(start, end int) Stmt {
+	collapsed, _ := collapse(string(p.src[start:end]))
+	text, _ := stripComment(collapsed)
+	t := strings.TrimLeft(text, " \t")
+	if t == "" {
+		return nil
+	}
+	if a := parseAssignment(t); a != nil && a.define {
+		return nil
+	}
+	if a := parseAssignment(t); a == nil {
+		switch w, _, _ := firstWord(t); w {
+		case "ifeq", "ifneq", "ifdef", "ifndef", "else", "endif", "endef":
+			return nil
+		}
+	}
+	inRule, prefix, nerr, nwarn, ncom := p.inRule, p.prefix, len(p.errs), len(p.warnings), len(p.comments)
+	var got []Stmt
+	p.capture = &got
+	p.inRule = false
+	p.line(start, end)
+	p.capture = nil
+	p.inRule, p.prefix = inRule, prefix
+	p.errs, p.warnings, p.comments = p.errs[:nerr], p.warnings[:nwarn], p.comments[:ncom]
+	if len(got) != 1 {
+		return nil
+	}
+	return got[0]
 }
 
 func (p *parser) pos(off int) token.Pos { return p.file.Pos(off) }
@@ -123,6 +158,10 @@ func indexByteFrom(b []byte, from int, c byte) int {
 }
 
 func (p *parser) add(s Stmt) {
+	if p.capture != nil {
+		*p.capture = append(*p.capture, s)
+		return
+	}
 	if n := len(p.stack); n > 0 {
 		b := p.stack[n-1].Branches[len(p.stack[n-1].Branches)-1]
 		b.Body = append(b.Body, s)
@@ -155,7 +194,7 @@ func (p *parser) parse() *File {
 func (p *parser) line(start, end int) {
 	raw := string(p.src[start:end])
 	if p.inRule && len(raw) > 0 && raw[0] == p.prefix {
-		p.add(&Recipe{Prefix: p.pos(start), Text: recipeText(raw[1:], p.prefix), EndPos: p.pos(end)})
+		p.add(&Recipe{Prefix: p.pos(start), Text: recipeText(raw[1:], p.prefix), EndPos: p.pos(end), Alt: p.alternative(start, end)})
 		return
 	}
 	collapsed, cmap := collapse(raw)

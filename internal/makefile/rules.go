@@ -98,8 +98,10 @@ func (e *evaluator) rule(r *RuleLine, afterRule bool) {
 	// target's prerequisites cannot write into another's.
 	normal, orderOnly = slices.Clip(normal), slices.Clip(orderOnly)
 	if len(targets) == 0 {
-		return // "no targets": its recipe lines are ignored
+		e.noTargets = true // its recipe lines are ignored
+		return
 	}
+	e.noTargets = false
 	recipe := func() []*RecipeLine {
 		if r.Semi.IsValid() {
 			return []*RecipeLine{{Pos: r.Semi, Text: r.Recipe}}

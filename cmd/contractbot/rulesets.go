@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/contractbot/contractbot/internal/gitref"
 	ghclient "github.com/contractbot/contractbot/internal/github"
+	"github.com/contractbot/contractbot/internal/gitref"
 )
 
 // runRulesets prints (or, with --apply, creates) the GitHub rulesets that

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/contractbot/contractbot/internal/gitref"
 	"github.com/contractbot/contractbot/internal/githubfake"
+	"github.com/contractbot/contractbot/internal/gitref"
 )
 
 func runRulesetsCmd(t *testing.T, args ...string) (stdout, stderr string, code int) {

@@ -349,7 +349,7 @@ func TestServe_AReinstalledAppGetsAFreshToken(t *testing.T) {
 	if got := b.deliver("installation", mustJSON(t, m)); got != http.StatusAccepted {
 		t.Fatalf("installation delivery: status %d", got)
 	}
-	time.Sleep(500 * time.Millisecond)
+	waitLog(t, b, `"message":"installation changed"`)
 	fake.AddInstallation(e2eInstallation, e2eOwner)
 
 	before := fake.Calls()
@@ -361,5 +361,17 @@ func TestServe_AReinstalledAppGetsAFreshToken(t *testing.T) {
 	want := map[string]int{"apps/create-installation-access-token": 1, "git/get-tree": 1, "checks/create": 1}
 	if calls := diffCalls(before, fake.Calls()); !maps.Equal(calls, want) {
 		t.Errorf("calls after reinstalling = %v, want %v", calls, want)
+	}
+}
+
+// waitLog waits until the server's log has a line containing s.
+func waitLog(t testing.TB, b *bot, s string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(b.logs.String(), s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line with %s after 30 s:\n%s", s, b.logs)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -124,6 +124,11 @@ func printInspect(w io.Writer, a *makefile.Analysis) {
 	if len(a.Facts.MissingIncludes) > 0 {
 		fmt.Fprintf(w, "missing includes: %s\n", strings.Join(a.Facts.MissingIncludes, " "))
 	}
+	for _, tp := range a.TabProblems {
+		if tp.MakeError == "" {
+			fmt.Fprintf(w, "indented with spaces, read as a rule: %s:%d\n", tp.Path, tp.Line)
+		}
+	}
 	for _, e := range a.DB.Errors {
 		fmt.Fprintf(w, "make would stop: %s\n", e)
 	}

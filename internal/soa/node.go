@@ -186,8 +186,16 @@ func Parse(data []byte, lim Limits) (root *Node, err error) {
 			root, err = nil, &SyntaxError{Line: 1, Msg: fmt.Sprintf("YAML parser failed: %v", r)}
 		}
 	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
+	if !bytes.Contains(data, []byte("\n---")) && !bytes.Contains(data, []byte("\n...")) {
+		// At most one document marker, at the very start: the faster
+		// single-document path suffices.
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			return nil, yamlError(err)
+		}
+		return convertDoc(&doc, lim)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			return &Node{Kind: KindNull, Line: 1, Column: 1, Text: "null", Tag: "!!null", size: 1}, nil
@@ -202,14 +210,21 @@ func Parse(data []byte, lim Limits) (root *Node, err error) {
 		}
 		return nil, &SyntaxError{Line: max(line, 1), Msg: "expected a single document in the stream, found a second one"}
 	}
-	c := converter{limit: lim.MaxNodes, done: map[*yaml.Node]*Node{}, busy: map[*yaml.Node]bool{}}
-	top := &doc
-	if doc.Kind == yaml.DocumentNode {
+	return convertDoc(&doc, lim)
+}
+
+func convertDoc(doc *yaml.Node, lim Limits) (*Node, error) {
+	top := doc
+	switch {
+	case doc.Kind == 0: // empty input
+		return &Node{Kind: KindNull, Line: 1, Column: 1, Text: "null", Tag: "!!null", size: 1}, nil
+	case doc.Kind == yaml.DocumentNode:
 		if len(doc.Content) == 0 {
 			return &Node{Kind: KindNull, Line: 1, Column: 1, Text: "null", Tag: "!!null", size: 1}, nil
 		}
 		top = doc.Content[0]
 	}
+	c := converter{limit: lim.MaxNodes, done: map[*yaml.Node]*Node{}, busy: map[*yaml.Node]bool{}}
 	return c.convert(top)
 }
 
@@ -267,16 +282,21 @@ func (c *converter) limitErr(y *yaml.Node) error {
 }
 
 func (c *converter) convert(y *yaml.Node) (*Node, error) {
-	if n, ok := c.done[y]; ok {
-		return n, nil
+	// Only anchored nodes can be reached twice (through aliases), so only
+	// they are remembered, and only they can close a cycle.
+	shared := y.Anchor != "" || y.Kind == yaml.AliasNode
+	if shared {
+		if n, ok := c.done[y]; ok {
+			return n, nil
+		}
+		if c.busy[y] {
+			e := c.fail(y, "recursive alias: the anchor %q refers to itself", y.Anchor).(*SyntaxError)
+			e.Limit = true
+			return nil, e
+		}
+		c.busy[y] = true
+		defer delete(c.busy, y)
 	}
-	if c.busy[y] {
-		e := c.fail(y, "recursive alias: the anchor %q refers to itself", y.Anchor).(*SyntaxError)
-		e.Limit = true
-		return nil, e
-	}
-	c.busy[y] = true
-	defer delete(c.busy, y)
 	var n *Node
 	var err error
 	switch y.Kind {
@@ -302,7 +322,7 @@ func (c *converter) convert(y *yaml.Node) (*Node, error) {
 	if c.limit > 0 && n.size > c.limit {
 		return nil, c.limitErr(y)
 	}
-	if y.Anchor != "" || y.Kind == yaml.AliasNode {
+	if shared {
 		c.done[y] = n
 	}
 	return n, nil

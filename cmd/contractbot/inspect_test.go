@@ -45,6 +45,22 @@ func TestInspectMakefile(t *testing.T) {
 			t.Errorf("unexpected facts:\n%s", out)
 		}
 	})
+	t.Run("json output is what check records as the makefile fact", func(t *testing.T) {
+		for _, svc := range []string{"web-api", "legacy-service", "bad-tabs"} {
+			dir := filepath.Join("..", "..", "fixtures", "services", svc)
+			_, inspected, _ := runCLI("inspect", "makefile", "--format", "json", dir)
+			_, checked, errs := runCLI("check", "--format", "json", dir)
+			var res struct {
+				Facts map[string]json.RawMessage `json:"facts"`
+			}
+			if err := json.Unmarshal([]byte(checked), &res); err != nil {
+				t.Fatalf("%s: %v\n%s%s", svc, err, checked, errs)
+			}
+			if canonical(t, []byte(inspected)) != canonical(t, res.Facts["makefile"]) {
+				t.Errorf("%s: inspect and check disagree:\n%s\n%s", svc, inspected, res.Facts["makefile"])
+			}
+		}
+	})
 	t.Run("a Makefile path works like its directory", func(t *testing.T) {
 		_, a, _ := runCLI("inspect", "makefile", "--format", "json", webAPI)
 		_, b, _ := runCLI("inspect", "makefile", "--format", "json", filepath.Join(webAPI, "Makefile"))
@@ -86,4 +102,15 @@ func TestInspectMakefile(t *testing.T) {
 			}
 		}
 	})
+}
+
+// canonical re-encodes JSON so that layout does not matter.
+func canonical(t *testing.T, b []byte) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	out, _ := json.Marshal(v)
+	return string(out)
 }

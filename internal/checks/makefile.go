@@ -161,6 +161,15 @@ func makefileRules() []*Rule {
 					}
 					p.Report(f)
 				}
+				for _, ta := range a.DockerTagTargetAssigns {
+					f := Finding{Path: ta.Path, Line: ta.Line, EndLine: ta.EndLine, Fix: conditionalFix(&ta.Assignment),
+						Message: fmt.Sprintf("the %s target sets its own DOCKER_TAG, which the environment cannot override, so `make %s` "+
+							"ignores the tag the pipeline asks for: use `?=` or drop the target-specific assignment", ta.Target, ta.Target)}
+					if ta.Path == "" {
+						f.Path, f.Line = in.Path, 1
+					}
+					p.Report(f)
+				}
 				return nil
 			}),
 		},

@@ -156,6 +156,8 @@ func TestMakefileRules(t *testing.T) {
 		{"ifndef is as good as ?=", "ifndef DOCKER_TAG\nDOCKER_TAG := x\nendif\ntest itest cook-image:\n\tdocker build -t $(DOCKER_TAG) .\n", nil},
 		{"no fix is offered when other assignments follow", "DOCKER_TAG = a\nDOCKER_TAG += b\ntest itest cook-image:\n\tdocker build -t $(DOCKER_TAG) .\n",
 			[]string{"makefile.docker-tag 1"}},
+		{"a target-specific tag beats the environment", "DOCKER_TAG ?= x\ntest:\n\ttrue\nitest: cook-image\ncook-image: override DOCKER_TAG := latest\ncook-image:\n\tdocker build -t $(DOCKER_TAG) .\n",
+			[]string{"makefile.docker-tag 5"}},
 		{"a default made only of environment variables is empty", "DOCKER_TAG ?= $(USER)\ntest itest cook-image:\n\tdocker build -t $(DOCKER_TAG) .\n",
 			[]string{"makefile.docker-tag 1"}},
 		{"a missing separator without indentation", "DOCKER_TAG ?= x\ntest itest cook-image:\n\tdocker build -t $(DOCKER_TAG) .\necho oops\n",
@@ -177,6 +179,9 @@ func TestMakefileRules(t *testing.T) {
 				got = append(got, fmt.Sprintf("%s %d", f.RuleID, f.Line))
 				if f.Fix != nil && strings.HasPrefix(tt.name, "no fix") {
 					t.Errorf("unexpected fix %+v", f.Fix)
+				}
+				if f.Fix != nil {
+					checkFixResolves(t, e, repo, f)
 				}
 				if tt.makefile != "" && f.Path != "GNUmakefile" {
 					t.Errorf("finding in %s, want GNUmakefile: %s", f.Path, f)

@@ -79,6 +79,10 @@ type Analysis struct {
 	// DockerTagLast is the last assignment of DOCKER_TAG of any kind, or
 	// nil when it is undefined.
 	DockerTagLast *Assignment
+	// DockerTagTargetAssigns are target-specific assignments of DOCKER_TAG
+	// ("cook-image: DOCKER_TAG = latest") that the environment cannot
+	// override, in target name order.
+	DockerTagTargetAssigns []TargetAssignment
 	// TabProblems are lines that GNU make misreads or stops at because a
 	// recipe line is not indented with the recipe prefix.
 	TabProblems []TabProblem
@@ -120,6 +124,12 @@ type Assignment struct {
 	// Sole is true when no other assignment (of any kind) set the
 	// variable: rewriting this line alone then decides its value.
 	Sole bool
+}
+
+// TargetAssignment is a target-specific assignment as written.
+type TargetAssignment struct {
+	Assignment
+	Target string
 }
 
 // TabProblem is a line make reads wrongly because it is indented with
@@ -210,6 +220,7 @@ func AnalyzeConfig(ctx context.Context, cfg Config, name string) (*Analysis, err
 		a.DockerTagLast = db.assignment(v, false)
 	}
 	a.TabProblems = db.tabProblems()
+	a.DockerTagTargetAssigns = db.targetAssignments(DockerTagVar)
 	return a, nil
 }
 
@@ -291,6 +302,30 @@ func (db *Database) assignment(v *Var, plain bool) *Assignment {
 		return a
 	}
 	return nil
+}
+
+// targetAssignments lists target-specific assignments of variable that
+// replace whatever the environment says (=, :=, ::=, :::=).
+func (db *Database) targetAssignments(variable string) []TargetAssignment {
+	var out []TargetAssignment
+	for _, name := range slices.Sorted(maps.Keys(db.Targets)) {
+		for _, tv := range db.Targets[name].Vars {
+			switch tv.Op {
+			case OpRecursive, OpSimple, OpPOSIXSimple, OpImmediate:
+			default:
+				continue
+			}
+			if tv.Name != variable {
+				continue
+			}
+			p := db.Fset.Position(tv.Pos)
+			ta := TargetAssignment{Target: name, Assignment: Assignment{Op: tv.Op, Override: tv.Override, Sole: true,
+				Editable: db.srcs[p.Filename] != nil && !strings.HasSuffix(p.Filename, "(eval)")}}
+			ta.Lines = Lines{Path: p.Filename, Line: p.Line, EndLine: p.Line, Text: db.Line(p.Filename, p.Line)}
+			out = append(out, ta)
+		}
+	}
+	return out
 }
 
 func (db *Database) tabProblems() []TabProblem {

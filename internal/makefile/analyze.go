@@ -308,8 +308,8 @@ func (db *Database) assignment(v *Var, plain bool) *Assignment {
 // replace whatever the environment says (=, :=, ::=, :::=).
 func (db *Database) targetAssignments(variable string) []TargetAssignment {
 	var out []TargetAssignment
-	for _, name := range slices.Sorted(maps.Keys(db.Targets)) {
-		for _, tv := range db.Targets[name].Vars {
+	for name, t := range db.Targets {
+		for _, tv := range t.Vars {
 			switch tv.Op {
 			case OpRecursive, OpSimple, OpPOSIXSimple, OpImmediate:
 			default:
@@ -325,6 +325,7 @@ func (db *Database) targetAssignments(variable string) []TargetAssignment {
 			out = append(out, ta)
 		}
 	}
+	slices.SortFunc(out, func(a, b TargetAssignment) int { return strings.Compare(a.Target, b.Target) })
 	return out
 }
 

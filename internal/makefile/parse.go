@@ -65,6 +65,7 @@ type parser struct {
 	stack        []*Cond
 	out          *File
 	capture      *[]Stmt // when set, add collects statements here
+	ruleInCond   bool    // the rule that started the recipe context is in a conditional
 }
 
 // alternative parses a recipe-prefixed line as the ordinary line make reads
@@ -194,7 +195,13 @@ func (p *parser) parse() *File {
 func (p *parser) line(start, end int) {
 	raw := string(p.src[start:end])
 	if p.inRule && len(raw) > 0 && raw[0] == p.prefix {
-		p.add(&Recipe{Prefix: p.pos(start), Text: recipeText(raw[1:], p.prefix), EndPos: p.pos(end), Alt: p.alternative(start, end)})
+		r := &Recipe{Prefix: p.pos(start), Text: recipeText(raw[1:], p.prefix), EndPos: p.pos(end)}
+		if p.ruleInCond {
+			// Only a rule inside a conditional can turn out not to
+			// have been read.
+			r.Alt = p.alternative(start, end)
+		}
+		p.add(r)
 		return
 	}
 	collapsed, cmap := collapse(raw)
@@ -308,6 +315,7 @@ func (p *parser) line(start, end int) {
 		r.Text = t
 	}
 	p.inRule = true
+	p.ruleInCond = len(p.stack) > 0
 	p.add(r)
 }
 

@@ -271,3 +271,53 @@ func BenchmarkSOAServiceWith20InstanceFiles(b *testing.B) {
 		}
 	}
 }
+
+// TestSOAOnThePaastaExampleTrees runs the soa rules over the reference
+// example trees copied from PaaSTA and compares every finding, with its
+// file and line, with testdata/soa-examples.golden. The README of the
+// reference data says what paasta validate reports for each tree; the
+// golden agrees (e.g. fake_invalid_service's "oops" key on line 7).
+func TestSOAOnThePaastaExampleTrees(t *testing.T) {
+	examples := filepath.Join("..", "..", "..", "shared", "reference", "paasta", "examples")
+	if _, err := os.Stat(examples); err != nil {
+		if os.Getenv("CONTRACTBOT_REQUIRE_ITEST") == "1" {
+			t.Fatal("CONTRACTBOT_REQUIRE_ITEST=1 but ../shared/reference/paasta/examples is missing")
+		}
+		t.Skip("../shared/reference/paasta/examples is not there")
+	}
+	trees := []struct{ root, service string }{
+		{"validate_itest_soa", "fake_valid_service"},
+		{"validate_itest_soa", "fake_invalid_service"},
+		{"fsm_itest_soa", "paasta_service"},
+		{"local_run_itest_soa", "fake_simple_service"},
+		{"deployments_json_itest_soa", "fake_deployments_json_service"},
+		{"tron_itest_soa", "fake_simple_service"},
+		{"package_itest_soa", "fake_service_uno"},
+		{"package_itest_soa", "fake_service_dos"},
+		{"k8s_itest_soa_template", "compute-infra-test-service"},
+		{"fsm_cookiecutter_template", "cookiecutter_service"},
+		{"example_cluster_k8s/example-services-k8s", "hello-world"},
+		{"example_cluster_legacy_marathon/example-services", "hello-world"},
+	}
+	e := soaEngine(t)
+	var got strings.Builder
+	for _, tr := range trees {
+		got.WriteString("# " + tr.root + " " + tr.service + "\n")
+		for _, f := range runSOA(t, e, Target{SOA: os.DirFS(filepath.Join(examples, tr.root)), Service: tr.service}) {
+			got.WriteString(f.String() + "\n")
+		}
+	}
+	golden := filepath.Join("testdata", "soa-examples.golden")
+	if *updateSOA {
+		if err := os.WriteFile(golden, []byte(got.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != string(want) {
+		t.Errorf("findings differ from %s:\n%s", golden, got.String())
+	}
+}

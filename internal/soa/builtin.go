@@ -28,7 +28,6 @@ func num() sch       { return typed("number") }
 func integer() sch   { return typed("integer") }
 func boolean() sch   { return typed("boolean") }
 func anything() sch  { return sch{} }
-func nullable() sch  { return typed("null") }
 func anyObject() sch { return typed("object") }
 func anyArray() sch  { return typed("array") }
 
@@ -53,7 +52,6 @@ func enum(vals ...any) sch { return sch{"enum": jsonValues(vals)} }
 
 func anyOf(alts ...sch) sch { return sch{"anyOf": schemaList(alts)} }
 func oneOf(alts ...sch) sch { return sch{"oneOf": schemaList(alts)} }
-func allOf(alts ...sch) sch { return sch{"allOf": schemaList(alts)} }
 func not(s sch) sch         { return sch{"not": map[string]any(s)} }
 
 func (s sch) with(k string, v any) sch { s[k] = v; return s }
@@ -83,20 +81,14 @@ func (s sch) extra(v sch) sch          { return s.with("additionalProperties", m
 func (s sch) items(v sch) sch          { return s.with("items", map[string]any(v)) }
 func (s sch) req(keys ...string) sch   { return s.with("required", jsonValues(anySlice(keys))) }
 func (s sch) minProps(n int) sch       { return s.with("minProperties", jsonNum(n)) }
-func (s sch) minItems(n int) sch       { return s.with("minItems", jsonNum(n)) }
 func (s sch) maxItems(n int) sch       { return s.with("maxItems", jsonNum(n)) }
 func (s sch) unique() sch              { return s.with("uniqueItems", true) }
 func (s sch) match(pattern string) sch { return s.with("pattern", pattern) }
 func (s sch) maxLen(n int) sch         { return s.with("maxLength", jsonNum(n)) }
-func (s sch) minLen(n int) sch         { return s.with("minLength", jsonNum(n)) }
 func (s sch) ge(x float64) sch         { return s.with("minimum", jsonNum(x)) }
 func (s sch) le(x float64) sch         { return s.with("maximum", jsonNum(x)) }
 func (s sch) gt(x float64) sch         { return s.ge(x).with("exclusiveMinimum", true) }
-func (s sch) lt(x float64) sch         { return s.le(x).with("exclusiveMaximum", true) }
 func (s sch) allOf(alts ...sch) sch    { return s.with("allOf", schemaList(alts)) }
-func (s sch) anyOf(alts ...sch) sch    { return s.with("anyOf", schemaList(alts)) }
-func (s sch) oneOf(alts ...sch) sch    { return s.with("oneOf", schemaList(alts)) }
-func (s sch) not(n sch) sch            { return s.with("not", map[string]any(n)) }
 func (s sch) enum(vals ...any) sch     { return s.with("enum", jsonValues(vals)) }
 
 // needs says that when key is set, every one of others must be set too

@@ -313,7 +313,7 @@ func mutate(r *rand.Rand, doc *mv) *mv {
 	if len(all) == 0 || len(ms) == 0 {
 		return d
 	}
-	switch op := r.IntN(9); op {
+	switch op := r.IntN(10); op {
 	case 0: // wrong type
 		s := all[r.IntN(len(all))]
 		s.set(&mv{raw: wrongTypeValues[r.IntN(len(wrongTypeValues))]})
@@ -370,6 +370,29 @@ func mutate(r *rand.Rand, doc *mv) *mv {
 		}
 		spellings := []string{`yes`, `no`, `on`, `off`, `y`, `n`, `True`, `FALSE`, `"true"`, `1`, `0`, `017`, `08`, `0x10`, `1_000`, `1:30`, `190:00`, `1.`, `.5`, `5e-1`, `5.0e-1`, `+12`, `NULL`, `Null`, `nULL`}
 		cands[r.IntN(len(cands))].set(&mv{raw: spellings[r.IntN(len(spellings))]})
+	case 9: // keys that interact through oneOf, not, dependencies and anyOf
+		m := ms[r.IntN(len(ms))]
+		pairs := [][2]string{
+			{`"service_account_name"`, `"web-sa"`},
+			{`"iam_role"`, `"arn:aws:iam::123:role/web"`},
+			{`"healthcheck_cmd"`, `"/bin/true"`},
+			{`"healthcheck_mode"`, `"cmd"`},
+			{`"fs_group_change_policy"`, `"Always"`},
+			{`"fs_group"`, `1000`},
+			{`"drain_method"`, `"http"`},
+			{`"drain_method_params"`, `{"drain": {}, "stop_draining": {}}`},
+			{`"node_selectors"`, `{"yelp.com/pool": [{"operator": "In", "values": ["a", "a"]}]}`},
+			{`"node_selectors"`, `{"yelp.com/pool": [{"operator": "Gt", "value": 3}], "-bad-": "x"}`},
+			{`"anti_affinity"`, `[{"service": "web"}, {"service": "web"}]`},
+			{`"lifecycle"`, `{"pre_stop_command": ["sleep", 5]}`},
+			{`"monitoring"`, `{"alert_after": "10m", "team": "web"}`},
+			{`"monitoring"`, `{"alert_after": "0m"}`},
+			{`"schedule"`, `{"type": "cron", "value": 5}`},
+			{`"actions"`, `[{"name": "a"}]`},
+		}
+		pr := pairs[r.IntN(len(pairs))]
+		m.keys = append(m.keys, pr[0])
+		m.vals = append(m.vals, &mv{raw: pr[1]})
 	case 6: // replace a whole mapping by a list or a scalar
 		s := all[r.IntN(len(all))]
 		if v := s.get(); v.isMap {

@@ -140,6 +140,7 @@ func (r *Reviewer) Run(ctx context.Context, t webhook.Task) error {
 		mode = cfg.ReviewComments
 	}
 	if mode == "off" {
+		logger.Info().Msg("review skipped: review_comments is off")
 		return nil
 	}
 	existing, err := client.ReviewComments(ctx, j.Owner, j.Repo, j.Number)

@@ -404,6 +404,76 @@ func mutate(r *rand.Rand, doc *mv) *mv {
 	return d
 }
 
+// syntaxEdges are YAML spellings where YAML 1.1 (PyYAML) and YAML 1.2
+// (yaml.v3's own resolution) or the two parsers could disagree; each is a
+// kubernetes file of the differential test.
+var syntaxEdges = []string{
+	"main:\n\tcpus: 1\n",
+	"main:\n  cpus: 1\n  mem: !!int \"512\"\n",
+	"main: {cpus: 1, mem: 512,}\n",
+	"%YAML 1.2\n---\nmain: {cpus: 1}\n",
+	"%YAML 1.1\n---\nmain: {cpus: 1}\n",
+	"main:\n  cpus: 1\n...\n",
+	"main:\n  env: {A: !!binary aGVsbG8=}\n",
+	"main:\n  cmd: \"a\\qb\"\n",
+	"main:\n  cmd: 'it''s'\n",
+	"main:\n  cmd: >\n    folded\n    text\n",
+	"main: &m\n  cpus: 1\ncanary: *m\n",
+	"? main\n: cpus: 1\n",
+	"main:\n  cpus: 1\n  cpus: 2\n",
+	"main:\n  env:\n    A: 0o17\n",
+	"main:\n  env:\n    A: 1e3\n",
+	"main:\n  instances: 0x10\n",
+	"main:\n  instances: 1_0\n",
+	"main:\n  instances: 10.0\n",
+	"main:\n  cmd: [a, b\n",
+	"main:\n  cmd: \"\\x41\"\n",
+	"main:\n  mem: 3.2e+1\n",
+	"main:\n  mem: 3.2e1\n",
+	"main:\n  cpus: -0\n",
+	"main:\n  env:\n    A: \"\\u00e9\"\n",
+	"main:\n- a\n",
+	"main: !!map {cpus: 1}\n",
+	"main:\n  cpus: .Inf\n",
+	"main:\n  cpus: .NaN\n",
+	"main:\n  deploy_group: 2020-01-01\n",
+	"main:\n  deploy_group: 1:30\n",
+	"main:\n  deploy_group: =\n",
+	"main:\n  deploy_group: <<\n",
+	"main:\n  <<: {cpus: 1}\n",
+	"main:\n  <<: [{cpus: 1}, {mem: 64}]\n  cpus: 2\n",
+	"\"main\": {\"cpus\": 1}\n",
+	"main:\n  cmd: @foo\n",
+	"main:\n  cmd: |+\n    x\n\n",
+	"main:\n  instances: 010\n",
+	"main:\n  instances: 0b11\n",
+	"main:\n  instances: +3\n",
+	"main:\n  instances: 3.\n",
+	"main:\n  cpus: 1:30.5\n",
+	"main:\n  registrations: [a.b, a.b]\n",
+	"main:\n  registrations: [a.b, 'a.b ']\n",
+	"main:\n  env: {A: yes}\n",
+	"main:\n  env: {A: 'yes'}\n",
+	"main:\n  env: {A: ~}\n",
+	"main:\n  env: {A: }\n",
+	"main:\n  healthcheck_mode: Off\n",
+	"main:\n  bounce_margin_factor: 1.0\n",
+	"main:\n  bounce_margin_factor: 1.00000000000000001\n",
+	"main:\n  gpus: 99999999999999999999999999\n",
+	"main:\n  cpus: 1\n# trailing comment\n",
+	"# only a comment\n",
+	"",
+	"---\n",
+	"main: null\n",
+	"main: {}\n",
+	"_template: {anything: [1, 2]}\n",
+	"main:\n  cpus: 1\nMain:\n  cpus: 1\n",
+	"main:\n  cmd: \"x\"\n  cmd2: \"y\"\n",
+	"main:\n  namespace: a-very-long-namespace-name-that-is-way-longer-than-sixty-three-chars\n",
+	"main:\n  iam_role: \"arn:aws:iam::123:role/x\\n\"\n",
+	"main:\n  iam_role: \"arn:aws:iam::123:role/x\\n\\n\"\n",
+}
+
 // writeMutations writes the base documents and their mutations under root
 // as service directories (one per schema type; deploy.yaml, which has a
 // fixed name, gets a directory per document) and returns how many
@@ -453,6 +523,10 @@ func writeMutations(t *testing.T, root string) int {
 				write(filepath.Join(dir, fmt.Sprintf("%s-m%03d.yaml", typ, i)), b.String())
 			}
 		}
+	}
+	for i, doc := range syntaxEdges {
+		write(filepath.Join(root, "edges", fmt.Sprintf("kubernetes-e%02d.yaml", i)), doc)
+		written++
 	}
 	return written
 }

@@ -186,6 +186,7 @@ func Parse(data []byte, lim Limits) (root *Node, err error) {
 			root, err = nil, &SyntaxError{Line: 1, Msg: fmt.Sprintf("YAML parser failed: %v", r)}
 		}
 	}()
+	data = acceptYAMLVersions(data)
 	var doc yaml.Node
 	if !bytes.Contains(data, []byte("\n---")) && !bytes.Contains(data, []byte("\n...")) {
 		// At most one document marker, at the very start: the faster
@@ -226,6 +227,35 @@ func convertDoc(doc *yaml.Node, lim Limits) (*Node, error) {
 	}
 	c := converter{limit: lim.MaxNodes, done: map[*yaml.Node]*Node{}, busy: map[*yaml.Node]bool{}}
 	return c.convert(top)
+}
+
+// acceptYAMLVersions rewrites "%YAML 1.x" directives to 1.1: PyYAML only
+// warns about a minor version other than 1, yaml.v3 refuses it.
+func acceptYAMLVersions(data []byte) []byte {
+	if !bytes.Contains(data, []byte("%YAML 1.")) {
+		return data
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	changed := false
+	for i, l := range lines {
+		rest, ok := bytes.CutPrefix(l, []byte("%YAML 1."))
+		if !ok {
+			continue
+		}
+		end := 0
+		for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+			end++
+		}
+		if end == 0 || string(rest[:end]) == "1" {
+			continue
+		}
+		lines[i] = append([]byte("%YAML 1.1"), rest[end:]...)
+		changed = true
+	}
+	if !changed {
+		return data
+	}
+	return bytes.Join(lines, nil)
 }
 
 // estimateValues bounds from above, roughly, how many values a YAML

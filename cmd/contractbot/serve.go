@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/contractbot/contractbot/internal/app"
+	"github.com/contractbot/contractbot/internal/gitref/registry"
 	"github.com/rs/zerolog"
 )
 
@@ -31,6 +32,8 @@ var serveSettings = []serveSetting{
 	{"log-format", "CONTRACTBOT_LOG_FORMAT", "json", "log format: json or console"},
 	{"log-level", "CONTRACTBOT_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
 	{"workers", "CONTRACTBOT_WORKERS", strconv.Itoa(app.DefaultWorkers), "checks run at once"},
+	{"deploy-ref-action", "CONTRACTBOT_DEPLOY_REF_ACTION", app.RefActionReport, "what to do with a malformed PaaSTA deploy tag: report (a failing check run) or delete (also delete it; needs contents: write)"},
+	{"registry", "CONTRACTBOT_REGISTRY", "", "Docker registry URL; when set, a deploy tag must name an image that exists there"},
 }
 
 func runServe(ctx context.Context, io stdio, args []string) error {
@@ -101,6 +104,14 @@ func serveConfig(get func(flag string) string, logOut io.Writer) (app.Config, er
 			return cfg, fmt.Errorf("CONTRACTBOT_WORKERS (--workers) is %q; want a positive number", s)
 		}
 		cfg.Workers = n
+	}
+	cfg.DeployRefAction = strings.TrimSpace(get("deploy-ref-action"))
+	if u := strings.TrimSpace(get("registry")); u != "" {
+		images, err := registry.New(u, registry.Options{})
+		if err != nil {
+			return cfg, fmt.Errorf("CONTRACTBOT_REGISTRY (--registry): %w", err)
+		}
+		cfg.Images = images
 	}
 	logger, err := newLogger(logOut, get("log-format"), get("log-level"))
 	if err != nil {

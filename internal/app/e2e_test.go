@@ -361,13 +361,16 @@ func pushPayload(t testing.TB, repo, branch, before, after string, files ...stri
 }
 
 // pullRequestPayload is a pull_request event from the real
-// pull_request.<action>.json, with the head at headSHA on branch and the
-// base at baseSHA on main.
-func pullRequestPayload(t testing.TB, file, repo, branch, headSHA, baseSHA string) []byte {
+// pull_request.<action>.json for pull request number (opened in the fake
+// with OpenPull), with the head at headSHA on branch and the base at
+// baseSHA on main.
+func pullRequestPayload(t testing.TB, file, repo, branch, headSHA, baseSHA string, number int) []byte {
 	t.Helper()
 	m := examplePayload(t, file)
 	setRepo(m, repo, "main")
+	m["number"] = number
 	pr := m["pull_request"].(map[string]any)
+	pr["number"] = number
 	head, base := pr["head"].(map[string]any), pr["base"].(map[string]any)
 	head["sha"], head["ref"] = headSHA, branch
 	base["sha"], base["ref"] = baseSHA, "main"

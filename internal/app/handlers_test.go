@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	ghclient "github.com/contractbot/contractbot/internal/github"
@@ -66,12 +67,12 @@ func TestHandlers_RealPayloadsBecomeTheRightChecks(t *testing.T) {
 			wantIDs: []string{"check/codertocat/hello-world@6113728f27ae82c7b1a177c8d03f9e96e0adf246"}},
 		{name: "a tag push checks nothing", event: "push", file: "push.tag-created.json"},
 		{name: "a tag deletion checks nothing", event: "push", file: "push.tag-deleted.1.json"},
-		{name: "an opened pull request checks its head", event: "pull_request", file: "pull_request.opened.1.json",
-			wantIDs: []string{"check/codertocat/hello-world@ec26c3e57ca3a959ca5aad62de7213c562f8c821"}},
-		{name: "a synchronized pull request checks its new head", event: "pull_request", file: "pull_request.synchronize.json",
-			wantIDs: []string{"check/codertocat/hello-world@ec26c3e57ca3a959ca5aad62de7213c562f8c821"}},
-		{name: "a reopened pull request is checked", event: "pull_request", file: "pull_request.reopened.1.json",
-			wantIDs: []string{"check/codertocat/hello-world@ec26c3e57ca3a959ca5aad62de7213c562f8c821"}},
+		{name: "an opened pull request checks and reviews its head", event: "pull_request", file: "pull_request.opened.1.json",
+			wantIDs: []string{"check/codertocat/hello-world@ec26c3e57ca3a959ca5aad62de7213c562f8c821", "review/codertocat/hello-world#2@ec26c3e57ca3a959ca5aad62de7213c562f8c821"}},
+		{name: "a synchronized pull request checks and reviews its new head", event: "pull_request", file: "pull_request.synchronize.json",
+			wantIDs: []string{"check/codertocat/hello-world@ec26c3e57ca3a959ca5aad62de7213c562f8c821", "review/codertocat/hello-world#2@ec26c3e57ca3a959ca5aad62de7213c562f8c821"}},
+		{name: "a reopened pull request is checked and reviewed", event: "pull_request", file: "pull_request.reopened.1.json",
+			wantIDs: []string{"check/codertocat/hello-world@ec26c3e57ca3a959ca5aad62de7213c562f8c821", "review/codertocat/hello-world#2@ec26c3e57ca3a959ca5aad62de7213c562f8c821"}},
 		{name: "a closed pull request checks nothing", event: "pull_request", file: "pull_request.closed.1.json"},
 		{name: "a requested check suite shares the push's check", event: "check_suite", file: "check_suite.requested.1.json", appID: 29310,
 			wantIDs: []string{"check/codertocat/hello-world@f95f852bd8fca8fcc58a9a2d6c842781e32a215e"}},
@@ -105,8 +106,8 @@ func TestHandlers_RealPayloadsBecomeTheRightChecks(t *testing.T) {
 			var ids []string
 			for _, task := range q.tasks {
 				ids = append(ids, task.ID)
-				if task.Kind != KindCheck {
-					t.Errorf("task %s has kind %q, want %q", task.ID, task.Kind, KindCheck)
+				if want := strings.SplitN(task.ID, "/", 2)[0]; task.Kind != want {
+					t.Errorf("task %s has kind %q, want %q", task.ID, task.Kind, want)
 				}
 			}
 			if !slices.Equal(ids, tc.wantIDs) {

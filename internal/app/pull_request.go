@@ -7,7 +7,7 @@ import (
 )
 
 // PullRequestHandler checks the head commit of a pull request when it is
-// opened, reopened or gets new commits.
+// opened, reopened or gets new commits, and reviews its diff.
 type PullRequestHandler struct{ *Base }
 
 // Handles implements [EventHandler].
@@ -72,6 +72,12 @@ func (h PullRequestHandler) Handle(ctx context.Context, eventType, deliveryID st
 	if err != nil {
 		return err
 	}
-	logger.Debug().Str(logSHA, sha).Bool("duplicate", dup).Msg("check enqueued")
+	// The review comments on the diff's lines; it runs apart from the
+	// check, which the push of the same commit may already have done.
+	rdup, err := enqueueReview(ctx, q, j, ev.GetNumber())
+	if err != nil {
+		return err
+	}
+	logger.Debug().Str(logSHA, sha).Bool("duplicate", dup).Bool("review_duplicate", rdup).Msg("check and review enqueued")
 	return nil
 }

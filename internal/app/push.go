@@ -18,7 +18,8 @@ const zeroSHA = "0000000000000000000000000000000000000000"
 const maxPushCommits = 20
 
 // PushHandler checks the commit a branch now points at. A push to the soa
-// repository checks the services whose directories it changed instead.
+// repository checks the services whose directories it changed instead, and
+// a push creating a PaaSTA deploy tag goes to the deploy-ref guard.
 type PushHandler struct{ *Base }
 
 // Handles implements [EventHandler].
@@ -28,6 +29,10 @@ func (PushHandler) Handles() []string { return []string{"push"} }
 func (h PushHandler) Handle(ctx context.Context, eventType, deliveryID string, payload []byte, q Enqueuer) error {
 	var ev github.PushEvent
 	if err := decodeEvent(payload, &ev); err != nil {
+		return err
+	}
+	// A new PaaSTA deploy tag goes to the deploy-ref guard, not the check.
+	if guarded, err := h.guardPush(ctx, &ev, eventType, deliveryID, q); guarded || err != nil {
 		return err
 	}
 	ref, after := ev.GetRef(), ev.GetAfter()

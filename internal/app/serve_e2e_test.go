@@ -129,7 +129,7 @@ func TestServe_ADuplicateDeliveryOrAPushAndPullRequestOfOneSHAMakeOneCheckRun(t 
 			t.Fatalf("delivery %d: status %d, want 202", i+1, got)
 		}
 	}
-	pr := pullRequestPayload(t, "pull_request.opened.1.json", "web", "feature", sha, base)
+	pr := pullRequestPayload(t, "pull_request.opened.1.json", "web", "feature", sha, base, fake.OpenPull(e2eOwner, "web", "main", "feature"))
 	if got := b.deliver("pull_request", pr); got != http.StatusAccepted {
 		t.Fatalf("pull_request delivery: status %d, want 202", got)
 	}
@@ -198,7 +198,7 @@ func TestServe_APullRequestCannotSwitchItsOwnChecksOff(t *testing.T) {
 	// .contractbot.yaml; the default branch's config (none) applies.
 	branch := withFiles(goodService(), "Dockerfile", "", checks.ConfigFile, "rules:\n  dockerfile.missing: off\n")
 	sha := fake.Push(e2eOwner, "web", "feature", branch)
-	pr := pullRequestPayload(t, "pull_request.opened.1.json", "web", "feature", sha, base)
+	pr := pullRequestPayload(t, "pull_request.opened.1.json", "web", "feature", sha, base, fake.OpenPull(e2eOwner, "web", "main", "feature"))
 	if got := b.deliver("pull_request", pr); got != http.StatusAccepted {
 		t.Fatalf("pull_request: status %d", got)
 	}
@@ -349,7 +349,7 @@ func TestServe_AReinstalledAppGetsAFreshToken(t *testing.T) {
 	if got := b.deliver("installation", mustJSON(t, m)); got != http.StatusAccepted {
 		t.Fatalf("installation delivery: status %d", got)
 	}
-	waitLog(t, b, `"message":"installation changed"`)
+	waitForLog(t, b, `"message":"installation changed"`)
 	fake.AddInstallation(e2eInstallation, e2eOwner)
 
 	before := fake.Calls()
@@ -364,8 +364,8 @@ func TestServe_AReinstalledAppGetsAFreshToken(t *testing.T) {
 	}
 }
 
-// waitLog waits until the server's log has a line containing s.
-func waitLog(t testing.TB, b *bot, s string) {
+// waitForLog waits until the server's log has a line containing s.
+func waitForLog(t testing.TB, b *bot, s string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(b.logs.String(), s) {

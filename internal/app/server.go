@@ -47,6 +47,13 @@ type Config struct {
 	UserAgent      string
 	Logger         zerolog.Logger
 
+	// DeployRefAction is what the deploy-ref guard does with a malformed
+	// PaaSTA tag: RefActionReport (the default) or RefActionDelete.
+	DeployRefAction string
+	// Images, when set, is the Docker registry a deploy tag's image must
+	// be in.
+	Images checks.Images
+
 	// Transport, when set, carries every GitHub API request (tests).
 	Transport http.RoundTripper
 	// OnListen, when set, is called with the address the server listens
@@ -84,6 +91,9 @@ func (c Config) Validate() error {
 		if len(s) == 0 {
 			return fmt.Errorf("CONTRACTBOT_WEBHOOK_SECRET: secret %d of %d is empty", i+1, len(c.WebhookSecrets))
 		}
+	}
+	if a := c.DeployRefAction; a != "" && a != RefActionReport && a != RefActionDelete {
+		return fmt.Errorf("CONTRACTBOT_DEPLOY_REF_ACTION is %q; want report or delete", a)
 	}
 	if c.SOARepo != "" {
 		o, n, ok := strings.Cut(c.SOARepo, "/")
@@ -147,8 +157,18 @@ func Serve(ctx context.Context, cfg Config) error {
 	checker := &Checker{Base: base, Clients: clients, Engine: engine, metrics: m}
 	handler, err := NewHandler(checker,
 		PushHandler{base}, PullRequestHandler{base}, CheckSuiteHandler{base}, CheckRunHandler{base},
-		InstallationHandler{Base: base, Clients: clients}, PingHandler{base})
+		InstallationHandler{Base: base, Clients: clients}, PingHandler{base}, RefGuardHandler{base})
 	if err != nil {
+		return err
+	}
+	guard, err := NewRefGuard(checker, cfg.DeployRefAction, cfg.Images, reg)
+	if err != nil {
+		return err
+	}
+	if err := handler.Register(KindReview, (&Reviewer{Checker: checker}).Run); err != nil {
+		return err
+	}
+	if err := handler.Register(KindRefGuard, guard.Run); err != nil {
 		return err
 	}
 	proc := webhook.NewProcessor(q, handler, webhook.WithWorkers(cfg.Workers), shared[0], shared[1])

@@ -258,3 +258,23 @@ func TestHandler_RunsEachTaskKindWithItsRegisteredFunction(t *testing.T) {
 		t.Errorf("a task of an unknown kind: %v, want it dropped", err)
 	}
 }
+
+func TestPushHandler_ANewDeployTagGoesToTheGuardNotTheCheck(t *testing.T) {
+	var m map[string]any
+	if err := json.Unmarshal(realPayload(t, "push.tag-created.json"), &m); err != nil {
+		t.Fatal(err)
+	}
+	// GitHub's example tag push is of "simple-tag"; a deploy tag is named
+	// paasta-<deploy group>-<timestamp>-deploy.
+	m["ref"] = "refs/tags/paasta-prod.main-20260102T030405-deploy"
+	m["installation"] = map[string]any{"id": 1}
+	payload, _ := json.Marshal(m)
+	base := &Base{state: newState()}
+	var q recorder
+	if err := (PushHandler{base}).Handle(context.Background(), "push", "d1", payload, &q); err != nil {
+		t.Fatal(err)
+	}
+	if len(q.tasks) != 1 || q.tasks[0].Kind != KindRefGuard {
+		t.Fatalf("enqueued %+v, want one ref guard task", q.tasks)
+	}
+}

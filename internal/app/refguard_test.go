@@ -1,0 +1,99 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/contractbot/contractbot/internal/webhook"
+)
+
+// editedPayload is a real payload with some top-level fields replaced.
+func editedPayload(t *testing.T, file string, set map[string]any) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(realPayload(t, file), &m); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range set {
+		m[k] = v
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestRefGuardHandlers_NewPaastaTagsAreGuardedAndNothingElse(t *testing.T) {
+	const sha = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
+	tag := "paasta-prod.main-2026-01-01-deploy"
+	for _, tc := range []struct {
+		name, event string
+		payload     func(t *testing.T) []byte
+		wantKinds   []string
+	}{
+		{"a created PaaSTA tag is guarded", "create",
+			func(t *testing.T) []byte {
+				return editedPayload(t, "create.tag.1.json", map[string]any{"ref": tag, "installation": map[string]any{"id": 5}})
+			},
+			[]string{KindRefGuard}},
+		{"a pushed PaaSTA tag is guarded, not checked", "push",
+			func(t *testing.T) []byte {
+				return editedPayload(t, "push.tag-created.json", map[string]any{"ref": "refs/tags/" + tag, "installation": map[string]any{"id": 5}})
+			},
+			[]string{KindRefGuard}},
+		{"an ordinary tag is not guarded", "create",
+			func(t *testing.T) []byte { return realPayload(t, "create.tag.1.json") }, nil},
+		{"a deleted PaaSTA tag is not guarded", "push",
+			func(t *testing.T) []byte {
+				return editedPayload(t, "push.tag-deleted.1.json", map[string]any{"ref": "refs/tags/" + tag, "installation": map[string]any{"id": 5}})
+			}, nil},
+		{"a branch named paasta- is not guarded", "push",
+			func(t *testing.T) []byte {
+				return editedPayload(t, "push.branch-created.2.json", map[string]any{"ref": "refs/heads/paasta-prod"})
+			}, []string{KindCheck}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := &Base{state: newState()}
+			h, err := NewHandler(&Checker{Base: base}, PushHandler{base}, RefGuardHandler{base})
+			if err != nil {
+				t.Fatal(err)
+			}
+			task, err := webhook.Delivery{ID: "d1", Event: tc.event, Payload: tc.payload(t)}.Task()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var q recorder
+			if err := h.Handle(context.Background(), task, &q); err != nil {
+				t.Fatal(err)
+			}
+			var kinds []string
+			for _, task := range q.tasks {
+				kinds = append(kinds, task.Kind)
+				if task.Kind == KindRefGuard {
+					var j refGuardJob
+					if err := json.Unmarshal(task.Payload, &j); err != nil || j.Ref != "refs/tags/"+tag || j.Installation == 0 {
+						t.Fatalf("job %+v, %v", j, err)
+					}
+					if tc.event == "push" && j.Commit != sha {
+						t.Fatalf("push job without the tagged commit: %+v", j)
+					}
+				}
+			}
+			if len(kinds) != len(tc.wantKinds) || (len(kinds) > 0 && kinds[0] != tc.wantKinds[0]) {
+				t.Fatalf("enqueued %v, want %v", kinds, tc.wantKinds)
+			}
+		})
+	}
+}
+
+func TestNewRefGuard_RefusesAnUnknownAction(t *testing.T) {
+	if _, err := NewRefGuard(&Checker{}, "remove", nil, nil); err == nil {
+		t.Fatal("accepted action remove")
+	}
+	g, err := NewRefGuard(&Checker{}, "", nil, nil)
+	if err != nil || g.Action != RefActionReport {
+		t.Fatalf("default action %q, %v", g.Action, err)
+	}
+}

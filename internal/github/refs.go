@@ -18,7 +18,7 @@ import (
 func (c *Client) RefTarget(ctx context.Context, owner, repo, ref string) (sha, typ string, err error) {
 	short, ok := strings.CutPrefix(ref, "refs/")
 	if !ok {
-		return "", "", fmt.Errorf("ref %q: want a full name refs/...", ref)
+		return "", "", fmt.Errorf("ref %q is not a full name like refs/tags/x", ref)
 	}
 	var out struct {
 		Object struct {
@@ -41,7 +41,7 @@ func (c *Client) RefTarget(ctx context.Context, owner, repo, ref string) (sha, t
 func (c *Client) DeleteRef(ctx context.Context, owner, repo, ref string) error {
 	short, ok := strings.CutPrefix(ref, "refs/")
 	if !ok {
-		return fmt.Errorf("ref %q: want a full name refs/...", ref)
+		return fmt.Errorf("ref %q is not a full name like refs/tags/x", ref)
 	}
 	if err := c.do(ctx, http.MethodDelete, repoPath(owner, repo)+"/git/refs/"+escapeSegments(short), nil, nil); err != nil {
 		return fmt.Errorf("delete %s of %s/%s: %w", ref, owner, repo, err)

@@ -28,6 +28,7 @@ var serveSettings = []serveSetting{
 	{"github-api-url", "CONTRACTBOT_GITHUB_API_URL", app.DefaultAPIURL, "GitHub REST API root; GitHub Enterprise: https://HOST/api/v3/"},
 	{"listen", "CONTRACTBOT_LISTEN", app.DefaultListen, "address to serve webhooks, /healthz, /readyz and /metrics on"},
 	{"data-dir", "CONTRACTBOT_DATA_DIR", app.DefaultDataDir, "directory of the durable webhook queue"},
+	{"queue-url", "CONTRACTBOT_QUEUE_URL", "", "postgres://… URL of a webhook queue shared by several replicas (default: a file in the data directory, one replica)"},
 	{"soa-repo", "CONTRACTBOT_SOA_REPO", "", "owner/name of the yelpsoa-configs repository (optional)"},
 	{"log-format", "CONTRACTBOT_LOG_FORMAT", "json", "log format: json or console"},
 	{"log-level", "CONTRACTBOT_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
@@ -66,6 +67,7 @@ func serveConfig(get func(flag string) string, logOut io.Writer) (app.Config, er
 		APIURL:    get("github-api-url"),
 		Listen:    get("listen"),
 		DataDir:   get("data-dir"),
+		QueueURL:  strings.TrimSpace(get("queue-url")),
 		SOARepo:   strings.TrimSpace(get("soa-repo")),
 		UserAgent: "contractbot/" + version,
 	}

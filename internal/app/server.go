@@ -15,6 +15,7 @@ import (
 
 	"github.com/contractbot/contractbot/internal/checks"
 	ghclient "github.com/contractbot/contractbot/internal/github"
+	"github.com/contractbot/contractbot/internal/pgqueue"
 	"github.com/contractbot/contractbot/internal/redeliver"
 	"github.com/contractbot/contractbot/internal/webhook"
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,10 +43,14 @@ type Config struct {
 	APIURL         string   // GitHub's REST API root; GHES: https://HOST/api/v3/
 	Listen         string
 	DataDir        string
-	SOARepo        string // "owner/name", or ""
-	Workers        int    // check jobs run at once
-	UserAgent      string
-	Logger         zerolog.Logger
+	// QueueURL, when set (postgres://…), puts the webhook queue in
+	// PostgreSQL so that several replicas share it; otherwise the queue is
+	// a bbolt file in DataDir, for a single replica.
+	QueueURL  string
+	SOARepo   string // "owner/name", or ""
+	Workers   int    // check jobs run at once
+	UserAgent string
+	Logger    zerolog.Logger
 
 	// DeployRefAction is what the deploy-ref guard does with a malformed
 	// PaaSTA tag: RefActionReport (the default) or RefActionDelete.
@@ -138,11 +143,8 @@ func Serve(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("rules: %w", err)
 	}
 
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
 	shared := []webhook.SharedOption{webhook.WithLogger(log), webhook.WithMetrics(reg)}
-	q, err := webhook.OpenBolt(filepath.Join(cfg.DataDir, QueueFile), shared[0], shared[1])
+	q, leader, err := openQueue(ctx, cfg, shared)
 	if err != nil {
 		return err
 	}
@@ -211,7 +213,7 @@ func Serve(ctx context.Context, cfg Config) error {
 	// answered 503); the reconciler asks it to redeliver those from its
 	// delivery log. It needs a queue that can say which GUIDs it has seen.
 	if store, ok := any(q).(redeliver.Store); ok {
-		rec := redeliver.New(apps, store, redeliver.Always{}, redeliver.Config{Log: log})
+		rec := redeliver.New(apps, store, leader, redeliver.Config{Log: log})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -219,6 +221,30 @@ func Serve(ctx context.Context, cfg Config) error {
 		}()
 	} else {
 		log.Warn().Msg("the webhook queue cannot tell which deliveries it has seen: missed deliveries are not redelivered")
+	}
+	// The PostgreSQL queue forgets delivery GUIDs past the dedupe window
+	// only when asked; the bbolt queue prunes by itself.
+	if p, ok := q.(interface {
+		Prune(context.Context) (int64, error)
+	}); ok {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(time.Hour)
+			defer t.Stop()
+			for {
+				if n, err := p.Prune(runCtx); err != nil && runCtx.Err() == nil {
+					log.Warn().Err(err).Msg("webhook queue: prune")
+				} else if n > 0 {
+					log.Info().Int64("pruned", n).Msg("webhook queue: forgot delivery ids past the dedupe window")
+				}
+				select {
+				case <-runCtx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		}()
 	}
 	errc := make(chan error, 2)
 	wg.Add(3)
@@ -259,12 +285,16 @@ func Serve(ctx context.Context, cfg Config) error {
 	}
 	// Stop taking deliveries first, then let the workers finish or hand
 	// their tasks back to the queue; the deferred Close comes last.
+	// The workers start draining (25 s at most) while the HTTP server stops
+	// (10 s at most), not after it, so the whole shutdown fits in the 25 s
+	// that a SIGTERM grants. Deliveries that arrive meanwhile are still
+	// stored; the next process runs them.
+	cancel()
 	shutCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer stop()
 	if err := srv.Shutdown(shutCtx); err != nil {
 		log.Warn().Err(err).Msg("http shutdown")
 	}
-	cancel()
 	wg.Wait()
 	return runErr
 }
@@ -288,4 +318,26 @@ func verify(ctx context.Context, apps *ghclient.Apps, ok *atomic.Bool, log zerol
 		}
 		delay = min(2*delay, time.Minute)
 	}
+}
+
+// openQueue opens the webhook queue: PostgreSQL when cfg.QueueURL is set
+// (several replicas, with the redelivery reconciler led by one of them at a
+// time), otherwise a bbolt file in the data directory (one replica, which
+// always leads).
+func openQueue(ctx context.Context, cfg Config, shared []webhook.SharedOption) (webhook.Queue, redeliver.Leader, error) {
+	if cfg.QueueURL != "" {
+		q, err := pgqueue.Open(ctx, cfg.QueueURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		return q, q, nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("data directory: %w", err)
+	}
+	q, err := webhook.OpenBolt(filepath.Join(cfg.DataDir, QueueFile), shared[0], shared[1])
+	if err != nil {
+		return nil, nil, err
+	}
+	return q, redeliver.Always{}, nil
 }

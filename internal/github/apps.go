@@ -121,6 +121,7 @@ type Apps struct {
 
 	mu      sync.Mutex
 	clients map[int64]*Client
+	slug    string // from the last successful Verify
 }
 
 // NewApps returns the client factory for the App appID with the given
@@ -202,7 +203,19 @@ func (a *Apps) Verify(ctx context.Context) error {
 	if out.ID != 0 && out.ID != a.appID {
 		return fmt.Errorf("verify github app credentials: key belongs to app %d, not %d", out.ID, a.appID)
 	}
+	a.mu.Lock()
+	a.slug = out.Slug
+	a.mu.Unlock()
 	return nil
+}
+
+// Slug returns the App's slug as GitHub reported it to the last successful
+// [Apps.Verify] ("" before that). Events the App itself caused come from
+// the user "<slug>[bot]".
+func (a *Apps) Slug() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.slug
 }
 
 // RepoInstallation returns the id of the App's installation on owner/repo

@@ -69,6 +69,11 @@ func TestRulesets_ApplyCreatesTheRulesetsOnceThroughTheAPI(t *testing.T) {
 	}
 	args := []string{"rulesets", "--apply", "--repo", "acme/svc", "--app-id", strconv.FormatInt(gh.AppID(), 10),
 		"--private-key-file", key, "--github-api-url", gh.URL()}
+	// Creating rulesets needs administration: write.
+	if _, errOut, code := runRulesetsCmd(t, args...); code != exitUsage || !strings.Contains(errOut, "403 Resource not accessible by integration") {
+		t.Fatalf("without administration: write: exit %d: %s", code, errOut)
+	}
+	gh.GrantPermission(9, "administration", "write")
 	out, errOut, code := runRulesetsCmd(t, args...)
 	if code != 0 || strings.Count(out, "created ruleset") != 2 {
 		t.Fatalf("exit %d: %s%s", code, out, errOut)

@@ -230,6 +230,7 @@ func TestServe_AMalformedDeployTagIsReportedAndLeftInPlaceByDefault(t *testing.T
 
 func TestServe_InDeleteModeAMalformedTagIsDeletedAndAValidOneLeftAlone(t *testing.T) {
 	fake := newFake(t)
+	fake.GrantPermission(e2eInstallation, "contents", "write") // what delete mode costs
 	b := startBot(t, fake, "CONTRACTBOT_DEPLOY_REF_ACTION=delete")
 	sha := fake.Push(e2eOwner, "web", "main", goodService())
 	bad, good := "paasta-prod.main-20261301T000000-deploy", "paasta-prod.main-20260102T030405-deploy"
@@ -266,5 +267,30 @@ func TestServe_InDeleteModeAMalformedTagIsDeletedAndAValidOneLeftAlone(t *testin
 	time.Sleep(200 * time.Millisecond)
 	if _, ok := fake.Tags(e2eOwner, "web")["v1.2.3"]; !ok || len(guardRuns(fake, sha)) != 2 {
 		t.Fatalf("an ordinary tag was judged")
+	}
+}
+
+func TestServe_WithoutContentsWriteDeleteModeSaysItCouldNotDeleteTheTag(t *testing.T) {
+	fake := newFake(t)
+	b := startBot(t, fake, "CONTRACTBOT_DEPLOY_REF_ACTION=delete")
+	sha := fake.Push(e2eOwner, "web", "main", goodService())
+	bad := "paasta-prod.main-20260102T030405-deplo"
+	fake.PushTag(e2eOwner, "web", bad, sha)
+	tagEvents(t, b, "web", bad, sha)
+	waitLog(t, b, "deploy ref judged", 1)
+	runs := guardRuns(fake, sha)
+	if len(runs) != 1 || runs[0].Conclusion != "failure" || !strings.Contains(runs[0].Summary, "could **not delete**") ||
+		!strings.Contains(runs[0].Summary, "Resource not accessible by integration") {
+		t.Fatalf("guard check runs: %+v", runs)
+	}
+	if _, ok := fake.Tags(e2eOwner, "web")[bad]; !ok {
+		t.Fatal("the tag is gone although the App could not delete it")
+	}
+	resp, err := http.Get(b.url("/metrics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readAll(t, resp); !strings.Contains(body, `contractbot_app_deploy_refs_total{result="delete_failed"} 1`) {
+		t.Fatalf("no delete_failed metric:\n%s", body)
 	}
 }

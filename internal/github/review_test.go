@@ -125,6 +125,12 @@ func TestClient_RefTargetAndDeleteRef(t *testing.T) {
 			t.Errorf("RefTarget(%s) = %s %s %v, want %v", ref, got, typ, err, want)
 		}
 	}
+	// Deleting needs contents: write, which the App does not have by default.
+	var apiErr *github.APIError
+	if err := c.DeleteRef(ctx, "acme", "svc", "refs/tags/paasta-prod-20260101T000000-deploy"); !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusForbidden {
+		t.Fatalf("delete without contents: write: %v, want a 403", err)
+	}
+	gh.GrantPermission(7, "contents", "write")
 	if err := c.DeleteRef(ctx, "acme", "svc", "refs/tags/paasta-prod-20260101T000000-deploy"); err != nil {
 		t.Fatal(err)
 	}
@@ -140,6 +146,7 @@ func TestClient_CreateRulesetRefusesARegexRE2CannotCompile(t *testing.T) {
 	gh := githubfake.New(t, githubfake.RecordViolations())
 	gh.AddInstallation(7, "acme")
 	gh.Push("acme", "svc", "main", map[string]string{"a": "b"})
+	gh.GrantPermission(7, "administration", "write")
 	_, c := newClient(t, gh)
 	ctx := context.Background()
 	body := func(pattern string) json.RawMessage {

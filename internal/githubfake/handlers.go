@@ -178,7 +178,7 @@ func (s *Server) handle(req *http.Request, op string, params map[string]string, 
 	case "git/get-ref":
 		rep = s.withRepo(p, params, func(r *repo) reply { return s.getRefOrTag(req, r, params["ref"]) })
 	case "git/delete-ref":
-		rep = s.withRepo(p, params, func(r *repo) reply { return s.deleteRef(r, params["ref"]) })
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.deleteRef(p, r, params["ref"]) })
 	case "pulls/get":
 		rep = s.withRepo(p, params, func(r *repo) reply { return s.getPull(r, params["pull_number"]) })
 	case "pulls/list-files":
@@ -194,7 +194,7 @@ func (s *Server) handle(req *http.Request, op string, params map[string]string, 
 	case "repos/get-repo-rulesets":
 		rep = s.withRepo(p, params, func(r *repo) reply { return s.listRulesets(req, r) })
 	case "repos/create-repo-ruleset":
-		rep = s.withRepo(p, params, func(r *repo) reply { return s.createRuleset(r, body) })
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.createRuleset(p, r, body) })
 	case "git/get-tree":
 		rep = s.withRepo(p, params, func(r *repo) reply { return s.getTree(req, r, params["tree_sha"]) })
 	case "git/get-blob":

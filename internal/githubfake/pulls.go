@@ -33,7 +33,8 @@ type extState struct {
 	reviews  []*Review
 	tags     map[string]map[string]string // repository key -> tag name -> object id
 	rulesets []*Ruleset
-	deleted  []string // "owner/repo refs/..." of deleted refs
+	deleted  []string                    // "owner/repo refs/..." of deleted refs
+	perms    map[int64]map[string]string // installation -> permission -> level, beyond the defaults
 }
 
 func (e *extState) init() {

@@ -95,6 +95,36 @@ func (s *Server) Rulesets(owner, repo string) []Ruleset {
 	return out
 }
 
+// GrantPermission gives installation id a permission (such as
+// "contents" or "administration") at level ("read" or "write") beyond the
+// fake's defaults (checks: write, contents: read, metadata: read,
+// pull_requests: write). Without contents: write, git/delete-ref answers
+// 403 as GitHub does; without administration: write, so does
+// repos/create-repo-ruleset.
+func (s *Server) GrantPermission(id int64, name, level string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ext.perms == nil {
+		s.ext.perms = map[int64]map[string]string{}
+	}
+	if s.ext.perms[id] == nil {
+		s.ext.perms[id] = map[string]string{}
+	}
+	s.ext.perms[id][name] = level
+}
+
+// mayWrite reports whether p holds name: write (s.mu held). The App's own
+// JWT is never allowed repository writes, as on GitHub.
+func (s *Server) mayWrite(p principal, name string) bool {
+	return !p.app && s.ext.perms[p.installation][name] == "write"
+}
+
+// notAccessible is GitHub's 403 for an installation token that lacks a
+// permission.
+func notAccessible(doc string) reply {
+	return reply{status: http.StatusForbidden, body: map[string]any{"message": "Resource not accessible by integration", "documentation_url": doc}}
+}
+
 // getRefOrTag serves git/get-ref for tags/<name> and leaves heads/ to
 // getRef (s.mu held).
 func (s *Server) getRefOrTag(req *http.Request, r *repo, ref string) reply {
@@ -118,7 +148,10 @@ func (s *Server) getRefOrTag(req *http.Request, r *repo, ref string) reply {
 
 // deleteRef serves git/delete-ref: 204, or 422 "Reference does not exist"
 // as GitHub answers for a ref that is not there (s.mu held).
-func (s *Server) deleteRef(r *repo, ref string) reply {
+func (s *Server) deleteRef(p principal, r *repo, ref string) reply {
+	if !s.mayWrite(p, "contents") {
+		return notAccessible("https://docs.github.com/rest/git/refs#delete-a-reference")
+	}
 	key := strings.ToLower(r.owner + "/" + r.name)
 	switch {
 	case strings.HasPrefix(ref, "tags/"):
@@ -152,7 +185,10 @@ type rulesetInput struct {
 	Rules       []map[string]any `json:"rules"`
 }
 
-func (s *Server) createRuleset(r *repo, body []byte) reply {
+func (s *Server) createRuleset(p principal, r *repo, body []byte) reply {
+	if !s.mayWrite(p, "administration") {
+		return notAccessible("https://docs.github.com/rest/repos/rules#create-a-repository-ruleset")
+	}
 	var in rulesetInput
 	if err := json.Unmarshal(body, &in); err != nil {
 		return errReply(http.StatusBadRequest, "Problems parsing JSON")

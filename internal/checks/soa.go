@@ -878,7 +878,9 @@ func runContainerPort(ctx context.Context, p *Pass) error {
 	}
 	reported := map[int]bool{}
 	for _, l := range http {
-		if exposed[l.port] || reported[l.port] {
+		// An instance on another port is already told to move to 8888;
+		// telling the Dockerfile to follow it would contradict that.
+		if l.port != contractPort || exposed[l.port] || reported[l.port] {
 			continue
 		}
 		reported[l.port] = true

@@ -82,6 +82,9 @@ func serveConfig(get func(flag string) string, logOut io.Writer) (app.Config, er
 	case key != "" && file != "":
 		return cfg, fmt.Errorf("set CONTRACTBOT_PRIVATE_KEY or CONTRACTBOT_PRIVATE_KEY_FILE, not both")
 	case file != "":
+		if err := checkKeyFileMode(file); err != nil {
+			return cfg, fmt.Errorf("CONTRACTBOT_PRIVATE_KEY_FILE: %w", err)
+		}
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return cfg, fmt.Errorf("CONTRACTBOT_PRIVATE_KEY_FILE: %w", err)
@@ -138,4 +141,23 @@ func newLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
 		return zerolog.Logger{}, fmt.Errorf("CONTRACTBOT_LOG_FORMAT (--log-format) is %q; want json or console", format)
 	}
 	return zerolog.New(w).Level(lvl).With().Timestamp().Str("service", "contractbot").Logger(), nil
+}
+
+// checkKeyFileMode refuses a private key file that other users can modify:
+// whoever can replace the key can act as the App on every installation.
+// Group- or world-readable files are accepted, since Kubernetes mounts
+// secrets 0644 by default and the container runs one user; restrict them
+// where you can (chmod 0600, or the secret volume's defaultMode).
+func checkKeyFileMode(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", path)
+	}
+	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+		return fmt.Errorf("%s is writable by other users (mode %04o): chmod go-w %s", path, perm, path)
+	}
+	return nil
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -84,5 +87,33 @@ func TestRunServe_TakesItsSettingsFromTheEnvironmentAndFlagsWin(t *testing.T) {
 	_, err = runCmd(t, runServe, "--webhook-secret", "", "--listen", "127.0.0.1:0")
 	if err == nil || !strings.Contains(err.Error(), "CONTRACTBOT_WEBHOOK_SECRET is empty") {
 		t.Fatalf("--webhook-secret \"\": err = %v, want the flag to override the environment and be refused", err)
+	}
+}
+
+func TestServeConfig_RefusesAKeyFileOthersCanReplace(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		mode    os.FileMode
+		wantErr string
+	}{
+		{0o600, ""},
+		{0o644, ""}, // Kubernetes' default for secret volumes
+		{0o664, "writable by other users (mode 0664)"},
+		{0o602, "writable by other users (mode 0602)"},
+	} {
+		path := filepath.Join(dir, fmt.Sprintf("key-%o.pem", tc.mode))
+		if err := os.WriteFile(path, []byte(testPEM), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, tc.mode); err != nil {
+			t.Fatal(err)
+		}
+		_, err := serveConfig(settings("private-key", "", "private-key-file", path), io.Discard)
+		if tc.wantErr == "" && err != nil && strings.Contains(err.Error(), "writable") {
+			t.Errorf("mode %04o refused: %v", tc.mode, err)
+		}
+		if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("mode %04o: err = %v, want %q", tc.mode, err, tc.wantErr)
+		}
 	}
 }

@@ -180,3 +180,15 @@ func jsonField(payload []byte, field string) (string, bool) {
 	v, ok := m[field].(string)
 	return v, ok
 }
+
+// IssuedTokens returns every installation token the fake has handed out,
+// so that tests can check that none of them ends up in a log.
+func (s *Server) IssuedTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.tokens))
+	for tok := range s.tokens {
+		out = append(out, tok)
+	}
+	return out
+}

@@ -110,6 +110,11 @@ func Open(ctx context.Context, url string, opts ...Option) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres queue: %w", err)
 	}
+	// Every outbound call has a bound: a PostgreSQL that does not answer
+	// must not hang a webhook acknowledgement or a worker.
+	if pcfg.ConnConfig.ConnectTimeout == 0 {
+		pcfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres queue: %w", err)

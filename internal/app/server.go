@@ -213,7 +213,7 @@ func Serve(ctx context.Context, cfg Config) error {
 	// answered 503); the reconciler asks it to redeliver those from its
 	// delivery log. It needs a queue that can say which GUIDs it has seen.
 	if store, ok := any(q).(redeliver.Store); ok {
-		rec := redeliver.New(apps, store, leader, redeliver.Config{Log: log})
+		rec := redeliver.New(apps, store, leader, redeliver.Config{Log: log, Metrics: reg})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/contractbot/contractbot/internal/github"
@@ -67,6 +68,8 @@ type Config struct {
 	// Now replaces time.Now in tests.
 	Now func() time.Time
 	Log zerolog.Logger
+	// Metrics, when set, receives the reconciler's counters.
+	Metrics prometheus.Registerer
 }
 
 func (c *Config) defaults() {
@@ -100,13 +103,38 @@ type Reconciler struct {
 
 	since time.Time            // the previous pass's start
 	asked map[string]time.Time // GUID -> when this replica last asked for it
+
+	passes      *prometheus.CounterVec
+	redelivered prometheus.Counter
+	missing     prometheus.Gauge
 }
 
 // New returns a reconciler; nothing runs until [Reconciler.Run] or
 // [Reconciler.Pass].
 func New(log Log, store Store, leader Leader, cfg Config) *Reconciler {
 	cfg.defaults()
-	return &Reconciler{log: log, store: store, leader: leader, cfg: cfg, asked: map[string]time.Time{}}
+	r := &Reconciler{log: log, store: store, leader: leader, cfg: cfg, asked: map[string]time.Time{},
+		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "contractbot_redelivery_passes_total",
+			Help: "Reconciler passes by result: ok, error, or follower (another replica leads).",
+		}, []string{"result"}),
+		redelivered: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "contractbot_redelivery_requested_total",
+			Help: "Redeliveries asked of GitHub for deliveries the queue never stored.",
+		}),
+		missing: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "contractbot_redelivery_missing",
+			Help: "Deliveries in GitHub's log that the queue had not stored, at the last pass.",
+		}),
+	}
+	if cfg.Metrics != nil {
+		for _, c := range []prometheus.Collector{r.passes, r.redelivered, r.missing} {
+			if err := cfg.Metrics.Register(c); err != nil {
+				cfg.Log.Warn().Err(err).Msg("redelivery metrics not registered")
+			}
+		}
+	}
+	return r
 }
 
 // Report says what one pass did.
@@ -143,6 +171,21 @@ func (r *Reconciler) Run(ctx context.Context) error {
 // Pass reads the delivery log back to the previous pass and redelivers what
 // the store has not seen.
 func (r *Reconciler) Pass(ctx context.Context) (Report, error) {
+	rep, err := r.pass(ctx)
+	switch {
+	case err != nil:
+		r.passes.WithLabelValues("error").Inc()
+	case !rep.Led:
+		r.passes.WithLabelValues("follower").Inc()
+	default:
+		r.passes.WithLabelValues("ok").Inc()
+		r.missing.Set(float64(rep.Missing))
+	}
+	r.redelivered.Add(float64(rep.Redelivered))
+	return rep, err
+}
+
+func (r *Reconciler) pass(ctx context.Context) (Report, error) {
 	var rep Report
 	release, ok, err := r.leader.TryLead(ctx)
 	if err != nil || !ok {

@@ -21,7 +21,7 @@ func BenchmarkCheckProcess(b *testing.B) {
 	}
 	cases := []struct{ name, dir, soa string }{
 		{"web-api", "../../fixtures/services/web-api", ""},
-		{"web-api+soa", "../../fixtures/services/web-api", "../../fixtures/yelpsoa-configs"},
+		{"legacy-service+soa", "../../fixtures/services/legacy-service", "../../fixtures/yelpsoa-configs/example"},
 	}
 	for _, c := range cases {
 		if _, err := os.Stat(c.dir); err != nil {

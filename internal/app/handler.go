@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	ghclient "github.com/contractbot/contractbot/internal/github"
 	"github.com/contractbot/contractbot/internal/webhook"
 	"github.com/rs/zerolog"
 )
@@ -65,7 +66,13 @@ func (h *Handler) Handle(ctx context.Context, t webhook.Task, q webhook.Enqueuer
 		zerolog.Ctx(ctx).Warn().Str("kind", t.Kind).Str(logTaskID, t.ID).Msg("task of an unknown kind dropped")
 		return nil
 	}
-	return run(ctx, t)
+	err := run(ctx, t)
+	// A rate limit that resets later than the transport would wait: retry
+	// the task when it resets, not after the queue's shorter backoff.
+	if at, ok := ghclient.RetryAt(err); ok {
+		return webhook.RetryLater(err, at)
+	}
+	return err
 }
 
 func (h *Handler) handleDelivery(ctx context.Context, d webhook.Delivery, q webhook.Enqueuer) error {

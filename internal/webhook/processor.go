@@ -299,6 +299,10 @@ func (p *Processor) work(base context.Context, j *job, finished chan<- *job) {
 		return
 	}
 	delay := p.Backoff(j.t.Attempts)
+	var later *retryLaterError
+	if errors.As(err, &later) {
+		delay = max(delay, later.at.Sub(p.cfg.now()))
+	}
 	p.m.retries.WithLabelValues(j.t.Kind).Inc()
 	if rerr := p.q.Retry(qctx, j.t.ID, p.cfg.now().Add(delay), err); rerr != nil {
 		log.Error().Err(rerr).AnErr("cause", err).Msg("webhook processor: could not schedule retry; the task runs again when its lease expires")

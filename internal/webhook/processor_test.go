@@ -254,6 +254,31 @@ func TestProcessor_RetriesAFailedTaskAfterItsBackoff(t *testing.T) {
 	}
 }
 
+func TestProcessor_RetriesARateLimitedTaskNoEarlierThanTheReset(t *testing.T) {
+	clk := newFakeClock()
+	q := openBolt(t, filepath.Join(t.TempDir(), "q.db"), webhook.WithClock(clk.Now))
+	var calls atomic.Int32
+	h := webhook.HandlerFunc(func(ctx context.Context, tk webhook.Task, _ webhook.Enqueuer) error {
+		if calls.Add(1) == 1 {
+			return webhook.RetryLater(errors.New("secondary rate limit"), clk.Now().Add(10*time.Minute))
+		}
+		return nil
+	})
+	p := webhook.NewProcessor(q, h,
+		webhook.WithClock(clk.Now), webhook.WithPollInterval(2*time.Millisecond),
+		webhook.WithBackoff(time.Minute, time.Hour), webhook.WithJitter(func() float64 { return 0 }))
+	runProcessor(t, p)
+	enqueue(t, q, "a", "k", "x")
+	waitFor(t, "the rate-limited task is pending again", func() bool { s := stats(t, q); return calls.Load() == 1 && s.Pending == 1 })
+	clk.Advance(9 * time.Minute) // well past the 30 s backoff, before the reset
+	time.Sleep(20 * time.Millisecond)
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("task ran %d times before the rate limit reset", n)
+	}
+	clk.Advance(time.Minute)
+	waitFor(t, "the retry ran after the reset", func() bool { s := stats(t, q); return calls.Load() == 2 && s.Pending+s.InFlight == 0 })
+}
+
 func TestProcessor_DeadLettersAfterMaxAttempts(t *testing.T) {
 	q := openBolt(t, filepath.Join(t.TempDir(), "q.db"))
 	logs := &syncBuffer{}

@@ -189,3 +189,21 @@ func ValidateTask(t Task) error {
 	}
 	return nil
 }
+
+// RetryLater wraps err so that a [Processor] retries the task no earlier
+// than at, e.g. when GitHub's rate limit resets, instead of after its usual
+// backoff (which would spend attempts on a limit that has not reset yet).
+func RetryLater(err error, at time.Time) error {
+	if err == nil {
+		return nil
+	}
+	return &retryLaterError{err: err, at: at}
+}
+
+type retryLaterError struct {
+	err error
+	at  time.Time
+}
+
+func (e *retryLaterError) Error() string { return e.err.Error() }
+func (e *retryLaterError) Unwrap() error { return e.err }

@@ -79,6 +79,9 @@ func (c *Checker) Run(ctx context.Context, t webhook.Task) error {
 		ExternalID:         t.ID,
 		Rules:              c.Engine.Rules(),
 		WarningsConclusion: c.WarningsConclusion,
+		// A task that ran before (a retry, or one taken over from a
+		// replica that died) may have published its run already.
+		Resume: t.Attempts > 1,
 	}
 	var tree fs.FS
 	run.Result, run.ConfigError, tree, err = c.check(ctx, client, j)

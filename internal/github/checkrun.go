@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,6 +36,13 @@ type CheckRun struct {
 	// in the checked repository (files of the soa repository), which GitHub
 	// cannot place.
 	Annotate func(checks.Finding) bool
+
+	// Resume makes publishing idempotent for a task that may have run
+	// before (a retry, or a task taken over from a replica that died): a
+	// run with this Name and ExternalID already on HeadSHA is finished
+	// instead of a second one being created. It costs one
+	// checks/list-for-ref request, so set it on retries only.
+	Resume bool
 }
 
 // Conclusions GitHub accepts that contractbot uses.
@@ -98,6 +106,16 @@ func (c *Client) PublishCheckRun(ctx context.Context, owner, repo string, run Ch
 	}
 	now := c.apps.cfg.clock.Now().UTC().Format(time.RFC3339)
 	batches := chunk(out.annotations, MaxAnnotationsPerRequest)
+	base := repoPath(owner, repo) + "/check-runs"
+	if run.Resume && run.ExternalID != "" {
+		prev, err := c.findCheckRun(ctx, owner, repo, run.HeadSHA, name, run.ExternalID)
+		if err != nil {
+			return 0, fmt.Errorf("publish check run on %s/%s@%s: %w", owner, repo, run.HeadSHA, err)
+		}
+		if prev != nil {
+			return c.resumeCheckRun(ctx, base, *prev, out)
+		}
+	}
 	create := checkRunRequest{
 		Name: name, HeadSHA: run.HeadSHA, DetailsURL: run.DetailsURL, ExternalID: run.ExternalID,
 		StartedAt: now,
@@ -111,7 +129,6 @@ func (c *Client) PublishCheckRun(ctx context.Context, owner, repo string, run Ch
 	var created struct {
 		ID int64 `json:"id"`
 	}
-	base := repoPath(owner, repo) + "/check-runs"
 	if err := c.do(ctx, http.MethodPost, base, create, &created); err != nil {
 		return 0, fmt.Errorf("create check run on %s/%s@%s: %w", owner, repo, run.HeadSHA, err)
 	}
@@ -128,6 +145,60 @@ func (c *Client) PublishCheckRun(ctx context.Context, owner, repo string, run Ch
 		}
 	}
 	return created.ID, nil
+}
+
+// existingRun is a check run found on GitHub, as much as resuming needs.
+type existingRun struct {
+	ID         int64  `json:"id"`
+	Name       string `json:"name"`
+	ExternalID string `json:"external_id"`
+	Status     string `json:"status"`
+	Output     struct {
+		AnnotationsCount int `json:"annotations_count"`
+	} `json:"output"`
+}
+
+// findCheckRun returns the newest check run named name with externalID on
+// sha, or nil when there is none (GET .../commits/{sha}/check-runs).
+func (c *Client) findCheckRun(ctx context.Context, owner, repo, sha, name, externalID string) (*existingRun, error) {
+	q := url.Values{"check_name": {name}, "filter": {"all"}, "per_page": {"100"}}
+	p := repoPath(owner, repo) + "/commits/" + sha + "/check-runs?" + q.Encode()
+	var list struct {
+		CheckRuns []existingRun `json:"check_runs"`
+	}
+	if err := c.do(ctx, http.MethodGet, p, nil, &list); err != nil {
+		return nil, fmt.Errorf("list check runs: %w", err)
+	}
+	// GitHub lists the newest first; the first match is the one to finish.
+	for i := range list.CheckRuns {
+		if r := &list.CheckRuns[i]; r.Name == name && r.ExternalID == externalID {
+			return r, nil
+		}
+	}
+	return nil, nil
+}
+
+// resumeCheckRun finishes a run an earlier attempt created: a completed
+// run is left as it is (the same task on the same commit published it),
+// one still in progress gets the annotations it lacks and is completed.
+func (c *Client) resumeCheckRun(ctx context.Context, base string, prev existingRun, out rendered) (int64, error) {
+	if prev.Status == "completed" {
+		return prev.ID, nil
+	}
+	rest := out.annotations[min(prev.Output.AnnotationsCount, len(out.annotations)):]
+	batches := chunk(rest, MaxAnnotationsPerRequest)
+	p := base + "/" + strconv.FormatInt(prev.ID, 10)
+	for i, b := range batches {
+		upd := checkRunRequest{Output: &checkRunOutput{Title: out.title, Summary: out.summary, Annotations: b}}
+		if i == len(batches)-1 {
+			upd.Status, upd.Conclusion = "completed", out.conclusion
+			upd.CompletedAt = c.apps.cfg.clock.Now().UTC().Format(time.RFC3339)
+		}
+		if err := c.do(ctx, http.MethodPatch, p, upd, nil); err != nil {
+			return prev.ID, fmt.Errorf("resume check run %d: %w", prev.ID, err)
+		}
+	}
+	return prev.ID, nil
 }
 
 func chunk[T any](s []T, n int) [][]T {

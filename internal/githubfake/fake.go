@@ -145,6 +145,10 @@ type CheckRunRecord struct {
 	Annotations []Annotation
 	// Requests counts the create and update calls that built the run.
 	Requests int
+	// Created and Completed are when the fake created the run and when it
+	// first became completed (zero until then), for latency measurements:
+	// StartedAt and CompletedAt are what the client sent, in whole seconds.
+	Created, Completed time.Time
 }
 
 // Annotation is one check-run annotation as sent.
@@ -333,6 +337,19 @@ func (s *Server) CheckRuns(owner, repo, sha string) []CheckRunRecord {
 			c.Annotations = append([]Annotation(nil), r.Annotations...)
 			out = append(out, c)
 		}
+	}
+	return out
+}
+
+// AllCheckRuns returns every check run posted, on any repository, in
+// creation order: load tests look at thousands of commits at once.
+func (s *Server) AllCheckRuns() []CheckRunRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]CheckRunRecord, len(s.runs))
+	for i, r := range s.runs {
+		out[i] = *r
+		out[i].Annotations = append([]Annotation(nil), r.Annotations...)
 	}
 	return out
 }

@@ -478,7 +478,7 @@ func (s *Server) createCheckRun(req *http.Request, r *repo, body []byte) reply {
 		return errReply(http.StatusUnprocessableEntity, "No commit found for SHA: "+*in.HeadSHA)
 	}
 	s.nextID++
-	rec := &CheckRunRecord{ID: s.nextID, Owner: r.owner, Repo: r.name, Name: *in.Name, HeadSHA: *in.HeadSHA, Status: "queued"}
+	rec := &CheckRunRecord{ID: s.nextID, Owner: r.owner, Repo: r.name, Name: *in.Name, HeadSHA: *in.HeadSHA, Status: "queued", Created: time.Now()}
 	rec.apply(&in)
 	s.runs = append(s.runs, rec)
 	return created(s.checkRunBody(req, r, rec, 201))
@@ -554,6 +554,9 @@ func (rec *CheckRunRecord) apply(in *checkRunInput) {
 	set(&rec.CompletedAt, in.CompletedAt)
 	if in.Conclusion != nil {
 		rec.Conclusion, rec.Status = *in.Conclusion, "completed"
+		if rec.Completed.IsZero() {
+			rec.Completed = time.Now()
+		}
 		if rec.CompletedAt == "" {
 			rec.CompletedAt = time.Now().UTC().Format(time.RFC3339)
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/contractbot/contractbot/internal/app"
 	"github.com/contractbot/contractbot/internal/gitref/registry"
@@ -29,6 +30,7 @@ var serveSettings = []serveSetting{
 	{"listen", "CONTRACTBOT_LISTEN", app.DefaultListen, "address to serve webhooks, /healthz, /readyz and /metrics on"},
 	{"data-dir", "CONTRACTBOT_DATA_DIR", app.DefaultDataDir, "directory of the durable webhook queue"},
 	{"queue-url", "CONTRACTBOT_QUEUE_URL", "", "postgres://… URL of a webhook queue shared by several replicas (default: a file in the data directory, one replica)"},
+	{"queue-lease", "CONTRACTBOT_QUEUE_LEASE", "15m", "with --queue-url: how long a replica holds a task before another may take it over (a killed replica's tasks wait this long); checks are cut off at half of it"},
 	{"soa-repo", "CONTRACTBOT_SOA_REPO", "", "owner/name of the yelpsoa-configs repository (optional)"},
 	{"log-format", "CONTRACTBOT_LOG_FORMAT", "json", "log format: json or console"},
 	{"log-level", "CONTRACTBOT_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
@@ -109,6 +111,13 @@ func serveConfig(get func(flag string) string, logOut io.Writer) (app.Config, er
 			return cfg, fmt.Errorf("CONTRACTBOT_WORKERS (--workers) is %q; want a positive number", s)
 		}
 		cfg.Workers = n
+	}
+	if s := strings.TrimSpace(get("queue-lease")); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < time.Second {
+			return cfg, fmt.Errorf("CONTRACTBOT_QUEUE_LEASE (--queue-lease) is %q; want a duration of at least 1s, like 15m", s)
+		}
+		cfg.QueueLease = d
 	}
 	cfg.DeployRefAction = strings.TrimSpace(get("deploy-ref-action"))
 	if u := strings.TrimSpace(get("registry")); u != "" {

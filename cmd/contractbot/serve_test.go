@@ -42,6 +42,8 @@ func TestServeConfig_RefusesWhatWouldMakeTheAppUnsafeOrUnusable(t *testing.T) {
 		{"an unknown log format", settings("log-format", "xml"), "CONTRACTBOT_LOG_FORMAT"},
 		{"an unknown log level", settings("log-level", "loud"), "CONTRACTBOT_LOG_LEVEL"},
 		{"no workers", settings("workers", "0"), "CONTRACTBOT_WORKERS"},
+		{"a queue lease that is no duration", settings("queue-lease", "15"), "CONTRACTBOT_QUEUE_LEASE"},
+		{"a queue lease under a second", settings("queue-lease", "10ms"), "CONTRACTBOT_QUEUE_LEASE"},
 		{"an unknown deploy-ref action", settings("deploy-ref-action", "shout"), "CONTRACTBOT_DEPLOY_REF_ACTION"},
 		{"a registry that is no URL", settings("registry", "registry.example.com"), "CONTRACTBOT_REGISTRY"},
 	} {

@@ -46,11 +46,16 @@ type Config struct {
 	// QueueURL, when set (postgres://…), puts the webhook queue in
 	// PostgreSQL so that several replicas share it; otherwise the queue is
 	// a bbolt file in DataDir, for a single replica.
-	QueueURL  string
-	SOARepo   string // "owner/name", or ""
-	Workers   int    // check jobs run at once
-	UserAgent string
-	Logger    zerolog.Logger
+	QueueURL string
+	// QueueLease is how long a replica holds a task of the PostgreSQL
+	// queue before another replica may take it over (default 15 minutes):
+	// the time a task of a killed replica waits. Checks are cut off at half
+	// of it, so that no task outlives its lease.
+	QueueLease time.Duration
+	SOARepo    string // "owner/name", or ""
+	Workers    int    // check jobs run at once
+	UserAgent  string
+	Logger     zerolog.Logger
 
 	// DeployRefAction is what the deploy-ref guard does with a malformed
 	// PaaSTA tag: RefActionReport (the default) or RefActionDelete.
@@ -173,7 +178,13 @@ func Serve(ctx context.Context, cfg Config) error {
 	if err := handler.Register(KindRefGuard, guard.Run); err != nil {
 		return err
 	}
-	proc := webhook.NewProcessor(q, handler, webhook.WithWorkers(cfg.Workers), shared[0], shared[1])
+	procOpts := []webhook.ProcessorOption{webhook.WithWorkers(cfg.Workers), shared[0], shared[1]}
+	if l := cfg.QueueLease; cfg.QueueURL != "" && l > 0 && l < 15*time.Minute {
+		// A task still running when its lease runs out would run twice at
+		// once; the defaults (5 min per task, 25 s of drain) fit in 15 min.
+		procOpts = append(procOpts, webhook.WithTaskTimeout(min(5*time.Minute, l/2)), webhook.WithDrainTimeout(min(25*time.Second, l/3)))
+	}
+	proc := webhook.NewProcessor(q, handler, procOpts...)
 
 	var verified atomic.Bool
 	mux := http.NewServeMux()
@@ -326,7 +337,11 @@ func verify(ctx context.Context, apps *ghclient.Apps, ok *atomic.Bool, log zerol
 // always leads).
 func openQueue(ctx context.Context, cfg Config, shared []webhook.SharedOption) (webhook.Queue, redeliver.Leader, error) {
 	if cfg.QueueURL != "" {
-		q, err := pgqueue.Open(ctx, cfg.QueueURL)
+		var opts []pgqueue.Option
+		if cfg.QueueLease > 0 {
+			opts = append(opts, pgqueue.WithLease(cfg.QueueLease))
+		}
+		q, err := pgqueue.Open(ctx, cfg.QueueURL, opts...)
 		if err != nil {
 			return nil, nil, err
 		}

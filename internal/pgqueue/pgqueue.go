@@ -133,6 +133,10 @@ func Open(ctx context.Context, url string, opts ...Option) (*Queue, error) {
 	return &Queue{pool: pool, cfg: c, claims: map[string]int{}}, nil
 }
 
+// Lease is how long a claim is held (see [WithLease]); the processor keeps
+// its task timeout below it.
+func (q *Queue) Lease() time.Duration { return q.cfg.lease }
+
 // Pool is the queue's connection pool, for other users of the same
 // database (e.g. the redelivery reconciler's leader lock).
 func (q *Queue) Pool() *pgxpool.Pool { return q.pool }

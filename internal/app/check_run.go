@@ -23,16 +23,12 @@ func (h CheckRunHandler) Handle(ctx context.Context, eventType, deliveryID strin
 	if ev.GetAction() != "rerequested" || !h.ownApp(run.GetApp()) {
 		return nil
 	}
-	inst, err := installationID(ev.Installation)
-	if err != nil {
-		return err
-	}
 	r := ev.GetRepo()
-	owner, name, err := repoName(r.GetOwner(), r.GetName(), r.GetFullName())
+	ctx, logger, at, err := prepareEvent(ctx, ev.Installation, r.GetOwner(), r.GetName(), r.GetFullName())
 	if err != nil {
 		return err
 	}
-	ctx, logger := prepareRepoContext(ctx, inst, owner, name)
+	inst, owner, name := at.installation, at.owner, at.name
 	sha := run.GetHeadSHA()
 	if sha == "" {
 		return errBadPayloadf("check run without head sha")

@@ -24,16 +24,12 @@ func (h CheckSuiteHandler) Handle(ctx context.Context, eventType, deliveryID str
 	if (action != "requested" && action != "rerequested") || !h.ownApp(suite.GetApp()) {
 		return nil
 	}
-	inst, err := installationID(ev.Installation)
-	if err != nil {
-		return err
-	}
 	r := ev.GetRepo()
-	owner, name, err := repoName(r.GetOwner(), r.GetName(), r.GetFullName())
+	ctx, logger, at, err := prepareEvent(ctx, ev.Installation, r.GetOwner(), r.GetName(), r.GetFullName())
 	if err != nil {
 		return err
 	}
-	ctx, logger := prepareRepoContext(ctx, inst, owner, name)
+	inst, owner, name := at.installation, at.owner, at.name
 	sha := suite.GetHeadSHA()
 	if sha == "" {
 		return errBadPayloadf("check suite without head sha")

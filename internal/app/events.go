@@ -72,6 +72,28 @@ func installationID(inst *github.Installation) (int64, error) {
 	return inst.GetID(), nil
 }
 
+// eventRepo is the installation and repository an event is about.
+type eventRepo struct {
+	installation int64
+	owner, name  string
+}
+
+// prepareEvent does what every handler does first (policy-bot's shape):
+// read the installation and the repository from the payload, and put them
+// into the logging context. A payload without them is [ErrBadPayload].
+func prepareEvent(ctx context.Context, inst *github.Installation, owner *github.User, name, fullName string) (context.Context, zerolog.Logger, eventRepo, error) {
+	id, err := installationID(inst)
+	if err != nil {
+		return ctx, zerolog.Logger{}, eventRepo{}, err
+	}
+	o, n, err := repoName(owner, name, fullName)
+	if err != nil {
+		return ctx, zerolog.Logger{}, eventRepo{}, err
+	}
+	ctx, logger := prepareRepoContext(ctx, id, o, n)
+	return ctx, logger, eventRepo{id, o, n}, nil
+}
+
 // prepareRepoContext puts the installation and repository into the logger
 // carried by ctx, as go-githubapp's PrepareRepoContext does, so that every
 // later log line names them.

@@ -24,16 +24,12 @@ func (h PullRequestHandler) Handle(ctx context.Context, eventType, deliveryID st
 	default:
 		return nil
 	}
-	inst, err := installationID(ev.Installation)
-	if err != nil {
-		return err
-	}
 	r := ev.GetRepo()
-	owner, name, err := repoName(r.GetOwner(), r.GetName(), r.GetFullName())
+	ctx, logger, at, err := prepareEvent(ctx, ev.Installation, r.GetOwner(), r.GetName(), r.GetFullName())
 	if err != nil {
 		return err
 	}
-	ctx, logger := prepareRepoContext(ctx, inst, owner, name)
+	inst, owner, name := at.installation, at.owner, at.name
 	pr := ev.GetPullRequest()
 	logger = logger.With().Int(logPRNum, ev.GetNumber()).Str(logAction, ev.GetAction()).Logger()
 	ctx = logger.WithContext(ctx)

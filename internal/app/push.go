@@ -41,16 +41,12 @@ func (h PushHandler) Handle(ctx context.Context, eventType, deliveryID string, p
 		zerolog.Ctx(ctx).Debug().Str("ref", ref).Msg("push of a tag or a deletion: nothing to check")
 		return nil
 	}
-	inst, err := installationID(ev.Installation)
-	if err != nil {
-		return err
-	}
 	r := ev.GetRepo()
-	owner, name, err := repoName(r.GetOwner(), r.GetName(), r.GetFullName())
+	ctx, logger, at, err := prepareEvent(ctx, ev.Installation, r.GetOwner(), r.GetName(), r.GetFullName())
 	if err != nil {
 		return err
 	}
-	ctx, logger := prepareRepoContext(ctx, inst, owner, name)
+	inst, owner, name := at.installation, at.owner, at.name
 	if h.fromSelf(ev.GetSender()) {
 		logger.Debug().Msg("push by this App: ignored")
 		return nil

@@ -88,16 +88,12 @@ func (h RefGuardHandler) Handle(ctx context.Context, eventType, deliveryID strin
 	if ev.GetRefType() != "tag" || !guarded("refs/tags/"+ev.GetRef()) {
 		return nil
 	}
-	inst, err := installationID(ev.Installation)
-	if err != nil {
-		return err
-	}
 	r := ev.GetRepo()
-	owner, name, err := repoName(r.GetOwner(), r.GetName(), r.GetFullName())
+	ctx, logger, at, err := prepareEvent(ctx, ev.Installation, r.GetOwner(), r.GetName(), r.GetFullName())
 	if err != nil {
 		return err
 	}
-	ctx, logger := prepareRepoContext(ctx, inst, owner, name)
+	inst, owner, name := at.installation, at.owner, at.name
 	if h.fromSelf(ev.GetSender()) {
 		return nil
 	}

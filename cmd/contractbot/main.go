@@ -103,29 +103,29 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nExit status: 0 no errors, 1 contract broken, 2 usage or internal error.")
 }
 
-// newFlags returns a flag set for a subcommand that reports its errors as
-// one line (the caller prints them) and its help on stdout.
+// newFlags returns a flag set for a subcommand. Parse errors come back as
+// one line (run prints it); -h prints the usage on stdout.
 func newFlags(io stdio, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.err)
 	fs.Usage = func() {
-		fmt.Fprintf(io.err, "Usage: contractbot %s\n", usage)
+		fmt.Fprintf(io.out, "Usage: contractbot %s\n", usage)
+		fs.SetOutput(io.out)
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
-// parseFlags parses args and turns flag errors into a usage error that
-// carries no second copy of the message.
+// parseFlags parses args. The flag package would print an error and the
+// usage itself; it is silenced here so that a bad flag is one line on
+// stderr and -h prints the usage once.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	usage := fs.Usage
+	fs.Usage = func() {}
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		return err
-	}
+	fs.Usage = usage
 	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(os.Stdout)
-		fs.Usage()
+		usage()
 	}
 	return err
 }

@@ -266,6 +266,17 @@ func planReview(findings []checks.Finding, tree fs.FS, files []ghclient.PullFile
 			p.unchanged++
 			continue
 		}
+		if lc, ok := fixElsewhere(f, byPath, fp); ok {
+			// e.g. an instance whose deploy group is missing from
+			// deploy.yaml, while the pull request touches deploy.yaml's
+			// pipeline: the suggestion goes where the edit is.
+			if len(p.lines)+len(p.files) >= MaxReviewComments {
+				p.overLimit++
+				continue
+			}
+			p.lines = append(p.lines, lc)
+			continue
+		}
 		pf := byPath[f.Path]
 		if pf == nil || f.Path == "" {
 			p.outside++
@@ -300,6 +311,20 @@ func ours(c ghclient.ReviewComment, bot *string) bool {
 		return strings.EqualFold(c.User, *bot)
 	}
 	return strings.HasSuffix(c.User, "[bot]")
+}
+
+// fixElsewhere places a comment with f's suggestion on the lines its fix
+// edits when those are in another file of the diff, inside one hunk. The
+// message names the finding's own place, since the comment is not there.
+func fixElsewhere(f checks.Finding, byPath map[string]*ghclient.PullFile, fp string) (ghclient.LineComment, bool) {
+	fx := f.Fix
+	if fx == nil || fx.Path == f.Path || byPath[fx.Path] == nil {
+		return ghclient.LineComment{}, false
+	}
+	g := f
+	g.Message = fmt.Sprintf("%s:%d: %s", f.Path, f.Line, f.Message)
+	g.Path, g.Line, g.EndLine = fx.Path, fx.Line, fx.EndLine
+	return lineComment(g, byPath[fx.Path].Hunks, fp)
 }
 
 // lineComment places f on the RIGHT side of one hunk: its own lines, or its

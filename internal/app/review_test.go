@@ -64,6 +64,45 @@ func TestPlanReview_RoutesByTheDiff(t *testing.T) {
 	}
 }
 
+func TestPlanReview_ASuggestionForAnotherFileGoesWhereTheEditIs(t *testing.T) {
+	oldDeploy := "pipeline:\n  - step: itest\n  - step: prod.main\n"
+	newDeploy := "pipeline:\n  - step: itest\n  - step: prod.main\n  - step: staging\n"
+	h1, err := diff.Parse(diff.Unified(oldDeploy, newDeploy, diff.DefaultContext))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := "canary:\n  cpus: 1\n"
+	h2, err := diff.Parse(diff.Unified("", inst, diff.DefaultContext))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := fstest.MapFS{"svc/deploy.yaml": {Data: []byte(newDeploy)}, "svc/kubernetes-prod.yaml": {Data: []byte(inst)}}
+	files := []ghclient.PullFile{
+		{Path: "svc/deploy.yaml", Status: "modified", Hunks: h1},
+		{Path: "svc/kubernetes-prod.yaml", Status: "added", Hunks: h2},
+	}
+	f := checks.Finding{RuleID: "soa.deploy-group", Severity: checks.SeverityError, Path: "svc/kubernetes-prod.yaml", Line: 1, EndLine: 1,
+		Message: "add `- step: prod.canary` to deploy.yaml",
+		Fix:     &checks.Fix{Message: "add deploy group prod.canary", Path: "svc/deploy.yaml", Line: 4, EndLine: 4, Replacement: "  - step: staging\n  - step: prod.canary\n"}}
+	p := planReview([]checks.Finding{f}, tree, files, nil, "all", nil)
+	if len(p.lines) != 1 {
+		t.Fatalf("plan = %+v", p)
+	}
+	c := p.lines[0]
+	if c.Path != "svc/deploy.yaml" || c.Line != 4 || !strings.Contains(c.Body, "```suggestion\n  - step: staging\n  - step: prod.canary\n```") {
+		t.Fatalf("comment at %s:%d:\n%s", c.Path, c.Line, c.Body)
+	}
+	if !strings.Contains(c.Body, ghclient.MarkdownEscape("svc/kubernetes-prod.yaml:1")) {
+		t.Errorf("the comment does not say which instance it is about:\n%s", c.Body)
+	}
+
+	// deploy.yaml outside the pull request: the comment stays on the instance, without a suggestion.
+	p = planReview([]checks.Finding{f}, tree, files[1:], nil, "all", nil)
+	if len(p.lines) != 1 || p.lines[0].Path != "svc/kubernetes-prod.yaml" || strings.Contains(p.lines[0].Body, "```suggestion") {
+		t.Fatalf("plan without deploy.yaml = %+v", p)
+	}
+}
+
 func TestPlanReview_AnUnchangedOrMovedFindingIsNotCommentedAgainAndAFixedOneIsClosed(t *testing.T) {
 	bot := "contractbot[bot]"
 	tree, files := pullOf(t, "Makefile", reviewBase, "DOCKER_TAG := x\n"+reviewBase)

@@ -107,29 +107,7 @@ func TestMakefileRulesOnFixtures(t *testing.T) {
 // rule no longer reports that line.
 func checkFixResolves(t *testing.T, e *Engine, repo fs.FS, f Finding) {
 	t.Helper()
-	src, err := fs.ReadFile(repo, f.Fix.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.SplitAfter(string(src), "\n")
-	if f.Fix.Line < 1 || f.Fix.EndLine > len(lines) {
-		t.Fatalf("fix range %d-%d outside %s", f.Fix.Line, f.Fix.EndLine, f.Fix.Path)
-	}
-	fixed := strings.Join(lines[:f.Fix.Line-1], "") + f.Fix.Replacement + strings.Join(lines[f.Fix.EndLine:], "")
-	mem := fstest.MapFS{}
-	err = fs.WalkDir(repo, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(repo, p)
-		mem[p] = &fstest.MapFile{Data: b}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mem[f.Fix.Path] = &fstest.MapFile{Data: []byte(fixed)}
-	res, err := e.Run(context.Background(), Target{Repo: mem})
+	res, err := e.Run(context.Background(), Target{Repo: withFixApplied(t, repo, f.Fix)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,6 +116,34 @@ func checkFixResolves(t *testing.T, e *Engine, repo fs.FS, f Finding) {
 			t.Errorf("after applying the fix for %s, still: %s", f, g)
 		}
 	}
+}
+
+// withFixApplied returns an in-memory copy of fsys with fix applied.
+func withFixApplied(t *testing.T, fsys fs.FS, fix *Fix) fstest.MapFS {
+	t.Helper()
+	src, err := fs.ReadFile(fsys, fix.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(src), "\n")
+	if fix.Line < 1 || fix.EndLine > len(lines) {
+		t.Fatalf("fix range %d-%d outside %s", fix.Line, fix.EndLine, fix.Path)
+	}
+	fixed := strings.Join(lines[:fix.Line-1], "") + fix.Replacement + strings.Join(lines[fix.EndLine:], "")
+	mem := fstest.MapFS{}
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		mem[p] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem[fix.Path] = &fstest.MapFile{Data: []byte(fixed)}
+	return mem
 }
 
 func TestMakefileRules(t *testing.T) {

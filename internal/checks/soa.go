@@ -397,7 +397,8 @@ func runDeployGroup(ctx context.Context, p *Pass) error {
 		case d.HasStep(group):
 			p.Reportf(inst.File.Path, ln, "%s instance %s uses %s, but %s is a build step of deploy.yaml, never a deploy group: set deploy_group to one of %s", inst.Type, inst.Name, where, group, quoteList(groups))
 		default:
-			p.Reportf(inst.File.Path, ln, "%s instance %s uses %s, which is not a step of %s's pipeline, so it is never deployed: add `- step: %s` to deploy.yaml or set deploy_group to one of %s", inst.Type, inst.Name, where, d.Path, group, quoteList(groups))
+			p.Report(Finding{Path: inst.File.Path, Line: ln, Fix: addStepFix(p, d, group),
+				Message: fmt.Sprintf("%s instance %s uses %s, which is not a step of %s's pipeline, so it is never deployed: add `- step: %s` to deploy.yaml or set deploy_group to one of %s", inst.Type, inst.Name, where, d.Path, group, quoteList(groups))})
 		}
 	}
 	for _, s := range d.Steps {
@@ -408,6 +409,45 @@ func runDeployGroup(ctx context.Context, p *Pass) error {
 		}
 	}
 	return nil
+}
+
+// stepLine matches a pipeline item written on one line: "  - step: prod".
+var stepLine = regexp.MustCompile(`^(\s*)- step: *([^\s#]+) *$`)
+
+// addStepFix is the edit that appends "- step: group" to deploy.yaml's
+// pipeline, after its last step, in the same indentation. It is offered
+// only when that last step is a one-line item, so the edit cannot land in
+// the middle of a step's other keys.
+func addStepFix(p *Pass, d *soa.Deploy, group string) *Fix {
+	if len(d.Steps) == 0 {
+		return nil
+	}
+	last := d.Steps[len(d.Steps)-1]
+	data, err := fs.ReadFile(p.SOA, d.Path)
+	if err != nil {
+		return nil
+	}
+	lines := strings.Split(string(data), "\n")
+	if last.Line < 1 || last.Line > len(lines) {
+		return nil
+	}
+	m := stepLine.FindStringSubmatch(strings.TrimSuffix(lines[last.Line-1], "\r"))
+	if m == nil || m[2] != last.Name {
+		return nil
+	}
+	if last.Line < len(lines) {
+		next := lines[last.Line]
+		if trimmed := strings.TrimLeft(next, " "); trimmed != "" && len(next)-len(trimmed) > len(m[1]) {
+			return nil // the last step has more keys on the lines below
+		}
+	}
+	return &Fix{
+		Message:     fmt.Sprintf("add deploy group %s to the pipeline", group),
+		Path:        d.Path,
+		Line:        last.Line,
+		EndLine:     last.Line,
+		Replacement: lines[last.Line-1] + "\n" + m[1] + "- step: " + group + "\n",
+	}
 }
 
 func quoteList(ss []string) string {

@@ -154,6 +154,46 @@ func TestSOADeployGroupGradesUnusedStepsAsWarnings(t *testing.T) {
 	}
 }
 
+func TestSOADeployGroupFixAddsTheMissingStep(t *testing.T) {
+	e := soaEngine(t)
+	soaFS := fstest.MapFS{
+		"svc/deploy.yaml":          {Data: []byte("pipeline:\n  - step: itest\n  - step: prod.main\n")},
+		"svc/kubernetes-prod.yaml": {Data: []byte("main:\n  cpus: 1\n  mem: 512\ncanary:\n  cpus: 1\n  mem: 512\n")},
+	}
+	var fixed int
+	for _, f := range runSOA(t, e, Target{SOA: soaFS, Service: "svc"}) {
+		if f.RuleID != "soa.deploy-group" || f.Severity != SeverityError {
+			continue
+		}
+		if f.Fix == nil || f.Fix.Path != "svc/deploy.yaml" {
+			t.Fatalf("no fix on deploy.yaml for %s", f)
+		}
+		after := runSOA(t, e, Target{SOA: withFixApplied(t, soaFS, f.Fix), Service: "svc"})
+		for _, g := range after {
+			if g.RuleID == f.RuleID && g.Path == f.Path && g.Line == f.Line {
+				t.Errorf("after the fix %q, still: %s", f.Fix.Replacement, g)
+			}
+		}
+		fixed++
+	}
+	if fixed != 1 {
+		t.Fatalf("%d deploy-group errors with a fix, want 1 (canary's default group prod.canary)", fixed)
+	}
+}
+
+func TestSOADeployGroupOffersNoFixInsideAMultiLineStep(t *testing.T) {
+	e := soaEngine(t)
+	soaFS := fstest.MapFS{
+		"svc/deploy.yaml":          {Data: []byte("pipeline:\n  - step: prod.main\n    trigger_next_step_manually: true\n")},
+		"svc/kubernetes-prod.yaml": {Data: []byte("canary:\n  cpus: 1\n  mem: 512\n")},
+	}
+	for _, f := range runSOA(t, e, Target{SOA: soaFS, Service: "svc"}) {
+		if f.RuleID == "soa.deploy-group" && f.Fix != nil {
+			t.Errorf("a fix that would split a step's keys: %+v", f.Fix)
+		}
+	}
+}
+
 func TestSOAProxyPortAcrossTheWholeRepository(t *testing.T) {
 	e := soaEngine(t)
 	root := os.DirFS(filepath.Join(soaFixtures, "bad", "proxy-port"))

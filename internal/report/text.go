@@ -26,7 +26,11 @@ func (Text) Print(w io.Writer, results []*checks.Result) error {
 			// with its own path:line: at the left margin.
 			fmt.Fprintln(bw, strings.ReplaceAll(f.String(), "\n", "\n    "))
 			if f.Fix != nil {
-				fmt.Fprintf(bw, "    fix: %s:\n", f.Fix.Message)
+				if f.Fix.Path != f.Path {
+					fmt.Fprintf(bw, "    fix in %s:%d: %s:\n", f.Fix.Path, f.Fix.Line, f.Fix.Message)
+				} else {
+					fmt.Fprintf(bw, "    fix: %s:\n", f.Fix.Message)
+				}
 				if f.Fix.Replacement == "" {
 					fmt.Fprintf(bw, "      delete %s:%d-%d\n", f.Fix.Path, f.Fix.Line, f.Fix.EndLine)
 				}

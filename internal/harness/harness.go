@@ -322,8 +322,7 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 	defer func() {
 		if t.Failed() || !rep.OK() {
 			for _, r := range replicas {
-				o.Logf("replica %s log: %s", r.name, r.logPath)
-				o.Logf("%s", tail(r.logPath, 40))
+				o.Logf("replica %s, last warnings and errors:\n%s", r.name, tail(r.logPath, 30, `"level":"warn"`, `"level":"error"`))
 			}
 		}
 	}()
@@ -736,12 +735,18 @@ func published(path string) (all, rerun int, err error) {
 	return all, rerun, sc.Err()
 }
 
-// tail returns the last n lines of a file.
-func tail(path string, n int) string {
+// tail returns the last n lines of a file, of those containing one of
+// the strings in match if there are any.
+func tail(path string, n int, match ...string) string {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err.Error()
 	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	var lines []string
+	for _, l := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		if len(match) == 0 || slices.ContainsFunc(match, func(m string) bool { return strings.Contains(l, m) }) {
+			lines = append(lines, l)
+		}
+	}
 	return strings.Join(lines[max(len(lines)-n, 0):], "\n")
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -148,6 +149,9 @@ func (r *Reviewer) Run(ctx context.Context, t webhook.Task) error {
 		return permanentIfHopeless(err)
 	}
 	plan := planReview(res.Findings, tree, files, existing, mode, r.botLogin.Load())
+	if cfg != nil && cfg.ReviewEvent == "request_changes" && plan.errors > 0 {
+		plan.event = "REQUEST_CHANGES" // the repository asked for it (never the default)
+	}
 	st, err := r.publish(ctx, client, j, plan)
 	logger.Info().Int("line_comments", st.lines).Int("file_comments", st.files).Int("fixed", st.fixed).
 		Int("already_commented", plan.unchanged).Int("not_in_diff", plan.outside).Int("over_limit", plan.overLimit).
@@ -177,6 +181,14 @@ type reviewPlan struct {
 	unchanged int // findings already commented on
 	outside   int // findings outside the diff: check run only
 	overLimit int // findings over MaxReviewComments
+	errors    int // line comments about error-level findings
+	event     string
+}
+
+func (p *reviewPlan) countError(f checks.Finding) {
+	if f.Severity == checks.SeverityError {
+		p.errors++
+	}
 }
 
 type publishStats struct{ lines, files, fixed int }
@@ -188,10 +200,7 @@ func (r *Reviewer) publish(ctx context.Context, client ReviewClient, j reviewJob
 		if p.overLimit > 0 {
 			body += fmt.Sprintf(" %d more are listed in the %q check run only.", p.overLimit, CheckName)
 		}
-		event := r.Event
-		if event == "" {
-			event = "COMMENT"
-		}
+		event := cmp.Or(p.event, r.Event, "COMMENT")
 		if _, err := client.CreateReview(ctx, j.Owner, j.Repo, j.Number, ghclient.Review{CommitID: j.SHA, Body: body, Event: event, Comments: p.lines}); err != nil {
 			return st, err
 		}
@@ -275,6 +284,7 @@ func planReview(findings []checks.Finding, tree fs.FS, files []ghclient.PullFile
 				continue
 			}
 			p.lines = append(p.lines, lc)
+			p.countError(f)
 			continue
 		}
 		pf := byPath[f.Path]
@@ -288,6 +298,7 @@ func planReview(findings []checks.Finding, tree fs.FS, files []ghclient.PullFile
 		}
 		if lc, ok := lineComment(f, pf.Hunks, fp); ok {
 			p.lines = append(p.lines, lc)
+			p.countError(f)
 		} else {
 			p.files = append(p.files, ghclient.LineComment{Path: f.Path, Body: commentBody(f, "", false, fp)})
 		}

@@ -42,6 +42,9 @@ func TestPlanReview_AFindingOnAnAddedLineGetsASuggestion(t *testing.T) {
 	if !strings.Contains(c.Body, "```suggestion\nDOCKER_TAG ?= x\n```") || !fingerprintRE.MatchString(c.Body) {
 		t.Fatalf("body:\n%s", c.Body)
 	}
+	if p.errors != 1 || p.event != "" {
+		t.Errorf("plan counts %d errors with event %q; want 1 and the default (COMMENT)", p.errors, p.event)
+	}
 }
 
 func TestPlanReview_RoutesByTheDiff(t *testing.T) {

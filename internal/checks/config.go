@@ -23,6 +23,7 @@ const maxConfigBytes = 64 << 10
 //	service: web-api          # default: the repository's directory name
 //	soa_dir: yelpsoa-configs  # a soa tree inside the repository
 //	review_comments: errors   # off | errors | all (default all)
+//	review_event: comment     # comment | request_changes (default comment)
 //	rules:
 //	  makefile.cook-image: off
 //	  soa.jenkins-yaml: error
@@ -34,7 +35,10 @@ type Config struct {
 	Service        string
 	SOADir         string
 	ReviewComments string
-	Rules          map[string]RuleSetting
+	// ReviewEvent is "request_changes" when a review that carries errors
+	// should block the pull request; the default, "", means comment only.
+	ReviewEvent string
+	Rules       map[string]RuleSetting
 }
 
 // RuleSetting is one entry of the rules map, remembered with its line so
@@ -108,10 +112,15 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 			if err == nil && cfg.ReviewComments != "off" && cfg.ReviewComments != "errors" && cfg.ReviewComments != "all" {
 				err = &ConfigError{Path: path, Line: v.Line, Msg: fmt.Sprintf("review_comments is %q; want off, errors or all", cfg.ReviewComments)}
 			}
+		case "review_event":
+			cfg.ReviewEvent, err = str(k, v)
+			if err == nil && cfg.ReviewEvent != "comment" && cfg.ReviewEvent != "request_changes" {
+				err = &ConfigError{Path: path, Line: v.Line, Msg: fmt.Sprintf("review_event is %q; want comment or request_changes", cfg.ReviewEvent)}
+			}
 		case "rules":
 			err = parseRuleSettings(path, v, cfg)
 		default:
-			err = &ConfigError{Path: path, Line: k.Line, Msg: fmt.Sprintf("unknown key %q (known: service, soa_dir, review_comments, rules)", k.Value)}
+			err = &ConfigError{Path: path, Line: k.Line, Msg: fmt.Sprintf("unknown key %q (known: service, soa_dir, review_comments, review_event, rules)", k.Value)}
 		}
 		if err != nil {
 			return nil, err

@@ -31,6 +31,12 @@ func TestParseConfig(t *testing.T) {
 		{name: "a duplicated key is refused", src: "service: a\nservice: b\n", wantErr: `:2: key "service" appears twice`},
 		{name: "invalid YAML is one clear line", src: "service: [\n", wantErr: "invalid YAML"},
 		{name: "a bad review_comments value is refused", src: "review_comments: some\n", wantErr: "want off, errors or all"},
+		{name: "a bad review_event value is refused", src: "review_event: approve\n", wantErr: "want comment or request_changes"},
+		{
+			name:  "a review can be configured to request changes",
+			src:   "review_event: request_changes\n",
+			check: func(t *testing.T, c *Config) { assertEqual(t, c.ReviewEvent, "request_changes") },
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,5 +57,12 @@ func TestParseConfig(t *testing.T) {
 				tt.check(t, c)
 			}
 		})
+	}
+}
+
+func assertEqual[T comparable](t *testing.T, got, want T) {
+	t.Helper()
+	if got != want {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }

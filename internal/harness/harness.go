@@ -74,6 +74,9 @@ type Options struct {
 	Lease time.Duration
 	// KillFor is how long the killed replica stays down [3s].
 	KillFor time.Duration
+	// PGDown is how long PostgreSQL stays stopped when it is restarted
+	// [2s]: deliveries meanwhile are refused and sent again.
+	PGDown time.Duration
 	// NoFaults turns off the injected API faults, the kill and the
 	// PostgreSQL restart: a clean baseline.
 	NoFaults bool
@@ -111,6 +114,9 @@ func (o *Options) defaults() {
 	}
 	if o.KillFor <= 0 {
 		o.KillFor = 3 * time.Second
+	}
+	if o.PGDown <= 0 {
+		o.PGDown = 2 * time.Second
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 2*o.Lease + time.Duration(o.N/20)*time.Second + time.Minute
@@ -409,8 +415,11 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 			step{0.50, inject(githubfake.Fault{Kind: githubfake.FaultServerError, Operation: "checks/create", Times: 20}, "5xx burst: the next 20 checks/create answer 500")},
 			step{0.60, func() error {
 				t0 := time.Now()
+				pg.Stop() // fast shutdown: connections are cut
+				note("PostgreSQL stopped (fast shutdown)")
+				time.Sleep(o.PGDown)
 				pg.Restart()
-				note("PostgreSQL restarted (fast shutdown, %s down)", time.Since(t0).Round(100*time.Millisecond))
+				note("PostgreSQL started again, %s after it was stopped", time.Since(t0).Round(100*time.Millisecond))
 				return nil
 			}},
 			step{0.70, inject(githubfake.Fault{Kind: githubfake.FaultSecondaryRateLimit, Status: 429, RetryAfter: time.Second, Times: 5}, "secondary rate limit: the next 5 requests answer 429 with Retry-After: 1")},
@@ -502,6 +511,16 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 	}
 	var lat []time.Duration
 	for sha, i := range want {
+		if count[sha] > 1 && rep.Duplicates < 20 {
+			var at []string
+			for _, r := range runs {
+				if r.HeadSHA == sha && r.Name == CheckName {
+					at = append(at, r.Created.Sub(start).Round(10*time.Millisecond).String())
+				}
+			}
+			o.Logf("harness: duplicate: %s (delivery %d, first sent at %s) has %d runs, created at %s", sha, i,
+				firstTry[i].Sub(start).Round(10*time.Millisecond), count[sha], strings.Join(at, ", "))
+		}
 		rep.Duplicates += max(count[sha]-1, 0)
 		done, ok := first[sha]
 		if !ok {
@@ -640,7 +659,23 @@ type replica struct {
 	done                     chan struct{}
 }
 
+// start runs the process and waits until it is ready. A process that
+// exits while starting (PostgreSQL is down, say) is started again, as an
+// orchestrator would, for up to 30 s.
 func (r *replica) start(ctx context.Context) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := r.startOnce(ctx, deadline)
+		if !errors.Is(err, errExited) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+var errExited = errors.New("exited while starting")
+
+func (r *replica) startOnce(ctx context.Context, deadline time.Time) error {
 	logf, err := os.OpenFile(r.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
@@ -659,11 +694,10 @@ func (r *replica) start(ctx context.Context) error {
 		close(done)
 	}(r.done)
 	c := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case <-r.done:
-			return fmt.Errorf("replica %s exited while starting:\n%s", r.name, tail(r.logPath, 20))
+			return fmt.Errorf("replica %s %w:\n%s", r.name, errExited, tail(r.logPath, 5))
 		case <-ctx.Done():
 			return ctx.Err()
 		default:

@@ -30,7 +30,7 @@ var serveSettings = []serveSetting{
 	{"listen", "CONTRACTBOT_LISTEN", app.DefaultListen, "address to serve webhooks, /healthz, /readyz and /metrics on"},
 	{"data-dir", "CONTRACTBOT_DATA_DIR", app.DefaultDataDir, "directory of the durable webhook queue"},
 	{"queue-url", "CONTRACTBOT_QUEUE_URL", "", "postgres://… URL of a webhook queue shared by several replicas (default: a file in the data directory, one replica)"},
-	{"queue-lease", "CONTRACTBOT_QUEUE_LEASE", "15m", "with --queue-url: how long a replica holds a task before another may take it over (a killed replica's tasks wait this long); checks are cut off at half of it"},
+	{"queue-lease", "CONTRACTBOT_QUEUE_LEASE", "15m", "with --queue-url: how long a replica holds a task before another may take it over (a killed replica's tasks wait this long); checks are cut off at half of it, 5m at most"},
 	{"soa-repo", "CONTRACTBOT_SOA_REPO", "", "owner/name of the yelpsoa-configs repository (optional)"},
 	{"log-format", "CONTRACTBOT_LOG_FORMAT", "json", "log format: json or console"},
 	{"log-level", "CONTRACTBOT_LOG_LEVEL", "info", "log level: debug, info, warn or error"},

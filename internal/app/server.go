@@ -50,7 +50,7 @@ type Config struct {
 	// QueueLease is how long a replica holds a task of the PostgreSQL
 	// queue before another replica may take it over (default 15 minutes):
 	// the time a task of a killed replica waits. Checks are cut off at half
-	// of it, so that no task outlives its lease.
+	// of it (at most 5 minutes), so that no task outlives its lease.
 	QueueLease time.Duration
 	SOARepo    string // "owner/name", or ""
 	Workers    int    // check jobs run at once

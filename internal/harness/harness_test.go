@@ -76,6 +76,12 @@ func TestHarness(t *testing.T) {
 	if rep.Duplicates != 0 {
 		t.Errorf("%d duplicate check runs", rep.Duplicates)
 	}
+	// Warm, an event costs 2 requests (tree, check run); the faults'
+	// retries, each replica's cold caches and the look-ups of retried
+	// checks add a little, not a request per event.
+	if got := rep.CallsPerEvent(); got > 2.5 {
+		t.Errorf("%.2f API requests per event, want at most 2.5: %v", got, rep.Calls)
+	}
 	if rep.Incomplete != 0 || rep.Wrong != 0 || rep.Dead != 0 {
 		t.Errorf("%d runs left in progress, %d with a wrong conclusion, %d dead-lettered tasks; want none", rep.Incomplete, rep.Wrong, rep.Dead)
 	}

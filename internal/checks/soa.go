@@ -345,7 +345,7 @@ func runSchema(ctx context.Context, p *Pass) error {
 			if s == nil {
 				continue // an installed PaaSTA without this schema
 			}
-			vs := soa.Validate(s, f.Root)
+			vs := slices.DeleteFunc(soa.Validate(s, f.Root), func(v soa.Violation) bool { return coveredElsewhere(p, t, v) })
 			for i, v := range vs {
 				if i == maxSchemaFindings {
 					p.Reportf(f.Path, v.Line, "%d more violations of PaaSTA's %s schema in this file are not shown", len(vs)-i, t)
@@ -356,6 +356,29 @@ func runSchema(ctx context.Context, p *Pass) error {
 		}
 	}
 	return nil
+}
+
+// coveredElsewhere reports whether a schema violation is one that a
+// dedicated rule reports at the same place with a better message, so that
+// the user sees one finding, not two. When that rule is off, the schema's
+// finding stands.
+func coveredElsewhere(p *Pass, schemaType string, v soa.Violation) bool {
+	var rule string
+	switch {
+	case schemaType == "smartstack" && (v.Keyword == "minimum" || v.Keyword == "maximum") &&
+		(v.Path == "proxy_port" || strings.HasSuffix(v.Path, ".proxy_port")):
+		rule = "soa.proxy-port" // outside SmartStack's range
+	case v.Keyword == "required" && v.Missing == "healthcheck_cmd":
+		rule = "soa.healthcheck" // healthcheck_mode: cmd without a command
+	default:
+		return false
+	}
+	for _, r := range soaRules() {
+		if r.ID == rule {
+			return p.Config.severityOf(r) != SeverityOff
+		}
+	}
+	return false
 }
 
 func runDeployGroup(ctx context.Context, p *Pass) error {

@@ -361,3 +361,24 @@ func TestSOAOnThePaastaExampleTrees(t *testing.T) {
 		t.Errorf("findings differ from %s:\n%s", golden, got.String())
 	}
 }
+
+func TestASchemaViolationThatADedicatedRuleReportsIsNotRepeated(t *testing.T) {
+	e := soaEngine(t)
+	soaFS := fstest.MapFS{"svc/smartstack.yaml": {Data: []byte("main:\n  proxy_port: 18000\n")}}
+	count := func(cfg *Config) map[string]int {
+		n := map[string]int{}
+		for _, f := range runSOA(t, e, Target{SOA: soaFS, Service: "svc", Config: cfg}) {
+			if f.Path == "svc/smartstack.yaml" && f.Line == 2 {
+				n[f.RuleID]++
+			}
+		}
+		return n
+	}
+	if n := count(nil); n["soa.proxy-port"] != 1 || n["soa.schema"] != 0 {
+		t.Errorf("findings at the port's line = %v, want soa.proxy-port alone", n)
+	}
+	off := &Config{Rules: map[string]RuleSetting{"soa.proxy-port": {Severity: SeverityOff}}}
+	if n := count(off); n["soa.schema"] != 1 {
+		t.Errorf("with soa.proxy-port off, findings = %v, want the schema's", n)
+	}
+}

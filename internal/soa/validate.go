@@ -20,6 +20,11 @@ type Violation struct {
 	Path string
 	// Message says what was expected and what was found, naming the key.
 	Message string
+	// Keyword is the draft-04 keyword that failed, where a rule needs to
+	// know it ("minimum", "maximum", "required"); "" otherwise.
+	Keyword string
+	// Missing is the absent key of a "required" violation.
+	Missing string
 }
 
 func (v Violation) String() string { return fmt.Sprintf("line %d: %s", v.Line, v.Message) }
@@ -424,6 +429,7 @@ func validateNumber(s *Schema, n *Node, p string, line int, out *[]Violation) {
 				op = ">"
 			}
 			add(out, line, p, "%s must be %s %s, found %s", label(p), op, s.Minimum.Text('g', -1), n.Text)
+			(*out)[len(*out)-1].Keyword = "minimum"
 		}
 	}
 	if s.Maximum != nil {
@@ -434,6 +440,7 @@ func validateNumber(s *Schema, n *Node, p string, line int, out *[]Violation) {
 				op = "<"
 			}
 			add(out, line, p, "%s must be %s %s, found %s", label(p), op, s.Maximum.Text('g', -1), n.Text)
+			(*out)[len(*out)-1].Keyword = "maximum"
 		}
 	}
 	if s.MultipleOf != nil {
@@ -461,6 +468,7 @@ func validateMap(s *Schema, n *Node, p string, line int, out *[]Violation) {
 	for _, r := range s.Required {
 		if n.KeyNode(r) == nil {
 			add(out, line, p, "%s is missing the required key %q", label(p), r)
+			(*out)[len(*out)-1].Keyword, (*out)[len(*out)-1].Missing = "required", r
 		}
 	}
 	for _, dk := range sortedKeys(s.Dependencies) {

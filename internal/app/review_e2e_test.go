@@ -29,22 +29,11 @@ func waitLog(t testing.TB, b *bot, msg string, n int) {
 // number of repo, head on branch at headSHA.
 func prEvent(t testing.TB, action, repo, branch, headSHA, baseSHA string, number int) []byte {
 	t.Helper()
-	file := "pull_request.opened.1"
+	file := "pull_request.opened.1.json"
 	if action == "synchronize" {
-		file = "pull_request.synchronize"
+		file = "pull_request.synchronize.json"
 	}
-	m := examplePayload(t, file+".json")
-	setRepo(m, repo, "main")
-	m["number"] = number
-	pr := m["pull_request"].(map[string]any)
-	pr["number"] = number
-	head, base := pr["head"].(map[string]any), pr["base"].(map[string]any)
-	head["sha"], head["ref"] = headSHA, branch
-	base["sha"], base["ref"] = baseSHA, "main"
-	for _, side := range []map[string]any{head, base} {
-		side["repo"] = m["repository"]
-	}
-	return mustJSON(t, m)
+	return pullRequestPayload(t, file, repo, branch, headSHA, baseSHA, number)
 }
 
 func makefileWith(line string) string {

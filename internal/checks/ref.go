@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/contractbot/contractbot/internal/suggest"
 	"io/fs"
 	"strings"
 
@@ -217,35 +218,12 @@ func short(oid string) string {
 	return oid
 }
 
-// closest returns the candidate nearest to s by edit distance when it is
-// near enough to be a typo (at most 2 edits, and under a third of s), or "".
+// closest returns the candidate nearest to s when it is near enough to be a
+// typo: at most 2 edits, and under a third of s (so "qa" does not suggest
+// "pa"); "" otherwise.
 func closest(s string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD && d*3 < len(s) {
-			best, bestD = c, d
-		}
+	if best, d := suggest.Closest(s, candidates); best != "" && d*3 < len(s) {
+		return best
 	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }

@@ -3,6 +3,7 @@ package soa
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/contractbot/contractbot/internal/suggest"
 	"math"
 	"math/big"
 	"sort"
@@ -559,36 +560,8 @@ func unknownKeyMessage(s *Schema, p, key string) string {
 // closest returns the allowed key nearest to key by edit distance, if it
 // is near enough to be a likely typo.
 func closest(key string, allowed []string) string {
-	best, bestD := "", 3
-	for _, a := range allowed {
-		if d := editDistance(key, a); d < bestD {
-			best, bestD = a, d
-		}
-	}
+	best, _ := suggest.Closest(key, allowed)
 	return best
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func validateSeq(s *Schema, n *Node, p string, line int, out *[]Violation) {

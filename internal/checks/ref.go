@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/contractbot/contractbot/internal/suggest"
 	"io/fs"
 	"strings"
 
 	"github.com/contractbot/contractbot/internal/gitref"
 	"github.com/contractbot/contractbot/internal/soa"
+	"github.com/contractbot/contractbot/internal/suggest"
 )
 
 // RefObjects tells what pushed refs point at. The pre-receive hook

@@ -3,13 +3,14 @@ package soa
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/contractbot/contractbot/internal/suggest"
 	"math"
 	"math/big"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/contractbot/contractbot/internal/suggest"
 )
 
 // Violation is one way a document breaks its schema.

@@ -28,24 +28,12 @@ func (h CheckRunHandler) Handle(ctx context.Context, eventType, deliveryID strin
 	if err != nil {
 		return err
 	}
-	inst, owner, name := at.installation, at.owner, at.name
 	sha := run.GetHeadSHA()
 	if sha == "" {
 		return errBadPayloadf("check run without head sha")
 	}
-	j := checkJob{
-		Installation:  inst,
-		Owner:         owner,
-		Repo:          name,
-		SHA:           sha,
-		DefaultBranch: r.GetDefaultBranch(),
-		SOA:           h.isSOARepo(owner, name),
-		Event:         eventType,
-		Delivery:      deliveryID,
-	}
-	if b := run.GetCheckSuite().GetHeadBranch(); b != "" {
-		j.Ref = "refs/heads/" + b
-	}
+	j := h.suiteJob(at, r.GetDefaultBranch(), sha, run.GetCheckSuite().GetHeadBranch(), eventType, deliveryID)
+	owner, name := at.owner, at.name
 	dup, err := enqueueCheck(ctx, q, rerunTaskID(owner, name, sha, deliveryID), j)
 	if err != nil {
 		return err

@@ -29,27 +29,15 @@ func (h CheckSuiteHandler) Handle(ctx context.Context, eventType, deliveryID str
 	if err != nil {
 		return err
 	}
-	inst, owner, name := at.installation, at.owner, at.name
 	sha := suite.GetHeadSHA()
 	if sha == "" {
 		return errBadPayloadf("check suite without head sha")
 	}
-	j := checkJob{
-		Installation:  inst,
-		Owner:         owner,
-		Repo:          name,
-		SHA:           sha,
-		DefaultBranch: r.GetDefaultBranch(),
-		SOA:           h.isSOARepo(owner, name),
-		Event:         eventType,
-		Delivery:      deliveryID,
+	j := h.suiteJob(at, r.GetDefaultBranch(), sha, suite.GetHeadBranch(), eventType, deliveryID)
+	if j.Ref != "" && suite.GetHeadBranch() == j.DefaultBranch && action == "requested" {
+		j.DefaultSHA = sha // a new head of the default branch
 	}
-	if b := suite.GetHeadBranch(); b != "" {
-		j.Ref = "refs/heads/" + b
-		if b == j.DefaultBranch && action == "requested" {
-			j.DefaultSHA = sha // a new head of the default branch
-		}
-	}
+	owner, name := at.owner, at.name
 	// requested comes with every push: it shares the push's check.
 	// rerequested is a user asking again: a fresh check.
 	id := checkTaskID(owner, name, sha)
@@ -62,4 +50,23 @@ func (h CheckSuiteHandler) Handle(ctx context.Context, eventType, deliveryID str
 	}
 	logger.Debug().Str(logSHA, sha).Str(logAction, action).Bool("duplicate", dup).Msg("check enqueued")
 	return nil
+}
+
+// suiteJob is the check job for a commit whose check suite or run GitHub
+// asks for: check_suite and check_run events describe it alike.
+func (b *Base) suiteJob(at eventRepo, defaultBranch, sha, headBranch, eventType, deliveryID string) checkJob {
+	j := checkJob{
+		Installation:  at.installation,
+		Owner:         at.owner,
+		Repo:          at.name,
+		SHA:           sha,
+		DefaultBranch: defaultBranch,
+		SOA:           b.isSOARepo(at.owner, at.name),
+		Event:         eventType,
+		Delivery:      deliveryID,
+	}
+	if headBranch != "" {
+		j.Ref = "refs/heads/" + headBranch
+	}
+	return j
 }

@@ -30,6 +30,7 @@ var serveSettings = []serveSetting{
 	{"listen", "CONTRACTBOT_LISTEN", app.DefaultListen, "address to serve webhooks, /healthz, /readyz and /metrics on"},
 	{"data-dir", "CONTRACTBOT_DATA_DIR", app.DefaultDataDir, "directory of the durable webhook queue"},
 	{"queue-url", "CONTRACTBOT_QUEUE_URL", "", "postgres://… URL of a webhook queue shared by several replicas (default: a file in the data directory, one replica)"},
+	{"redelivery-interval", "CONTRACTBOT_REDELIVERY_INTERVAL", "5m", "how often GitHub's delivery log is read for deliveries the queue never stored, which are then redelivered: the longest a missed delivery stays missed"},
 	{"queue-lease", "CONTRACTBOT_QUEUE_LEASE", "15m", "with --queue-url: how long a replica holds a task before another may take it over (a killed replica's tasks wait this long); checks are cut off at half of it, 5m at most"},
 	{"soa-repo", "CONTRACTBOT_SOA_REPO", "", "owner/name of the yelpsoa-configs repository (optional)"},
 	{"log-format", "CONTRACTBOT_LOG_FORMAT", "json", "log format: json or console"},
@@ -111,6 +112,13 @@ func serveConfig(get func(flag string) string, logOut io.Writer) (app.Config, er
 			return cfg, fmt.Errorf("CONTRACTBOT_WORKERS (--workers) is %q; want a positive number", s)
 		}
 		cfg.Workers = n
+	}
+	if s := strings.TrimSpace(get("redelivery-interval")); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 10*time.Second {
+			return cfg, fmt.Errorf("CONTRACTBOT_REDELIVERY_INTERVAL (--redelivery-interval) is %q; want a duration of at least 10s, like 5m", s)
+		}
+		cfg.RedeliveryInterval = d
 	}
 	if s := strings.TrimSpace(get("queue-lease")); s != "" {
 		d, err := time.ParseDuration(s)

@@ -46,6 +46,7 @@ func TestServeConfig_RefusesWhatWouldMakeTheAppUnsafeOrUnusable(t *testing.T) {
 		{"a queue lease under a second", settings("queue-lease", "10ms"), "CONTRACTBOT_QUEUE_LEASE"},
 		{"an unknown deploy-ref action", settings("deploy-ref-action", "shout"), "CONTRACTBOT_DEPLOY_REF_ACTION"},
 		{"a registry that is no URL", settings("registry", "registry.example.com"), "CONTRACTBOT_REGISTRY"},
+		{"a redelivery interval too short to be kind to GitHub", settings("redelivery-interval", "1s"), "CONTRACTBOT_REDELIVERY_INTERVAL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := serveConfig(tc.get, io.Discard)

@@ -52,10 +52,13 @@ type Config struct {
 	// the time a task of a killed replica waits. Checks are cut off at half
 	// of it (at most 5 minutes), so that no task outlives its lease.
 	QueueLease time.Duration
-	SOARepo    string // "owner/name", or ""
-	Workers    int    // check jobs run at once
-	UserAgent  string
-	Logger     zerolog.Logger
+	// RedeliveryInterval is how often the reconciler reads GitHub's
+	// delivery log (default 5 minutes).
+	RedeliveryInterval time.Duration
+	SOARepo            string // "owner/name", or ""
+	Workers            int    // check jobs run at once
+	UserAgent          string
+	Logger             zerolog.Logger
 
 	// DeployRefAction is what the deploy-ref guard does with a malformed
 	// PaaSTA tag: RefActionReport (the default) or RefActionDelete.
@@ -224,7 +227,7 @@ func Serve(ctx context.Context, cfg Config) error {
 	// answered 503); the reconciler asks it to redeliver those from its
 	// delivery log. It needs a queue that can say which GUIDs it has seen.
 	if store, ok := any(q).(redeliver.Store); ok {
-		rec := redeliver.New(apps, store, leader, redeliver.Config{Log: log, Metrics: reg})
+		rec := redeliver.New(apps, store, leader, redeliver.Config{Log: log, Metrics: reg, Interval: cfg.RedeliveryInterval})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -156,8 +156,16 @@ func parseRuleSettings(path string, v *yaml.Node, cfg *Config) error {
 // CheckRules reports the first rule id in the configuration that the engine
 // does not know, at its line.
 func (c *Config) CheckRules(e *Engine) error {
+	return c.checkRuleIDs(e.Rules())
+}
+
+func (c *Config) checkRuleIDs(rules []*Rule) error {
+	known := make(map[string]bool, len(rules))
+	for _, r := range rules {
+		known[r.ID] = true
+	}
 	for _, id := range slices.Sorted(maps.Keys(c.Rules)) {
-		if e.Rule(id) == nil {
+		if !known[id] {
 			return &ConfigError{Path: ConfigFile, Line: c.Rules[id].Line, Msg: fmt.Sprintf("unknown rule %q (contractbot rules lists them)", id)}
 		}
 	}

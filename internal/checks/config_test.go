@@ -1,8 +1,10 @@
 package checks
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -65,4 +67,25 @@ func assertEqual[T comparable](t *testing.T, got, want T) {
 	if got != want {
 		t.Errorf("got %v, want %v", got, want)
 	}
+}
+
+func TestConfigInvalidReportsTheBrokenLine(t *testing.T) {
+	e, err := NewEngine(All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := fstest.MapFS{ConfigFile: {Data: []byte("service: web\nrules:\n  makefile.nope: off\n")}}
+	res, err := e.Run(context.Background(), Target{Repo: repo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Findings {
+		if f.RuleID == "config.invalid" {
+			if f.Line != 3 || !strings.Contains(f.Message, `unknown rule "makefile.nope"`) {
+				t.Errorf("finding = %s", f)
+			}
+			return
+		}
+	}
+	t.Fatalf("no config.invalid finding in %v", res.Findings)
 }

@@ -11,5 +11,6 @@ func All() []*Rule {
 		dockerfileRules(),
 		soaRules(),
 		refRules(),
+		configRules(),
 	)
 }

@@ -290,15 +290,7 @@ func checkCommit(ctx context.Context, engine *checks.Engine, cfg Config, store *
 	if err != nil {
 		return nil, err
 	}
-	configError := func(err error) []checks.Finding {
-		var ce *checks.ConfigError
-		f := checks.Finding{RuleID: "config", Severity: checks.SeverityError, Path: checks.ConfigFile, Line: 1,
-			Message: err.Error() + ": fix the file so that contractbot can check this repository"}
-		if errors.As(err, &ce) {
-			f.Line, f.Message = max(ce.Line, 1), ce.Msg
-		}
-		return []checks.Finding{f}
-	}
+	configError := func(err error) []checks.Finding { return []checks.Finding{checks.ConfigFinding(err)} }
 	conf := &checks.Config{}
 	data, err := fs.ReadFile(repo, checks.ConfigFile)
 	switch {

@@ -246,7 +246,9 @@ func (g *RefGuard) Run(ctx context.Context, t webhook.Task) error {
 		}
 	}
 	run := refCheckRun(j.Ref, findings, g.Action, deleted, delErr)
-	run.ExternalID = t.ID
+	// One run per ref and target, however many events (create, push),
+	// replicas or restarts judge it.
+	run.ExternalID, run.Once = "deploy-ref "+j.Ref+"@"+sha, true
 	var runID int64
 	if isCommitSHA(commit) {
 		run.HeadSHA = commit

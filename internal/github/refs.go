@@ -58,13 +58,28 @@ type SimpleCheckRun struct {
 	Conclusion string // ConclusionSuccess, ConclusionNeutral or ConclusionFailure
 	Title      string
 	Summary    string
+	// Once publishes the run only if the commit has none with this Name
+	// and ExternalID yet (one more request, checks/list-for-ref), so that
+	// work repeated after a restart or by another replica does not post it
+	// twice.
+	Once bool
 }
 
 // PublishSimpleCheckRun creates run as completed in one request and
-// returns its id. A summary over [MaxSummaryChars] is cut.
+// returns its id. A summary over [MaxSummaryChars] is cut. With Once, an
+// existing run's id is returned instead.
 func (c *Client) PublishSimpleCheckRun(ctx context.Context, owner, repo string, run SimpleCheckRun) (int64, error) {
 	if !isSHA(run.HeadSHA) {
 		return 0, fmt.Errorf("publish check run on %s/%s: head sha %q is not a commit SHA", owner, repo, run.HeadSHA)
+	}
+	if run.Once && run.ExternalID != "" {
+		prev, err := c.findCheckRun(ctx, owner, repo, run.HeadSHA, run.Name, run.ExternalID)
+		if err != nil {
+			return 0, fmt.Errorf("publish check run %q on %s/%s@%s: %w", run.Name, owner, repo, run.HeadSHA, err)
+		}
+		if prev != nil {
+			return prev.ID, nil
+		}
 	}
 	now := c.apps.cfg.clock.Now().UTC().Format(time.RFC3339)
 	req := checkRunRequest{

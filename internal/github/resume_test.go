@@ -126,3 +126,32 @@ func publish(t *testing.T, c *github.Client, run github.CheckRun) int64 {
 	}
 	return id
 }
+
+// The deploy-ref guard's run is published once per ref and target, even
+// when a restarted process or another replica judges the same tag again.
+func TestClient_PublishSimpleCheckRunOnce(t *testing.T) {
+	gh := githubfake.New(t)
+	gh.AddInstallation(7, "acme")
+	sha := gh.Push("acme", "svc", "main", serviceFiles)
+	_, c := newClient(t, gh, github.WithRetries(1))
+	run := github.SimpleCheckRun{Name: "PaaSTA deploy ref", HeadSHA: sha, ExternalID: "deploy-ref refs/tags/paasta-x@" + sha,
+		Conclusion: github.ConclusionFailure, Title: "Malformed deploy ref", Summary: "bad", Once: true}
+	first, err := c.PublishSimpleCheckRun(context.Background(), "acme", "svc", run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.PublishSimpleCheckRun(context.Background(), "acme", "svc", run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs := gh.CheckRuns("acme", "svc", sha); len(runs) != 1 || again != first {
+		t.Fatalf("%d runs (ids %d, %d), want the first one only", len(runs), first, again)
+	}
+	run.ExternalID += "-other"
+	if _, err := c.PublishSimpleCheckRun(context.Background(), "acme", "svc", run); err != nil {
+		t.Fatal(err)
+	}
+	if runs := gh.CheckRuns("acme", "svc", sha); len(runs) != 2 {
+		t.Fatalf("a run of another ref was suppressed: %d runs", len(runs))
+	}
+}

@@ -42,6 +42,7 @@ func commands() []command {
 		{"rules", "rules [--format text|markdown]", "list the rules with their ids, severities and explanations", runRules},
 		{"ref", "ref check [--soa-dir DIR --service NAME] REFNAME...", "check PaaSTA deploy ref names", runRef},
 		{"serve", "serve [flags]", "run the GitHub App: webhooks in, check runs out", runServe},
+		{"dead-letters", deadLettersUsage, "list, requeue or discard the App's tasks that kept failing", runDeadLetters},
 		{"app-manifest", "app-manifest [--url URL]", "print the GitHub App manifest to register contractbot", runAppManifest},
 		{"rulesets", "rulesets [--repo OWNER/NAME] [--apply]", "print (or create) GitHub rulesets that refuse malformed deploy refs", runRulesets},
 		{"hook", "hook pre-receive [flags]", "git server-side hook: refuse malformed deploy refs and contract-breaking pushes", runHook},

@@ -522,3 +522,77 @@ func (q *Queue) TryLead(ctx context.Context) (release func(), ok bool, err error
 		conn.Release()
 	}, true, nil
 }
+
+// DeadLetters lists up to limit dead-lettered tasks, oldest first, with
+// their payloads and last errors.
+func (q *Queue) DeadLetters(ctx context.Context, limit int) ([]webhook.Task, error) {
+	if err := q.open(); err != nil {
+		return nil, err
+	}
+	rows, err := q.pool.Query(ctx, `
+		SELECT id, key, kind, payload, attempts, not_before, enqueued_at, last_error
+		FROM contractbot_tasks WHERE state = 'dead' ORDER BY seq LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list dead letters: %w", err)
+	}
+	defer rows.Close()
+	var out []webhook.Task
+	for rows.Next() {
+		var t webhook.Task
+		if err := rows.Scan(&t.ID, &t.Key, &t.Kind, &t.Payload, &t.Attempts, &t.NotBefore, &t.EnqueuedAt, &t.LastError); err != nil {
+			return nil, fmt.Errorf("list dead letters: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list dead letters: %w", err)
+	}
+	return out, nil
+}
+
+// Requeue moves a dead-lettered task back to pending with its attempts
+// reset, for an operator who fixed the cause. When newer work with the same
+// kind and key is already pending, the dead task is dropped instead: that
+// work supersedes it.
+func (q *Queue) Requeue(ctx context.Context, id string) error {
+	if err := q.open(); err != nil {
+		return err
+	}
+	err := retrySerial(ctx, func() error {
+		return pgx.BeginFunc(ctx, q.pool, func(tx pgx.Tx) error {
+			tag, err := tx.Exec(ctx, `
+				DELETE FROM contractbot_tasks d WHERE d.id = $1 AND d.state = 'dead'
+				  AND EXISTS (SELECT 1 FROM contractbot_tasks p WHERE p.state = 'pending' AND p.kind = d.kind AND p.key = d.key)`, id)
+			if err != nil || tag.RowsAffected() == 1 {
+				return err
+			}
+			tag, err = tx.Exec(ctx, `
+				UPDATE contractbot_tasks SET state = 'pending', attempts = 0, not_before = $2, dead_at = NULL
+				WHERE id = $1 AND state = 'dead'`, id, q.cfg.now())
+			if err == nil && tag.RowsAffected() == 0 {
+				err = webhook.ErrNotDead
+			}
+			return err
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("requeue %s: %w", id, err)
+	}
+	return nil
+}
+
+// Discard deletes a dead-lettered task for good; its ID stays remembered
+// for the dedupe retention.
+func (q *Queue) Discard(ctx context.Context, id string) error {
+	if err := q.open(); err != nil {
+		return err
+	}
+	tag, err := q.pool.Exec(ctx, `DELETE FROM contractbot_tasks WHERE id = $1 AND state = 'dead'`, id)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = webhook.ErrNotDead
+	}
+	if err != nil {
+		return fmt.Errorf("discard %s: %w", id, err)
+	}
+	return nil
+}

@@ -46,6 +46,11 @@ func TestPostgresQueue(t *testing.T) {
 	queuetest.TestQueue(t, func(t *testing.T) webhook.Queue {
 		return open(t, newDatabase(t, srv, &n))
 	})
+	t.Run("dead letters", func(t *testing.T) {
+		queuetest.TestDeadLetterAdmin(t, func(t *testing.T) webhook.Queue {
+			return open(t, newDatabase(t, srv, &n))
+		})
+	})
 	queuetest.TestQueueRestart(t, func(t *testing.T) func(t *testing.T) webhook.Queue {
 		url := newDatabase(t, srv, &n)
 		return func(t *testing.T) webhook.Queue { return open(t, url, WithLease(time.Second)) }

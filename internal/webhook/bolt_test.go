@@ -33,6 +33,12 @@ func TestBoltQueue(t *testing.T) {
 	})
 }
 
+func TestBoltQueueDeadLetterAdmin(t *testing.T) {
+	queuetest.TestDeadLetterAdmin(t, func(t *testing.T) webhook.Queue {
+		return openBolt(t, filepath.Join(t.TempDir(), "queue.db"))
+	})
+}
+
 func TestBoltQueueRestart(t *testing.T) {
 	queuetest.TestQueueRestart(t, func(t *testing.T) func(t *testing.T) webhook.Queue {
 		path := filepath.Join(t.TempDir(), "queue.db")

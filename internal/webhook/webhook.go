@@ -207,3 +207,14 @@ type retryLaterError struct {
 
 func (e *retryLaterError) Error() string { return e.err.Error() }
 func (e *retryLaterError) Unwrap() error { return e.err }
+
+// DeadLetterAdmin is implemented by queues whose dead letters an operator
+// can list, send back to work, or drop (`contractbot dead-letters`).
+type DeadLetterAdmin interface {
+	// DeadLetters lists up to limit dead-lettered tasks, oldest first.
+	DeadLetters(ctx context.Context, limit int) ([]Task, error)
+	// Requeue makes a dead-lettered task pending again, attempts reset.
+	Requeue(ctx context.Context, id string) error
+	// Discard deletes a dead-lettered task for good.
+	Discard(ctx context.Context, id string) error
+}

@@ -155,6 +155,52 @@ func TestQueueRestart(t *testing.T, newStore func(t *testing.T) func(t *testing.
 	})
 }
 
+// TestDeadLetterAdmin checks listing, requeueing and discarding dead
+// letters; open must return a new, empty queue that implements
+// [webhook.DeadLetterAdmin].
+func TestDeadLetterAdmin(t *testing.T, open func(t *testing.T) webhook.Queue) {
+	q := open(t)
+	admin, ok := q.(webhook.DeadLetterAdmin)
+	if !ok {
+		t.Fatalf("%T does not implement webhook.DeadLetterAdmin", q)
+	}
+	for _, id := range []string{"a", "b"} {
+		mustEnqueue(t, q, task(id, "k-"+id, "x", "p-"+id))
+		claimOne(t, q, id)
+		if err := q.DeadLetter(ctx(t), id, errors.New("boom "+id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dead, err := admin.DeadLetters(ctx(t), 10)
+	if err != nil || fmt.Sprint(ids(dead)) != "[a b]" {
+		t.Fatalf("DeadLetters = %v, %v; want [a b]", ids(dead), err)
+	}
+	if dead[0].LastError != "boom a" || string(dead[0].Payload) != "p-a" {
+		t.Errorf("dead letter a = %+v", dead[0])
+	}
+	if err := admin.Requeue(ctx(t), "a"); err != nil {
+		t.Fatal(err)
+	}
+	got := claimOne(t, q, "a")
+	if got.Attempts != 1 || string(got.Payload) != "p-a" {
+		t.Errorf("requeued task claimed as %+v, want attempts reset and its payload", got)
+	}
+	if err := admin.Discard(ctx(t), "b"); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"b", "a", "unknown"} {
+		if err := admin.Discard(ctx(t), id); !errors.Is(err, webhook.ErrNotDead) {
+			t.Errorf("Discard(%s) = %v, want ErrNotDead", id, err)
+		}
+		if err := admin.Requeue(ctx(t), id); !errors.Is(err, webhook.ErrNotDead) {
+			t.Errorf("Requeue(%s) = %v, want ErrNotDead", id, err)
+		}
+	}
+	if s := mustStats(t, q); s.Dead != 0 {
+		t.Errorf("stats after requeue and discard = %+v, want no dead letters", s)
+	}
+}
+
 func testEnqueueClaim(t *testing.T, q webhook.Queue) {
 	dup, err := q.Enqueue(ctx(t), task("a", "k", "x", "hello"))
 	if err != nil || dup {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -63,7 +62,7 @@ func checkTarget(dir, soaDir, service, schemas string) (checks.Target, error) {
 	if err != nil {
 		return checks.Target{}, err
 	}
-	cfg, err := loadConfig(repo)
+	cfg, err := checks.ReadConfig(repo)
 	if err != nil {
 		return checks.Target{}, err
 	}
@@ -97,17 +96,4 @@ func checkTarget(dir, soaDir, service, schemas string) (checks.Target, error) {
 		}
 	}
 	return t, nil
-}
-
-// loadConfig reads .contractbot.yaml from the repository root; a missing
-// file means the defaults.
-func loadConfig(repo fs.FS) (*checks.Config, error) {
-	b, err := fs.ReadFile(repo, checks.ConfigFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		return &checks.Config{}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", checks.ConfigFile, err)
-	}
-	return checks.ParseConfig(checks.ConfigFile, b)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"slices"
 	"strings"
@@ -60,6 +61,26 @@ func (e *ConfigError) Error() string {
 		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
 	}
 	return fmt.Sprintf("%s: %s", e.Path, e.Msg)
+}
+
+// ReadConfig reads and parses the .contractbot.yaml at the root of repo; a
+// missing file means the defaults. It reads at most maxConfigBytes+1 bytes,
+// so a hostile repository's giant config costs no more memory than a
+// normal one.
+func ReadConfig(repo fs.FS) (*Config, error) {
+	f, err := repo.Open(ConfigFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Config{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ConfigFile, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ConfigFile, err)
+	}
+	return ParseConfig(ConfigFile, data)
 }
 
 // ParseConfig parses the bytes of a .contractbot.yaml. path is only used in

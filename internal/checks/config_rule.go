@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 )
 
 func configRules() []*Rule {
@@ -19,15 +18,9 @@ func configRules() []*Rule {
 			"hook and the GitHub App report it as this finding, at the offending line. Fix the line the message " +
 			"names (`contractbot rules` lists the rule ids).",
 		Run: func(_ context.Context, p *Pass) error {
-			data, err := fs.ReadFile(p.Repo, ConfigFile)
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
+			cfg, err := ReadConfig(p.Repo)
 			if err == nil {
-				var cfg *Config
-				if cfg, err = ParseConfig(ConfigFile, data); err == nil {
-					err = cfg.checkRuleIDs(All())
-				}
+				err = cfg.checkRuleIDs(All())
 			}
 			if err != nil {
 				f := ConfigFinding(err)

@@ -2,6 +2,8 @@ package checks
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -88,4 +90,40 @@ func TestConfigInvalidReportsTheBrokenLine(t *testing.T) {
 		}
 	}
 	t.Fatalf("no config.invalid finding in %v", res.Findings)
+}
+
+// endlessFS serves a .contractbot.yaml that never ends, as a hostile
+// repository's giant file would look to a reader that does not stop.
+type endlessFS struct{}
+
+func (endlessFS) Open(name string) (fs.File, error) {
+	if name != ConfigFile {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return endlessFile{}, nil
+}
+
+type endlessFile struct{}
+
+func (endlessFile) Stat() (fs.FileInfo, error) { return nil, errors.New("no stat") }
+func (endlessFile) Close() error               { return nil }
+func (endlessFile) Read(b []byte) (int, error) {
+	for i := range b {
+		b[i] = '#'
+	}
+	return len(b), nil
+}
+
+func TestReadConfigStopsReadingAtTheSizeLimit(t *testing.T) {
+	_, err := ReadConfig(endlessFS{})
+	if err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("err = %v, want the size limit", err)
+	}
+}
+
+func TestReadConfigWithoutAFileMeansTheDefaults(t *testing.T) {
+	cfg, err := ReadConfig(fstest.MapFS{})
+	if err != nil || cfg == nil || cfg.Service != "" || cfg.Rules != nil {
+		t.Fatalf("ReadConfig = %+v, %v; want the defaults", cfg, err)
+	}
 }

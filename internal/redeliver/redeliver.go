@@ -101,7 +101,7 @@ type Reconciler struct {
 	leader Leader
 	cfg    Config
 
-	since time.Time            // the previous pass's start
+	since time.Time            // the previous pass's start, or its oldest attempt left for later
 	asked map[string]time.Time // GUID -> when this replica last asked for it
 
 	passes      *prometheus.CounterVec
@@ -235,10 +235,20 @@ pages:
 	}
 	rep.Deliveries = len(byGUID)
 
+	// watermark is where the next pass reads back to: this pass's start,
+	// or the oldest attempt left for later (unsettled, or over the cap),
+	// which a window starting at this pass would miss.
+	watermark := start
+	later := func(d github.HookDelivery) {
+		if d.DeliveredAt.Before(watermark) {
+			watermark = d.DeliveredAt
+		}
+	}
 	for _, guid := range order {
 		st := byGUID[guid]
 		if st.newest.DeliveredAt.After(settled) {
-			continue // may still be arriving
+			later(st.newest) // may still be arriving
+			continue
 		}
 		// GitHub answers ping itself counts as delivered; the intake
 		// answers it without storing anything.
@@ -257,6 +267,7 @@ pages:
 			continue // asked on the last pass; the redelivery may be in flight
 		}
 		if rep.Redelivered >= r.cfg.MaxRedeliveries {
+			later(st.newest)
 			continue
 		}
 		if err := r.log.Redeliver(ctx, st.newest.ID); err != nil {
@@ -272,6 +283,6 @@ pages:
 			delete(r.asked, guid)
 		}
 	}
-	r.since = start
+	r.since = watermark
 	return rep, nil
 }

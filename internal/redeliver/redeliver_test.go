@@ -189,3 +189,24 @@ func TestAFailedListingIsReportedAndRetriedFromTheSameWatermark(t *testing.T) {
 		t.Fatal("a failed pass moved the watermark; its window would never be read again")
 	}
 }
+
+func TestDeliveriesOverThePassCapAreRedeliveredByTheNextPass(t *testing.T) {
+	clock := now
+	log := &memLog{items: []github.HookDelivery{
+		attempt(3, "c", "push", 0, 5*time.Minute), attempt(2, "b", "push", 0, 5*time.Minute), attempt(1, "a", "push", 0, 5*time.Minute),
+	}}
+	store := memStore{}
+	r := New(log, store, Always{}, Config{MaxRedeliveries: 2, Now: func() time.Time { return clock }})
+	if _, err := r.Pass(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	store["c"], store["b"] = true, true // the two redeliveries arrived
+	clock = clock.Add(5 * time.Minute)
+	rep, err := r.Pass(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(log.redelivers) != "[3 2 1]" || rep.Redelivered != 1 {
+		t.Fatalf("redelivered %v (second pass: %d), want [3 2 1]: the delivery over the first pass's cap was left behind", log.redelivers, rep.Redelivered)
+	}
+}

@@ -9,6 +9,7 @@ package hook
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -160,7 +161,7 @@ func Run(ctx context.Context, cfg Config, store *gitobj.Store, updates []Update,
 		if u.Deleted() {
 			continue
 		}
-		if _, err := gitref.Parse(u.Ref); err == nil && !isPaaSTA(u.Ref) {
+		if !isPaaSTA(u.Ref) {
 			continue
 		}
 		names = append(names, u.Ref)
@@ -169,7 +170,7 @@ func Run(ctx context.Context, cfg Config, store *gitobj.Store, updates []Update,
 	if len(names) > 0 {
 		service := cfg.Service
 		if service == "" {
-			service = cmpOr(headService(store), cfg.RepoName)
+			service = cmp.Or(headService(store), cfg.RepoName)
 		}
 		refRules, err := checks.NewEngine(filter(rules, func(r *checks.Rule) bool { return r.Needs&checks.NeedsRefs != 0 }))
 		if err != nil {
@@ -304,7 +305,7 @@ func checkCommit(ctx context.Context, engine *checks.Engine, cfg Config, store *
 	if err := conf.CheckRules(engine); err != nil {
 		return configError(err), nil
 	}
-	t := checks.Target{Repo: repo, Config: conf, Service: cmpOr(cfg.Service, conf.Service, cfg.RepoName)}
+	t := checks.Target{Repo: repo, Config: conf, Service: cmp.Or(cfg.Service, conf.Service, cfg.RepoName)}
 	if conf.SOADir != "" {
 		if !fs.ValidPath(conf.SOADir) {
 			return configError(fmt.Errorf("soa_dir %q must be a relative path inside the repository", conf.SOADir)), nil
@@ -318,15 +319,6 @@ func checkCommit(ctx context.Context, engine *checks.Engine, cfg Config, store *
 		return nil, err
 	}
 	return res.Findings, nil
-}
-
-func cmpOr(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 func filter(rules []*checks.Rule, keep func(*checks.Rule) bool) []*checks.Rule {

@@ -1,6 +1,7 @@
 package gitref
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -80,27 +81,16 @@ func classByte(c byte) string {
 // dot for a control tag), rest matches what may follow the differing byte,
 // and prefixTail is what must follow a name that is all prefix ("" means a
 // bare prefix is a whole name).
-func notPaasta(first, rest, prefixTail string, allowBarePrefix bool) string {
+func notPaasta(first, rest, prefixTail string) string {
 	const p = "paasta-"
 	var alts []string
 	for k := 0; k < len(p); k++ {
-		alts = append(alts, regexpQuote(p[:k])+without(first, p[k])+rest)
-		if k > 0 && allowBarePrefix {
-			alts = append(alts, regexpQuote(p[:k])+prefixTail)
+		alts = append(alts, regexp.QuoteMeta(p[:k])+without(first, p[k])+rest)
+		if k > 0 {
+			alts = append(alts, regexp.QuoteMeta(p[:k])+prefixTail)
 		}
 	}
 	return "(?:" + strings.Join(alts, "|") + ")"
-}
-
-func regexpQuote(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if strings.IndexByte(`\.+*?()|[]{}^$-`, s[i]) >= 0 && s[i] != '-' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // timestampPattern matches YYYYmmddTHHMMSS for real UTC times: months 01-12,
@@ -116,10 +106,10 @@ const timestampPattern = `(?:\d{4}(?:(?:0[13578]|1[02])(?:0[1-9]|[12]\d|3[01])|(
 // or without "refs/tags/", whichever GitHub matches against.
 func TagPattern() string {
 	noDot := strings.ReplaceAll(groupChars, ".", "")
-	deployGroup := notPaasta(groupChars, "["+groupChars+"]*", "", true)
+	deployGroup := notPaasta(groupChars, "["+groupChars+"]*", "")
 	// A control tag's group is <cluster>.<instance>: a first dot that is
 	// neither its first nor its last byte.
-	controlGroup := notPaasta(noDot, "["+noDot+"]*\\.["+groupChars+"]+", "\\.["+groupChars+"]+", true)
+	controlGroup := notPaasta(noDot, "["+noDot+"]*\\.["+groupChars+"]+", "\\.["+groupChars+"]+")
 	version := "[" + groupChars + "]{1," + strconv.Itoa(MaxImageVersion) + "}"
 	return `^(?:refs/tags/)?paasta-(?:` +
 		deployGroup + `(?:\+` + version + `)?-` + timestampPattern + `-(?:deploy|rollback)` +

@@ -265,17 +265,18 @@ func editScript(a, b []string) []op {
 // time and space, bounded by the caller); off is added to every index.
 func lcsScript(a, b []string, off int) []op {
 	n, m := len(a), len(b)
-	// l[i][j] is the LCS length of a[i:] and b[j:].
-	l := make([][]int32, n+1)
-	for i := range l {
-		l[i] = make([]int32, m+1)
-	}
+	// lcs(i, j) is the LCS length of a[i:] and b[j:], kept in one flat
+	// table: a slice per row would cost a slice header per line of a, which
+	// MaxCells does not bound when b is short or empty.
+	w := m + 1
+	l := make([]int32, (n+1)*w)
+	lcs := func(i, j int) int32 { return l[i*w+j] }
 	for i := n - 1; i >= 0; i-- {
 		for j := m - 1; j >= 0; j-- {
 			if a[i] == b[j] {
-				l[i][j] = l[i+1][j+1] + 1
+				l[i*w+j] = lcs(i+1, j+1) + 1
 			} else {
-				l[i][j] = max(l[i+1][j], l[i][j+1])
+				l[i*w+j] = max(lcs(i+1, j), lcs(i, j+1))
 			}
 		}
 	}
@@ -287,7 +288,7 @@ func lcsScript(a, b []string, off int) []op {
 			ops = append(ops, op{Context, off + i, off + j})
 			i++
 			j++
-		case j < m && (i == n || l[i][j+1] >= l[i+1][j]):
+		case j < m && (i == n || lcs(i, j+1) >= lcs(i+1, j)):
 			ops = append(ops, op{Added, off + i, off + j})
 			j++
 		default:

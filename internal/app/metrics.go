@@ -31,18 +31,33 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 12),
 		}),
 	}
-	if reg == nil {
-		return m, nil
-	}
-	for _, c := range []prometheus.Collector{m.events, m.checks, m.took} {
-		if err := reg.Register(c); err != nil {
-			var are prometheus.AlreadyRegisteredError
-			if !errors.As(err, &are) {
-				return nil, err
-			}
-		}
+	var err error
+	m.events, err = register(reg, m.events, err)
+	m.checks, err = register(reg, m.checks, err)
+	m.took, err = register(reg, m.took, err)
+	if err != nil {
+		return nil, err
 	}
 	return m, nil
+}
+
+// register registers c with reg (when reg is not nil), or returns the
+// collector already registered under its name: a collector left
+// unregistered would count in silence. A previous error is passed through.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C, prev error) (C, error) {
+	if prev != nil || reg == nil {
+		return c, prev
+	}
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing, nil
+			}
+		}
+		return c, err
+	}
+	return c, nil
 }
 
 func (m *metrics) observeEvent(event, result string) {

@@ -165,21 +165,14 @@ func NewRefGuard(c *Checker, action string, images checks.Images, reg prometheus
 	default:
 		return nil, fmt.Errorf("CONTRACTBOT_DEPLOY_REF_ACTION is %q; want report or delete", action)
 	}
-	g := &RefGuard{Checker: c, Action: action, Images: images, judged: map[string]bool{},
-		refs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "contractbot_app_deploy_refs_total",
-			Help: "New PaaSTA deploy refs judged by the guard, by result (ok, malformed, deleted, delete_failed).",
-		}, []string{"result"})}
-	if reg != nil {
-		if err := reg.Register(g.refs); err != nil {
-			var are prometheus.AlreadyRegisteredError
-			if !errors.As(err, &are) {
-				return nil, err
-			}
-			g.refs = are.ExistingCollector.(*prometheus.CounterVec)
-		}
+	refs, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "contractbot_app_deploy_refs_total",
+		Help: "New PaaSTA deploy refs judged by the guard, by result (ok, malformed, deleted, delete_failed).",
+	}, []string{"result"}), nil)
+	if err != nil {
+		return nil, err
 	}
-	return g, nil
+	return &RefGuard{Checker: c, Action: action, Images: images, judged: map[string]bool{}, refs: refs}, nil
 }
 
 // knownTarget is [checks.RefObjects] over the one ref the guard looked up.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/contractbot/contractbot/internal/gitref"
@@ -140,11 +141,7 @@ func runRefDeployGroup(_ context.Context, p *Pass) error {
 			continue
 		}
 		groups := d.DeployGroups()
-		found := false
-		for _, g := range groups {
-			found = found || g == r.DeployGroup
-		}
-		if !found {
+		if !slices.Contains(groups, r.DeployGroup) {
 			known := strings.Join(groups, ", ")
 			if known == "" {
 				known = "none"

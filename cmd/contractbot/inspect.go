@@ -43,14 +43,12 @@ func runInspect(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	// os.Root, unlike os.DirFS, also refuses symbolic links that lead out
-	// of the directory: an include can never read outside it.
-	root, err := os.OpenRoot(dir)
+	// The same confined tree as `check` (see openTree): an include can never
+	// read outside dir, and inspect shows exactly what the rules see.
+	fsys, err := openTree(dir)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", dir, err)
+		return err
 	}
-	defer root.Close()
-	fsys := root.FS()
 	if name == "" {
 		name, err = makefile.FindMakefile(fsys)
 		if errors.Is(err, fs.ErrNotExist) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/big"
 	"path"
@@ -964,14 +965,21 @@ func readRepoFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
 			return nil, fmt.Errorf("%s is not a regular file", name)
 		}
 	}
-	st, err := fs.Stat(fsys, name)
+	// Read through a limit rather than trusting a Stat made before the
+	// read: the file can grow in between, and fs.ReadFile has no bound.
+	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, err
 	}
-	if st.Size() > limit {
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
 		return nil, fmt.Errorf("%s is larger than %d bytes", name, limit)
 	}
-	return fs.ReadFile(fsys, name)
+	return data, nil
 }
 
 // checkRollbackBounds is paasta validate's validate_rollback_bounds: every

@@ -32,8 +32,12 @@ func (b *Base) fromSelf(sender *github.User) bool {
 }
 
 // isSOARepo reports whether owner/name is the configured soa repository.
-func (b *Base) isSOARepo(owner, name string) bool {
-	return b.SOARepo != "" && strings.EqualFold(b.SOARepo, owner+"/"+name)
+func (b *Base) isSOARepo(owner, name string) bool { return b.isSOAFullName(owner + "/" + name) }
+
+// isSOAFullName reports whether "owner/name" is the configured soa
+// repository.
+func (b *Base) isSOAFullName(fullName string) bool {
+	return b.SOARepo != "" && strings.EqualFold(b.SOARepo, fullName)
 }
 
 // ownApp reports whether an App mentioned in an event is this App. A payload

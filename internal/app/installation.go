@@ -60,12 +60,12 @@ func (h InstallationHandler) Handle(ctx context.Context, eventType, deliveryID s
 		h.state.configs.forgetInstallation(id)
 	}
 	for _, r := range added {
-		if h.SOARepo != "" && equalFold(r.GetFullName(), h.SOARepo) {
+		if h.isSOAFullName(r.GetFullName()) {
 			h.state.soa.observe(id, "", "")
 		}
 	}
 	for _, r := range gone {
-		if h.SOARepo != "" && equalFold(r.GetFullName(), h.SOARepo) {
+		if h.isSOAFullName(r.GetFullName()) {
 			h.state.soa.forget(id)
 		}
 		h.state.configs.forget(r.GetFullName())

@@ -271,11 +271,10 @@ func Serve(ctx context.Context, cfg Config) error {
 	go func() {
 		defer wg.Done()
 		verify(runCtx, apps, &verified, log)
-		// The bot's login comes from GET /app, which Verify reads; an
-		// Apps that shares its slug lets the handlers ignore the App's own
-		// events.
-		if s, ok := any(apps).(interface{ Slug() string }); ok && s.Slug() != "" {
-			base.SetBotLogin(s.Slug() + "[bot]")
+		// The bot's login comes from GET /app, which Verify reads; it lets
+		// the handlers ignore the App's own events.
+		if slug := apps.Slug(); slug != "" {
+			base.SetBotLogin(slug + "[bot]")
 		}
 	}()
 	go func() {

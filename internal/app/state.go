@@ -147,5 +147,3 @@ func (s *soaState) setTree(head string, at time.Time, tree fs.FS) {
 	}
 	s.head, s.headAt, s.tree = head, at, tree
 }
-
-func equalFold(a, b string) bool { return strings.EqualFold(a, b) }

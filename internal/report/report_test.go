@@ -99,6 +99,21 @@ func TestActionsCommandsCannotBeInjected(t *testing.T) {
 	}
 }
 
+func TestSARIFLocationsAreURIs(t *testing.T) {
+	rs := []*checks.Result{{Findings: []checks.Finding{{
+		RuleID: "a.b", Severity: checks.SeverityError, Path: "c:d/a b#1%.yaml", Line: 1, EndLine: 1, Message: "m",
+		Fix: &checks.Fix{Message: "f", Path: "c:d/a b#1%.yaml", Line: 1, EndLine: 1},
+	}}}}
+	var buf bytes.Buffer
+	if err := (SARIF{}).Print(&buf, rs); err != nil {
+		t.Fatal(err)
+	}
+	const want = `"uri": "c%3Ad/a%20b%231%25.yaml"`
+	if n := strings.Count(buf.String(), want); n != 2 {
+		t.Fatalf("%d of 2 locations are %s:\n%s", n, want, buf.String())
+	}
+}
+
 func TestSummary(t *testing.T) {
 	f := func(s checks.Severity) checks.Finding { return checks.Finding{Severity: s} }
 	tests := []struct {

@@ -3,6 +3,8 @@ package report
 import (
 	"encoding/json"
 	"io"
+	"net/url"
+	"strings"
 
 	"github.com/contractbot/contractbot/internal/checks"
 )
@@ -126,7 +128,7 @@ func (s SARIF) Print(w io.Writer, results []*checks.Result) error {
 				RuleID: f.RuleID, RuleIndex: i, Level: sarifLevel[f.Severity],
 				Message: sarifText{f.Message},
 				Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
-					ArtifactLocation: sarifArtifact{URI: f.Path, URIBaseID: "%SRCROOT%"},
+					ArtifactLocation: sarifArtifact{URI: sarifURI(f.Path), URIBaseID: "%SRCROOT%"},
 					Region:           sarifRegion{StartLine: f.Line, EndLine: f.EndLine},
 				}}},
 			}
@@ -134,7 +136,7 @@ func (s SARIF) Print(w io.Writer, results []*checks.Result) error {
 				res.Fixes = []sarifFix{{
 					Description: sarifText{f.Fix.Message},
 					ArtifactChanges: []sarifArtifactChange{{
-						ArtifactLocation: sarifArtifact{URI: f.Fix.Path, URIBaseID: "%SRCROOT%"},
+						ArtifactLocation: sarifArtifact{URI: sarifURI(f.Fix.Path), URIBaseID: "%SRCROOT%"},
 						Replacements: []sarifReplacement{{
 							DeletedRegion:   sarifRegion{StartLine: f.Fix.Line, EndLine: f.Fix.EndLine},
 							InsertedContent: sarifText{f.Fix.Replacement},
@@ -152,4 +154,12 @@ func (s SARIF) Print(w io.Writer, results []*checks.Result) error {
 		Version: "2.1.0",
 		Runs:    []sarifRun{run},
 	})
+}
+
+// sarifURI turns a slash-separated repository path into the relative URI
+// reference SARIF wants: a file named "a b#1.yaml" must not become a URI
+// whose "#1.yaml" is a fragment, and a colon is escaped so that "c:d/x"
+// cannot read as a scheme.
+func sarifURI(p string) string {
+	return strings.ReplaceAll((&url.URL{Path: p}).EscapedPath(), ":", "%3A")
 }

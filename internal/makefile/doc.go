@@ -18,8 +18,11 @@
 //     marked shell-dependent; assignments in the branch not taken are not
 //     seen at all.
 //   - Built-in implicit rules and suffix rules (make -r semantics), vpath,
-//     pattern-specific variables and secondary expansion are not modelled;
-//     files that exist in the tree are not treated as up-to-date targets.
+//     pattern-specific variables and secondary expansion are not modelled.
+//     Files in the tree count only by existence, never by timestamp: they
+//     satisfy pattern-rule prerequisites, and one named like a contract
+//     target with no rule prerequisites and no .PHONY makes that target
+//     up to date ([TargetInfo.UpToDateFile]).
 //   - A .RECIPEPREFIX set through a variable reference, or in an included
 //     file, does not change how the including file's later lines parse.
 //   - A tab-indented "ifeq"/"else"/"endif"/"define" line right after a

@@ -892,12 +892,11 @@ func runContainerPort(ctx context.Context, p *Pass) error {
 	if svc == nil || err != nil {
 		return err
 	}
-	type listener struct {
-		inst *soa.Instance
-		reg  string
-		port int
-	}
-	var http []listener
+	// on8888 is the first HTTP/TCP instance on the contract's port, which
+	// the Dockerfile's EXPOSE must agree with. An instance on another port
+	// is already told to move to 8888; telling the Dockerfile to follow it
+	// would contradict that.
+	var on8888 *soa.Instance
 	for _, inst := range svc.Instances() {
 		if !inst.LongRunning() {
 			continue
@@ -909,19 +908,20 @@ func runContainerPort(ctx context.Context, p *Pass) error {
 		if !ok {
 			continue
 		}
-		port := contractPort
 		if cp := inst.Config.Get("container_port"); cp != nil {
 			if cp.Kind != soa.KindInt || !cp.Int.IsInt64() {
 				continue // soa.schema
 			}
-			port = int(cp.Int.Int64())
-			if port != contractPort {
+			if port := cp.Int.Int64(); port != contractPort {
 				p.Reportf(inst.File.Path, line(cp), "instance %s is an HTTP/TCP service (registered as %s, which has a proxy_port) but sets container_port: %d; the contract says it binds port %d ($PAASTA_PORT): remove container_port and listen on %d", inst.Name, reg, port, contractPort, contractPort)
+				continue
 			}
 		}
-		http = append(http, listener{inst, reg, port})
+		if on8888 == nil {
+			on8888 = inst
+		}
 	}
-	if len(http) == 0 || p.Repo == nil {
+	if on8888 == nil || p.Repo == nil {
 		return nil
 	}
 	data, err := readRepoFile(p.Repo, DockerfilePath, 1<<20)
@@ -940,15 +940,8 @@ func runContainerPort(ctx context.Context, p *Pass) error {
 		}
 		exposed[e.Port] = true
 	}
-	reported := map[int]bool{}
-	for _, l := range http {
-		// An instance on another port is already told to move to 8888;
-		// telling the Dockerfile to follow it would contradict that.
-		if l.port != contractPort || exposed[l.port] || reported[l.port] {
-			continue
-		}
-		reported[l.port] = true
-		p.Reportf(DockerfilePath, exposes[0].Line, "the Dockerfile EXPOSEs %s but instance %s (%s) serves HTTP/TCP on port %d: EXPOSE %d", strings.Join(list, ", "), l.inst.Name, l.inst.File.Path, l.port, l.port)
+	if !exposed[contractPort] {
+		p.Reportf(DockerfilePath, exposes[0].Line, "the Dockerfile EXPOSEs %s but instance %s (%s) serves HTTP/TCP on port %d: EXPOSE %d", strings.Join(list, ", "), on8888.Name, on8888.File.Path, contractPort, contractPort)
 	}
 	return nil
 }

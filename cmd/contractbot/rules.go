@@ -51,7 +51,7 @@ func writeRulesMarkdown(w io.Writer, rules []*checks.Rule) error {
 		"```yaml\nrules:\n  makefile.cook-image: off\n  soa.jenkins-yaml: error\n```\n\n"+
 		"| id | default | what it finds |\n|---|---|---|\n")
 	for _, r := range rules {
-		fmt.Fprintf(bw, "| [`%s`](#%s) | %s | %s |\n", r.ID, strings.ReplaceAll(r.ID, ".", ""), r.Severity, r.Title)
+		fmt.Fprintf(bw, "| [`%s`](#%s) | %s | %s |\n", r.ID, checks.DocAnchor(r.ID), r.Severity, r.Title)
 	}
 	for _, r := range rules {
 		fmt.Fprintf(bw, "\n## %s\n\n**Default severity:** %s. %s.\n\n%s\n", r.ID, r.Severity, upperFirst(r.Title), r.Doc)

@@ -41,8 +41,12 @@ type Rule struct {
 
 // URL is the rule's anchor in docs/rules.md.
 func (r *Rule) URL() string {
-	return "docs/rules.md#" + strings.ReplaceAll(r.ID, ".", "")
+	return "docs/rules.md#" + DocAnchor(r.ID)
 }
+
+// DocAnchor is the fragment GitHub gives the "## <id>" heading of a rule in
+// docs/rules.md (it drops the dots), for links that only have the rule id.
+func DocAnchor(id string) string { return strings.ReplaceAll(id, ".", "") }
 
 var ruleIDPattern = regexp.MustCompile(`^[a-z]+\.[a-z0-9]+(-[a-z0-9]+)*$`)
 

@@ -379,7 +379,12 @@ func Summary(findings []checks.Finding, rules []*checks.Rule, notAnnotated, maxA
 	b.WriteString("| File | Rule | Severity | Lines | How to fix |\n|---|---|---|---|---|\n")
 	shown, cutFindings := 0, 0
 	seenRules := []string{}
+	docsLen := 20 // the docs of the rules shown so far, and their heading
 	for i, g := range groups {
+		newDoc := 0 // this row's rule's doc, if the row brings it in
+		if rl := byRule[g.rule]; rl != nil && !slices.Contains(seenRules, g.rule) {
+			newDoc = len(ruleDoc(rl))
+		}
 		msg := MarkdownEscape(truncateRunes(g.messages[0], maxCellRunes))
 		if n := len(g.messages) - 1; n > 0 {
 			msg += fmt.Sprintf(" (and %d other message%s)", n, plural(n))
@@ -390,7 +395,7 @@ func Summary(findings []checks.Finding, rules []*checks.Rule, notAnnotated, maxA
 		}
 		row := fmt.Sprintf("| %s | %s | %s | %s | %s |\n", file, MarkdownEscape(g.rule),
 			g.sev, lineList(g.lines), msg)
-		if b.Len()+len(row) > MaxSummaryChars-summaryReserve-rulesBudget(byRule, seenRules, g.rule) {
+		if b.Len()+len(row) > MaxSummaryChars-summaryReserve-docsLen-newDoc {
 			for _, rest := range groups[i:] {
 				cutFindings += len(rest.lines)
 			}
@@ -400,6 +405,7 @@ func Summary(findings []checks.Finding, rules []*checks.Rule, notAnnotated, maxA
 		shown++
 		if !slices.Contains(seenRules, g.rule) {
 			seenRules = append(seenRules, g.rule)
+			docsLen += newDoc
 		}
 	}
 	if shown < len(groups) {
@@ -420,18 +426,6 @@ func Summary(findings []checks.Finding, rules []*checks.Rule, notAnnotated, maxA
 		b.WriteString(docs.String())
 	}
 	return truncateSummary(b.String())
-}
-
-// rulesBudget is the room kept for the docs of the rules shown so far plus
-// the next one.
-func rulesBudget(byRule map[string]*checks.Rule, seen []string, next string) int {
-	n := 20
-	for _, id := range append(seen, next) {
-		if rl := byRule[id]; rl != nil && (id != next || !slices.Contains(seen, id)) {
-			n += len(ruleDoc(rl))
-		}
-	}
-	return n
 }
 
 // ruleDoc renders a rule's documentation. Rule docs are contractbot's own

@@ -136,6 +136,22 @@ func TestSummary_StaysWithinGitHubsLimit(t *testing.T) {
 	}
 }
 
+func TestSummary_KeepsRoomForTheDocsOfTheRulesItShows(t *testing.T) {
+	rule := &checks.Rule{ID: "makefile.itest", Title: "make itest", Doc: strings.Repeat("Add an itest target. ", 200)}
+	var fs []checks.Finding
+	for i := range 5000 {
+		fs = append(fs, checks.Finding{RuleID: rule.ID, Severity: checks.SeverityError,
+			Path: fmt.Sprintf("dir%d/%s.mk", i, strings.Repeat("x", 40)), Line: 1, EndLine: 1, Message: "no itest target"})
+	}
+	s := github.Summary(fs, []*checks.Rule{rule}, 0, 500)
+	if n := utf8.RuneCountInString(s); n > github.MaxSummaryChars {
+		t.Fatalf("summary has %d characters", n)
+	}
+	if !strings.Contains(s, "### Rules") || !strings.Contains(s, "**makefile.itest**") {
+		t.Error("rows filled the summary and left no room for the doc of the rule they show")
+	}
+}
+
 func TestTitle(t *testing.T) {
 	for _, tc := range []struct {
 		e, w, n int

@@ -29,6 +29,16 @@ const (
 // maxSymlinks bounds symlink resolution, as the kernel's ELOOP does.
 const maxSymlinks = 40
 
+// maxLinkTarget bounds a symlink's target, as the kernel's PATH_MAX does.
+// Each hop puts the target's components in front of the rest of the path,
+// so without it a link to "a/a/a/..." (a blob up to the store's limit) would
+// grow the path by millions of components per hop.
+const maxLinkTarget = 4096
+
+// errLinkTooLong is the error for a symlink whose target is over
+// maxLinkTarget.
+var errLinkTooLong = fmt.Errorf("symbolic link target longer than %d bytes", maxLinkTarget)
+
 // errEscapes is the error for a symlink that leads out of the tree; it
 // matches fs.ErrNotExist so that rules treat the file as absent, as the
 // CLI's checkout reader does.
@@ -146,6 +156,9 @@ func (t *treeFS) lookup(op, name string, follow bool) (entry, error) {
 			_, target, err := t.s.Read(e.oid)
 			if err != nil {
 				return entry{}, &fs.PathError{Op: op, Path: name, Err: err}
+			}
+			if len(target) > maxLinkTarget {
+				return entry{}, &fs.PathError{Op: op, Path: name, Err: errLinkTooLong}
 			}
 			joined := path.Join(append(append([]string{}, done...), string(target))...)
 			if path.IsAbs(string(target)) || !validPath(joined) || joined == ".." || strings.HasPrefix(joined, "../") {

@@ -129,6 +129,41 @@ func TestFSSymlinks(t *testing.T) {
 	}
 }
 
+// TestFSRefusesASymlinkTargetLongerThanPathMax commits, through git's
+// plumbing (no file system accepts such a link), a link whose target names
+// itself a thousand times: each hop would put a thousand components in
+// front of the path.
+func TestFSRefusesASymlinkTargetLongerThanPathMax(t *testing.T) {
+	dir, _ := gitRepo(t, map[string]string{"Makefile": "real\n"})
+	git := func(stdin string, args ...string) string {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Stdin = strings.NewReader(stdin)
+		cmd.Env = append(cleanEnv(os.Environ()), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	oid := git(strings.Repeat("grow/", 1000)+"Makefile", "hash-object", "-w", "--stdin")
+	git("", "update-index", "--add", "--cacheinfo", "120000,"+oid+",grow")
+	git("", "commit", "-q", "-m", "link")
+	s, err := Open(context.Background(), Options{GitDir: filepath.Join(dir, ".git"), MaxBlob: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	fsys, err := s.FS(git("", "rev-parse", "HEAD"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.ReadFile(fsys, "grow"); !errors.Is(err, errLinkTooLong) {
+		t.Fatalf("ReadFile = %v, want %v", err, errLinkTooLong)
+	}
+}
+
 func TestStoreLimitsAndMissingObjects(t *testing.T) {
 	dir, commit := gitRepo(t, map[string]string{"big": strings.Repeat("x", 4<<10), "small": "s"})
 	s := openStore(t, dir)

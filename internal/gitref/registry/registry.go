@@ -65,7 +65,7 @@ func New(rawURL string, opts Options) (*Client, error) {
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	return &Client{
 		base:     u,
-		http:     &http.Client{Transport: opts.Transport, Timeout: opts.Timeout, CheckRedirect: limitRedirects},
+		http:     &http.Client{Transport: opts.Transport, CheckRedirect: limitRedirects},
 		timeout:  opts.Timeout,
 		failOpen: opts.FailOpen,
 		warn:     opts.Warn,
@@ -98,6 +98,8 @@ func (c *Client) HasImage(ctx context.Context, repository, tag string) (bool, er
 }
 
 func (c *Client) head(ctx context.Context, repository, tag string) (bool, error) {
+	// The one bound on the question; the http.Client has none of its own,
+	// so a timeout always reads as context.DeadlineExceeded.
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	u := *c.base
@@ -114,7 +116,7 @@ func (c *Client) head(ctx context.Context, repository, tag string) (bool, error)
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		if errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout") {
+		if errors.Is(err, context.DeadlineExceeded) {
 			return false, fmt.Errorf("no answer within %s", c.timeout)
 		}
 		return false, err

@@ -435,6 +435,8 @@ func runDeployGroup(ctx context.Context, p *Pass) error {
 	return nil
 }
 
+type deployLinesKey struct{}
+
 // stepLine matches a pipeline item written on one line: "  - step: prod".
 var stepLine = regexp.MustCompile(`^(\s*)- step: *([^\s#]+) *$`)
 
@@ -447,11 +449,14 @@ func addStepFix(p *Pass, d *soa.Deploy, group string) *Fix {
 		return nil
 	}
 	last := d.Steps[len(d.Steps)-1]
-	data, err := fs.ReadFile(p.SOA, d.Path)
+	// Every instance of a missing group gets this fix: read the file once.
+	lines, err := Memo(p, deployLinesKey{}, func() ([]string, error) {
+		data, err := fs.ReadFile(p.SOA, d.Path)
+		return strings.Split(string(data), "\n"), err
+	})
 	if err != nil {
 		return nil
 	}
-	lines := strings.Split(string(data), "\n")
 	if last.Line < 1 || last.Line > len(lines) {
 		return nil
 	}

@@ -87,20 +87,26 @@ func changedServices(commits []*github.HeadCommit) []string {
 	if len(commits) == 0 || len(commits) >= maxPushCommits {
 		return nil
 	}
-	seen := map[string]bool{}
+	var paths []string
 	for _, c := range commits {
-		for _, files := range [][]string{c.Added, c.Modified, c.Removed} {
-			for _, f := range files {
-				dir, _, ok := strings.Cut(path.Clean(f), "/")
-				if ok && dir != "" && !strings.HasPrefix(dir, ".") {
-					seen[dir] = true
-				}
-			}
-		}
+		paths = append(paths, c.Added...)
+		paths = append(paths, c.Modified...)
+		paths = append(paths, c.Removed...)
 	}
-	out := make([]string, 0, len(seen))
-	for d := range seen {
-		out = append(out, d)
+	return serviceDirs(paths)
+}
+
+// serviceDirs returns the top-level directories of paths (in the soa
+// repository, its services), sorted; dot-directories are not services.
+func serviceDirs(paths []string) []string {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, p := range paths {
+		dir, _, ok := strings.Cut(path.Clean(p), "/")
+		if ok && dir != "" && !strings.HasPrefix(dir, ".") && !seen[dir] {
+			seen[dir] = true
+			out = append(out, dir)
+		}
 	}
 	slices.Sort(out)
 	return out

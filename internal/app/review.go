@@ -162,15 +162,11 @@ func (r *Reviewer) Run(ctx context.Context, t webhook.Task) error {
 // changedDirs returns the top-level directories a pull request touches (the
 // services of a soa repository).
 func changedDirs(files []ghclient.PullFile) []string {
-	var out []string
-	for _, f := range files {
-		dir, _, ok := strings.Cut(f.Path, "/")
-		if ok && dir != "" && !strings.HasPrefix(dir, ".") && !slices.Contains(out, dir) {
-			out = append(out, dir)
-		}
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = f.Path
 	}
-	slices.Sort(out)
-	return out
+	return serviceDirs(paths)
 }
 
 // reviewPlan is what one run posts.

@@ -542,13 +542,16 @@ func (e *evaluator) glob(p string) []string {
 		return nil
 	}
 	if !hasGlobMeta(n) {
+		if !e.step(1) {
+			return nil
+		}
 		if _, err := fs.Stat(e.cfg.FS, n); err != nil {
 			return nil
 		}
 		return []string{prefix + p}
 	}
-	m, err := fs.Glob(e.cfg.FS, n)
-	if err != nil {
+	m, err := fs.Glob(budgetFS{e}, n)
+	if err != nil || e.stopped {
 		return nil
 	}
 	e.step(len(m))
@@ -557,6 +560,30 @@ func (e *evaluator) glob(p string) []string {
 		m[i] = prefix + m[i]
 	}
 	return m
+}
+
+// budgetFS is the evaluator's FS as $(wildcard) sees it: every directory
+// entry listed costs a step, so a wildcard that matches nothing in a large
+// tree, called in a long $(foreach ...), cannot list the tree without end.
+// It has no Glob method: fs.Glob then lists through ReadDir.
+type budgetFS struct{ e *evaluator }
+
+func (b budgetFS) Open(name string) (fs.File, error) {
+	if !b.e.step(1) {
+		return nil, ErrBudget
+	}
+	return b.e.cfg.FS.Open(name)
+}
+
+func (b budgetFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if !b.e.step(1) {
+		return nil, ErrBudget
+	}
+	es, err := fs.ReadDir(b.e.cfg.FS, name)
+	if !b.e.step(len(es)) {
+		return nil, ErrBudget
+	}
+	return es, err
 }
 
 func hasGlobMeta(s string) bool { return strings.ContainsAny(s, "*?[") }

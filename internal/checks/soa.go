@@ -327,6 +327,10 @@ func runSchema(ctx context.Context, p *Pass) error {
 	if err != nil {
 		return err
 	}
+	on := map[string]bool{} // rule id -> not off, for coveredElsewhere
+	for _, r := range soaRules() {
+		on[r.ID] = p.Config.severityOf(r) != SeverityOff
+	}
 	for _, f := range svc.Files {
 		if f.Err != nil {
 			continue
@@ -346,7 +350,7 @@ func runSchema(ctx context.Context, p *Pass) error {
 			if s == nil {
 				continue // an installed PaaSTA without this schema
 			}
-			vs := slices.DeleteFunc(soa.Validate(s, f.Root), func(v soa.Violation) bool { return coveredElsewhere(p, t, v) })
+			vs := slices.DeleteFunc(soa.Validate(s, f.Root), func(v soa.Violation) bool { return coveredElsewhere(on, t, v) })
 			for i, v := range vs {
 				if i == maxSchemaFindings {
 					p.Reportf(f.Path, v.Line, "%d more violations of PaaSTA's %s schema in this file are not shown", len(vs)-i, t)
@@ -361,23 +365,15 @@ func runSchema(ctx context.Context, p *Pass) error {
 
 // coveredElsewhere reports whether a schema violation is one that a
 // dedicated rule reports at the same place with a better message, so that
-// the user sees one finding, not two. When that rule is off, the schema's
-// finding stands.
-func coveredElsewhere(p *Pass, schemaType string, v soa.Violation) bool {
-	var rule string
+// the user sees one finding, not two. When that rule is off (on[id] is
+// false), the schema's finding stands.
+func coveredElsewhere(on map[string]bool, schemaType string, v soa.Violation) bool {
 	switch {
 	case schemaType == "smartstack" && (v.Keyword == "minimum" || v.Keyword == "maximum") &&
 		(v.Path == "proxy_port" || strings.HasSuffix(v.Path, ".proxy_port")):
-		rule = "soa.proxy-port" // outside SmartStack's range
+		return on["soa.proxy-port"] // outside SmartStack's range
 	case v.Keyword == "required" && v.Missing == "healthcheck_cmd":
-		rule = "soa.healthcheck" // healthcheck_mode: cmd without a command
-	default:
-		return false
-	}
-	for _, r := range soaRules() {
-		if r.ID == rule {
-			return p.Config.severityOf(r) != SeverityOff
-		}
+		return on["soa.healthcheck"] // healthcheck_mode: cmd without a command
 	}
 	return false
 }

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math/big"
 	"path"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -599,22 +599,19 @@ func runSmartstack(ctx context.Context, p *Pass) error {
 			}
 		}
 	}
-	var index *soa.RepoIndex
 	exists := func(service, ns string) (bool, error) {
 		if service == p.Service {
 			_, ok := local[ns]
 			return ok, nil
 		}
-		if index == nil {
-			var err error
-			if index, err = soaIndex(ctx, p); err != nil {
-				return false, err
-			}
+		index, err := soaIndex(ctx, p) // built once per run
+		if err != nil {
+			return false, err
 		}
 		return index.HasNamespace(service, ns), nil
 	}
 	// proxied_through and clb_proxy name "<service>.<namespace>".
-	for _, name := range sortedNamespaces(local) {
+	for _, name := range slices.Sorted(maps.Keys(local)) {
 		ns := local[name]
 		for _, key := range []string{"proxied_through", "clb_proxy"} {
 			v := ns.Config.Get(key)
@@ -664,15 +661,6 @@ func runSmartstack(ctx context.Context, p *Pass) error {
 		}
 	}
 	return nil
-}
-
-func sortedNamespaces(m map[string]soa.Namespace) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // registeredPort reports whether a long-running instance is an HTTP/TCP

@@ -243,7 +243,7 @@ func (g *RefGuard) Run(ctx context.Context, t webhook.Task) error {
 	// replicas or restarts judge it.
 	run.ExternalID, run.Once = "deploy-ref "+j.Ref+"@"+sha, true
 	var runID int64
-	if isCommitSHA(commit) {
+	if ghclient.IsSHA(commit) {
 		run.HeadSHA = commit
 		if runID, err = client.PublishSimpleCheckRun(ctx, j.Owner, j.Repo, run); err != nil {
 			return permanentIfHopeless(err)
@@ -289,7 +289,7 @@ func (g *RefGuard) judge(ctx context.Context, client Client, j refGuardJob, targ
 		service = cfg.Service
 	}
 	var tree fs.FS
-	if cfg != nil && cfg.SOADir != "" && isCommitSHA(commit) {
+	if cfg != nil && cfg.SOADir != "" && ghclient.IsSHA(commit) {
 		if tree, err = client.Tree(ctx, j.Owner, j.Repo, commit); err != nil {
 			return nil, fmt.Errorf("tree of %s: %w", commit, err)
 		}
@@ -350,16 +350,4 @@ func refCheckRun(ref string, findings []checks.Finding, action string, deleted b
 	b.WriteString("\nTo refuse such names at push time, create the ruleset that `contractbot rulesets` prints.\n")
 	run.Summary = b.String()
 	return run
-}
-
-func isCommitSHA(s string) bool {
-	if len(s) != 40 {
-		return false
-	}
-	for _, r := range s {
-		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f') {
-			return false
-		}
-	}
-	return true
 }

@@ -338,7 +338,7 @@ func (c *Client) DefaultBranchHead(ctx context.Context, owner, repo string) (bra
 	if err := c.do(ctx, http.MethodGet, p, nil, &out); err != nil {
 		return "", "", fmt.Errorf("get head of %s/%s@%s: %w", owner, repo, branch, err)
 	}
-	if out.Object.Type != "commit" || !isSHA(out.Object.SHA) {
+	if out.Object.Type != "commit" || !IsSHA(out.Object.SHA) {
 		return "", "", fmt.Errorf("get head of %s/%s@%s: ref points at a %s, not a commit", owner, repo, branch, out.Object.Type)
 	}
 	return branch, out.Object.SHA, nil
@@ -358,7 +358,9 @@ func escapeSegments(s string) string {
 	return strings.Join(parts, "/")
 }
 
-func isSHA(s string) bool {
+// IsSHA reports whether s is a full commit SHA as GitHub writes it: 40
+// lower-case hex digits.
+func IsSHA(s string) bool {
 	if len(s) != 40 {
 		return false
 	}

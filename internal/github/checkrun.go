@@ -90,7 +90,7 @@ type annotation struct {
 // last update completing it. At most [WithMaxAnnotations] findings become
 // annotations, errors first; the summary counts the rest.
 func (c *Client) PublishCheckRun(ctx context.Context, owner, repo string, run CheckRun) (int64, error) {
-	if !isSHA(run.HeadSHA) {
+	if !IsSHA(run.HeadSHA) {
 		return 0, fmt.Errorf("publish check run on %s/%s: head sha %q is not a commit SHA", owner, repo, run.HeadSHA)
 	}
 	if run.Result == nil && run.ConfigError == nil {

@@ -69,7 +69,7 @@ type SimpleCheckRun struct {
 // returns its id. A summary over [MaxSummaryChars] is cut. With Once, an
 // existing run's id is returned instead.
 func (c *Client) PublishSimpleCheckRun(ctx context.Context, owner, repo string, run SimpleCheckRun) (int64, error) {
-	if !isSHA(run.HeadSHA) {
+	if !IsSHA(run.HeadSHA) {
 		return 0, fmt.Errorf("publish check run on %s/%s: head sha %q is not a commit SHA", owner, repo, run.HeadSHA)
 	}
 	if run.Once && run.ExternalID != "" {

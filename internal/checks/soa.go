@@ -810,6 +810,9 @@ func runProxyPort(ctx context.Context, p *Pass) error {
 	return nil
 }
 
+// maxPortUsersNamed is how many other users of a proxy_port a finding names.
+const maxPortUsersNamed = 5
+
 // reportPort reports each of uses that is out of range or whose port
 // another namespace of the repository also uses.
 func reportPort(p *Pass, index *soa.RepoIndex, uses []soa.PortUse) {
@@ -817,12 +820,21 @@ func reportPort(p *Pass, index *soa.RepoIndex, uses []soa.PortUse) {
 		if u.Port < 19000 || u.Port > 21000 {
 			p.Reportf(u.Path, u.Line, "proxy_port %d of namespace %s is outside SmartStack's range 19000-21000: pick a free port in range", u.Port, u.Namespace)
 		}
+		// Name a few of the others: every user of a port shared n ways
+		// gets a finding, so listing them all would be n² in size.
 		var others []string
+		more := 0
 		for _, o := range index.PortUsers(u.Port) {
-			if o.Service == u.Service && o.Namespace == u.Namespace {
-				continue
+			switch {
+			case o.Service == u.Service && o.Namespace == u.Namespace:
+			case len(others) == maxPortUsersNamed:
+				more++
+			default:
+				others = append(others, fmt.Sprintf("%s.%s (%s:%d)", o.Service, o.Namespace, o.Path, o.Line))
 			}
-			others = append(others, fmt.Sprintf("%s.%s (%s:%d)", o.Service, o.Namespace, o.Path, o.Line))
+		}
+		if more > 0 {
+			others = append(others, fmt.Sprintf("%d more", more))
 		}
 		if len(others) > 0 {
 			p.Reportf(u.Path, u.Line, "proxy_port %d of %s.%s is also used by %s; each namespace needs its own port: pick a free one", u.Port, u.Service, u.Namespace, strings.Join(others, ", "))

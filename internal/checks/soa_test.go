@@ -419,3 +419,27 @@ func TestTheDockerfileMustExposeThePortAnHTTPServiceBinds(t *testing.T) {
 		})
 	}
 }
+
+func TestAPortSharedManyWaysNamesOnlyAFewOfItsOtherUsers(t *testing.T) {
+	var smartstack strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&smartstack, "ns%03d:\n  proxy_port: 20000\n", i)
+	}
+	soaFS := fstest.MapFS{"svc/smartstack.yaml": {Data: []byte(smartstack.String())}}
+	var n int
+	for _, f := range runSOA(t, soaEngine(t), Target{SOA: soaFS, Service: "svc"}) {
+		if f.RuleID != "soa.proxy-port" {
+			continue
+		}
+		n++
+		if !strings.Contains(f.Message, fmt.Sprintf(", %d more; each namespace needs its own port", 199-maxPortUsersNamed)) {
+			t.Fatalf("the message does not cut the list of the other 199 users: %s", f.Message)
+		}
+		if got := strings.Count(f.Message, "svc.ns"); got != 1+maxPortUsersNamed {
+			t.Fatalf("the message names %d namespaces, want the finding's own and %d others: %s", got, maxPortUsersNamed, f.Message)
+		}
+	}
+	if n != 200 {
+		t.Errorf("%d soa.proxy-port findings, want one per namespace (200)", n)
+	}
+}

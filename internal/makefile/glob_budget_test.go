@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -45,5 +46,51 @@ func TestWildcardsThatMatchNothingStillSpendTheBudget(t *testing.T) {
 	// environment), each read with its own budget: hence the factor.
 	if fsys.entries > 2*budget {
 		t.Fatalf("$(wildcard) listed %d directory entries under a budget of %d steps", fsys.entries, budget)
+	}
+}
+
+// readCountingFS counts the bytes read from its files.
+type readCountingFS struct {
+	files fstest.MapFS
+	bytes int
+}
+
+func (c *readCountingFS) Open(name string) (fs.File, error) {
+	f, err := c.files.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return &countedFile{f, c}, nil
+}
+
+type countedFile struct {
+	fs.File
+	c *readCountingFS
+}
+
+func (f *countedFile) Read(b []byte) (int, error) {
+	n, err := f.File.Read(b)
+	f.c.bytes += n
+	return n, err
+}
+
+func TestIncludesStopAtATotalOfBytesRead(t *testing.T) {
+	fsys := &readCountingFS{files: fstest.MapFS{
+		// Too big to be read as a makefile, so never cached: every
+		// include of it reads it again.
+		"big.mk":   {Data: []byte(strings.Repeat("#", MaxFileSize+1))},
+		"Makefile": {Data: []byte("-include $(foreach i," + strings.Repeat("x ", 100) + ",big.mk)\n")},
+	}}
+	a, err := Analyze(context.Background(), fsys, "Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(a.DB.Errors, func(e *Error) bool { return strings.Contains(e.Msg, "more than 64 MiB") }) {
+		t.Errorf("errors %v, want the read budget", a.DB.Errors)
+	}
+	// Two readings (see AnalyzeConfig), each allowed maxBytesRead and one
+	// file more.
+	if max := 2 * (maxBytesRead + MaxFileSize + 1); fsys.bytes > max {
+		t.Fatalf("read %d MiB of includes, want at most %d MiB", fsys.bytes>>20, max>>20)
 	}
 }

@@ -663,15 +663,22 @@ func runSmartstack(ctx context.Context, p *Pass) error {
 	return nil
 }
 
+type localPortsKey struct{}
+
 // registeredPort reports whether a long-running instance is an HTTP/TCP
 // service: one of its registrations names a namespace with a proxy_port.
 // It returns that registration.
 func registeredPort(ctx context.Context, p *Pass, svc *soa.Service, inst *soa.Instance) (string, bool, error) {
 	regs, _ := inst.Registrations(p.Service)
-	local := map[string]bool{}
-	for _, ns := range soa.Namespaces(svc.File("smartstack.yaml")) {
-		local[ns.Name] = ns.HasProxyPort()
-	}
+	// Once per run, not per instance: instances × namespaces is quadratic
+	// in the size of the service's files.
+	local, _ := Memo(p, localPortsKey{}, func() (map[string]bool, error) {
+		m := map[string]bool{}
+		for _, ns := range soa.Namespaces(svc.File("smartstack.yaml")) {
+			m[ns.Name] = ns.HasProxyPort()
+		}
+		return m, nil
+	})
 	for _, reg := range regs {
 		parts := strings.Split(reg, ".")
 		if len(parts) != 2 && len(parts) != 4 {

@@ -663,29 +663,35 @@ func runSmartstack(ctx context.Context, p *Pass) error {
 	return nil
 }
 
-type localPortsKey struct{}
+type localNamespacesKey struct{}
+
+// localNamespaces is the service's smartstack.yaml by namespace name, built
+// once per run: the rules look namespaces up per instance, and a scan per
+// lookup would be quadratic in the size of the service's files.
+func localNamespaces(p *Pass, svc *soa.Service) map[string]soa.Namespace {
+	m, _ := Memo(p, localNamespacesKey{}, func() (map[string]soa.Namespace, error) {
+		m := map[string]soa.Namespace{}
+		for _, ns := range soa.Namespaces(svc.File("smartstack.yaml")) {
+			m[ns.Name] = ns
+		}
+		return m, nil
+	})
+	return m
+}
 
 // registeredPort reports whether a long-running instance is an HTTP/TCP
 // service: one of its registrations names a namespace with a proxy_port.
 // It returns that registration.
 func registeredPort(ctx context.Context, p *Pass, svc *soa.Service, inst *soa.Instance) (string, bool, error) {
 	regs, _ := inst.Registrations(p.Service)
-	// Once per run, not per instance: instances × namespaces is quadratic
-	// in the size of the service's files.
-	local, _ := Memo(p, localPortsKey{}, func() (map[string]bool, error) {
-		m := map[string]bool{}
-		for _, ns := range soa.Namespaces(svc.File("smartstack.yaml")) {
-			m[ns.Name] = ns.HasProxyPort()
-		}
-		return m, nil
-	})
+	local := localNamespaces(p, svc)
 	for _, reg := range regs {
 		parts := strings.Split(reg, ".")
 		if len(parts) != 2 && len(parts) != 4 {
 			continue
 		}
 		if parts[0] == p.Service {
-			if local[parts[1]] {
+			if ns, ok := local[parts[1]]; ok && ns.HasProxyPort() {
 				return reg, true, nil
 			}
 			continue
@@ -767,21 +773,20 @@ func namespaceHealthcheck(p *Pass, svc *soa.Service, inst *soa.Instance) (mode, 
 	if svcName != p.Service {
 		return "", "", nil
 	}
-	for _, ns := range soa.Namespaces(svc.File("smartstack.yaml")) {
-		if ns.Name != nsName || ns.Config == nil {
-			continue
-		}
-		for _, key := range []string{"healthcheck_mode", "mode"} {
-			if m, ok := ns.Config.Get(key).Str(); ok {
-				if m == "http2" {
-					m = "http"
-				}
-				return m, fmt.Sprintf("its namespace %s sets %s: %s", nsName, key, m), nil
+	ns, ok := localNamespaces(p, svc)[nsName]
+	if !ok || ns.Config == nil {
+		return "", "", nil
+	}
+	for _, key := range []string{"healthcheck_mode", "mode"} {
+		if m, ok := ns.Config.Get(key).Str(); ok {
+			if m == "http2" {
+				m = "http"
 			}
+			return m, fmt.Sprintf("its namespace %s sets %s: %s", nsName, key, m), nil
 		}
-		if ns.Config.KeyNode("proxy_port") != nil {
-			return "http", fmt.Sprintf("its namespace %s has a (null) proxy_port key, which makes PaaSTA default to an http healthcheck", nsName), nil
-		}
+	}
+	if ns.Config.KeyNode("proxy_port") != nil {
+		return "http", fmt.Sprintf("its namespace %s has a (null) proxy_port key, which makes PaaSTA default to an http healthcheck", nsName), nil
 	}
 	return "", "", nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -122,7 +123,7 @@ func applyRulesets(ctx context.Context, io stdio, sets []gitref.Ruleset, owner, 
 		return err
 	}
 	for _, rs := range sets {
-		if i := indexRuleset(existing, rs.Name); i >= 0 {
+		if i := slices.IndexFunc(existing, func(r ghclient.RulesetInfo) bool { return r.Name == rs.Name }); i >= 0 {
 			fmt.Fprintf(io.out, "%s/%s: ruleset %q exists (id %d); left as it is\n", owner, name, rs.Name, existing[i].ID)
 			continue
 		}
@@ -137,13 +138,4 @@ func applyRulesets(ctx context.Context, io stdio, sets []gitref.Ruleset, owner, 
 		fmt.Fprintf(io.out, "%s/%s: created ruleset %q (id %d)\n", owner, name, rs.Name, rid)
 	}
 	return nil
-}
-
-func indexRuleset(list []ghclient.RulesetInfo, name string) int {
-	for i, r := range list {
-		if r.Name == name {
-			return i
-		}
-	}
-	return -1
 }

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -243,14 +244,11 @@ func (p *Processor) taskLog(t Task) *zerolog.Logger {
 // headerOnly trims a delivery payload to its header, so logging does not copy
 // the body.
 func headerOnly(p []byte) []byte {
-	n := len(deliveryMagic)
-	if len(p) < n {
+	if len(p) < len(deliveryMagic) {
 		return p
 	}
-	for i := n; i < len(p); i++ {
-		if p[i] == '\n' {
-			return p[:i+1]
-		}
+	if i := bytes.IndexByte(p[len(deliveryMagic):], '\n'); i >= 0 {
+		return p[:len(deliveryMagic)+i+1]
 	}
 	return p
 }

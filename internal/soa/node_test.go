@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -281,4 +282,16 @@ func FuzzLoad(f *testing.F) {
 		_ = s.Instances()
 		_ = Namespaces(s.File("smartstack.yaml"))
 	})
+}
+
+func TestDockerfileExposesListsEachPortOnceAndOnlyPorts(t *testing.T) {
+	df := "EXPOSE 8888 70000 -1 9000-9001\nEXPOSE 9001 8888 65535\n" + strings.Repeat("EXPOSE"+strings.Repeat(" 1-1000", 1000)+"\n", 100)
+	got := DockerfileExposes([]byte(df))
+	if len(got) != 1004 {
+		t.Fatalf("%d ports, want 1004 (8888, 9000, 9001, 65535 and 1-1000 once each)", len(got))
+	}
+	want := []Expose{{8888, 1}, {9000, 1}, {9001, 1}, {65535, 2}, {1, 3}}
+	if !slices.Equal(got[:5], want) {
+		t.Errorf("first ports = %v, want %v", got[:5], want)
+	}
 }

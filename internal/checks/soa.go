@@ -945,15 +945,11 @@ func runContainerPort(ctx context.Context, p *Pass) error {
 	if len(exposes) == 0 {
 		return nil // EXPOSE is optional; nothing to compare
 	}
-	exposed := map[int]bool{}
-	var list []string
-	for _, e := range exposes {
-		if !exposed[e.Port] {
-			list = append(list, fmt.Sprint(e.Port))
+	if !slices.ContainsFunc(exposes, func(e soa.Expose) bool { return e.Port == contractPort }) {
+		list := make([]string, len(exposes)) // each port once
+		for i, e := range exposes {
+			list[i] = fmt.Sprint(e.Port)
 		}
-		exposed[e.Port] = true
-	}
-	if !exposed[contractPort] {
 		p.Reportf(DockerfilePath, exposes[0].Line, "the Dockerfile EXPOSEs %s but instance %s (%s) serves HTTP/TCP on port %d: EXPOSE %d", strings.Join(list, ", "), on8888.Name, on8888.File.Path, contractPort, contractPort)
 	}
 	return nil

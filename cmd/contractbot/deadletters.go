@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	bolterrors "go.etcd.io/bbolt/errors"
 
@@ -112,11 +113,16 @@ func envOr(name, def string) string {
 	return def
 }
 
-// oneLine shortens s to one line of at most n bytes for a table cell.
+// oneLine shortens s to one line of at most n bytes before the ellipsis,
+// for a table cell, never cutting a character in two.
 func oneLine(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > n {
-		s = s[:n-1] + "…"
+		k := n - 1
+		for k > 0 && !utf8.RuneStart(s[k]) {
+			k--
+		}
+		s = s[:k] + "…"
 	}
 	return s
 }

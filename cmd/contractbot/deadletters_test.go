@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/contractbot/contractbot/internal/app"
 	"github.com/contractbot/contractbot/internal/webhook"
@@ -75,5 +76,20 @@ func TestDeadLettersNeedsAQueue(t *testing.T) {
 	code := run(context.Background(), stdio{strings.NewReader(""), &out, &errb}, []string{"dead-letters", "--data-dir", filepath.Join(t.TempDir(), "none"), "list"})
 	if code != exitUsage || !strings.Contains(errb.String(), "no queue at") {
 		t.Fatalf("exit %d %q", code, errb.String())
+	}
+}
+
+func TestOneLine_ShortensOnACharacterBoundary(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"a short error is kept, its line breaks folded", "422:\nbad", "422: bad"},
+		{"a long ASCII error is cut", strings.Repeat("x", 12), strings.Repeat("x", 9) + "…"},
+		{"a cut never splits a character", "Makefileé line 3", "Makefile…"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := oneLine(tc.in, 10)
+			if got != tc.want || !utf8.ValidString(got) {
+				t.Errorf("oneLine(%q, 10) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
 	}
 }

@@ -283,12 +283,17 @@ func (c *Checker) readConfig(src fs.FS) (*checks.Config, error, error) {
 
 // soaTree returns the soa tree to check a service against: a soa_dir in the
 // repository itself, or the configured soa repository at its default
-// branch, or nil when there is neither.
+// branch, or nil when there is neither. tree is nil when the commit is
+// unknown (the deploy-ref guard on an annotated tag): a soa_dir in it
+// cannot be read then, and the soa tree is nil.
 func (c *Checker) soaTree(ctx context.Context, client Client, j checkJob, tree fs.FS, cfg *checks.Config) (soa fs.FS, soaDir string, err error) {
 	if cfg != nil && cfg.SOADir != "" {
 		dir := path.Clean(strings.Trim(cfg.SOADir, "/"))
 		if !fs.ValidPath(dir) || dir == "." {
 			return nil, "", &checks.ConfigError{Path: checks.ConfigFile, Msg: fmt.Sprintf("soa_dir %q must be a directory inside the repository", cfg.SOADir)}
+		}
+		if tree == nil {
+			return nil, "", nil // fs.Sub of a nil FS would panic on first read
 		}
 		soa, err := fs.Sub(tree, dir)
 		return soa, dir, err

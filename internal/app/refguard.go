@@ -294,15 +294,13 @@ func (g *RefGuard) judge(ctx context.Context, client Client, j refGuardJob, targ
 			return nil, fmt.Errorf("tree of %s: %w", commit, err)
 		}
 	}
-	var soa fs.FS
-	if tree != nil || g.SOARepo != "" {
-		if soa, _, err = g.soaTree(ctx, client, cj, tree, cfg); err != nil {
-			var ce *checks.ConfigError
-			if !errors.As(err, &ce) {
-				return nil, err
-			}
-			soa = nil
+	soa, _, err := g.soaTree(ctx, client, cj, tree, cfg)
+	if err != nil {
+		var ce *checks.ConfigError
+		if !errors.As(err, &ce) {
+			return nil, err
 		}
+		soa = nil // judge without deploy.yaml; the check run of the branch reports the config
 	}
 	res, err := g.Engine.Run(ctx, checks.Target{Refs: []string{j.Ref}, SOA: soa, Service: service, Config: cfg,
 		RefObjects: target, Images: g.Images, PaastaSchemas: g.PaastaSchemas})

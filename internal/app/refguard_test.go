@@ -3,8 +3,12 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/contractbot/contractbot/internal/checks"
 	"github.com/contractbot/contractbot/internal/webhook"
 )
 
@@ -95,5 +99,27 @@ func TestNewRefGuard_RefusesAnUnknownAction(t *testing.T) {
 	g, err := NewRefGuard(&Checker{}, "", nil, nil)
 	if err != nil || g.Action != RefActionReport {
 		t.Fatalf("default action %q, %v", g.Action, err)
+	}
+}
+
+func TestRefGuard_AnAnnotatedTagOfARepositoryWithASOADirIsJudgedWithoutItsTree(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	head := strings.Repeat("a", 40)
+	c := &fakeClient{
+		trees: map[string]fs.FS{head: tree(checks.ConfigFile, "soa_dir: soa\n", "soa/web/deploy.yaml", "pipeline:\n- step: prod.main\n")},
+		heads: map[string]string{"acme/web": head},
+	}
+	ch := newTestChecker(t, c, &now)
+	ch.SOARepo = "acme/yelpsoa-configs" // a soa repository too: the in-repository soa_dir wins
+	g, err := NewRefGuard(ch, "", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A create event names no commit, and an annotated tag points at a tag
+	// object: the tagged commit, and so the soa_dir, are unknown.
+	ref := "refs/tags/paasta-prod.main-20260102T030405-deploy"
+	j := refGuardJob{Installation: 1, Owner: "acme", Repo: "web", Ref: ref, Event: "create", Delivery: "d1"}
+	if _, err := g.judge(context.Background(), c, j, knownTarget{ref, strings.Repeat("b", 40), "tag"}, ""); err != nil {
+		t.Fatalf("judge: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"math"
+	"math/big"
 	"os"
 	"path/filepath"
 	"slices"
@@ -293,5 +294,21 @@ func TestDockerfileExposesListsEachPortOnceAndOnlyPorts(t *testing.T) {
 	want := []Expose{{8888, 1}, {9000, 1}, {9001, 1}, {65535, 2}, {1, 3}}
 	if !slices.Equal(got[:5], want) {
 		t.Errorf("first ports = %v, want %v", got[:5], want)
+	}
+}
+
+func TestLongIntegersLoadToTheirExactValue(t *testing.T) {
+	digits := "9" + strings.Repeat("1234567890", 100) // 1001 digits: many chunks of 18
+	want, _ := new(big.Int).SetString(digits, 10)
+	sexa := "59" + strings.Repeat(":59", 300) // 60^301 - 1
+	wantSexa := new(big.Int).Sub(new(big.Int).Exp(big.NewInt(60), big.NewInt(301), nil), big.NewInt(1))
+	root, err := Parse([]byte("a: "+digits+"\nb: -"+digits+"\nc: "+sexa+"\n"), DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]*big.Int{"a": want, "b": new(big.Int).Neg(want), "c": wantSexa} {
+		if n := root.Get(key); n.Kind != KindInt || n.Int.Cmp(want) != 0 {
+			t.Errorf("%s loads as %v %v, want the integer %v", key, n.Kind, n.Int, want)
+		}
 	}
 }

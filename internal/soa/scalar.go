@@ -142,19 +142,30 @@ func pyInt(v string) (*big.Int, bool) {
 	case strings.HasPrefix(v, "0"):
 		i, ok = new(big.Int).SetString(v[1:], 8)
 	case strings.Contains(v, ":"):
-		// Horner's rule: one small multiplication per part, so that a
-		// hostile 1:0:0:...:0 stays linear in the number of parts.
-		i = new(big.Int)
-		sixty := big.NewInt(60)
-		for _, part := range strings.Split(v, ":") {
+		parts := strings.Split(v, ":")
+		ds := make([]int64, len(parts))
+		for k, part := range parts {
 			d, err := strconv.ParseInt(part, 10, 64)
 			if err != nil {
 				return nil, false
 			}
-			i.Mul(i, sixty).Add(i, big.NewInt(d))
+			ds[k] = d
 		}
+		i = placeValue(ds, 60)
 	default:
-		i, ok = new(big.Int).SetString(v, 10)
+		// Decimal in chunks of 18 digits (base 10^18), the first chunk
+		// taking the remainder: big.Int's SetString is quadratic in the
+		// number of digits.
+		const chunk = 18
+		if v == "" || strings.IndexFunc(v, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+			return nil, false
+		}
+		ds := make([]int64, 0, len(v)/chunk+1)
+		for start, end := 0, (len(v)-1)%chunk+1; start < len(v); start, end = end, end+chunk {
+			d, _ := strconv.ParseInt(v[start:end], 10, 64) // digits only, at most 18
+			ds = append(ds, d)
+		}
+		i = placeValue(ds, 1e18)
 	}
 	if !ok || i == nil {
 		return nil, false
@@ -163,6 +174,35 @@ func pyInt(v string) (*big.Int, bool) {
 		i.Neg(i)
 	}
 	return i, true
+}
+
+// placeValue returns the number whose digits in base, most significant
+// first, are ds. It splits ds in halves and joins them with one big
+// multiplication each, so the work is that of a few large (Karatsuba)
+// multiplications: one multiplication per digit (Horner's rule) is
+// quadratic, minutes for the digits of one 4 MiB scalar.
+func placeValue(ds []int64, base int64) *big.Int {
+	pows := map[int]*big.Int{} // base^n, for the few n the halving meets
+	var rec func(ds []int64) *big.Int
+	rec = func(ds []int64) *big.Int {
+		if len(ds) <= 16 {
+			i, b := new(big.Int), big.NewInt(base)
+			for _, d := range ds {
+				i.Mul(i, b).Add(i, big.NewInt(d))
+			}
+			return i
+		}
+		mid := len(ds) / 2
+		n := len(ds) - mid
+		pow, ok := pows[n]
+		if !ok {
+			pow = new(big.Int).Exp(big.NewInt(base), big.NewInt(int64(n)), nil)
+			pows[n] = pow
+		}
+		hi := rec(ds[:mid])
+		return hi.Mul(hi, pow).Add(hi, rec(ds[mid:]))
+	}
+	return rec(ds)
 }
 
 // pyFloat follows PyYAML's construct_yaml_float.

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/google/go-github/v60/github"
+	"github.com/rs/zerolog"
 )
 
 // CheckRunHandler runs a check again when a user presses "Re-run" on one of
@@ -21,6 +22,12 @@ func (h CheckRunHandler) Handle(ctx context.Context, eventType, deliveryID strin
 	}
 	run := ev.GetCheckRun()
 	if ev.GetAction() != "rerequested" || !h.ownApp(run.GetApp()) {
+		return nil
+	}
+	if run.GetName() == RefCheckName {
+		// The deploy-ref guard's run is published once per ref and target;
+		// a contract check in its place would answer another question.
+		zerolog.Ctx(ctx).Info().Int64("check_run_id", run.GetID()).Msg("re-run of a deploy-ref check run: nothing to re-judge")
 		return nil
 	}
 	r := ev.GetRepo()

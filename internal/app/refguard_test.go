@@ -123,3 +123,23 @@ func TestRefGuard_AnAnnotatedTagOfARepositoryWithASOADirIsJudgedWithoutItsTree(t
 		t.Fatalf("judge: %v", err)
 	}
 }
+
+func TestCheckRunHandler_AReRunOfTheDeployRefRunIsNotAContractCheck(t *testing.T) {
+	var m map[string]any
+	if err := json.Unmarshal(realPayload(t, "check_run.rerequested.1.json"), &m); err != nil {
+		t.Fatal(err)
+	}
+	m["check_run"].(map[string]any)["name"] = RefCheckName
+	payload, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := &Base{AppID: 2, state: newState()}
+	var q recorder
+	if err := (CheckRunHandler{base}).Handle(context.Background(), "check_run", "d1", payload, &q); err != nil {
+		t.Fatal(err)
+	}
+	if len(q.tasks) != 0 {
+		t.Fatalf("enqueued %+v for a re-run of %q, want nothing", q.tasks, RefCheckName)
+	}
+}

@@ -2,6 +2,7 @@ package soa
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"math"
 	"math/big"
@@ -310,5 +311,25 @@ func TestLongIntegersLoadToTheirExactValue(t *testing.T) {
 		if n := root.Get(key); n.Kind != KindInt || n.Int.Cmp(want) != 0 {
 			t.Errorf("%s loads as %v %v, want the integer %v", key, n.Kind, n.Int, want)
 		}
+	}
+}
+
+func TestLoadServiceBoundsTheEntriesOfTheWholeWalk(t *testing.T) {
+	// 300 directories of 200 files: no directory is large, the walk is.
+	fsys := fstest.MapFS{"svc/service.yaml": {Data: []byte("description: x\n")}}
+	for d := range 300 {
+		for f := range 200 {
+			fsys[fmt.Sprintf("svc/d%03d/f%03d.txt", d, f)] = &fstest.MapFile{}
+		}
+	}
+	s, err := LoadService(fsys, "svc", DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.File("service.yaml") == nil {
+		t.Error("service.yaml, listed before the bound, was not loaded")
+	}
+	if len(s.Skipped) != 1 || !strings.Contains(s.Skipped[0].Reason, "more than 50000 entries") {
+		t.Errorf("Skipped = %+v, want one note that the walk stopped at 50000 entries", s.Skipped)
 	}
 }

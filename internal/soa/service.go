@@ -42,6 +42,7 @@ type Service struct {
 	HasYAML bool
 
 	tooMany bool
+	entries int // directory entries the walk has listed, in all directories
 }
 
 // Skipped is a path that was not read, and why.
@@ -125,7 +126,7 @@ func LoadService(fsys fs.FS, name string, lim Limits) (*Service, error) {
 	}
 	s := &Service{Name: name}
 	var rels []string
-	if err := s.walk(fsys, name, "", 0, lim, &rels); err != nil {
+	if err := s.walk(fsys, name, "", 0, lim, &rels); err != nil && !errors.Is(err, errWalkFull) {
 		return nil, err
 	}
 	sort.Strings(rels)
@@ -136,7 +137,10 @@ func LoadService(fsys fs.FS, name string, lim Limits) (*Service, error) {
 	return s, nil
 }
 
-// maxDepth and maxEntries bound the walk of one service directory.
+// maxDepth and maxEntries bound the walk of one service directory. The
+// entry bound is for the whole walk, not per directory: git stores equal
+// subtrees once, so a small pushed tree can hold 10,000 directories of
+// 10,000 directories, eight levels deep.
 const (
 	maxDepth   = 8
 	maxEntries = 50000
@@ -161,14 +165,13 @@ func (s *Service) walk(fsys fs.FS, root, rel string, depth int, lim Limits, rels
 		return nil
 	}
 	var subdirs []string
-	seen := 0
 	for {
 		batch, err := rd.ReadDir(256)
 		for _, e := range batch {
-			seen++
-			if seen > maxEntries {
-				s.Skipped = append(s.Skipped, Skipped{Path: dir, Reason: fmt.Sprintf("the directory has more than %d entries; the rest were not read", maxEntries)})
-				return nil
+			s.entries++
+			if s.entries > maxEntries {
+				s.Skipped = append(s.Skipped, Skipped{Path: dir, Reason: fmt.Sprintf("the service directory has more than %d entries; the rest were not read", maxEntries)})
+				return errWalkFull
 			}
 			name := e.Name()
 			if strings.HasPrefix(name, ".") {
@@ -227,6 +230,10 @@ func (s *Service) walk(fsys fs.FS, root, rel string, depth int, lim Limits, rels
 	}
 	return nil
 }
+
+// errWalkFull stops the walk of a service directory at maxEntries; the
+// walk's caller keeps what was listed so far.
+var errWalkFull = errors.New("too many entries")
 
 // ListServices returns the service directories at the top of a soa
 // repository: directories not starting with "." or "_" (_shared holds

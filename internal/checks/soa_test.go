@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -268,7 +269,7 @@ func TestSOAServiceWithThousandsOfFiles(t *testing.T) {
 		"svc/service.yaml": {Data: []byte("description: d\nexternal_link: e\n")},
 	}
 	for i := range 5000 {
-		fsys[filepath.Join("svc", "autotuned_defaults", "kubernetes-c"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+itoa(i)+".yaml")] = &fstest.MapFile{Data: []byte("main: {cpus: 1}\n")}
+		fsys[filepath.Join("svc", "autotuned_defaults", "kubernetes-c"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+strconv.Itoa(i)+".yaml")] = &fstest.MapFile{Data: []byte("main: {cpus: 1}\n")}
 	}
 	fs := runSOA(t, soaEngine(t), Target{SOA: fsys, Service: "svc"})
 	found := false
@@ -280,14 +281,6 @@ func TestSOAServiceWithThousandsOfFiles(t *testing.T) {
 	if !found {
 		t.Errorf("no finding about the file limit in %d findings", len(fs))
 	}
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }
 
 var _ fs.FS = fstest.MapFS{}
@@ -441,5 +434,23 @@ func TestAPortSharedManyWaysNamesOnlyAFewOfItsOtherUsers(t *testing.T) {
 	}
 	if n != 200 {
 		t.Errorf("%d soa.proxy-port findings, want one per namespace (200)", n)
+	}
+}
+
+// TestTheSyntheticServicesKeepTheContract holds soatest to its word: the
+// benchmarks fail on any finding, but benchmarks do not run in go test.
+func TestTheSyntheticServicesKeepTheContract(t *testing.T) {
+	dir := t.TempDir()
+	if err := soatest.WriteRepo(dir, 3, 8); err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEngine(All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, svc := range []string{"svc0000", "svc0001", "svc0002"} {
+		if fs := runSOA(t, e, Target{SOA: os.DirFS(dir), Service: svc}); len(fs) > 0 {
+			t.Errorf("%s: %v", svc, fs)
+		}
 	}
 }

@@ -1,10 +1,11 @@
 package app
 
 import (
-	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/contractbot/contractbot/internal/metricsutil"
 )
 
 // metrics are the App's own Prometheus collectors; the intake, the queue
@@ -41,23 +42,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
-// register registers c with reg (when reg is not nil), or returns the
-// collector already registered under its name: a collector left
-// unregistered would count in silence. A previous error is passed through.
+// register is metricsutil.Register that passes an earlier error through,
+// so a constructor can register its collectors in a row and check once.
 func register[C prometheus.Collector](reg prometheus.Registerer, c C, prev error) (C, error) {
-	if prev != nil || reg == nil {
+	if prev != nil {
 		return c, prev
 	}
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing, nil
-			}
-		}
-		return c, err
-	}
-	return c, nil
+	return metricsutil.Register(reg, c)
 }
 
 func (m *metrics) observeEvent(event, result string) {

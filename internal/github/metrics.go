@@ -1,13 +1,14 @@
 package github
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/contractbot/contractbot/internal/metricsutil"
 )
 
 // metrics are the client's Prometheus collectors. Installation ids are a
@@ -66,23 +67,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
-// register registers c, or returns the collector already registered under
-// its name, so that several Apps can share one registry. A previous error
-// is passed through.
-func register[T prometheus.Collector](reg prometheus.Registerer, c T, prev error) (T, error) {
+// register is metricsutil.Register that passes an earlier error through,
+// so a constructor can register its collectors in a row and check once.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C, prev error) (C, error) {
 	if prev != nil {
 		return c, prev
 	}
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if ex, ok := are.ExistingCollector.(T); ok {
-				return ex, nil
-			}
-		}
-		return c, err
-	}
-	return c, nil
+	return metricsutil.Register(reg, c)
 }
 
 func (m *metrics) observe(method string, resp *http.Response, err error, d time.Duration) {

@@ -8,6 +8,7 @@ package redeliver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,6 +16,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/contractbot/contractbot/internal/github"
+
+	"github.com/contractbot/contractbot/internal/metricsutil"
 )
 
 // Log is the App's webhook delivery log: [github.Apps] implements it.
@@ -127,12 +130,12 @@ func New(log Log, store Store, leader Leader, cfg Config) *Reconciler {
 			Help: "Deliveries in GitHub's log that the queue had not stored, at the last pass.",
 		}),
 	}
-	if cfg.Metrics != nil {
-		for _, c := range []prometheus.Collector{r.passes, r.redelivered, r.missing} {
-			if err := cfg.Metrics.Register(c); err != nil {
-				cfg.Log.Warn().Err(err).Msg("redelivery metrics not registered")
-			}
-		}
+	var errs [3]error
+	r.passes, errs[0] = metricsutil.Register(cfg.Metrics, r.passes)
+	r.redelivered, errs[1] = metricsutil.Register(cfg.Metrics, r.redelivered)
+	r.missing, errs[2] = metricsutil.Register(cfg.Metrics, r.missing)
+	if err := errors.Join(errs[:]...); err != nil {
+		cfg.Log.Warn().Err(err).Msg("redelivery metrics not registered")
 	}
 	return r
 }

@@ -1,9 +1,9 @@
 package webhook
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/contractbot/contractbot/internal/metricsutil"
 )
 
 // Metric names, exported so dashboards and tests refer to one spelling.
@@ -23,24 +23,11 @@ const (
 	MetricCommitBatch       = "contractbot_webhook_queue_commit_batch_size"  // histogram
 )
 
-// register registers c with r, or returns the collector already registered
-// under the same description, so several components can share a Registerer.
-// A nil r registers nothing.
+// register shares collectors between components on one Registerer
+// (metricsutil.Register). A conflicting registration is a programming error
+// in main; the component then keeps an unregistered collector and works.
 func register[C prometheus.Collector](r prometheus.Registerer, c C) C {
-	if r == nil {
-		return c
-	}
-	if err := r.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		// A conflicting registration (same name, other labels) is a
-		// programming error in main; keep an unregistered collector so the
-		// component still works.
-	}
+	c, _ = metricsutil.Register(r, c)
 	return c
 }
 

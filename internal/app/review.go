@@ -306,7 +306,7 @@ func planReview(findings []checks.Finding, tree fs.FS, files []ghclient.PullFile
 			p.fixed = append(p.fixed, c)
 		}
 	}
-	slices.SortFunc(p.fixed, func(a, b ghclient.ReviewComment) int { return int(a.ID - b.ID) })
+	slices.SortFunc(p.fixed, func(a, b ghclient.ReviewComment) int { return cmp.Compare(a.ID, b.ID) })
 	return p
 }
 

@@ -255,33 +255,43 @@ func (db *Database) lines(p token.Pos, end token.Pos) Lines {
 		// previous one.
 		l.EndLine = stop.Line - 1
 	}
-	l.Text = sourceLines(db.srcs[l.Path], l.Line, l.EndLine)
+	l.Text = db.sourceLines(l.Path, l.Line, l.EndLine)
 	return l
 }
 
 // Line returns line n (1-based) of a makefile that was read, with its
 // newline, or "" when there is no such line.
 func (db *Database) Line(path string, n int) string {
-	return sourceLines(db.srcs[path], n, n)
+	return db.sourceLines(path, n, n)
 }
 
-// sourceLines returns lines [from, to] of src, each ending in "\n".
-func sourceLines(src []byte, from, to int) string {
-	var b strings.Builder
-	line := 1
-	start := 0
-	for i := 0; i <= len(src); i++ {
-		if i == len(src) || src[i] == '\n' {
-			if line >= from && line <= to {
-				b.Write(src[start:i])
-				b.WriteByte('\n')
-			}
-			line++
-			start = i + 1
-			if line > to {
-				break
+// sourceLines returns lines [from, to] of the makefile path, each ending
+// in "\n". The line index of each file is built on first use: tabProblems
+// quotes a line per problem, and scanning from the top each time made a
+// Makefile of 100,000 bad lines take minutes.
+func (db *Database) sourceLines(path string, from, to int) string {
+	src := db.srcs[path]
+	starts, ok := db.lineStarts[path]
+	if !ok {
+		starts = []int{0}
+		for i, c := range src {
+			if c == '\n' {
+				starts = append(starts, i+1)
 			}
 		}
+		if db.lineStarts == nil {
+			db.lineStarts = map[string][]int{}
+		}
+		db.lineStarts[path] = starts
+	}
+	var b strings.Builder
+	for l := max(from, 1); l <= to && l <= len(starts); l++ {
+		end := len(src)
+		if l < len(starts) {
+			end = starts[l] - 1
+		}
+		b.Write(src[starts[l-1]:end])
+		b.WriteByte('\n')
 	}
 	return b.String()
 }
@@ -332,6 +342,10 @@ func (db *Database) targetAssignments(variable string) []TargetAssignment {
 func (db *Database) tabProblems() []TabProblem {
 	var out []TabProblem
 	seen := map[token.Position]bool{}
+	errAt := make(map[token.Position]string, len(db.Errors))
+	for _, e := range db.Errors {
+		errAt[e.Pos] = e.Msg // the last error at a position wins
+	}
 	for _, r := range db.SpaceIndented {
 		l := db.lines(r.Pos(), r.End())
 		if db.srcs[l.Path] == nil {
@@ -339,13 +353,7 @@ func (db *Database) tabProblems() []TabProblem {
 		}
 		p := db.Fset.Position(r.Pos())
 		seen[p] = true
-		tp := TabProblem{Lines: l, SpaceIndented: true}
-		for _, e := range db.Errors {
-			if e.Pos == p {
-				tp.MakeError = e.Msg
-			}
-		}
-		out = append(out, tp)
+		out = append(out, TabProblem{Lines: l, SpaceIndented: true, MakeError: errAt[p]})
 	}
 	for _, e := range db.Errors {
 		if seen[e.Pos] || db.srcs[e.Pos.Filename] == nil {
@@ -354,7 +362,7 @@ func (db *Database) tabProblems() []TabProblem {
 		if !strings.HasPrefix(e.Msg, "missing separator") && e.Msg != "recipe commences before first target" {
 			continue
 		}
-		text := sourceLines(db.srcs[e.Pos.Filename], e.Pos.Line, e.Pos.Line)
+		text := db.sourceLines(e.Pos.Filename, e.Pos.Line, e.Pos.Line)
 		out = append(out, TabProblem{Lines: Lines{Path: e.Pos.Filename, Line: e.Pos.Line, EndLine: e.Pos.Line, Text: text},
 			MakeError: e.Msg, SpaceIndented: strings.HasPrefix(text, " ")})
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
 )
@@ -72,6 +73,21 @@ func BenchmarkGNUMake(b *testing.B) {
 			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
 				b.Fatal(err)
 			}
+		}
+	}
+}
+
+// BenchmarkAnalyzeManyBadLines measures a hostile worst case: a Makefile of
+// 100,000 lines that make rejects, each one a finding that quotes its line.
+// Quoting used to rescan the file from the top, so this took minutes.
+func BenchmarkAnalyzeManyBadLines(b *testing.B) {
+	src := []byte(strings.Repeat("x\n", 100_000))
+	fsys := fstest.MapFS{"Makefile": {Data: src}}
+	ctx := context.Background()
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, err := Analyze(ctx, fsys, "Makefile"); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -138,9 +138,10 @@ type Database struct {
 	// DefaultGoal is the first target, as make would build with no goal.
 	DefaultGoal string
 
-	srcs     map[string][]byte
-	ev       *evaluator
-	patterns []*PatternRule
+	srcs       map[string][]byte
+	lineStarts map[string][]int // see sourceLines
+	ev         *evaluator
+	patterns   []*PatternRule
 
 	implicitMemo  map[implicitKey]*implicitMatch
 	implicitSteps int

@@ -190,7 +190,9 @@ func Run(ctx context.Context, cfg Config, store *gitobj.Store, updates []Update,
 	for _, b := range cfg.Branches {
 		guarded[b] = true
 	}
-	contract, err := checks.NewEngine(filter(rules, func(r *checks.Rule) bool { return r.Needs&checks.NeedsRefs == 0 }))
+	// The whole rule set: the ref rules skip a target without refs, and a
+	// .contractbot.yaml that sets one of them must stay valid here.
+	contract, err := checks.NewEngine(rules)
 	if err != nil {
 		return nil, err
 	}

@@ -69,17 +69,13 @@ func (d *Deploy) HasStep(name string) bool {
 // file gives an error wrapping fs.ErrNotExist; unparseable YAML gives an
 // error wrapping a *SyntaxError.
 func LoadDeploy(fsys fs.FS, service string) (*Deploy, error) {
-	return loadDeployLimits(fsys, service, DefaultLimits())
-}
-
-func loadDeployLimits(fsys fs.FS, service string, lim Limits) (*Deploy, error) {
 	name := path.Join(service, "deploy.yaml")
 	if link, err := isSymlink(fsys, name); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	} else if link {
 		return nil, fmt.Errorf("%s %w", name, ErrSymlink)
 	}
-	f := loadFile(fsys, service, "deploy.yaml", lim)
+	f := loadFile(fsys, service, "deploy.yaml", DefaultLimits())
 	if f.Err != nil {
 		return nil, fmt.Errorf("%s: %w", name, f.Err)
 	}

@@ -120,12 +120,3 @@ func loadFile(fsys fs.FS, service, rel string, lim Limits) *File {
 	}
 	return f
 }
-
-// ErrLine returns the line of a *SyntaxError in err's chain, or 1.
-func ErrLine(err error) int {
-	var se *SyntaxError
-	if errors.As(err, &se) {
-		return max(se.Line, 1)
-	}
-	return 1
-}

@@ -91,3 +91,16 @@ func BenchmarkAnalyzeManyBadLines(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseLongContinuation measures one assignment continued over
+// 100,000 lines. Joining the lines used to copy the line so far at every
+// backslash-newline.
+func BenchmarkParseLongContinuation(b *testing.B) {
+	src := []byte("X = " + strings.Repeat("a \\\n", 100_000) + "\n")
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, err := ParseFile(token.NewFileSet(), "Makefile", src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

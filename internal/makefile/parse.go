@@ -550,35 +550,33 @@ func collapse(raw string) (string, []int) {
 	if !strings.Contains(raw, "\n") {
 		return raw, nil
 	}
-	var b strings.Builder
+	// The line is built in place: a continuation trims the blanks before
+	// it by truncating buf, never by copying what came before (which was
+	// quadratic in the number of continuation lines).
+	buf := make([]byte, 0, len(raw))
 	cmap := make([]int, 0, len(raw))
 	for i := 0; i < len(raw); i++ {
 		if raw[i] == '\n' {
 			// raw[i-1] is the continuation backslash (or \r then backslash).
-			out := b.String()
-			j := len(out)
-			if j > 0 && out[j-1] == '\r' {
+			j := len(buf)
+			if j > 0 && buf[j-1] == '\r' {
 				j--
 			}
 			j-- // the backslash
-			for j > 0 && isBlank(out[j-1]) {
+			for j > 0 && isBlank(buf[j-1]) {
 				j--
 			}
-			rest := out[:max(j, 0)]
-			b.Reset()
-			b.WriteString(rest)
-			cmap = cmap[:len(rest)]
-			b.WriteByte(' ')
-			cmap = append(cmap, i)
+			j = max(j, 0)
+			buf, cmap = append(buf[:j], ' '), append(cmap[:j], i)
 			for i+1 < len(raw) && isBlank(raw[i+1]) {
 				i++
 			}
 			continue
 		}
-		b.WriteByte(raw[i])
+		buf = append(buf, raw[i])
 		cmap = append(cmap, i)
 	}
-	return b.String(), cmap
+	return string(buf), cmap
 }
 
 func mapOff(cmap []int, i int) int {

@@ -94,3 +94,16 @@ func TestIncludesStopAtATotalOfBytesRead(t *testing.T) {
 		t.Fatalf("read %d MiB of includes, want at most %d MiB", fsys.bytes>>20, max>>20)
 	}
 }
+
+func TestAppendingPaysForTheValueItCopies(t *testing.T) {
+	// Each += copies the value so far: 20,000 of them copy 400 MB in all,
+	// far more work than 20,000 statements.
+	src := strings.Repeat("V += x\n", 20_000)
+	a, err := AnalyzeConfig(context.Background(), Config{FS: fstest.MapFS{"Makefile": {Data: []byte(src)}}, MaxSteps: 100_000}, "Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(a.DB.Errors.Error(), "budget") {
+		t.Errorf("errors %v, want the step budget", a.DB.Errors)
+	}
+}

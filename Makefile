@@ -4,11 +4,17 @@
 
 DOCKER_TAG ?= contractbot-$(USER)-dev
 GO ?= go
-VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+# Computed once (a ?= would rerun the shell at every use); the environment
+# or the command line may still set them.
+ifeq ($(origin VERSION),undefined)
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+endif
 LDFLAGS := -s -w -X main.version=$(VERSION)
 # A container engine is optional: without one, image targets say so and
 # skip, since CI machines here have none.
-CONTAINER_ENGINE ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
+ifeq ($(origin CONTAINER_ENGINE),undefined)
+CONTAINER_ENGINE := $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
+endif
 
 .PHONY: all build test itest cook-image lint fuzz docs clean
 

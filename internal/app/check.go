@@ -264,14 +264,11 @@ func (c *Checker) config(ctx context.Context, client Client, j checkJob, tree fs
 // readConfig reads and validates .contractbot.yaml from a tree; a missing
 // file means the defaults.
 func (c *Checker) readConfig(src fs.FS) (*checks.Config, error, error) {
-	data, err := fs.ReadFile(src, checks.ConfigFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil
+	cfg, err := checks.ReadConfig(src)
+	var ce *checks.ConfigError
+	if err != nil && !errors.As(err, &ce) {
+		return nil, nil, err // could not read: retry, the file may be fine
 	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", checks.ConfigFile, err)
-	}
-	cfg, err := checks.ParseConfig(checks.ConfigFile, data)
 	if err == nil {
 		err = cfg.CheckRules(c.Engine)
 	}

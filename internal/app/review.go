@@ -384,7 +384,7 @@ func commentBody(f checks.Finding, suggestion string, hasFix bool, fp string) st
 		}
 	}
 	fmt.Fprintf(&b, "\n<sub>contractbot · rule [%s](https://github.com/contractbot/contractbot/blob/main/docs/rules.md#%s)</sub>\n%s%s -->",
-		f.RuleID, strings.ReplaceAll(f.RuleID, ".", ""), fingerprintMarker, fp)
+		f.RuleID, checks.DocAnchor(f.RuleID), fingerprintMarker, fp)
 	return b.String()
 }
 

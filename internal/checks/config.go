@@ -40,6 +40,11 @@ type Config struct {
 	// should block the pull request; the default, "", means comment only.
 	ReviewEvent string
 	Rules       map[string]RuleSetting
+
+	// parsed is set by ParseConfig: the driver already read the file, and
+	// Engine.Run checks its rule ids, so config.invalid need not read it
+	// again.
+	parsed bool
 }
 
 // RuleSetting is one entry of the rules map, remembered with its line so
@@ -90,7 +95,7 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	if len(data) > maxConfigBytes {
 		return nil, &ConfigError{Path: path, Msg: fmt.Sprintf("file is larger than %d bytes", maxConfigBytes)}
 	}
-	cfg := &Config{}
+	cfg := &Config{parsed: true}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {

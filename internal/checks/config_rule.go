@@ -18,6 +18,9 @@ func configRules() []*Rule {
 			"hook and the GitHub App report it as this finding, at the offending line. Fix the line the message " +
 			"names (`contractbot rules` lists the rule ids).",
 		Run: func(_ context.Context, p *Pass) error {
+			if p.Config.parsed {
+				return nil // the driver parsed it, and the engine checked its rule ids
+			}
 			cfg, err := ReadConfig(p.Repo)
 			if err == nil {
 				err = cfg.checkRuleIDs(All())

@@ -269,11 +269,7 @@ func headService(store *gitobj.Store) string {
 	if err != nil {
 		return "" // an empty repository
 	}
-	data, err := fs.ReadFile(repo, checks.ConfigFile)
-	if err != nil {
-		return ""
-	}
-	conf, err := checks.ParseConfig(checks.ConfigFile, data)
+	conf, err := checks.ReadConfig(repo)
 	if err != nil {
 		return ""
 	}
@@ -294,14 +290,8 @@ func checkCommit(ctx context.Context, engine *checks.Engine, cfg Config, store *
 		return nil, err
 	}
 	configError := func(err error) []checks.Finding { return []checks.Finding{checks.ConfigFinding(err)} }
-	conf := &checks.Config{}
-	data, err := fs.ReadFile(repo, checks.ConfigFile)
-	switch {
-	case err == nil:
-		if conf, err = checks.ParseConfig(checks.ConfigFile, data); err != nil {
-			return configError(err), nil
-		}
-	case !errors.Is(err, fs.ErrNotExist):
+	conf, err := checks.ReadConfig(repo)
+	if err != nil {
 		return configError(err), nil
 	}
 	if err := conf.CheckRules(engine); err != nil {

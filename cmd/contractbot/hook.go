@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/contractbot/contractbot/internal/gitref/gitobj"
-	"github.com/contractbot/contractbot/internal/gitref/hook"
-	"github.com/contractbot/contractbot/internal/gitref/registry"
+	"github.com/contractbot/contractbot/internal/gitobj"
+	"github.com/contractbot/contractbot/internal/hook"
+	"github.com/contractbot/contractbot/internal/registry"
 )
 
 const hookUsage = "hook pre-receive [flags]  (or: hook update [flags] REF OLD NEW)"

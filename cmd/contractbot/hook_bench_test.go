@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/contractbot/contractbot/internal/gitref"
-	"github.com/contractbot/contractbot/internal/gitref/registry/registrytest"
+	"github.com/contractbot/contractbot/internal/registry/registrytest"
 )
 
 // BenchmarkHookPush pushes through real git into a bare repository whose

@@ -14,7 +14,7 @@ import (
 
 	"github.com/contractbot/contractbot/internal/checks"
 	"github.com/contractbot/contractbot/internal/gitref"
-	"github.com/contractbot/contractbot/internal/gitref/registry/registrytest"
+	"github.com/contractbot/contractbot/internal/registry/registrytest"
 )
 
 // requireTool skips a test when an external program is missing, unless

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/contractbot/contractbot/internal/app"
-	"github.com/contractbot/contractbot/internal/gitref/registry"
+	"github.com/contractbot/contractbot/internal/registry"
 	"github.com/rs/zerolog"
 )
 

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/contractbot/contractbot/internal/gitref/gitobj"
+	"github.com/contractbot/contractbot/internal/gitobj"
 )
 
 // commitTree makes a repository with one commit of files and returns its

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/contractbot/contractbot/internal/gitref/registry"
-	"github.com/contractbot/contractbot/internal/gitref/registry/registrytest"
+	"github.com/contractbot/contractbot/internal/registry"
+	"github.com/contractbot/contractbot/internal/registry/registrytest"
 )
 
 const sha = "0123456789abcdef0123456789abcdef01234567"

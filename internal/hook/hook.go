@@ -21,8 +21,8 @@ import (
 	"strings"
 
 	"github.com/contractbot/contractbot/internal/checks"
+	"github.com/contractbot/contractbot/internal/gitobj"
 	"github.com/contractbot/contractbot/internal/gitref"
-	"github.com/contractbot/contractbot/internal/gitref/gitobj"
 )
 
 // Mode says what the hook does with errors it finds.

@@ -1,0 +1,131 @@
+package archtest
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/contractbot/contractbot/"
+
+// part names the part of the project a package belongs to: its first
+// directory under internal/ (internal/soa/soatest belongs to soa), or cmd.
+func part(pkg string) string {
+	rel := strings.TrimPrefix(pkg, module)
+	if after, ok := strings.CutPrefix(rel, "internal/"); ok {
+		first, _, _ := strings.Cut(after, "/")
+		return first
+	}
+	first, _, _ := strings.Cut(rel, "/")
+	return first
+}
+
+// graph returns, for each part, the parts its non-test code imports.
+func graph(t *testing.T) map[string][]string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-json=ImportPath,Imports", "github.com/contractbot/contractbot/...")
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	g := map[string][]string{}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for {
+		var p struct {
+			ImportPath string
+			Imports    []string
+		}
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("go list output: %v", err)
+		}
+		from := part(p.ImportPath)
+		if _, ok := g[from]; !ok {
+			g[from] = nil
+		}
+		for _, imp := range p.Imports {
+			if !strings.HasPrefix(imp, module) {
+				continue
+			}
+			if to := part(imp); to != from && !slices.Contains(g[from], to) {
+				g[from] = append(g[from], to)
+			}
+		}
+	}
+	return g
+}
+
+func TestNoTwoPartsImportEachOther(t *testing.T) {
+	g := graph(t)
+	// Depth-first search for a cycle; report the first one with its path.
+	const (
+		unseen = iota
+		onPath
+		done
+	)
+	state := map[string]int{}
+	var path []string
+	var visit func(string) bool
+	visit = func(p string) bool {
+		state[p] = onPath
+		path = append(path, p)
+		for _, q := range g[p] {
+			switch state[q] {
+			case onPath:
+				i := slices.Index(path, q)
+				t.Errorf("parts import each other: %s -> %s", strings.Join(path[i:], " -> "), q)
+				return true
+			case unseen:
+				if visit(q) {
+					return true
+				}
+			}
+		}
+		path = path[:len(path)-1]
+		state[p] = done
+		return false
+	}
+	parts := make([]string, 0, len(g))
+	for p := range g {
+		parts = append(parts, p)
+	}
+	slices.Sort(parts)
+	for _, p := range parts {
+		if state[p] == unseen && visit(p) {
+			return
+		}
+	}
+}
+
+// leaves are the parts that know one thing each (a grammar, a file
+// format, an algorithm) and import no other part but those listed, so
+// that they can be read, tested and fuzzed alone.
+var leaves = map[string][]string{
+	"diff":        nil,
+	"gitobj":      nil,
+	"gitref":      nil,
+	"makefile":    nil,
+	"metricsutil": nil,
+	"registry":    nil,
+	"soa":         {"suggest"},
+	"suggest":     nil,
+}
+
+func TestLeavesImportNoOtherPart(t *testing.T) {
+	g := graph(t)
+	for leaf, allowed := range leaves {
+		if _, ok := g[leaf]; !ok {
+			t.Errorf("leaf part %s does not exist any more: update the table", leaf)
+		}
+		for _, imp := range g[leaf] {
+			if !slices.Contains(allowed, imp) {
+				t.Errorf("leaf part %s imports %s", leaf, imp)
+			}
+		}
+	}
+}

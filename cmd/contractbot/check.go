@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io/fs"
-	"path"
 	"path/filepath"
 
 	"github.com/contractbot/contractbot/internal/checks"
@@ -33,7 +31,7 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	t, err := checkTarget(dir, *soaDir, *service, *schemas)
+	t, err := checkTarget(ctx, dir, *soaDir, *service, *schemas)
 	if err != nil {
 		return err
 	}
@@ -55,45 +53,28 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 }
 
 // checkTarget assembles what `check` looks at: the repository in dir, its
-// .contractbot.yaml, and the soa tree named by a flag or by the config.
-// Flags win over the config; the config wins over defaults.
-func checkTarget(dir, soaDir, service, schemas string) (checks.Target, error) {
+// .contractbot.yaml, and the soa tree named by a flag or by the config
+// (flags win over the config, the config over defaults: see
+// [checks.Prepare]).
+func checkTarget(ctx context.Context, dir, soaDir, service, schemas string) (checks.Target, error) {
 	repo, err := openTree(dir)
 	if err != nil {
 		return checks.Target{}, err
 	}
-	cfg, err := checks.ReadConfig(repo)
+	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return checks.Target{}, err
 	}
-	t := checks.Target{Repo: repo, Config: cfg, Service: service}
-	if t.Service == "" {
-		t.Service = cfg.Service
-	}
-	if t.Service == "" {
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			return checks.Target{}, err
-		}
-		t.Service = filepath.Base(abs)
-	}
-	if soaDir == "" && cfg.SOADir != "" {
-		if !fs.ValidPath(cfg.SOADir) {
-			return checks.Target{}, fmt.Errorf("%s: soa_dir %q must be a relative path inside the repository", checks.ConfigFile, cfg.SOADir)
-		}
-		t.SOA, err = fs.Sub(repo, path.Clean(cfg.SOADir))
-		if err != nil {
-			return checks.Target{}, err
-		}
-	} else if soaDir != "" {
-		if t.SOA, err = openTree(soaDir); err != nil {
+	o := checks.Options{Service: service, DefaultService: filepath.Base(abs)}
+	if soaDir != "" {
+		if o.SOA, err = openTree(soaDir); err != nil {
 			return checks.Target{}, err
 		}
 	}
 	if schemas != "" {
-		if t.PaastaSchemas, err = openTree(schemas); err != nil {
+		if o.PaastaSchemas, err = openTree(schemas); err != nil {
 			return checks.Target{}, err
 		}
 	}
-	return t, nil
+	return checks.Prepare(ctx, repo, o)
 }

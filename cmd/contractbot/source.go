@@ -77,3 +77,11 @@ func (r rootFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	es, err := fs.ReadDir(r.fsys, name)
 	return es, r.classify("readdir", name, err)
 }
+
+var _ fs.ReadLinkFS = rootFS{}
+
+// Lstat implements [fs.ReadLinkFS]: a link is described, never followed.
+func (r rootFS) Lstat(name string) (fs.FileInfo, error) { return r.root.Lstat(name) }
+
+// ReadLink implements [fs.ReadLinkFS].
+func (r rootFS) ReadLink(name string) (string, error) { return r.root.Readlink(name) }

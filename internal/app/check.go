@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"path"
 	"strings"
 	"time"
 
@@ -83,109 +82,119 @@ func (c *Checker) Run(ctx context.Context, t webhook.Task) error {
 		// replica that died) may have published its run already.
 		Resume: t.Attempts > 1,
 	}
-	var tree fs.FS
-	run.Result, run.ConfigError, tree, err = c.check(ctx, client, j)
+	done, err := c.check(ctx, client, j, true)
 	if err != nil {
 		return permanentIfHopeless(err)
 	}
-	if tree != nil {
-		// GitHub can place an annotation only on a file of the checked
-		// commit; findings in the soa repository go to the summary.
-		run.Annotate = func(f checks.Finding) bool {
-			_, err := fs.Stat(tree, f.Path)
-			return err == nil
-		}
+	run.Result = done.res
+	tree := done.tree
+	// GitHub can place an annotation only on a file of the checked
+	// commit; findings in the soa repository go to the summary.
+	run.Annotate = func(f checks.Finding) bool {
+		_, err := fs.Stat(tree, f.Path)
+		return err == nil
 	}
 	id, err := client.PublishCheckRun(ctx, j.Owner, j.Repo, run)
 	if err != nil {
 		return permanentIfHopeless(fmt.Errorf("publish check run: %w", err))
 	}
-	outcome := "config_error"
-	ev := logger.Info().Int64("check_run_id", id)
-	if run.Result != nil {
-		e, w, n := checks.Count(run.Result.Findings)
-		ev = ev.Int("errors", e).Int("warnings", w).Int("notices", n)
-		outcome = "ok"
-		if !run.Result.OK {
-			outcome = "failed"
-		}
-	} else {
-		ev = ev.AnErr("config_error", run.ConfigError)
+	e, w, n := checks.Count(run.Result.Findings)
+	outcome := "ok"
+	switch {
+	case isConfigProblem(run.Result):
+		outcome = "config_error"
+	case !run.Result.OK:
+		outcome = "failed"
 	}
+	ev := logger.Info().Int64("check_run_id", id).Int("errors", e).Int("warnings", w).Int("notices", n)
 	ev.Str("outcome", outcome).Dur("took", c.clock().Sub(start)).Msg("check run published")
 	c.metrics.observeCheck(outcome, c.clock().Sub(start))
 	return nil
 }
 
-// check reads what the job needs and runs the engine. It returns a result,
-// or a configuration error to publish instead of one, or an error that
-// should make the task retry.
-func (c *Checker) check(ctx context.Context, client Client, j checkJob) (res *checks.Result, broken error, tree fs.FS, err error) {
-	tree, err = client.Tree(ctx, j.Owner, j.Repo, j.SHA)
+// isConfigProblem reports whether res is the one finding of a
+// .contractbot.yaml contractbot cannot use.
+func isConfigProblem(res *checks.Result) bool {
+	return len(res.Findings) == 1 && res.Findings[0].RuleID == "config.invalid"
+}
+
+// check returns the check of commit j.SHA: the one under way or kept for
+// the commit when there is one (fresh asks for a new one unless one is
+// under way), else a new one. The check job and the review job of a pull
+// request share it, so the review comments on exactly what the check run
+// shows. The error is one that should make the task retry; a broken
+// .contractbot.yaml is a config.invalid finding of the result.
+func (c *Checker) check(ctx context.Context, client Client, j checkJob, fresh bool) (*checked, error) {
+	key := strings.ToLower(j.Owner+"/"+j.Repo) + "@" + j.SHA
+	if j.SOA {
+		key += " " + strings.Join(j.Services, ",")
+	}
+	e, mine := c.state.checked.start(key, c.clock(), fresh)
+	if !mine {
+		select {
+		case <-e.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if e.err == nil {
+			return e, nil
+		}
+		// The shared check failed: try again on this task's own account.
+		if e, mine = c.state.checked.start(key, c.clock(), true); !mine {
+			<-e.done
+			return e, e.err
+		}
+	}
+	e.res, e.tree, e.cfg, e.err = c.runCheck(ctx, client, j)
+	c.state.checked.finish(key, e)
+	return e, e.err
+}
+
+// runCheck reads what the job needs and runs the engine.
+func (c *Checker) runCheck(ctx context.Context, client Client, j checkJob) (*checks.Result, fs.FS, *checks.Config, error) {
+	tree, err := client.Tree(ctx, j.Owner, j.Repo, j.SHA)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("tree of %s: %w", j.SHA, err)
 	}
-	cfg, broken, err := c.config(ctx, client, j, tree)
-	if err != nil || broken != nil {
-		return nil, broken, tree, err
+	cfg, err := c.config(ctx, client, j, tree)
+	if err != nil {
+		return nil, nil, nil, err
 	}
+	var res *checks.Result
 	if j.SOA {
 		res, err = c.checkSOA(ctx, j, tree, cfg)
 	} else {
 		res, err = c.checkService(ctx, client, j, tree, cfg)
 	}
-	var ce *checks.ConfigError
-	if errors.As(err, &ce) {
-		return nil, ce, tree, nil
-	}
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("check: %w", err)
 	}
-	return res, nil, tree, nil
+	return res, tree, cfg, nil
+}
+
+// target prepares the check of a service repository at a commit (tree,
+// nil when the commit is unknown): the soa tree is the repository's
+// soa_dir, else the configured soa repository at its default branch.
+func (c *Checker) target(ctx context.Context, client Client, j checkJob, tree fs.FS, cfg *checks.Config, o checks.Options) (checks.Target, error) {
+	o.Config, o.DefaultService, o.PaastaSchemas = cfg, j.Repo, c.PaastaSchemas
+	if c.SOARepo != "" {
+		o.FallbackSOA = func(ctx context.Context) (fs.FS, error) { return c.soaRepoTree(ctx, client, j) }
+	}
+	return checks.Prepare(ctx, tree, o)
 }
 
 // checkService checks a service repository at a commit, with its soa
 // directory when one is known.
 func (c *Checker) checkService(ctx context.Context, client Client, j checkJob, tree fs.FS, cfg *checks.Config) (*checks.Result, error) {
-	soa, soaDir, err := c.soaTree(ctx, client, j, tree, cfg)
-	if err != nil {
-		return nil, err
-	}
-	service := j.Repo
-	if cfg != nil && cfg.Service != "" {
-		service = cfg.Service
-	}
 	var refs []string
 	if j.Ref != "" {
 		refs = []string{j.Ref}
 	}
-	res, err := c.Engine.Run(ctx, checks.Target{Repo: tree, SOA: soa, Service: service, Refs: refs, Config: cfg, PaastaSchemas: c.PaastaSchemas})
-	if err != nil || soaDir == "" {
-		return res, err
+	t, err := c.target(ctx, client, j, tree, cfg, checks.Options{Refs: refs})
+	if err != nil {
+		return nil, err
 	}
-	// Findings of the soa rules are relative to the soa root; with the soa
-	// tree inside the repository they belong under soa_dir, where GitHub
-	// can show them.
-	for i, f := range res.Findings {
-		if _, err := fs.Stat(tree, f.Path); err == nil || !c.readsSOA(f.RuleID) {
-			continue
-		}
-		res.Findings[i].Path = path.Join(soaDir, f.Path)
-		if f.Fix != nil {
-			fix := *f.Fix
-			fix.Path = path.Join(soaDir, fix.Path)
-			res.Findings[i].Fix = &fix
-		}
-	}
-	checks.SortFindings(res.Findings)
-	return res, nil
-}
-
-// readsSOA reports whether a rule reads the soa tree rather than the
-// service repository.
-func (c *Checker) readsSOA(id string) bool {
-	r := c.Engine.Rule(id)
-	return r != nil && r.Needs&checks.NeedsRepo == 0 && r.Needs&(checks.NeedsService|checks.NeedsSOA) != 0
+	return c.Engine.Run(ctx, t)
 }
 
 // checkSOA checks the services of the soa repository that a push changed,
@@ -201,18 +210,20 @@ func (c *Checker) checkSOA(ctx context.Context, j checkJob, tree fs.FS, cfg *che
 		services = []string{""} // the repository-wide rules only
 	}
 	merged := &checks.Result{Service: strings.Join(services, ","), Findings: []checks.Finding{}, Facts: map[string]any{}}
-	seen := map[checks.Finding]bool{}
+	seen := map[string]bool{}
 	for _, s := range services {
-		res, err := c.Engine.Run(ctx, checks.Target{SOA: tree, Service: s, Config: cfg, PaastaSchemas: c.PaastaSchemas})
+		t, err := checks.Prepare(ctx, nil, checks.Options{Config: cfg, SOA: tree, Service: s, PaastaSchemas: c.PaastaSchemas})
+		if err != nil {
+			return nil, err
+		}
+		res, err := c.Engine.Run(ctx, t)
 		if err != nil {
 			return nil, fmt.Errorf("service %q: %w", s, err)
 		}
 		for _, f := range res.Findings {
 			// Rules over the whole soa tree report the same findings in
 			// every service's run; keep one of each.
-			key := f
-			key.Fix = nil
-			if !seen[key] {
+			if key := f.String(); !seen[key] {
 				seen[key] = true
 				merged.Findings = append(merged.Findings, f)
 			}
@@ -229,8 +240,9 @@ func (c *Checker) checkSOA(ctx context.Context, j checkJob, tree fs.FS, cfg *che
 
 // config returns the repository's .contractbot.yaml as it is on the default
 // branch: a pull request or a branch must not be able to switch its own
-// checks off. broken is a *checks.ConfigError when the file is invalid.
-func (c *Checker) config(ctx context.Context, client Client, j checkJob, tree fs.FS) (cfg *checks.Config, broken error, err error) {
+// checks off. A file contractbot cannot use comes back with its Problem
+// set; the error is for a file that could not be read.
+func (c *Checker) config(ctx context.Context, client Client, j checkJob, tree fs.FS) (*checks.Config, error) {
 	full := j.Owner + "/" + j.Repo
 	now := c.clock()
 	src, sha, fromPush := fs.FS(nil), j.DefaultSHA, false
@@ -238,68 +250,28 @@ func (c *Checker) config(ctx context.Context, client Client, j checkJob, tree fs
 	case j.SHA == j.DefaultSHA:
 		src, fromPush = tree, j.Event == "push" // the commit is the default branch's head
 		if ok && e.sha == sha {
-			return e.cfg, e.broken, nil
+			return e.cfg, nil
 		}
 	case ok && (e.sha == sha || (e.fromPush && e.fresh(now)) || (sha == "" && e.fresh(now))):
-		return e.cfg, e.broken, nil
+		return e.cfg, nil
 	}
 	if src == nil {
+		var err error
 		if sha == "" {
 			if _, sha, err = client.DefaultBranchHead(ctx, j.Owner, j.Repo); err != nil {
-				return nil, nil, fmt.Errorf("head of the default branch: %w", err)
+				return nil, fmt.Errorf("head of the default branch: %w", err)
 			}
 		}
 		if src, err = client.Tree(ctx, j.Owner, j.Repo, sha); err != nil {
-			return nil, nil, fmt.Errorf("tree of the default branch at %s: %w", sha, err)
+			return nil, fmt.Errorf("tree of the default branch at %s: %w", sha, err)
 		}
 	}
-	cfg, broken, err = c.readConfig(src)
+	cfg, err := checks.LoadConfig(src)
 	if err != nil {
-		return nil, nil, err
+		return nil, err // could not read: retry, the file may be fine
 	}
-	c.state.configs.put(full, configEntry{sha: sha, installation: j.Installation, cfg: cfg, broken: broken, at: now, fromPush: fromPush})
-	return cfg, broken, nil
-}
-
-// readConfig reads and validates .contractbot.yaml from a tree; a missing
-// file means the defaults.
-func (c *Checker) readConfig(src fs.FS) (*checks.Config, error, error) {
-	cfg, err := checks.ReadConfig(src)
-	var ce *checks.ConfigError
-	if err != nil && !errors.As(err, &ce) {
-		return nil, nil, err // could not read: retry, the file may be fine
-	}
-	if err == nil {
-		err = cfg.CheckRules(c.Engine)
-	}
-	if err != nil {
-		return nil, err, nil
-	}
-	return cfg, nil, nil
-}
-
-// soaTree returns the soa tree to check a service against: a soa_dir in the
-// repository itself, or the configured soa repository at its default
-// branch, or nil when there is neither. tree is nil when the commit is
-// unknown (the deploy-ref guard on an annotated tag): a soa_dir in it
-// cannot be read then, and the soa tree is nil.
-func (c *Checker) soaTree(ctx context.Context, client Client, j checkJob, tree fs.FS, cfg *checks.Config) (soa fs.FS, soaDir string, err error) {
-	if cfg != nil && cfg.SOADir != "" {
-		dir := path.Clean(strings.Trim(cfg.SOADir, "/"))
-		if !fs.ValidPath(dir) || dir == "." {
-			return nil, "", &checks.ConfigError{Path: checks.ConfigFile, Msg: fmt.Sprintf("soa_dir %q must be a directory inside the repository", cfg.SOADir)}
-		}
-		if tree == nil {
-			return nil, "", nil // fs.Sub of a nil FS would panic on first read
-		}
-		soa, err := fs.Sub(tree, dir)
-		return soa, dir, err
-	}
-	if c.SOARepo == "" {
-		return nil, "", nil
-	}
-	soa, err = c.soaRepoTree(ctx, client, j)
-	return soa, "", err
+	c.state.configs.put(full, configEntry{sha: sha, installation: j.Installation, cfg: cfg, at: now, fromPush: fromPush})
+	return cfg, nil
 }
 
 // soaRepoTree returns the soa repository's tree at the head of its default

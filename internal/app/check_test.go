@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io/fs"
 	"strings"
 	"sync"
@@ -188,12 +187,15 @@ func TestChecker_APullRequestUsesItsBaseAsTheDefaultBranchHead(t *testing.T) {
 	}
 }
 
-func TestChecker_ABrokenConfigIsPublishedAsAConfigError(t *testing.T) {
-	for _, tc := range []struct{ name, config, want string }{
-		{"invalid YAML", "rules: [\n", "invalid YAML"},
-		{"an unknown key", "servce: web\n", `unknown key "servce"`},
-		{"an unknown rule", "rules:\n  makefile.nope: off\n", `unknown rule "makefile.nope"`},
-		{"a soa_dir outside the repository", "soa_dir: ../elsewhere\n", "soa_dir"},
+func TestChecker_ABrokenConfigIsPublishedAsAConfigInvalidFinding(t *testing.T) {
+	for _, tc := range []struct {
+		name, config, want string
+		line               int
+	}{
+		{"invalid YAML", "rules: [\n", "invalid YAML", 1},
+		{"an unknown key", "servce: web\n", `unknown key "servce"`, 1},
+		{"an unknown rule", "rules:\n  makefile.nope: off\n", `unknown rule "makefile.nope"`, 2},
+		{"a soa_dir outside the repository", "service: web\nsoa_dir: ../elsewhere\n", "soa_dir", 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			now := time.Unix(1700000000, 0)
@@ -203,9 +205,15 @@ func TestChecker_ABrokenConfigIsPublishedAsAConfigError(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, runs := c.take()
-			var ce *checks.ConfigError
-			if len(runs) != 1 || !errors.As(runs[0].ConfigError, &ce) || !strings.Contains(ce.Error(), tc.want) || runs[0].Result != nil {
-				t.Fatalf("published %+v, want one run with a config error containing %q", runs, tc.want)
+			if len(runs) != 1 || runs[0].Result == nil {
+				t.Fatalf("published %+v, want one run", runs)
+			}
+			res := runs[0].Result
+			if res.OK || len(res.Findings) != 1 {
+				t.Fatalf("findings %v, want one config.invalid finding", res.Findings)
+			}
+			if f := res.Findings[0]; f.RuleID != "config.invalid" || f.Path != checks.ConfigFile || f.Line != tc.line || !strings.Contains(f.Message, tc.want) {
+				t.Errorf("finding %s, want config.invalid at line %d containing %q", f, tc.line, tc.want)
 			}
 		})
 	}

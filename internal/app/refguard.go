@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"sync"
 
@@ -230,7 +231,9 @@ func (g *RefGuard) Run(ctx context.Context, t webhook.Task) error {
 	result, deleted, delErr := "ok", false, error(nil)
 	if len(findings) > 0 {
 		result = "malformed"
-		if g.Action == RefActionDelete {
+		// A tag is deleted for what is wrong with it, never for a broken
+		// .contractbot.yaml alone.
+		if g.Action == RefActionDelete && slices.ContainsFunc(findings, func(f checks.Finding) bool { return f.RuleID != "config.invalid" }) {
 			if delErr = client.DeleteRef(ctx, j.Owner, j.Repo, j.Ref); delErr == nil {
 				result, deleted = "deleted", true
 			} else {
@@ -277,39 +280,29 @@ func (g *RefGuard) judge(ctx context.Context, client Client, j refGuardJob, targ
 	if cj.SHA == "" {
 		cj.SHA = target.sha // never the (unknown, empty) default branch head: config reads that branch
 	}
-	cfg, broken, err := g.config(ctx, client, cj, nil)
+	cfg, err := g.config(ctx, client, cj, nil)
 	if err != nil {
 		return nil, err
 	}
-	if broken != nil {
-		cfg = nil // judge by the defaults; the check run of the branch reports the config
-	}
-	service := j.Repo
-	if cfg != nil && cfg.Service != "" {
-		service = cfg.Service
-	}
+	// A soa_dir is read from the deploy's commit; without one (an
+	// annotated tag whose commit is unknown) the soa tree is unknown too.
 	var tree fs.FS
-	if cfg != nil && cfg.SOADir != "" && ghclient.IsSHA(commit) {
+	if cfg.Problem == nil && cfg.SOADir != "" && ghclient.IsSHA(commit) {
 		if tree, err = client.Tree(ctx, j.Owner, j.Repo, commit); err != nil {
 			return nil, fmt.Errorf("tree of %s: %w", commit, err)
 		}
 	}
-	soa, _, err := g.soaTree(ctx, client, cj, tree, cfg)
+	t, err := g.target(ctx, client, cj, tree, cfg, checks.Options{Refs: []string{j.Ref}, RefObjects: target, Images: g.Images})
 	if err != nil {
-		var ce *checks.ConfigError
-		if !errors.As(err, &ce) {
-			return nil, err
-		}
-		soa = nil // judge without deploy.yaml; the check run of the branch reports the config
+		return nil, err
 	}
-	res, err := g.Engine.Run(ctx, checks.Target{Refs: []string{j.Ref}, SOA: soa, Service: service, Config: cfg,
-		RefObjects: target, Images: g.Images, PaastaSchemas: g.PaastaSchemas})
+	res, err := g.Engine.Subset(checks.ReadsRefs).Run(ctx, t)
 	if err != nil {
 		return nil, fmt.Errorf("check %s: %w", j.Ref, err)
 	}
 	var out []checks.Finding
 	for _, f := range res.Findings {
-		if f.Severity == checks.SeverityError && strings.HasPrefix(f.RuleID, "ref.") {
+		if f.Severity == checks.SeverityError && (strings.HasPrefix(f.RuleID, "ref.") || f.RuleID == "config.invalid") {
 			out = append(out, f)
 		}
 	}

@@ -125,19 +125,18 @@ func (r *Reviewer) Run(ctx context.Context, t webhook.Task) error {
 	if j.SOA {
 		j.Services = changedDirs(files)
 	}
-	res, broken, tree, err := r.check(ctx, client, j.checkJob)
+	// The findings of the commit's check run, not a second run of the
+	// engine that could see another soa tree or configuration.
+	done, err := r.check(ctx, client, j.checkJob, false)
 	if err != nil {
 		return permanentIfHopeless(err)
 	}
-	if broken != nil || res == nil {
+	res, tree, cfg := done.res, done.tree, done.cfg
+	if cfg.Problem != nil {
 		return nil // the check run says what is wrong with the configuration
 	}
-	cfg, _, err := r.config(ctx, client, j.checkJob, tree)
-	if err != nil {
-		return permanentIfHopeless(err)
-	}
 	mode := "all"
-	if cfg != nil && cfg.ReviewComments != "" {
+	if cfg.ReviewComments != "" {
 		mode = cfg.ReviewComments
 	}
 	if mode == "off" {
@@ -149,7 +148,7 @@ func (r *Reviewer) Run(ctx context.Context, t webhook.Task) error {
 		return permanentIfHopeless(err)
 	}
 	plan := planReview(res.Findings, tree, files, existing, mode, r.botLogin.Load())
-	if cfg != nil && cfg.ReviewEvent == "request_changes" && plan.errors > 0 {
+	if cfg.ReviewEvent == "request_changes" && plan.errors > 0 {
 		plan.event = "REQUEST_CHANGES" // the repository asked for it (never the default)
 	}
 	st, err := r.publish(ctx, client, j, plan)

@@ -23,10 +23,11 @@ const maxCachedConfigs = 10000
 type state struct {
 	configs *configCache
 	soa     *soaState
+	checked *checkedCache
 }
 
 func newState() *state {
-	return &state{configs: &configCache{m: map[string]configEntry{}}, soa: &soaState{}}
+	return &state{configs: &configCache{m: map[string]configEntry{}}, soa: &soaState{}, checked: &checkedCache{}}
 }
 
 // configEntry is a repository's .contractbot.yaml as read at a head of its
@@ -34,8 +35,7 @@ func newState() *state {
 type configEntry struct {
 	sha          string
 	installation int64
-	cfg          *checks.Config // nil: no file, the defaults
-	broken       error          // a *checks.ConfigError: the file is invalid
+	cfg          *checks.Config // with Problem set when the file is invalid
 	at           time.Time
 	fromPush     bool // sha came from a push to the default branch
 }
@@ -146,4 +146,77 @@ func (s *soaState) setTree(head string, at time.Time, tree fs.FS) {
 		return // a push moved the branch while we read the old head
 	}
 	s.head, s.headAt, s.tree = head, at, tree
+}
+
+// checked is one commit's check, shared by the check job and the review
+// job of that commit: the review comments on exactly the findings the
+// check run shows, read with the same configuration and soa tree, and the
+// engine runs once. done is closed when res, tree and cfg (or err) are set.
+type checked struct {
+	done chan struct{}
+	res  *checks.Result
+	tree fs.FS
+	cfg  *checks.Config
+	err  error
+	at   time.Time
+}
+
+// maxCheckedCommits bounds the commits whose check is kept for a review;
+// checkedTTL is how long one is kept. A review that finds none (another
+// replica checked the commit, or it was evicted) runs the check itself.
+const (
+	maxCheckedCommits = 512
+	checkedTTL        = 30 * time.Minute
+)
+
+type checkedCache struct {
+	mu sync.Mutex
+	m  map[string]*checked // by lower-case "owner/repo@sha"
+}
+
+// start returns the check of key under way or kept, or registers a new
+// one that the caller must finish with [checkedCache.finish]. fresh asks
+// for a new check even when a finished one is kept (the check job's run,
+// which must reflect the soa tree of now); one under way is still shared.
+func (c *checkedCache) start(key string, now time.Time, fresh bool) (e *checked, mine bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]*checked{}
+	}
+	if e, ok := c.m[key]; ok {
+		select {
+		case <-e.done:
+			if !fresh && e.err == nil && now.Sub(e.at) < checkedTTL {
+				return e, false
+			}
+		default:
+			return e, false
+		}
+	}
+	if len(c.m) >= maxCheckedCommits {
+		for k, old := range c.m {
+			select {
+			case <-old.done:
+				if now.Sub(old.at) >= checkedTTL || len(c.m) >= maxCheckedCommits {
+					delete(c.m, k)
+				}
+			default:
+			}
+		}
+	}
+	e = &checked{done: make(chan struct{}), at: now}
+	c.m[key] = e
+	return e, true
+}
+
+// finish records the outcome of a check registered by start; a failed
+// check is not kept.
+func (c *checkedCache) finish(key string, e *checked) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.err != nil && c.m[key] == e {
+		delete(c.m, key)
+	}
+	close(e.done)
 }

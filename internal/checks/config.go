@@ -41,10 +41,14 @@ type Config struct {
 	ReviewEvent string
 	Rules       map[string]RuleSetting
 
-	// parsed is set by ParseConfig: the driver already read the file, and
-	// Engine.Run checks its rule ids, so config.invalid need not read it
-	// again.
-	parsed bool
+	// ServiceLine and SOADirLine are where service and soa_dir are set, so
+	// that a problem with their values is reported at its line.
+	ServiceLine, SOADirLine int
+
+	// Problem, when set, is why contractbot cannot use the file: the run
+	// then reports it as one config.invalid finding and checks nothing
+	// else, since every setting of a broken file is suspect.
+	Problem *ConfigError
 }
 
 // RuleSetting is one entry of the rules map, remembered with its line so
@@ -68,11 +72,16 @@ func (e *ConfigError) Error() string {
 	return fmt.Sprintf("%s: %s", e.Path, e.Msg)
 }
 
-// ReadConfig reads and parses the .contractbot.yaml at the root of repo; a
-// missing file means the defaults. It reads at most maxConfigBytes+1 bytes,
-// so a hostile repository's giant config costs no more memory than a
-// normal one.
-func ReadConfig(repo fs.FS) (*Config, error) {
+// LoadConfig reads, parses and validates the .contractbot.yaml at the root
+// of repo; a missing file (or a nil repo) means the defaults. A file
+// contractbot cannot use comes back as a Config whose Problem says why;
+// the error is only for a file that could not be read (a retry may
+// succeed). It reads at most maxConfigBytes+1 bytes, so a hostile
+// repository's giant config costs no more memory than a normal one.
+func LoadConfig(repo fs.FS) (*Config, error) {
+	if repo == nil {
+		return &Config{}, nil
+	}
 	f, err := repo.Open(ConfigFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Config{}, nil
@@ -81,21 +90,42 @@ func ReadConfig(repo fs.FS) (*Config, error) {
 		return nil, fmt.Errorf("read %s: %w", ConfigFile, err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
+		return &Config{Problem: &ConfigError{Path: ConfigFile, Msg: "not a regular file: make .contractbot.yaml a plain file"}}, nil
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ConfigFile, err)
 	}
-	return ParseConfig(ConfigFile, data)
+	cfg, err := ParseConfig(ConfigFile, data)
+	if err == nil {
+		err = cfg.checkRuleIDs(All())
+	}
+	var ce *ConfigError
+	switch {
+	case errors.As(err, &ce):
+		return &Config{Problem: ce}, nil
+	case err != nil:
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// withProblem returns the configuration of a file with problem: none of
+// its settings count. c itself is left alone (the App caches
+// configurations).
+func (c *Config) withProblem(problem *ConfigError) *Config {
+	return &Config{Problem: problem}
 }
 
 // ParseConfig parses the bytes of a .contractbot.yaml. path is only used in
 // error messages. Rule ids are checked later against an engine
-// ([Config.CheckRules]), since the parser does not know the rule set.
+// ([LoadConfig] does), since the parser does not know the rule set.
 func ParseConfig(path string, data []byte) (*Config, error) {
 	if len(data) > maxConfigBytes {
 		return nil, &ConfigError{Path: path, Msg: fmt.Sprintf("file is larger than %d bytes", maxConfigBytes)}
 	}
-	cfg := &Config{parsed: true}
+	cfg := &Config{}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
@@ -131,8 +161,13 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 		switch k.Value {
 		case "service":
 			cfg.Service, err = str(k, v)
+			cfg.ServiceLine = v.Line
+			if err == nil && !servicePattern.MatchString(cfg.Service) {
+				err = &ConfigError{Path: path, Line: v.Line, Msg: fmt.Sprintf("service %q is not a service name: write the name of the service's directory in yelpsoa-configs (letters, digits, ., _ and -)", cfg.Service)}
+			}
 		case "soa_dir":
 			cfg.SOADir, err = str(k, v)
+			cfg.SOADirLine = v.Line
 		case "review_comments":
 			cfg.ReviewComments, err = str(k, v)
 			if err == nil && cfg.ReviewComments != "off" && cfg.ReviewComments != "errors" && cfg.ReviewComments != "all" {
@@ -177,12 +212,6 @@ func parseRuleSettings(path string, v *yaml.Node, cfg *Config) error {
 		cfg.Rules[id.Value] = RuleSetting{Severity: s, Line: id.Line}
 	}
 	return nil
-}
-
-// CheckRules reports the first rule id in the configuration that the engine
-// does not know, at its line.
-func (c *Config) CheckRules(e *Engine) error {
-	return c.checkRuleIDs(e.Rules())
 }
 
 func (c *Config) checkRuleIDs(rules []*Rule) error {

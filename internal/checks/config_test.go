@@ -77,7 +77,11 @@ func TestConfigInvalidReportsTheBrokenLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	repo := fstest.MapFS{ConfigFile: {Data: []byte("service: web\nrules:\n  makefile.nope: off\n")}}
-	res, err := e.Run(context.Background(), Target{Repo: repo})
+	target, err := Prepare(context.Background(), repo, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Run(context.Background(), target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,16 +118,16 @@ func (endlessFile) Read(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func TestReadConfigStopsReadingAtTheSizeLimit(t *testing.T) {
-	_, err := ReadConfig(endlessFS{})
-	if err == nil || !strings.Contains(err.Error(), "larger than") {
-		t.Fatalf("err = %v, want the size limit", err)
+func TestLoadConfigStopsReadingAtTheSizeLimit(t *testing.T) {
+	cfg, err := LoadConfig(endlessFS{})
+	if err != nil || cfg.Problem == nil || !strings.Contains(cfg.Problem.Error(), "larger than") {
+		t.Fatalf("LoadConfig = %+v, %v; want the size limit as its problem", cfg, err)
 	}
 }
 
-func TestReadConfigWithoutAFileMeansTheDefaults(t *testing.T) {
-	cfg, err := ReadConfig(fstest.MapFS{})
+func TestLoadConfigWithoutAFileMeansTheDefaults(t *testing.T) {
+	cfg, err := LoadConfig(fstest.MapFS{})
 	if err != nil || cfg == nil || cfg.Service != "" || cfg.Rules != nil {
-		t.Fatalf("ReadConfig = %+v, %v; want the defaults", cfg, err)
+		t.Fatalf("LoadConfig = %+v, %v; want the defaults", cfg, err)
 	}
 }

@@ -6,13 +6,20 @@ import (
 	"io/fs"
 )
 
-// Target is what one run checks.
+// Target is what one run checks. Faces build it with [Prepare]; tests of
+// single rules may write one out.
 type Target struct {
 	Repo    fs.FS    // the service's code repository, or nil
 	SOA     fs.FS    // the soa repository root, or nil
 	Service string   // the service name ("" to check only repository-wide soa rules)
 	Refs    []string // full ref names being pushed or created, or nil
 	Config  *Config  // nil means the defaults
+
+	// SOAPrefix is where SOA lives inside Repo ("yelpsoa-configs" for
+	// soa_dir: yelpsoa-configs), or "" when the soa tree is a repository
+	// of its own. The engine puts it in front of the paths of the soa
+	// rules' findings, so that they name files of the checked repository.
+	SOAPrefix string
 
 	// PaastaSchemas, when set, replaces the built-in PaaSTA schemas.
 	PaastaSchemas fs.FS
@@ -65,6 +72,23 @@ func NewEngine(rules []*Rule) (*Engine, error) {
 	return e, nil
 }
 
+// Subset returns an engine of the rules keep accepts, in the same order
+// (the deploy-ref checks run only the rules that read refs).
+func (e *Engine) Subset(keep func(*Rule) bool) *Engine {
+	sub := &Engine{byID: map[string]*Rule{}}
+	for _, r := range e.rules {
+		if keep(r) {
+			sub.rules = append(sub.rules, r)
+			sub.byID[r.ID] = r
+		}
+	}
+	return sub
+}
+
+// ReadsRefs reports whether r reads the refs being pushed: the rules of a
+// deploy-ref check.
+func ReadsRefs(r *Rule) bool { return r.Needs&NeedsRefs != 0 }
+
 // Rules returns the engine's rules in registration order.
 func (e *Engine) Rules() []*Rule { return e.rules }
 
@@ -79,8 +103,11 @@ func (e *Engine) Run(ctx context.Context, t Target) (*Result, error) {
 	if cfg == nil {
 		cfg = &Config{}
 	}
-	if err := cfg.CheckRules(e); err != nil {
-		return nil, err
+	if cfg.Problem != nil {
+		// A configuration contractbot cannot use leaves nothing to check
+		// by: its one finding, whatever the file says of config.invalid,
+		// and whatever rule set this engine has.
+		return &Result{Service: t.Service, Findings: []Finding{configFinding(cfg.Problem)}, Facts: map[string]any{}}, nil
 	}
 	sh := &shared{facts: map[string]any{}, memo: map[any]memoEntry{}}
 	for _, r := range e.rules {
@@ -91,8 +118,14 @@ func (e *Engine) Run(ctx context.Context, t Target) (*Result, error) {
 			continue
 		}
 		p := &Pass{Repo: t.Repo, SOA: t.SOA, Service: t.Service, Refs: t.Refs, PaastaSchemas: t.PaastaSchemas, RefObjects: t.RefObjects, Images: t.Images, Config: cfg, rule: r, shared: sh}
+		first := len(sh.findings)
 		if err := r.Run(ctx, p); err != nil {
 			return nil, fmt.Errorf("rule %s: %w", r.ID, err)
+		}
+		if t.SOAPrefix != "" && r.readsSOA() {
+			for i := first; i < len(sh.findings); i++ {
+				sh.findings[i].underDir(t.SOAPrefix)
+			}
 		}
 	}
 	SortFindings(sh.findings)

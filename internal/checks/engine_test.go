@@ -99,11 +99,14 @@ func TestEngineRun(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
-	t.Run("an unknown rule in the configuration is an error at its line", func(t *testing.T) {
-		cfg := &Config{Rules: map[string]RuleSetting{"t.nope": {Severity: SeverityOff, Line: 7}}}
-		_, err := e.Run(context.Background(), Target{Repo: repo, Config: cfg})
-		if err == nil || !strings.Contains(err.Error(), ":7: unknown rule") {
-			t.Fatalf("err = %v", err)
+	t.Run("a configuration with a problem is one config.invalid finding and nothing else", func(t *testing.T) {
+		cfg := &Config{Problem: &ConfigError{Path: ConfigFile, Line: 7, Msg: `unknown rule "t.nope"`}}
+		res, err := e.Run(context.Background(), Target{Repo: repo, Config: cfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.OK || len(res.Findings) != 1 || res.Findings[0].String() != `.contractbot.yaml:7: error: unknown rule "t.nope" [config.invalid]` {
+			t.Fatalf("got %+v", res)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package checks
 import (
 	"cmp"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 )
@@ -87,6 +88,19 @@ type Fix struct {
 	Line        int    `json:"line"`
 	EndLine     int    `json:"end_line"`
 	Replacement string `json:"replacement"`
+}
+
+// underDir moves the finding's paths under dir: a soa finding of a soa tree
+// that lives at dir inside the checked repository.
+func (f *Finding) underDir(dir string) {
+	if f.Path != "" {
+		f.Path = path.Join(dir, f.Path)
+	}
+	if f.Fix != nil {
+		fix := *f.Fix
+		fix.Path = path.Join(dir, fix.Path)
+		f.Fix = &fix
+	}
 }
 
 // String renders the finding as "path:line: severity: message [rule]".

@@ -39,6 +39,13 @@ type Rule struct {
 	Run      func(ctx context.Context, pass *Pass) error
 }
 
+// readsSOA reports whether the paths of the rule's findings are relative to
+// the soa tree rather than to the service repository: it reads the soa
+// tree and not the repository.
+func (r *Rule) readsSOA() bool {
+	return r.Needs&(NeedsRepo|NeedsRefs) == 0 && r.Needs&(NeedsService|NeedsSOA) != 0
+}
+
 // URL is the rule's anchor in docs/rules.md.
 func (r *Rule) URL() string {
 	return "docs/rules.md#" + DocAnchor(r.ID)

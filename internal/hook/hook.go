@@ -9,14 +9,12 @@ package hook
 
 import (
 	"bufio"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 
@@ -143,6 +141,10 @@ func Run(ctx context.Context, cfg Config, store *gitobj.Store, updates []Update,
 	if rules == nil {
 		rules = checks.All()
 	}
+	contract, err := checks.NewEngine(rules)
+	if err != nil {
+		return nil, err
+	}
 	out := &printer{w: w}
 	v := &Verdict{}
 	byRef := map[string][]checks.Finding{}
@@ -168,20 +170,29 @@ func Run(ctx context.Context, cfg Config, store *gitobj.Store, updates []Update,
 		targets.ref[u.Ref] = u.New
 	}
 	if len(names) > 0 {
-		service := cfg.Service
-		if service == "" {
-			service = cmp.Or(headService(store), cfg.RepoName)
+		refRules := contract.Subset(checks.ReadsRefs)
+		// Deploy refs name no service of their own: the configuration on
+		// HEAD before the push, the one the repository's owners reviewed,
+		// names it (and may set the ref rules' severities).
+		head, err := store.FS("HEAD")
+		if err != nil {
+			head = nil // an empty repository: the defaults
 		}
-		refRules, err := checks.NewEngine(filter(rules, func(r *checks.Rule) bool { return r.Needs&checks.NeedsRefs != 0 }))
+		t, err := checks.Prepare(ctx, head, checks.Options{Service: cfg.Service, DefaultService: cfg.RepoName,
+			FallbackSOA: constSOA(cfg.SOA), Refs: names, RefObjects: targets, Images: cfg.Images})
 		if err != nil {
 			return nil, err
 		}
-		res, err := refRules.Run(ctx, checks.Target{Refs: names, SOA: cfg.SOA, Service: service, RefObjects: targets, Images: cfg.Images})
+		res, err := refRules.Run(ctx, t)
 		if err != nil {
 			return nil, err
 		}
 		for _, f := range res.Findings {
-			note(f.Path, []checks.Finding{f})
+			ref := f.Path
+			if f.RuleID == "config.invalid" {
+				ref = names[0] // the refs cannot be judged: report it with the first
+			}
+			note(ref, []checks.Finding{f})
 		}
 	}
 
@@ -189,12 +200,6 @@ func Run(ctx context.Context, cfg Config, store *gitobj.Store, updates []Update,
 	guarded := map[string]bool{}
 	for _, b := range cfg.Branches {
 		guarded[b] = true
-	}
-	// The whole rule set: the ref rules skip a target without refs, and a
-	// .contractbot.yaml that sets one of them must stay valid here.
-	contract, err := checks.NewEngine(rules)
-	if err != nil {
-		return nil, err
 	}
 	commits := map[string]string{} // ref -> commit, for the header line
 	for _, u := range updates {
@@ -260,20 +265,12 @@ func isPaaSTA(name string) bool {
 	return err != nil || r.Kind != gitref.Other
 }
 
-// headService is the service named by .contractbot.yaml on the
-// repository's HEAD before the push, or "". Deploy refs name no service of
-// their own, and the configuration on the default branch is the one the
-// repository's owners reviewed.
-func headService(store *gitobj.Store) string {
-	repo, err := store.FS("HEAD")
-	if err != nil {
-		return "" // an empty repository
+// constSOA is a FallbackSOA that gives soa, or none when soa is nil.
+func constSOA(soa fs.FS) func(context.Context) (fs.FS, error) {
+	if soa == nil {
+		return nil
 	}
-	conf, err := checks.ReadConfig(repo)
-	if err != nil {
-		return ""
-	}
-	return conf.Service
+	return func(context.Context) (fs.FS, error) { return soa, nil }
 }
 
 // checkCommit runs the contract rules on one commit.
@@ -289,38 +286,15 @@ func checkCommit(ctx context.Context, engine *checks.Engine, cfg Config, store *
 	if err != nil {
 		return nil, err
 	}
-	configError := func(err error) []checks.Finding { return []checks.Finding{checks.ConfigFinding(err)} }
-	conf, err := checks.ReadConfig(repo)
+	t, err := checks.Prepare(ctx, repo, checks.Options{Service: cfg.Service, DefaultService: cfg.RepoName})
 	if err != nil {
-		return configError(err), nil
-	}
-	if err := conf.CheckRules(engine); err != nil {
-		return configError(err), nil
-	}
-	t := checks.Target{Repo: repo, Config: conf, Service: cmp.Or(cfg.Service, conf.Service, cfg.RepoName)}
-	if conf.SOADir != "" {
-		if !fs.ValidPath(conf.SOADir) {
-			return configError(fmt.Errorf("soa_dir %q must be a relative path inside the repository", conf.SOADir)), nil
-		}
-		if t.SOA, err = fs.Sub(repo, path.Clean(conf.SOADir)); err != nil {
-			return nil, err
-		}
+		return nil, err
 	}
 	res, err := engine.Run(ctx, t)
 	if err != nil {
 		return nil, err
 	}
 	return res.Findings, nil
-}
-
-func filter(rules []*checks.Rule, keep func(*checks.Rule) bool) []*checks.Rule {
-	var out []*checks.Rule
-	for _, r := range rules {
-		if keep(r) {
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 func plural(n int, word string) string {

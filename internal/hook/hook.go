@@ -130,6 +130,8 @@ type Verdict struct {
 	// First is the first error found, for one-line summaries such as
 	// GitLab's web UI message; nil when there is none.
 	First *checks.Finding
+	// Findings are every finding printed, ref by ref in input order.
+	Findings []checks.Finding
 }
 
 // Run judges a push: it writes its messages to w (git shows them to the
@@ -219,6 +221,7 @@ func Run(ctx context.Context, cfg Config, store *gitobj.Store, updates []Update,
 		if len(fs) == 0 {
 			continue
 		}
+		v.Findings = append(v.Findings, fs...)
 		errs, warns, _ := checks.Count(fs)
 		v.Errors += errs
 		v.Warnings += warns

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/contractbot/contractbot/internal/gitobj"
 )
@@ -62,5 +63,45 @@ func TestAConfigThatSetsARefRuleIsValidOnAGuardedBranch(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "config.invalid") {
 		t.Errorf("ref.image, a documented rule id, made the configuration invalid (verdict %+v):\n%s", v, out.String())
+	}
+}
+
+func TestTheConfigOnHeadSetsTheSeverityOfRefRules(t *testing.T) {
+	gitDir, commit := commitTree(t, map[string]string{
+		".contractbot.yaml": "service: web\nrules:\n  ref.deploy-group: warning\n",
+	})
+	store, err := gitobj.Open(context.Background(), gitobj.Options{GitDir: gitDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	soa := fstest.MapFS{"web/deploy.yaml": {Data: []byte("pipeline:\n- step: prod.main\n")}}
+	var out bytes.Buffer
+	ref := "refs/tags/paasta-nope-20260102T030405-deploy"
+	updates := []Update{{Old: strings.Repeat("0", 40), New: commit, Ref: ref}}
+	v, err := Run(context.Background(), Config{RepoName: "web", SOA: soa}, store, updates, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.Accept || v.Errors != 0 || v.Warnings != 1 || len(v.Findings) != 1 || v.Findings[0].RuleID != "ref.deploy-group" {
+		t.Errorf("verdict %+v, want the push accepted with one ref.deploy-group warning:\n%s", v, out.String())
+	}
+}
+
+func TestABrokenConfigOnHeadRefusesADeployRefWithItsLine(t *testing.T) {
+	gitDir, commit := commitTree(t, map[string]string{".contractbot.yaml": "service: web\nrules:\n  ref.nope: off\n"})
+	store, err := gitobj.Open(context.Background(), gitobj.Options{GitDir: gitDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var out bytes.Buffer
+	updates := []Update{{Old: strings.Repeat("0", 40), New: commit, Ref: "refs/tags/paasta-prod.main-20260102T030405-deploy"}}
+	v, err := Run(context.Background(), Config{RepoName: "web"}, store, updates, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Accept || len(v.Findings) != 1 || v.Findings[0].String() != `.contractbot.yaml:3: error: unknown rule "ref.nope" (contractbot rules lists them) [config.invalid]` {
+		t.Errorf("verdict %+v, want the push refused with one config.invalid finding:\n%s", v, out.String())
 	}
 }

@@ -87,9 +87,6 @@ type ReviewClient interface {
 // break the contract, with a suggestion where the fix is mechanical.
 type Reviewer struct {
 	*Checker
-	// Event is the review event: "COMMENT" (the default) or
-	// "REQUEST_CHANGES".
-	Event string
 }
 
 // Run runs one task of its kind.
@@ -195,7 +192,7 @@ func (r *Reviewer) publish(ctx context.Context, client ReviewClient, j reviewJob
 		if p.overLimit > 0 {
 			body += fmt.Sprintf(" %d more are listed in the %q check run only.", p.overLimit, CheckName)
 		}
-		event := cmp.Or(p.event, r.Event, "COMMENT")
+		event := cmp.Or(p.event, "COMMENT")
 		if _, err := client.CreateReview(ctx, j.Owner, j.Repo, j.Number, ghclient.Review{CommitID: j.SHA, Body: body, Event: event, Comments: p.lines}); err != nil {
 			return st, err
 		}

@@ -83,6 +83,10 @@ func (e *Engine) Run(ctx context.Context, t Target) (*Result, error) {
 		return nil, err
 	}
 	sh := &shared{facts: map[string]any{}, memo: map[any]memoEntry{}}
+	sh.enabled = func(id string) bool {
+		r := e.byID[id]
+		return r != nil && t.has(r.Needs) && cfg.severityOf(r) != SeverityOff
+	}
 	for _, r := range e.rules {
 		if err := ctx.Err(); err != nil {
 			return nil, err

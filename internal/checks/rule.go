@@ -126,6 +126,13 @@ func (p *Pass) Reportf(path string, line int, format string, args ...any) {
 	p.Report(Finding{Path: path, Line: line, Message: fmt.Sprintf(format, args...)})
 }
 
+// Enabled reports whether the rule with the given id runs in this run: it
+// is in the engine's rule set, its inputs are present and the
+// configuration does not set it off. A rule that leaves something to
+// another rule asks this first, so that turning the other rule off (or
+// running without it) never makes a problem disappear.
+func (p *Pass) Enabled(id string) bool { return p.shared.enabled(id) }
+
 // SetFact records a named fact for the JSON output ("facts": {name: v}).
 func (p *Pass) SetFact(name string, v any) { p.shared.facts[name] = v }
 
@@ -135,6 +142,7 @@ type shared struct {
 	findings []Finding
 	facts    map[string]any
 	memo     map[any]memoEntry
+	enabled  func(id string) bool
 }
 
 type memoEntry struct {

@@ -56,11 +56,53 @@ func soaSchemas(p *Pass) (soa.Schemas, error) {
 	})
 }
 
+// unloadable is what a rule does with a file it needs that could not be
+// loaded: soa.yaml-syntax reports the file, and when that rule does not
+// run, the rule says it could not check the file rather than pass it.
+func unloadable(p *Pass, f *soa.File, what string) {
+	if p.Enabled("soa.yaml-syntax") {
+		return
+	}
+	ln, why := 1, f.Err.Error()
+	var se *soa.SyntaxError
+	if errors.As(f.Err, &se) {
+		ln, why = se.Line, se.Msg
+	}
+	p.Reportf(f.Path, ln, "%s cannot be loaded (%s), so %s is not checked: fix the file", path.Base(f.Path), why, what)
+}
+
+// schemaChecks reports whether soa.schema checks the file rel (relative to
+// the service directory) in this run, so that a rule can leave a value of
+// the wrong type there to it.
+func schemaChecks(p *Pass, rel string) bool {
+	if !p.Enabled("soa.schema") {
+		return false
+	}
+	schemas, err := soaSchemas(p)
+	if err != nil {
+		return false // soa.schema fails the run with this error
+	}
+	for _, t := range schemaTypes(rel) {
+		if schemas[t] != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // deployOf returns the service's parsed deploy.yaml, or nil when it is
-// missing or unreadable (soa.deploy-yaml and soa.yaml-syntax report that).
-func deployOf(svc *soa.Service) *soa.Deploy {
+// missing or cannot be loaded. soa.deploy-yaml reports a missing one; when
+// that rule does not run, a missing deploy.yaml is an empty pipeline, so
+// that every instance's deploy group is reported as undeployable.
+func deployOf(p *Pass, svc *soa.Service, what string) *soa.Deploy {
 	f := svc.File("deploy.yaml")
-	if f == nil || f.Err != nil {
+	switch {
+	case f == nil && p.Enabled("soa.deploy-yaml"):
+		return nil
+	case f == nil:
+		return &soa.Deploy{Path: path.Join(p.Service, "deploy.yaml")}
+	case f.Err != nil:
+		unloadable(p, f, what)
 		return nil
 	}
 	return soa.DeployFromNode(f.Path, f.Root)

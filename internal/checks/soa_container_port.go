@@ -2,7 +2,9 @@ package checks
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 
@@ -43,7 +45,10 @@ func runContainerPort(ctx context.Context, p *Pass) error {
 		}
 		if cp := inst.Config.Get("container_port"); cp != nil {
 			if cp.Kind != soa.KindInt || !cp.Int.IsInt64() {
-				continue // soa.schema
+				if !schemaChecks(p, inst.File.Rel) {
+					p.Reportf(inst.File.Path, line(cp), "instance %s sets container_port to %s, which must be a port number; the contract says HTTP/TCP services bind port %d: remove container_port", inst.Name, cp.Describe(), contractPort)
+				}
+				continue
 			}
 			if port := cp.Int.Int64(); port != contractPort {
 				p.Reportf(inst.File.Path, line(cp), "instance %s is an HTTP/TCP service (registered as %s, which has a proxy_port) but sets container_port: %d; the contract says it binds port %d ($PAASTA_PORT): remove container_port and listen on %d", inst.Name, reg, port, contractPort, contractPort)
@@ -58,8 +63,13 @@ func runContainerPort(ctx context.Context, p *Pass) error {
 		return nil
 	}
 	data, err := readRepoFile(p.Repo, DockerfilePath, 1<<20)
-	if err != nil {
-		return nil // dockerfile.missing reports a missing Dockerfile
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && p.Enabled("dockerfile.missing"):
+		return nil
+	case err != nil:
+		p.Report(Finding{Path: DockerfilePath, Line: 1, Severity: SeverityNotice,
+			Message: fmt.Sprintf("the Dockerfile cannot be read (%v), so whether it EXPOSEs port %d, which instance %s serves on, is not checked: make it a regular file", err, contractPort, on8888.Name)})
+		return nil
 	}
 	exposes := soa.DockerfileExposes(data)
 	if len(exposes) == 0 {

@@ -28,15 +28,18 @@ func runDeployGroup(ctx context.Context, p *Pass) error {
 	if svc == nil || err != nil {
 		return err
 	}
-	d := deployOf(svc)
+	d := deployOf(p, svc, "which deploy groups it deploys")
 	if d == nil {
-		return nil // soa.deploy-yaml or soa.yaml-syntax
+		return nil
 	}
 	groups := d.DeployGroups()
 	used := map[string]bool{}
 	for _, inst := range svc.Instances() {
 		group, at, ok := inst.DeployGroup()
 		if !ok {
+			if at != nil && !schemaChecks(p, inst.File.Rel) {
+				p.Reportf(inst.File.Path, line(at), "%s instance %s has deploy_group %s, which must be a string: set it to one of %s", inst.Type, inst.Name, at.Describe(), quoteList(groups))
+			}
 			if at == nil && inst.Type == "tron" {
 				executor, isStr := inst.Config.Get("executor").Str()
 				if !isStr {

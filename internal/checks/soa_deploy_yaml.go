@@ -36,7 +36,8 @@ func runDeployYAML(ctx context.Context, p *Pass) error {
 		return nil
 	}
 	if f.Err != nil {
-		return nil // soa.yaml-syntax
+		unloadable(p, f, "its security-check step")
+		return nil
 	}
 	d := soa.DeployFromNode(f.Path, f.Root)
 	if !d.HasStep("security-check") {

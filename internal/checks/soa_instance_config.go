@@ -34,8 +34,7 @@ func runInstanceConfig(ctx context.Context, p *Pass) error {
 	templated := map[string]bool{}
 	for _, inst := range svc.Instances() {
 		cfg, path := inst.Config, inst.File.Path
-		schemaChecked := len(soa.SchemaTypesFor(inst.File.Rel)) > 0
-		if !schemaChecked {
+		if !schemaChecks(p, inst.File.Rel) {
 			for _, key := range []string{"cpus", "mem"} {
 				if v := cfg.Get(key); v != nil && v.Kind != soa.KindInt && v.Kind != soa.KindFloat {
 					p.Reportf(path, line(v), "%s of instance %s must be a number, found %s", key, inst.Name, v.Describe())

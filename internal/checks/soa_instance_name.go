@@ -49,7 +49,7 @@ func runInstanceName(ctx context.Context, p *Pass) error {
 			if (typ == "kubernetes" || typ == "eks") && soa.KubernetesNameLen(name) > soa.MaxKubernetesName {
 				p.Reportf(f.Path, line(k), "instance name %q is %d characters once sanitised for Kubernetes (_ becomes --), more than %d: paasta validate rejects it; shorten it", name, soa.KubernetesNameLen(name), soa.MaxKubernetesName)
 			}
-			if typ != "tron" && len(soa.SchemaTypesFor(f.Rel)) == 0 && strings.Contains(name, ".") {
+			if typ != "tron" && !schemaChecks(p, f.Rel) && strings.Contains(name, ".") {
 				p.Reportf(f.Path, line(k), "instance name %q contains a dot, which breaks PaaSTA's <service>.<instance> job ids: use letters, digits, - and _", name)
 			}
 		}

@@ -33,7 +33,8 @@ func runMonitoring(ctx context.Context, p *Pass) error {
 		return nil
 	}
 	if mon.Err != nil {
-		return nil // soa.yaml-syntax
+		unloadable(p, mon, "its team")
+		return nil
 	}
 	team := func(n *soa.Node) bool {
 		s, ok := n.Str()

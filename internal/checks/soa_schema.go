@@ -44,17 +44,13 @@ func runSchema(ctx context.Context, p *Pass) error {
 	if err != nil {
 		return err
 	}
-	on := map[string]bool{} // rule id -> not off, for coveredElsewhere
-	for _, r := range soaRules() {
-		on[r.ID] = p.Config.severityOf(r) != SeverityOff
-	}
 	for _, f := range svc.Files {
+		types := schemaTypes(f.Rel)
 		if f.Err != nil {
+			if len(types) > 0 {
+				unloadable(p, f, "its schema")
+			}
 			continue
-		}
-		types := soa.SchemaTypesFor(f.Rel)
-		if f.Rel == "deploy.yaml" {
-			types = append(types, "deploy")
 		}
 		if len(types) == 0 && mappingKinds[soa.FileKind(f.Rel)] && f.Root.Kind != soa.KindMap && f.Root.Kind != soa.KindNull {
 			p.Reportf(f.Path, line(f.Root), "%s must be a mapping, found %s: PaaSTA reads it as key: value pairs", path.Base(f.Path), f.Root.Describe())
@@ -67,7 +63,7 @@ func runSchema(ctx context.Context, p *Pass) error {
 			if s == nil {
 				continue // an installed PaaSTA without this schema
 			}
-			vs := slices.DeleteFunc(soa.Validate(s, f.Root), func(v soa.Violation) bool { return coveredElsewhere(on, t, v) })
+			vs := slices.DeleteFunc(soa.Validate(s, f.Root), func(v soa.Violation) bool { return coveredElsewhere(p, t, v) })
 			for i, v := range vs {
 				if i == maxSchemaFindings {
 					p.Reportf(f.Path, v.Line, "%d more violations of PaaSTA's %s schema in this file are not shown", len(vs)-i, t)
@@ -82,17 +78,27 @@ func runSchema(ctx context.Context, p *Pass) error {
 
 // coveredElsewhere reports whether a schema violation is one that a
 // dedicated rule reports at the same place with a better message, so that
-// the user sees one finding, not two. When that rule is off (on[id] is
-// false), the schema's finding stands.
-func coveredElsewhere(on map[string]bool, schemaType string, v soa.Violation) bool {
+// the user sees one finding, not two. When that rule does not run, the
+// schema's finding stands.
+func coveredElsewhere(p *Pass, schemaType string, v soa.Violation) bool {
 	switch {
 	case schemaType == "smartstack" && (v.Keyword == "minimum" || v.Keyword == "maximum") &&
 		(v.Path == "proxy_port" || strings.HasSuffix(v.Path, ".proxy_port")):
-		return on["soa.proxy-port"] // outside SmartStack's range
+		return p.Enabled("soa.proxy-port") // outside SmartStack's range
 	case v.Keyword == "required" && v.Missing == "healthcheck_cmd":
-		return on["soa.healthcheck"] // healthcheck_mode: cmd without a command
+		return p.Enabled("soa.healthcheck") // healthcheck_mode: cmd without a command
 	}
 	return false
+}
+
+// schemaTypes are the PaaSTA schemas a service file (rel, relative to the
+// service directory) is validated against.
+func schemaTypes(rel string) []string {
+	types := soa.SchemaTypesFor(rel)
+	if rel == "deploy.yaml" {
+		types = append(types, "deploy")
+	}
+	return types
 }
 
 // checkRollbackBounds is paasta validate's validate_rollback_bounds: every

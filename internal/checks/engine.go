@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+
+	"github.com/contractbot/contractbot/internal/soa"
 )
 
 // Target is what one run checks.
@@ -16,6 +18,12 @@ type Target struct {
 
 	// PaastaSchemas, when set, replaces the built-in PaaSTA schemas.
 	PaastaSchemas fs.FS
+	// SOACache, when set, holds what runs over the same snapshot of SOA
+	// share (the repository index, the compiled schemas): it must have
+	// been built over that tree, and its schemas replace PaastaSchemas.
+	// The face that knows how long a snapshot lives builds it once for
+	// many runs; without it, each run builds its own.
+	SOACache *soa.Cache
 
 	// RefObjects and Images, when set, let the ref rules see what a pushed
 	// ref points at (ref.target, ref.image) and ask a Docker registry
@@ -82,6 +90,9 @@ func (e *Engine) Run(ctx context.Context, t Target) (*Result, error) {
 	if err := cfg.CheckRules(e); err != nil {
 		return nil, err
 	}
+	if t.SOACache == nil && t.SOA != nil {
+		t.SOACache = soa.NewCache(t.SOA, t.PaastaSchemas, soa.DefaultLimits())
+	}
 	sh := &shared{facts: map[string]any{}, memo: map[any]memoEntry{}}
 	sh.enabled = func(id string) bool {
 		r := e.byID[id]
@@ -94,7 +105,7 @@ func (e *Engine) Run(ctx context.Context, t Target) (*Result, error) {
 		if !t.has(r.Needs) || cfg.severityOf(r) == SeverityOff {
 			continue
 		}
-		p := &Pass{Repo: t.Repo, SOA: t.SOA, Service: t.Service, Refs: t.Refs, PaastaSchemas: t.PaastaSchemas, RefObjects: t.RefObjects, Images: t.Images, Config: cfg, rule: r, shared: sh}
+		p := &Pass{Repo: t.Repo, SOA: t.SOA, Service: t.Service, Refs: t.Refs, PaastaSchemas: t.PaastaSchemas, SOACache: t.SOACache, RefObjects: t.RefObjects, Images: t.Images, Config: cfg, rule: r, shared: sh}
 		if err := r.Run(ctx, p); err != nil {
 			return nil, fmt.Errorf("rule %s: %w", r.ID, err)
 		}

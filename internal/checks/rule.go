@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"regexp"
 	"strings"
+
+	"github.com/contractbot/contractbot/internal/soa"
 )
 
 // Needs says which inputs a rule reads. The engine runs a rule only when
@@ -90,6 +92,9 @@ type Pass struct {
 	// PaastaSchemas, when set, holds a PaaSTA installation's JSON schemas
 	// (*_schema.json) to validate against instead of the built-in ones.
 	PaastaSchemas fs.FS
+	// SOACache is the soa tree's shared index and schemas (Target.SOACache,
+	// or one built for this run); it is set whenever SOA is.
+	SOACache *soa.Cache
 	// RefObjects and Images are Target.RefObjects and Target.Images; either
 	// may be nil, and the rules that use them then report nothing.
 	RefObjects RefObjects

@@ -13,6 +13,7 @@ import (
 
 	"github.com/contractbot/contractbot/internal/checks"
 	ghclient "github.com/contractbot/contractbot/internal/github"
+	"github.com/contractbot/contractbot/internal/soa"
 	"github.com/contractbot/contractbot/internal/webhook"
 )
 
@@ -147,7 +148,7 @@ func (c *Checker) check(ctx context.Context, client Client, j checkJob) (res *ch
 // checkService checks a service repository at a commit, with its soa
 // directory when one is known.
 func (c *Checker) checkService(ctx context.Context, client Client, j checkJob, tree fs.FS, cfg *checks.Config) (*checks.Result, error) {
-	soa, soaDir, err := c.soaTree(ctx, client, j, tree, cfg)
+	soaCache, soaDir, err := c.soaTree(ctx, client, j, tree, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +160,7 @@ func (c *Checker) checkService(ctx context.Context, client Client, j checkJob, t
 	if j.Ref != "" {
 		refs = []string{j.Ref}
 	}
-	res, err := c.Engine.Run(ctx, checks.Target{Repo: tree, SOA: soa, Service: service, Refs: refs, Config: cfg, PaastaSchemas: c.PaastaSchemas})
+	res, err := c.Engine.Run(ctx, checks.Target{Repo: tree, SOA: soaCache.FS(), SOACache: soaCache, Service: service, Refs: refs, Config: cfg, PaastaSchemas: c.PaastaSchemas})
 	if err != nil || soaDir == "" {
 		return res, err
 	}
@@ -200,10 +201,12 @@ func (c *Checker) checkSOA(ctx context.Context, j checkJob, tree fs.FS, cfg *che
 	if len(services) == 0 {
 		services = []string{""} // the repository-wide rules only
 	}
+	// The services of one soa commit share its index and schemas.
+	cache := soa.NewCache(tree, c.PaastaSchemas, soa.DefaultLimits())
 	merged := &checks.Result{Service: strings.Join(services, ","), Findings: []checks.Finding{}, Facts: map[string]any{}}
 	seen := map[checks.Finding]bool{}
 	for _, s := range services {
-		res, err := c.Engine.Run(ctx, checks.Target{SOA: tree, Service: s, Config: cfg, PaastaSchemas: c.PaastaSchemas})
+		res, err := c.Engine.Run(ctx, checks.Target{SOA: tree, SOACache: cache, Service: s, Config: cfg, PaastaSchemas: c.PaastaSchemas})
 		if err != nil {
 			return nil, fmt.Errorf("service %q: %w", s, err)
 		}
@@ -278,12 +281,13 @@ func (c *Checker) readConfig(src fs.FS) (*checks.Config, error, error) {
 	return cfg, nil, nil
 }
 
-// soaTree returns the soa tree to check a service against: a soa_dir in the
-// repository itself, or the configured soa repository at its default
-// branch, or nil when there is neither. tree is nil when the commit is
+// soaTree returns the soa tree to check a service against, in a cache for
+// as long as that snapshot lives: a soa_dir in the repository itself, or
+// the configured soa repository at its default branch, or nil when there
+// is neither. tree is nil when the commit is
 // unknown (the deploy-ref guard on an annotated tag): a soa_dir in it
 // cannot be read then, and the soa tree is nil.
-func (c *Checker) soaTree(ctx context.Context, client Client, j checkJob, tree fs.FS, cfg *checks.Config) (soa fs.FS, soaDir string, err error) {
+func (c *Checker) soaTree(ctx context.Context, client Client, j checkJob, tree fs.FS, cfg *checks.Config) (soaCache *soa.Cache, soaDir string, err error) {
 	if cfg != nil && cfg.SOADir != "" {
 		dir := path.Clean(strings.Trim(cfg.SOADir, "/"))
 		if !fs.ValidPath(dir) || dir == "." {
@@ -292,24 +296,28 @@ func (c *Checker) soaTree(ctx context.Context, client Client, j checkJob, tree f
 		if tree == nil {
 			return nil, "", nil // fs.Sub of a nil FS would panic on first read
 		}
-		soa, err := fs.Sub(tree, dir)
-		return soa, dir, err
+		sub, err := fs.Sub(tree, dir)
+		if err != nil {
+			return nil, "", err
+		}
+		return soa.NewCache(sub, c.PaastaSchemas, soa.DefaultLimits()), dir, nil
 	}
 	if c.SOARepo == "" {
 		return nil, "", nil
 	}
-	soa, err = c.soaRepoTree(ctx, client, j)
-	return soa, "", err
+	soaCache, err = c.soaRepoTree(ctx, client, j)
+	return soaCache, "", err
 }
 
 // soaRepoTree returns the soa repository's tree at the head of its default
-// branch, cached by that head.
-func (c *Checker) soaRepoTree(ctx context.Context, client Client, j checkJob) (fs.FS, error) {
+// branch, cached by that head together with the index and schemas that the
+// checks of every service against it share.
+func (c *Checker) soaRepoTree(ctx context.Context, client Client, j checkJob) (*soa.Cache, error) {
 	owner, name, _ := strings.Cut(c.SOARepo, "/")
 	now := c.clock()
-	inst, _, head, soa := c.state.soa.snapshot(now)
-	if soa != nil {
-		return soa, nil
+	inst, _, head, cached := c.state.soa.snapshot(now)
+	if cached != nil {
+		return cached, nil
 	}
 	if inst == 0 {
 		var err error
@@ -335,12 +343,13 @@ func (c *Checker) soaRepoTree(ctx context.Context, client Client, j checkJob) (f
 			return nil, fmt.Errorf("head of %s: %w", c.SOARepo, err)
 		}
 	}
-	soa, err := soaClient.Tree(tctx, owner, name, head)
+	tree, err := soaClient.Tree(tctx, owner, name, head)
 	if err != nil {
 		return nil, fmt.Errorf("tree of %s at %s: %w", c.SOARepo, head, err)
 	}
-	c.state.soa.setTree(head, now, soa)
-	return soa, nil
+	cache := soa.NewCache(tree, c.PaastaSchemas, soa.DefaultLimits())
+	c.state.soa.setTree(head, now, cache)
+	return cache, nil
 }
 
 // permanentIfHopeless marks errors that no retry can fix, so the task is

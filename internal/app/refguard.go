@@ -294,15 +294,15 @@ func (g *RefGuard) judge(ctx context.Context, client Client, j refGuardJob, targ
 			return nil, fmt.Errorf("tree of %s: %w", commit, err)
 		}
 	}
-	soa, _, err := g.soaTree(ctx, client, cj, tree, cfg)
+	soaCache, _, err := g.soaTree(ctx, client, cj, tree, cfg)
 	if err != nil {
 		var ce *checks.ConfigError
 		if !errors.As(err, &ce) {
 			return nil, err
 		}
-		soa = nil // judge without deploy.yaml; the check run of the branch reports the config
+		soaCache = nil // judge without deploy.yaml; the check run of the branch reports the config
 	}
-	res, err := g.Engine.Run(ctx, checks.Target{Refs: []string{j.Ref}, SOA: soa, Service: service, Config: cfg,
+	res, err := g.Engine.Run(ctx, checks.Target{Refs: []string{j.Ref}, SOA: soaCache.FS(), SOACache: soaCache, Service: service, Config: cfg,
 		RefObjects: target, Images: g.Images, PaastaSchemas: g.PaastaSchemas})
 	if err != nil {
 		return nil, fmt.Errorf("check %s: %w", j.Ref, err)

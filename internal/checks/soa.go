@@ -25,7 +25,7 @@ type soaIndexKey struct{}
 // soaService loads the service directory once per run.
 func soaService(p *Pass) (*soa.Service, error) {
 	return Memo(p, soaServiceKey{}, func() (*soa.Service, error) {
-		return soa.LoadService(p.SOA, p.Service, soa.DefaultLimits())
+		return p.SOACache.LoadService(p.Service)
 	})
 }
 
@@ -42,13 +42,13 @@ func loadedService(p *Pass) (*soa.Service, error) {
 
 func soaIndex(ctx context.Context, p *Pass) (*soa.RepoIndex, error) {
 	return Memo(p, soaIndexKey{}, func() (*soa.RepoIndex, error) {
-		return soa.IndexFor(ctx, p.SOA)
+		return p.SOACache.Index(ctx)
 	})
 }
 
 func soaSchemas(p *Pass) (soa.Schemas, error) {
 	return Memo(p, soaSchemasKey{}, func() (soa.Schemas, error) {
-		s, err := soa.SchemasFor(p.PaastaSchemas)
+		s, err := p.SOACache.Schemas()
 		if err != nil {
 			return nil, fmt.Errorf("--paasta-schemas: %w", err)
 		}

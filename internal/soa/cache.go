@@ -28,6 +28,10 @@ type Cache struct {
 	root    func() (map[string]fs.FileMode, error)
 }
 
+// builtinSchemas compiles the built-in definitions once per process; the
+// result is never modified.
+var builtinSchemas = sync.OnceValues(Builtin)
+
 // NewCache returns a cache over the soa tree fsys. schemaDir is a PaaSTA
 // installation's schemas directory (*_schema.json) to validate against, or
 // nil for the built-in schemas; it is compiled on first use.

@@ -35,22 +35,21 @@ func runCheckSOA(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	repo := soa.NewRepo(tree, soa.DefaultLimits())
 	var schemas fs.FS
 	if *schemasDir != "" {
-		dir, err := openTree(*schemasDir)
-		if err != nil {
+		if schemas, err = openTree(*schemasDir); err != nil {
 			return err
 		}
-		cs, err := soa.CompileSchemaDir(dir)
-		if err != nil {
-			return err
-		}
-		schemas = cs
+	}
+	// One cache for the whole run: every service shares its index and
+	// schemas. Compile the schemas now, so a bad directory fails at once.
+	cache := soa.NewCache(tree, schemas, soa.DefaultLimits())
+	if _, err := cache.Schemas(); err != nil {
+		return fmt.Errorf("--paasta-schemas: %w", err)
 	}
 	services := flags.Args()[1:]
 	if len(services) == 0 {
-		if services, err = discoverServices(repo); err != nil {
+		if services, err = discoverServices(tree); err != nil {
 			return err
 		}
 		if len(services) == 0 {
@@ -62,7 +61,7 @@ func runCheckSOA(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	results, err := checkServices(ctx, engine, repo, schemas, services, *jobs)
+	results, err := checkServices(ctx, engine, cache, services, *jobs)
 	if err != nil {
 		return err
 	}
@@ -106,9 +105,9 @@ func discoverServices(repo fs.FS) ([]string, error) {
 }
 
 // checkServices runs the engine once per service, jobs at a time, and
-// returns the results in the order of services. The runs share repo (and
-// with it the repository index) and the compiled schemas.
-func checkServices(ctx context.Context, engine *checks.Engine, repo *soa.Repo, schemas fs.FS, services []string, jobs int) ([]*checks.Result, error) {
+// returns the results in the order of services. The runs share cache: the
+// repository index and the compiled schemas.
+func checkServices(ctx context.Context, engine *checks.Engine, cache *soa.Cache, services []string, jobs int) ([]*checks.Result, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := make([]*checks.Result, len(services))
@@ -123,7 +122,11 @@ func checkServices(ctx context.Context, engine *checks.Engine, repo *soa.Repo, s
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				res, err := engine.Run(ctx, checks.Target{SOA: repo, Service: services[i], PaastaSchemas: schemas})
+				t, err := checks.Prepare(ctx, nil, checks.Options{SOACache: cache, Service: services[i]})
+				var res *checks.Result
+				if err == nil {
+					res, err = engine.Run(ctx, t)
+				}
 				if err != nil {
 					errOnce.Do(func() { firstErr = fmt.Errorf("%s: %w", services[i], err); cancel() })
 					continue

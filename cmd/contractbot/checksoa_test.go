@@ -131,12 +131,12 @@ func BenchmarkCheckSOA(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				repo := soa.NewRepo(tree, soa.DefaultLimits())
-				services, err := discoverServices(repo)
+				cache := soa.NewCache(tree, nil, soa.DefaultLimits())
+				services, err := discoverServices(tree)
 				if err != nil || len(services) != n {
 					b.Fatalf("%d services, %v", len(services), err)
 				}
-				results, err := checkServices(context.Background(), engine, repo, nil, services, runtime.GOMAXPROCS(0))
+				results, err := checkServices(context.Background(), engine, cache, services, runtime.GOMAXPROCS(0))
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -35,17 +35,22 @@ func runRef(ctx context.Context, io stdio, args []string) error {
 	if (*soaDir == "") != (*service == "") {
 		return errors.New("--soa-dir and --service go together")
 	}
-	t := checks.Target{Refs: flags.Args(), Service: *service}
+	o := checks.Options{Refs: flags.Args(), Service: *service}
 	if *soaDir != "" {
 		var err error
-		if t.SOA, err = openTree(*soaDir); err != nil {
+		if o.SOA, err = openTree(*soaDir); err != nil {
 			return err
 		}
+	}
+	t, err := checks.Prepare(ctx, nil, o)
+	if err != nil {
+		return err
 	}
 	engine, err := refEngine()
 	if err != nil {
 		return err
 	}
+
 	res, err := engine.Run(ctx, t)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/contractbot/contractbot/internal/checks"
 	ghclient "github.com/contractbot/contractbot/internal/github"
+	"github.com/contractbot/contractbot/internal/soa"
 	"github.com/contractbot/contractbot/internal/webhook"
 )
 
@@ -178,7 +179,7 @@ func (c *Checker) runCheck(ctx context.Context, client Client, j checkJob) (*che
 func (c *Checker) target(ctx context.Context, client Client, j checkJob, tree fs.FS, cfg *checks.Config, o checks.Options) (checks.Target, error) {
 	o.Config, o.DefaultService, o.PaastaSchemas = cfg, j.Repo, c.PaastaSchemas
 	if c.SOARepo != "" {
-		o.FallbackSOA = func(ctx context.Context) (fs.FS, error) { return c.soaRepoTree(ctx, client, j) }
+		o.FallbackSOA = func(ctx context.Context) (*soa.Cache, error) { return c.soaRepoTree(ctx, client, j) }
 	}
 	return checks.Prepare(ctx, tree, o)
 }
@@ -209,10 +210,12 @@ func (c *Checker) checkSOA(ctx context.Context, j checkJob, tree fs.FS, cfg *che
 	if len(services) == 0 {
 		services = []string{""} // the repository-wide rules only
 	}
+	// The services of one soa commit share its index and schemas.
+	cache := soa.NewCache(tree, c.PaastaSchemas, soa.DefaultLimits())
 	merged := &checks.Result{Service: strings.Join(services, ","), Findings: []checks.Finding{}, Facts: map[string]any{}}
 	seen := map[string]bool{}
 	for _, s := range services {
-		t, err := checks.Prepare(ctx, nil, checks.Options{Config: cfg, SOA: tree, Service: s, PaastaSchemas: c.PaastaSchemas})
+		t, err := checks.Prepare(ctx, nil, checks.Options{Config: cfg, SOACache: cache, Service: s})
 		if err != nil {
 			return nil, err
 		}
@@ -275,13 +278,14 @@ func (c *Checker) config(ctx context.Context, client Client, j checkJob, tree fs
 }
 
 // soaRepoTree returns the soa repository's tree at the head of its default
-// branch, cached by that head.
-func (c *Checker) soaRepoTree(ctx context.Context, client Client, j checkJob) (fs.FS, error) {
+// branch, cached by that head together with the index and schemas that the
+// checks of every service against it share.
+func (c *Checker) soaRepoTree(ctx context.Context, client Client, j checkJob) (*soa.Cache, error) {
 	owner, name, _ := strings.Cut(c.SOARepo, "/")
 	now := c.clock()
-	inst, _, head, soa := c.state.soa.snapshot(now)
-	if soa != nil {
-		return soa, nil
+	inst, _, head, cached := c.state.soa.snapshot(now)
+	if cached != nil {
+		return cached, nil
 	}
 	if inst == 0 {
 		var err error
@@ -307,12 +311,13 @@ func (c *Checker) soaRepoTree(ctx context.Context, client Client, j checkJob) (f
 			return nil, fmt.Errorf("head of %s: %w", c.SOARepo, err)
 		}
 	}
-	soa, err := soaClient.Tree(tctx, owner, name, head)
+	tree, err := soaClient.Tree(tctx, owner, name, head)
 	if err != nil {
 		return nil, fmt.Errorf("tree of %s at %s: %w", c.SOARepo, head, err)
 	}
-	c.state.soa.setTree(head, now, soa)
-	return soa, nil
+	cache := soa.NewCache(tree, c.PaastaSchemas, soa.DefaultLimits())
+	c.state.soa.setTree(head, now, cache)
+	return cache, nil
 }
 
 // permanentIfHopeless marks errors that no retry can fix, so the task is

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/contractbot/contractbot/internal/checks"
+	"github.com/contractbot/contractbot/internal/soa"
 )
 
 // headTTL is how long a default-branch head learned from a lookup (rather
@@ -89,14 +90,15 @@ func (c *configCache) forgetInstallation(id int64) {
 }
 
 // soaState is what is known about the soa repository: which installation
-// can read it, its default branch, where that branch is and its tree there.
+// can read it, its default branch, where that branch is and its tree there
+// (in the cache that the checks of that snapshot share).
 type soaState struct {
 	mu           sync.Mutex
 	installation int64
 	branch       string
 	head         string
 	headAt       time.Time
-	tree         fs.FS // at head, or nil
+	tree         *soa.Cache // at head, or nil
 }
 
 // observe records what an event said about the soa repository; empty
@@ -129,7 +131,7 @@ func (s *soaState) forget(installation int64) {
 
 // snapshot returns the installation, branch, head and tree known now; head
 // is "" when it is unknown or stale.
-func (s *soaState) snapshot(now time.Time) (installation int64, branch, head string, tree fs.FS) {
+func (s *soaState) snapshot(now time.Time) (installation int64, branch, head string, tree *soa.Cache) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.head == "" || now.Sub(s.headAt) >= headTTL {
@@ -139,7 +141,7 @@ func (s *soaState) snapshot(now time.Time) (installation int64, branch, head str
 }
 
 // setTree remembers the tree at head, unless the head moved meanwhile.
-func (s *soaState) setTree(head string, at time.Time, tree fs.FS) {
+func (s *soaState) setTree(head string, at time.Time, tree *soa.Cache) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.head != "" && s.head != head && s.headAt.After(at) {

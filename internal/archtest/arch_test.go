@@ -3,7 +3,10 @@ package archtest
 import (
 	"encoding/json"
 	"io"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -127,5 +130,40 @@ func TestLeavesImportNoOtherPart(t *testing.T) {
 				t.Errorf("leaf part %s imports %s", leaf, imp)
 			}
 		}
+	}
+}
+
+// TestFacesBuildTargetsWithPrepare keeps every face on one way in: a
+// target written out by hand skips the rules Prepare applies to
+// .contractbot.yaml, the service name and soa_dir (and once did, in three
+// different ways).
+func TestFacesBuildTargetsWithPrepare(t *testing.T) {
+	root := "../.."
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		if rel, _ := filepath.Rel(root, p); strings.HasPrefix(filepath.ToSlash(rel), "internal/checks/") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "checks.Target{") && !strings.Contains(line, "checks.Target{}") {
+				t.Errorf("%s:%d: builds a checks.Target by hand; use checks.Prepare", p, i+1)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

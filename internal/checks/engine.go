@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+
+	"github.com/contractbot/contractbot/internal/soa"
 )
 
 // Target is what one run checks. Faces build it with [Prepare]; tests of
@@ -23,6 +25,12 @@ type Target struct {
 
 	// PaastaSchemas, when set, replaces the built-in PaaSTA schemas.
 	PaastaSchemas fs.FS
+	// SOACache, when set, holds what runs over the same snapshot of SOA
+	// share (the repository index, the compiled schemas): it must have
+	// been built over that tree, and its schemas replace PaastaSchemas.
+	// The face that knows how long a snapshot lives builds it once for
+	// many runs; without it, each run builds its own.
+	SOACache *soa.Cache
 
 	// RefObjects and Images, when set, let the ref rules see what a pushed
 	// ref points at (ref.target, ref.image) and ask a Docker registry
@@ -109,7 +117,14 @@ func (e *Engine) Run(ctx context.Context, t Target) (*Result, error) {
 		// and whatever rule set this engine has.
 		return &Result{Service: t.Service, Findings: []Finding{configFinding(cfg.Problem)}, Facts: map[string]any{}}, nil
 	}
+	if t.SOACache == nil && t.SOA != nil {
+		t.SOACache = soa.NewCache(t.SOA, t.PaastaSchemas, soa.DefaultLimits())
+	}
 	sh := &shared{facts: map[string]any{}, memo: map[any]memoEntry{}}
+	sh.enabled = func(id string) bool {
+		r := e.byID[id]
+		return r != nil && t.has(r.Needs) && cfg.severityOf(r) != SeverityOff
+	}
 	for _, r := range e.rules {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -117,7 +132,7 @@ func (e *Engine) Run(ctx context.Context, t Target) (*Result, error) {
 		if !t.has(r.Needs) || cfg.severityOf(r) == SeverityOff {
 			continue
 		}
-		p := &Pass{Repo: t.Repo, SOA: t.SOA, Service: t.Service, Refs: t.Refs, PaastaSchemas: t.PaastaSchemas, RefObjects: t.RefObjects, Images: t.Images, Config: cfg, rule: r, shared: sh}
+		p := &Pass{Repo: t.Repo, SOA: t.SOA, Service: t.Service, Refs: t.Refs, PaastaSchemas: t.PaastaSchemas, SOACache: t.SOACache, RefObjects: t.RefObjects, Images: t.Images, Config: cfg, rule: r, shared: sh}
 		first := len(sh.findings)
 		if err := r.Run(ctx, p); err != nil {
 			return nil, fmt.Errorf("rule %s: %w", r.ID, err)

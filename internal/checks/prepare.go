@@ -9,6 +9,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/contractbot/contractbot/internal/soa"
 )
 
 // Options is what a face knows about a run besides the repository: its
@@ -32,11 +34,15 @@ type Options struct {
 	Service, DefaultService string
 
 	// SOA is a soa tree named explicitly (--soa-dir): it wins over
-	// .contractbot.yaml's soa_dir. FallbackSOA gives the soa tree to use
-	// when neither names one (the App's configured soa repository, the
-	// hook's --soa-repo); it is only called then.
+	// .contractbot.yaml's soa_dir. SOACache, instead of SOA, is such a
+	// tree together with what runs over that snapshot share (its index,
+	// its compiled schemas), for a face that checks many services of one
+	// snapshot. FallbackSOA gives the soa tree to use when none of these
+	// names one (the App's configured soa repository); it is only called
+	// then.
 	SOA         fs.FS
-	FallbackSOA func(ctx context.Context) (fs.FS, error)
+	SOACache    *soa.Cache
+	FallbackSOA func(ctx context.Context) (*soa.Cache, error)
 
 	// Refs, RefObjects and Images: the refs being pushed or created, what
 	// they point at, and a registry to ask for their images.
@@ -91,6 +97,8 @@ func Prepare(ctx context.Context, repo fs.FS, o Options) (Target, error) {
 		t.Service = o.DefaultService
 	}
 	switch {
+	case o.SOACache != nil:
+		t.SOA, t.SOACache = o.SOACache.FS(), o.SOACache
 	case o.SOA != nil:
 		t.SOA = o.SOA
 	case cfg.SOADir != "":
@@ -100,7 +108,7 @@ func Prepare(ctx context.Context, repo fs.FS, o Options) (Target, error) {
 		}
 		if problem != "" {
 			t.Config = cfg.withProblem(&ConfigError{Path: ConfigFile, Line: cfg.SOADirLine, Msg: problem})
-			t.Service, t.SOA = cmp.Or(o.Service, o.DefaultService), nil
+			t.Service, t.SOA, t.SOACache = cmp.Or(o.Service, o.DefaultService), nil, nil
 			return t, nil
 		}
 		if repo != nil {
@@ -111,11 +119,13 @@ func Prepare(ctx context.Context, repo fs.FS, o Options) (Target, error) {
 			t.SOA, t.SOAPrefix = sub, dir
 		}
 	case o.FallbackSOA != nil:
-		soa, err := o.FallbackSOA(ctx)
+		cache, err := o.FallbackSOA(ctx)
 		if err != nil {
 			return Target{}, err
 		}
-		t.SOA = soa
+		if cache != nil {
+			t.SOA, t.SOACache = cache.FS(), cache
+		}
 	}
 	return t, ctx.Err()
 }

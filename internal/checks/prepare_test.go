@@ -6,11 +6,13 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/contractbot/contractbot/internal/soa"
 )
 
 func TestPrepare(t *testing.T) {
 	soaRepo := fstest.MapFS{"web/deploy.yaml": {Data: []byte("pipeline: []\n")}}
-	fallback := func(context.Context) (fs.FS, error) { return soaRepo, nil }
+	fallback := func(context.Context) (*soa.Cache, error) { return soa.NewCache(soaRepo, nil, soa.DefaultLimits()), nil }
 	tests := []struct {
 		name      string
 		config    string
@@ -66,8 +68,8 @@ func TestPrepare(t *testing.T) {
 				t.Errorf("soa prefix = %q, want %q", target.SOAPrefix, tt.soaPrefix)
 			}
 			if tt.soaIsRepo {
-				if _, ok := target.SOA.(fstest.MapFS); !ok {
-					t.Errorf("soa tree = %T, want the explicit or fallback tree", target.SOA)
+				if _, err := fs.Stat(target.SOA, "web/deploy.yaml"); err != nil || target.SOAPrefix != "" {
+					t.Errorf("soa tree %v (prefix %q), want the explicit or fallback tree", target.SOA, target.SOAPrefix)
 				}
 			}
 		})

@@ -193,7 +193,10 @@ func runRefImage(ctx context.Context, p *Pass) error {
 			return err
 		}
 		if typ != "commit" {
-			continue // ref.target reports it
+			if !p.Enabled("ref.target") {
+				p.Reportf(names[i], 1, "points at a %s (%s), not a commit, so there is no image to check: point it at the commit to deploy", typ, short(oid))
+			}
+			continue
 		}
 		repo, tag := r.Image(p.Service, oid)
 		ok, err := p.Images.HasImage(ctx, repo, tag)

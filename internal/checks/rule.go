@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"regexp"
 	"strings"
+
+	"github.com/contractbot/contractbot/internal/soa"
 )
 
 // Needs says which inputs a rule reads. The engine runs a rule only when
@@ -97,6 +99,9 @@ type Pass struct {
 	// PaastaSchemas, when set, holds a PaaSTA installation's JSON schemas
 	// (*_schema.json) to validate against instead of the built-in ones.
 	PaastaSchemas fs.FS
+	// SOACache is the soa tree's shared index and schemas (Target.SOACache,
+	// or one built for this run); it is set whenever SOA is.
+	SOACache *soa.Cache
 	// RefObjects and Images are Target.RefObjects and Target.Images; either
 	// may be nil, and the rules that use them then report nothing.
 	RefObjects RefObjects
@@ -133,6 +138,13 @@ func (p *Pass) Reportf(path string, line int, format string, args ...any) {
 	p.Report(Finding{Path: path, Line: line, Message: fmt.Sprintf(format, args...)})
 }
 
+// Enabled reports whether the rule with the given id runs in this run: it
+// is in the engine's rule set, its inputs are present and the
+// configuration does not set it off. A rule that leaves something to
+// another rule asks this first, so that turning the other rule off (or
+// running without it) never makes a problem disappear.
+func (p *Pass) Enabled(id string) bool { return p.shared.enabled(id) }
+
 // SetFact records a named fact for the JSON output ("facts": {name: v}).
 func (p *Pass) SetFact(name string, v any) { p.shared.facts[name] = v }
 
@@ -142,6 +154,7 @@ type shared struct {
 	findings []Finding
 	facts    map[string]any
 	memo     map[any]memoEntry
+	enabled  func(id string) bool
 }
 
 type memoEntry struct {

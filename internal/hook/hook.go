@@ -21,6 +21,7 @@ import (
 	"github.com/contractbot/contractbot/internal/checks"
 	"github.com/contractbot/contractbot/internal/gitobj"
 	"github.com/contractbot/contractbot/internal/gitref"
+	"github.com/contractbot/contractbot/internal/soa"
 )
 
 // Mode says what the hook does with errors it finds.
@@ -268,12 +269,13 @@ func isPaaSTA(name string) bool {
 	return err != nil || r.Kind != gitref.Other
 }
 
-// constSOA is a FallbackSOA that gives soa, or none when soa is nil.
-func constSOA(soa fs.FS) func(context.Context) (fs.FS, error) {
-	if soa == nil {
+// constSOA is a FallbackSOA that gives the soa tree fsys, or none when
+// fsys is nil.
+func constSOA(fsys fs.FS) func(context.Context) (*soa.Cache, error) {
+	if fsys == nil {
 		return nil
 	}
-	return func(context.Context) (fs.FS, error) { return soa, nil }
+	return func(context.Context) (*soa.Cache, error) { return soa.NewCache(fsys, nil, soa.DefaultLimits()), nil }
 }
 
 // checkCommit runs the contract rules on one commit.

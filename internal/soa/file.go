@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"path"
-	"strings"
 )
 
 // File is one YAML file of a soa tree.
@@ -64,23 +63,6 @@ func readFile(fsys fs.FS, name string, lim Limits) ([]byte, error) {
 // isSymlink reports whether name's directory entry is a symbolic link. It
 // lists the parent directory, because fs.Stat follows links on os.DirFS.
 func isSymlink(fsys fs.FS, name string) (bool, error) {
-	if r, ok := fsys.(*Repo); ok {
-		if !strings.Contains(name, "/") {
-			// Service directories: one listing of the root per Repo,
-			// not one per service (2,000 services would make that
-			// quadratic).
-			types, err := r.rootTypes()
-			if err != nil {
-				return false, err
-			}
-			t, ok := types[name]
-			if !ok {
-				return false, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
-			}
-			return t&fs.ModeSymlink != 0, nil
-		}
-		fsys = r.FS
-	}
 	if rl, ok := fsys.(fs.ReadLinkFS); ok {
 		fi, err := rl.Lstat(name)
 		if err != nil {

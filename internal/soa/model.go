@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"path"
 	"strings"
-	"sync"
 )
 
 // Instance is one PaaSTA instance of a service: a top-level entry of a
@@ -237,91 +236,6 @@ func BuildRepoIndex(ctx context.Context, fsys fs.FS, lim Limits) (*RepoIndex, er
 		x.namespaces[svc] = nss
 	}
 	return x, nil
-}
-
-// Repo is a soa repository that remembers what several checks of it
-// share: the repository index and the compiled schemas. `contractbot
-// check-soa` wraps the tree in one Repo and checks each service against
-// it, so that 2,000 services share one index instead of building 2,000.
-// A Repo is an fs.FS and is safe for concurrent use.
-type Repo struct {
-	fs.FS
-	lim Limits
-
-	once  sync.Once
-	index *RepoIndex
-	err   error
-
-	rootOnce sync.Once
-	types    map[string]fs.FileMode
-	rootErr  error
-}
-
-// rootTypes lists the repository root once: name -> type bits.
-func (r *Repo) rootTypes() (map[string]fs.FileMode, error) {
-	r.rootOnce.Do(func() {
-		entries, err := fs.ReadDir(r.FS, ".")
-		if err != nil {
-			r.rootErr = err
-			return
-		}
-		r.types = make(map[string]fs.FileMode, len(entries))
-		for _, e := range entries {
-			r.types[e.Name()] = e.Type()
-		}
-	})
-	return r.types, r.rootErr
-}
-
-// NewRepo wraps a soa repository root.
-func NewRepo(fsys fs.FS, lim Limits) *Repo { return &Repo{FS: fsys, lim: lim} }
-
-// Index builds the repository index on first use.
-func (r *Repo) Index(ctx context.Context) (*RepoIndex, error) {
-	r.once.Do(func() { r.index, r.err = BuildRepoIndex(ctx, r.FS, r.lim) })
-	return r.index, r.err
-}
-
-// IndexFor returns fsys's shared index when it is a *Repo, and otherwise
-// builds one.
-func IndexFor(ctx context.Context, fsys fs.FS) (*RepoIndex, error) {
-	if r, ok := fsys.(*Repo); ok {
-		return r.Index(ctx)
-	}
-	return BuildRepoIndex(ctx, fsys, DefaultLimits())
-}
-
-// CompiledSchemas is an fs.FS of PaaSTA schema files together with their
-// compiled form, so that checks of many services compile them once. Pass it
-// where a schemas directory is expected.
-type CompiledSchemas struct {
-	fs.FS
-	Schemas Schemas
-}
-
-// builtinSchemas compiles the built-in definitions once per process; the
-// result is never modified.
-var builtinSchemas = sync.OnceValues(Builtin)
-
-// SchemasFor returns the schemas to validate with: the built-in ones when
-// dir is nil, else dir's (compiled once if dir is a *CompiledSchemas).
-func SchemasFor(dir fs.FS) (Schemas, error) {
-	switch d := dir.(type) {
-	case nil:
-		return builtinSchemas()
-	case *CompiledSchemas:
-		return d.Schemas, nil
-	}
-	return LoadSchemas(dir)
-}
-
-// CompileSchemaDir loads a schemas directory into a *CompiledSchemas.
-func CompileSchemaDir(dir fs.FS) (*CompiledSchemas, error) {
-	s, err := LoadSchemas(dir)
-	if err != nil {
-		return nil, err
-	}
-	return &CompiledSchemas{FS: dir, Schemas: s}, nil
 }
 
 // LinkOutside reports whether the symbolic link at name (relative to the

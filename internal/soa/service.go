@@ -113,10 +113,23 @@ func (s *Service) File(rel string) *File {
 // directory gives an error wrapping fs.ErrNotExist, a linked one
 // ErrSymlink; problems with single files are recorded in the files.
 func LoadService(fsys fs.FS, name string, lim Limits) (*Service, error) {
+	return loadService(fsys, name, lim, nil)
+}
+
+// loadService is LoadService; root, when not nil, lists the tree's root
+// (name -> type bits) once for many services, see [Cache.LoadService].
+func loadService(fsys fs.FS, name string, lim Limits, root func() (map[string]fs.FileMode, error)) (*Service, error) {
 	if !fs.ValidPath(name) || name == "." || strings.Contains(name, "/") {
 		return nil, fmt.Errorf("service %q: %w", name, fs.ErrNotExist)
 	}
-	if link, err := isSymlink(fsys, name); err != nil {
+	var link bool
+	var err error
+	if root != nil {
+		link, err = rootIsSymlink(root, name)
+	} else {
+		link, err = isSymlink(fsys, name)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("service directory %s: %w", name, err)
 	} else if link {
 		return nil, fmt.Errorf("service directory %s %w", name, ErrSymlink)
@@ -252,4 +265,18 @@ func ListServices(fsys fs.FS) ([]string, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// rootIsSymlink is isSymlink for an entry of the tree's root, from a
+// listing of the root made once.
+func rootIsSymlink(root func() (map[string]fs.FileMode, error), name string) (bool, error) {
+	types, err := root()
+	if err != nil {
+		return false, err
+	}
+	t, ok := types[name]
+	if !ok {
+		return false, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return t&fs.ModeSymlink != 0, nil
 }

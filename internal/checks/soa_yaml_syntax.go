@@ -1,0 +1,42 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"path"
+
+	"github.com/contractbot/contractbot/internal/soa"
+)
+
+func soaYAMLSyntaxRule() *Rule {
+	return &Rule{
+		ID: "soa.yaml-syntax", Severity: SeverityError, Needs: NeedsService,
+		Title: "a soa config file is not loadable YAML",
+		Doc: "PaaSTA reads every config file with yaml.safe_load; a file it cannot load breaks `paasta validate` " +
+			"(\"Failed to read file\") and every tool that reads the service. Fix the YAML at the reported line; " +
+			"files must be UTF-8, hold one document, stay under 4 MiB and not expand aliases without bound.",
+		Run: runYAMLSyntax,
+	}
+}
+
+func runYAMLSyntax(ctx context.Context, p *Pass) error {
+	svc, err := loadedService(p)
+	if svc == nil || err != nil {
+		return err
+	}
+	for _, f := range svc.Files {
+		if f.Err == nil {
+			continue
+		}
+		var se *soa.SyntaxError
+		switch {
+		case errors.As(f.Err, &se) && se.Limit:
+			p.Reportf(f.Path, se.Line, "%s is not checked: %s", path.Base(f.Path), se.Msg)
+		case errors.As(f.Err, &se):
+			p.Reportf(f.Path, se.Line, "%s cannot be loaded (%s); PaaSTA's yaml.safe_load fails on it too: fix the YAML at this line", path.Base(f.Path), se.Msg)
+		default:
+			p.Reportf(f.Path, 1, "%s cannot be read: %v", path.Base(f.Path), f.Err)
+		}
+	}
+	return nil
+}

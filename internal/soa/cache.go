@@ -1,0 +1,98 @@
+package soa
+
+import (
+	"context"
+	"io/fs"
+	"sync"
+)
+
+// Cache is what the checks of one soa tree snapshot share: the repository
+// index, the compiled schemas and the listing of the tree's root. It is
+// built by whoever knows how long the snapshot lives (`contractbot
+// check-soa` for its whole run, the App for one soa commit), and passed
+// explicitly, so that wrapping the tree's fs.FS (fs.Sub, a counting or
+// caching layer) never loses it. 2,000 services checked against one Cache
+// build one index, not 2,000.
+//
+// A Cache is safe for concurrent use. Its tree must not change while the
+// Cache is in use: build a new Cache for a new snapshot.
+type Cache struct {
+	fsys      fs.FS
+	schemaDir fs.FS
+	lim       Limits
+
+	indexMu sync.Mutex // held while the index is built, so it is built once
+	index   *RepoIndex
+
+	schemas func() (Schemas, error)
+	root    func() (map[string]fs.FileMode, error)
+}
+
+// builtinSchemas compiles the built-in definitions once per process; the
+// result is never modified.
+var builtinSchemas = sync.OnceValues(Builtin)
+
+// NewCache returns a cache over the soa tree fsys. schemaDir is a PaaSTA
+// installation's schemas directory (*_schema.json) to validate against, or
+// nil for the built-in schemas; it is compiled on first use.
+func NewCache(fsys fs.FS, schemaDir fs.FS, lim Limits) *Cache {
+	c := &Cache{fsys: fsys, schemaDir: schemaDir, lim: lim}
+	c.schemas = sync.OnceValues(func() (Schemas, error) {
+		if schemaDir == nil {
+			return builtinSchemas()
+		}
+		return LoadSchemas(schemaDir)
+	})
+	c.root = sync.OnceValues(func() (map[string]fs.FileMode, error) {
+		entries, err := fs.ReadDir(fsys, ".")
+		if err != nil {
+			return nil, err
+		}
+		types := make(map[string]fs.FileMode, len(entries))
+		for _, e := range entries {
+			types[e.Name()] = e.Type()
+		}
+		return types, nil
+	})
+	return c
+}
+
+// FS returns the soa tree the cache is about; nil for a nil Cache, so that
+// "no soa tree" needs no special case.
+func (c *Cache) FS() fs.FS {
+	if c == nil {
+		return nil
+	}
+	return c.fsys
+}
+
+// Limits returns the limits files of the tree are loaded with.
+func (c *Cache) Limits() Limits { return c.lim }
+
+// Index returns the repository index, building it on first use. A failed
+// build is not remembered (it may have been stopped by ctx): the next
+// caller tries again.
+func (c *Cache) Index(ctx context.Context) (*RepoIndex, error) {
+	c.indexMu.Lock()
+	defer c.indexMu.Unlock()
+	if c.index != nil {
+		return c.index, nil
+	}
+	x, err := BuildRepoIndex(ctx, c.fsys, c.lim)
+	if err != nil {
+		return nil, err
+	}
+	c.index = x
+	return x, nil
+}
+
+// Schemas returns the compiled schemas: the schema directory's, or the
+// built-in ones. They are compiled once per cache.
+func (c *Cache) Schemas() (Schemas, error) { return c.schemas() }
+
+// LoadService is [LoadService] over the cache's tree, with one listing of
+// the tree's root shared by every service (2,000 services would otherwise
+// list the root 2,000 times to learn whether each is a link).
+func (c *Cache) LoadService(name string) (*Service, error) {
+	return loadService(c.fsys, name, c.lim, c.root)
+}

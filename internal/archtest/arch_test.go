@@ -3,7 +3,9 @@ package archtest
 import (
 	"encoding/json"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -125,6 +127,31 @@ func TestLeavesImportNoOtherPart(t *testing.T) {
 		for _, imp := range g[leaf] {
 			if !slices.Contains(allowed, imp) {
 				t.Errorf("leaf part %s imports %s", leaf, imp)
+			}
+		}
+	}
+}
+
+// TestMakefileKnowsNothingOfTheContract keeps internal/makefile a model of
+// GNU make alone: the PaaSTA contract's names (DOCKER_TAG, cook-image)
+// belong to internal/checks, which computes the contract's facts from the
+// makefile package's general queries. Tests may use them as examples.
+func TestMakefileKnowsNothingOfTheContract(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "makefile", "*.go"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no Go files in internal/makefile (%v)", err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, word := range []string{"DOCKER_TAG", "cook-image"} {
+			if strings.Contains(string(src), word) {
+				t.Errorf("%s mentions %s: the contract's names belong in internal/checks", f, word)
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/contractbot/contractbot/internal/checks"
 	"github.com/contractbot/contractbot/internal/makefile"
 )
 
@@ -58,7 +59,7 @@ func runInspect(ctx context.Context, io stdio, args []string) error {
 			return err
 		}
 	}
-	a, err := makefile.Analyze(ctx, fsys, name)
+	a, err := checks.AnalyzeMakefile(ctx, fsys, name)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", filepath.Join(dir, name), err)
 	}
@@ -84,7 +85,7 @@ func makefileLocation(p string) (dir, name string, err error) {
 	return filepath.Dir(p), filepath.Base(p), nil
 }
 
-func printInspect(w io.Writer, a *makefile.Analysis) {
+func printInspect(w io.Writer, a *checks.MakefileAnalysis) {
 	yes := func(b bool) string {
 		if b {
 			return "yes"
@@ -96,7 +97,7 @@ func printInspect(w io.Writer, a *makefile.Analysis) {
 		fmt.Fprintf(w, "files read: %s\n", strings.Join(a.DB.Files, " "))
 	}
 	fmt.Fprintln(w, "targets:")
-	for _, t := range []string{makefile.TargetTest, makefile.TargetItest, makefile.TargetCookImage} {
+	for _, t := range checks.ContractTargets() {
 		info := a.Targets[t]
 		line := fmt.Sprintf("  %-11s %-10s", t, info.How)
 		if info.Defined {

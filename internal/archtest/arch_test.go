@@ -167,3 +167,28 @@ func TestFacesBuildTargetsWithPrepare(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMakefileKnowsNothingOfTheContract keeps internal/makefile a model of
+// GNU make alone: the PaaSTA contract's names (DOCKER_TAG, cook-image)
+// belong to internal/checks, which computes the contract's facts from the
+// makefile package's general queries. Tests may use them as examples.
+func TestMakefileKnowsNothingOfTheContract(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "makefile", "*.go"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no Go files in internal/makefile (%v)", err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, word := range []string{"DOCKER_TAG", "cook-image"} {
+			if strings.Contains(string(src), word) {
+				t.Errorf("%s mentions %s: the contract's names belong in internal/checks", f, word)
+			}
+		}
+	}
+}

@@ -9,23 +9,28 @@ import (
 	"github.com/contractbot/contractbot/internal/makefile"
 )
 
-func ExampleAnalyze() {
+func ExampleRead() {
 	repo := fstest.MapFS{
-		"Makefile": {Data: []byte("DOCKER_TAG = web-api-dev\n\ncook-image:\n\tdocker build -t $(DOCKER_TAG) .\nitest: cook-image\n\tpytest tests/system\n")},
+		"Makefile": {Data: []byte("TAG = web-api-dev\n\nimage:\n\tdocker build -t $(TAG) .\nsystem-test: image\n\tpytest tests/system\n")},
 	}
-	a, err := makefile.Analyze(context.Background(), repo, "Makefile")
+	db, err := makefile.Read(context.Background(), makefile.Config{FS: repo}, "Makefile")
 	if err != nil {
 		panic(err)
 	}
-	dt := a.Facts.DockerTag
-	fmt.Println("test:", a.Facts.Targets["test"].How)
-	fmt.Println("itest uses DOCKER_TAG:", *a.Facts.ItestUsesDockerTag)
-	fmt.Printf("DOCKER_TAG default %q, overridable: %v\n", *dt.Default, dt.Conditional)
-	fmt.Printf("set at %s:%d with %s\n", a.DockerTagAssign.Path, a.DockerTagAssign.Line, a.DockerTagAssign.Op)
+	fmt.Println("unit-test:", db.How("unit-test"))
+	fmt.Println("system-test refers to TAG:", db.References("system-test", "TAG"))
+	val, _ := db.Expand("$(TAG)")
+	env, err := db.EnvironmentWins(context.Background(), "TAG")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("TAG is %q, the environment can override it: %v\n", val, env)
+	as := db.Assignment("TAG", true)
+	fmt.Printf("set at %s:%d with %s\n", as.Path, as.Line, as.Op)
 	// Output:
-	// test: none
-	// itest uses DOCKER_TAG: true
-	// DOCKER_TAG default "web-api-dev", overridable: false
+	// unit-test: none
+	// system-test refers to TAG: true
+	// TAG is "web-api-dev", the environment can override it: false
 	// set at Makefile:1 with =
 }
 

@@ -67,17 +67,14 @@ func FuzzAnalyze(f *testing.F) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		a, err := AnalyzeConfig(ctx, Config{FS: fsys, MaxSteps: 100_000, MaxValueBytes: 64 << 10, MaxIncludeDepth: 8}, "Makefile")
+		a := probe(t, ctx, Config{FS: fsys, MaxSteps: 100_000, MaxValueBytes: 64 << 10, MaxIncludeDepth: 8}, "Makefile")
 		if ctx.Err() != nil {
 			t.Fatalf("analysis did not finish within its budget: %q", src)
 		}
-		if err != nil {
+		if _, err := json.Marshal(a.Var); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := json.Marshal(a.Facts); err != nil {
-			t.Fatal(err)
-		}
-		for _, tp := range a.TabProblems {
+		for _, tp := range a.DB.TabProblems() {
 			if tp.Line < 1 || tp.EndLine < tp.Line {
 				t.Fatalf("bad tab problem range %+v", tp)
 			}
@@ -106,10 +103,7 @@ func TestAnalyzeBounds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, err := Analyze(context.Background(), fstest.MapFS{"Makefile": {Data: []byte(tt.src)}}, "Makefile")
-			if err != nil {
-				t.Fatal(err)
-			}
+			a := probe(t, context.Background(), Config{FS: fstest.MapFS{"Makefile": {Data: []byte(tt.src)}}}, "Makefile")
 			if tt.want == "" {
 				return
 			}

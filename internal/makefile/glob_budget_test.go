@@ -35,14 +35,11 @@ func TestWildcardsThatMatchNothingStillSpendTheBudget(t *testing.T) {
 	words := strings.Repeat("x ", 1000)
 	fsys.files["Makefile"] = &fstest.MapFile{Data: []byte("X := $(foreach i," + words + ",$(wildcard */nothing*))\n")}
 	const budget = 20_000
-	a, err := AnalyzeConfig(context.Background(), Config{FS: fsys, MaxSteps: budget}, "Makefile")
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := probe(t, context.Background(), Config{FS: fsys, MaxSteps: budget}, "Makefile")
 	if !strings.Contains(a.DB.Errors.Error(), "budget") {
 		t.Errorf("errors %v, want the step budget", a.DB.Errors)
 	}
-	// Analyze reads the makefile more than once (with and without an
+	// The analysis reads the makefile more than once (with and without an
 	// environment), each read with its own budget: hence the factor.
 	if fsys.entries > 2*budget {
 		t.Fatalf("$(wildcard) listed %d directory entries under a budget of %d steps", fsys.entries, budget)
@@ -81,14 +78,11 @@ func TestIncludesStopAtATotalOfBytesRead(t *testing.T) {
 		"big.mk":   {Data: []byte(strings.Repeat("#", MaxFileSize+1))},
 		"Makefile": {Data: []byte("-include $(foreach i," + strings.Repeat("x ", 100) + ",big.mk)\n")},
 	}}
-	a, err := Analyze(context.Background(), fsys, "Makefile")
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := probe(t, context.Background(), Config{FS: fsys}, "Makefile")
 	if !slices.ContainsFunc(a.DB.Errors, func(e *Error) bool { return strings.Contains(e.Msg, "more than 64 MiB") }) {
 		t.Errorf("errors %v, want the read budget", a.DB.Errors)
 	}
-	// Two readings (see AnalyzeConfig), each allowed maxBytesRead and one
+	// Two readings (see Database.EnvironmentWins), each allowed maxBytesRead and one
 	// file more.
 	if max := 2 * (maxBytesRead + MaxFileSize + 1); fsys.bytes > max {
 		t.Fatalf("read %d MiB of includes, want at most %d MiB", fsys.bytes>>20, max>>20)
@@ -99,10 +93,7 @@ func TestAppendingPaysForTheValueItCopies(t *testing.T) {
 	// Each += copies the value so far: 20,000 of them copy 400 MB in all,
 	// far more work than 20,000 statements.
 	src := strings.Repeat("V += x\n", 20_000)
-	a, err := AnalyzeConfig(context.Background(), Config{FS: fstest.MapFS{"Makefile": {Data: []byte(src)}}, MaxSteps: 100_000}, "Makefile")
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := probe(t, context.Background(), Config{FS: fstest.MapFS{"Makefile": {Data: []byte(src)}}, MaxSteps: 100_000}, "Makefile")
 	if !strings.Contains(a.DB.Errors.Error(), "budget") {
 		t.Errorf("errors %v, want the step budget", a.DB.Errors)
 	}

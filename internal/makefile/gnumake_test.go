@@ -165,7 +165,7 @@ var gnuMakeFailCases = []gnuCase{
 
 type makeFacts struct {
 	failed  string
-	dt      DockerTagFact
+	dt      varFacts
 	targets map[string]string // name -> how ("explicit|phony-only" when make cannot tell)
 	uses    map[string]*bool
 }
@@ -327,9 +327,9 @@ func writeCase(t testing.TB, files map[string]string) string {
 }
 
 // diffFacts lists the facts on which make and the analysis disagree.
-func diffFacts(m makeFacts, a *Analysis) map[string]string {
+func diffFacts(m makeFacts, a *probed) map[string]string {
 	d := map[string]string{}
-	dt := a.Facts.DockerTag
+	dt := a.Var
 	str := func(p *string) string {
 		if p == nil {
 			return "null"
@@ -352,19 +352,11 @@ func diffFacts(m makeFacts, a *Analysis) map[string]string {
 		}
 	}
 	for name, how := range m.targets {
-		got := a.Facts.Targets[name].How
+		got := a.Targets[name].How
 		if !slices.Contains(strings.Split(how, "|"), got) {
 			d["targets."+name] = "make " + how + ", analysis " + got
 		}
-		var gotUses *bool
-		switch name {
-		case TargetItest:
-			gotUses = a.Facts.ItestUsesDockerTag
-		case TargetCookImage:
-			gotUses = a.Facts.CookImageUsesDockerTag
-		default:
-			gotUses = a.Targets[name].UsesDockerTag
-		}
+		gotUses := a.Targets[name].Uses
 		if (m.uses[name] == nil) != (gotUses == nil) || (gotUses != nil && *gotUses != *m.uses[name]) {
 			d["uses."+name] = "make " + ptrStr(m.uses[name]) + ", analysis " + ptrStr(gotUses)
 		}
@@ -393,10 +385,7 @@ func TestAgainstGNUMake(t *testing.T) {
 	makePath := findMake(t)
 	check := func(t *testing.T, c gnuCase, dir string) {
 		m := askMake(t, makePath, dir, "Makefile")
-		a, err := AnalyzeConfig(context.Background(), Config{FS: os.DirFS(dir), Dir: dir}, "Makefile")
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := probe(t, context.Background(), Config{FS: os.DirFS(dir), Dir: dir}, "Makefile")
 		if m.failed != "" {
 			t.Fatalf("GNU make refused the makefile:\n%s", m.failed)
 		}
@@ -428,11 +417,8 @@ func TestAgainstGNUMake(t *testing.T) {
 			if m.failed == "" {
 				t.Fatalf("GNU make accepted the makefile")
 			}
-			a, err := AnalyzeConfig(context.Background(), Config{FS: os.DirFS(dir), Dir: dir}, "Makefile")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(a.DB.Errors) == 0 && len(a.Facts.MissingIncludes) == 0 {
+			a := probe(t, context.Background(), Config{FS: os.DirFS(dir), Dir: dir}, "Makefile")
+			if len(a.DB.Errors) == 0 && len(a.DB.MissingIncludes) == 0 {
 				t.Errorf("make fails but the analysis reports no error; make said:\n%s", lastLines(m.failed, 3))
 			}
 		})
@@ -448,11 +434,8 @@ func TestAgainstGNUMake(t *testing.T) {
 			}
 			m := askMake(t, makePath, tmp, "Makefile")
 			if m.failed != "" {
-				a, err := AnalyzeConfig(context.Background(), Config{FS: os.DirFS(tmp), Dir: tmp}, "Makefile")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(a.DB.Errors) == 0 && len(a.Facts.MissingIncludes) == 0 {
+				a := probe(t, context.Background(), Config{FS: os.DirFS(tmp), Dir: tmp}, "Makefile")
+				if len(a.DB.Errors) == 0 && len(a.DB.MissingIncludes) == 0 {
 					t.Errorf("make fails but the analysis reports no error; make said:\n%s", lastLines(m.failed, 3))
 				}
 				return

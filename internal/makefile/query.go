@@ -1,6 +1,7 @@
 package makefile
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"go/token"
@@ -10,14 +11,11 @@ import (
 	"strings"
 )
 
-// Names the PaaSTA contract gives meaning to.
+// Markers used while probing: values no makefile can produce (they hold NUL
+// bytes, which make never reads from a file).
 const (
-	DockerTagVar     = "DOCKER_TAG"
-	TargetTest       = "test"
-	TargetItest      = "itest"
-	TargetCookImage  = "cook-image"
-	envSentinel      = "contractbot-environment-value"
-	dockerTagMarker  = "\x00contractbot-docker-tag\x00"
+	envSentinel      = "\x00contractbot-environment-value\x00"
+	varMarker        = "\x00contractbot-variable\x00"
 	subMakeMarker    = "\x00contractbot-make\x00"
 	maxUsesVisited   = 2000
 	maxImplicitDepth = 4
@@ -34,82 +32,12 @@ const (
 	HowNone      = "none"
 )
 
-// Facts is what contractbot knows about a Makefile, in the shape of
-// `contractbot inspect makefile --format json`.
-type Facts struct {
-	Targets                map[string]TargetFact `json:"targets"`
-	DockerTag              DockerTagFact         `json:"docker_tag"`
-	ItestUsesDockerTag     *bool                 `json:"itest_uses_docker_tag"`
-	CookImageUsesDockerTag *bool                 `json:"cook_image_uses_docker_tag"`
-	MissingIncludes        []string              `json:"missing_includes"`
-}
-
-// TargetFact says whether `make TARGET` finds a rule, and how.
-type TargetFact struct {
-	Defined bool   `json:"defined"`
-	How     string `json:"how"`
-}
-
-// DockerTagFact describes DOCKER_TAG with an empty environment.
-type DockerTagFact struct {
-	Defined bool `json:"defined"`
-	// Conditional: a DOCKER_TAG in the environment replaces the
-	// Makefile's value (?=, ifndef DOCKER_TAG, ...).
-	Conditional bool `json:"conditional"`
-	// Default is the expanded value; nil when undefined or shell-dependent.
-	Default        *string `json:"default"`
-	Exported       bool    `json:"exported"`
-	ShellDependent bool    `json:"shell_dependent"`
-}
-
-// Analysis is the result of [Analyze]: the facts, and the positions rules
-// need to point at.
-type Analysis struct {
-	// Path is the makefile read, relative to the FS root.
-	Path  string
-	Facts Facts
-	// DB is make's database after reading with an empty environment.
-	DB *Database
-	// Targets has an entry for test, itest and cook-image.
-	Targets map[string]TargetInfo
-	// DockerTagAssign is the last plain assignment (=, :=, ::=, :::=, !=)
-	// that gave DOCKER_TAG its value, or nil: the line that keeps the
-	// environment from overriding it.
-	DockerTagAssign *Assignment
-	// DockerTagLast is the last assignment of DOCKER_TAG of any kind, or
-	// nil when it is undefined.
-	DockerTagLast *Assignment
-	// DockerTagTargetAssigns are target-specific assignments of DOCKER_TAG
-	// ("cook-image: DOCKER_TAG = latest") that the environment cannot
-	// override, in target name order.
-	DockerTagTargetAssigns []TargetAssignment
-	// TabProblems are lines that GNU make misreads or stops at because a
-	// recipe line is not indented with the recipe prefix.
-	TabProblems []TabProblem
-}
-
 // Lines is a range of source lines: 1-based, inclusive, with their text
 // (each line ending in "\n").
 type Lines struct {
 	Path          string
 	Line, EndLine int
 	Text          string
-}
-
-// TargetInfo is where a target of the contract is defined.
-type TargetInfo struct {
-	TargetFact
-	// Path and Line locate the rule (for phony-only: the .PHONY line); for
-	// an undefined target, the makefile's first line.
-	Path string
-	Line int
-	// UsesDockerTag is nil when the target is undefined.
-	UsesDockerTag *bool
-	// UpToDateFile is true when a file or directory of the target's name
-	// exists in the tree and the target is neither .PHONY nor has
-	// prerequisites: make then answers "'test' is up to date" and runs
-	// nothing.
-	UpToDateFile bool
 }
 
 // Assignment is an assignment statement as written.
@@ -163,79 +91,57 @@ func FindMakefile(fsys fs.FS) (string, error) {
 	return "", fs.ErrNotExist
 }
 
-// Analyze reads the makefile name in fsys as GNU make would with an empty
-// environment and no command-line variables, and derives the contract's
-// facts. Nothing is executed: $(shell ...) and != make values
-// shell-dependent. The error is only for a makefile that cannot be read or
-// a cancelled ctx; problems in the makefile are in the result.
-func Analyze(ctx context.Context, fsys fs.FS, name string) (*Analysis, error) {
-	return AnalyzeConfig(ctx, Config{FS: fsys}, name)
-}
-
-// AnalyzeConfig is [Analyze] with explicit limits and working directory.
-// cfg.Env is ignored: the analysis is of an empty environment.
-func AnalyzeConfig(ctx context.Context, cfg Config, name string) (*Analysis, error) {
-	fset := token.NewFileSet()
-	cache := map[string]*parsed{}
-	cfg.Env = nil
-	funcs := builtinFunctions()
-	db, err := read(ctx, cfg, name, fset, cache, funcs)
+// EnvironmentWins reports whether a value of variable in make's
+// environment would still be its value after reading the makefiles: true
+// after "?=", or an assignment guarded by ifndef or $(origin ...); false
+// after a plain assignment or an override. The makefiles are read again
+// (from the parse cache) with variable set in the environment.
+func (db *Database) EnvironmentWins(ctx context.Context, variable string) (bool, error) {
+	cfg := db.ev.cfg
+	cfg.Env = maps.Clone(cfg.Env)
+	if cfg.Env == nil {
+		cfg.Env = map[string]string{}
+	}
+	cfg.Env[variable] = envSentinel
+	other, err := read(ctx, cfg, db.Files[0], db.Fset, db.ev.cache, db.ev.functions)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
-	// Read again with DOCKER_TAG in the environment: whether the
-	// environment's value survives is what "conditional" means.
-	cfg.Env = map[string]string{DockerTagVar: envSentinel}
-	dbEnv, err := read(ctx, cfg, name, fset, cache, funcs)
-	if err != nil {
-		return nil, err
-	}
-	a := &Analysis{Path: name, DB: db, Targets: map[string]TargetInfo{}}
-	a.Facts.Targets = map[string]TargetFact{}
-	for _, t := range []string{TargetTest, TargetItest, TargetCookImage} {
-		info := db.targetInfo(name, t)
-		a.Targets[t] = info
-		a.Facts.Targets[t] = info.TargetFact
-	}
-	a.Facts.ItestUsesDockerTag = a.Targets[TargetItest].UsesDockerTag
-	a.Facts.CookImageUsesDockerTag = a.Targets[TargetCookImage].UsesDockerTag
-	a.Facts.MissingIncludes = append([]string{}, db.MissingIncludes...)
-
-	dt := &a.Facts.DockerTag
-	if v := db.Vars[DockerTagVar]; v != nil && !v.Private && (v.Origin == OriginFile || v.Origin == OriginOverride) {
-		dt.Defined = true
-		val, tainted, failed := db.ev.final("$(" + DockerTagVar + ")")
-		dt.ShellDependent = tainted || v.ShellDependent
-		if !dt.ShellDependent && !failed {
-			dt.Default = &val
-		}
-		if v.Export != nil {
-			dt.Exported = *v.Export
-		} else {
-			dt.Exported = db.ExportAll
-		}
-		envVal, _, _ := dbEnv.ev.final("$(" + DockerTagVar + ")")
-		dt.Conditional = envVal == envSentinel
-		a.DockerTagAssign = db.assignment(v, true)
-		a.DockerTagLast = db.assignment(v, false)
-	}
-	a.TabProblems = db.tabProblems()
-	a.DockerTagTargetAssigns = db.targetAssignments(DockerTagVar)
-	return a, nil
+	val, _, _ := other.ev.final("$(" + variable + ")")
+	return val == envSentinel, nil
 }
 
 // final expands s after reading, as a recipe or the shell would see it;
 // failed is true when make would stop with an error.
 func (e *evaluator) final(s string) (val string, tainted, failed bool) {
+	val, tainted, err := e.finalErr(s)
+	return val, tainted, err != nil
+}
+
+// finalErr is final with the first error make would stop on.
+func (e *evaluator) finalErr(s string) (val string, tainted bool, err error) {
 	n := len(e.db.Errors)
 	e.stopped = false
 	e.steps, e.written = 0, 0
 	e.inRecipe = true
 	val, tainted = e.expandT(s)
 	e.inRecipe = false
-	failed = len(e.db.Errors) > n || e.stopped
+	switch {
+	case len(e.db.Errors) > n:
+		err = e.db.Errors[n]
+	case e.stopped:
+		err = cmp.Or(e.ctx.Err(), ErrBudget)
+	}
 	e.db.Errors = e.db.Errors[:n]
-	return val, tainted, failed
+	e.stopped = false
+	return val, tainted, err
+}
+
+// ExpandErr is [Database.Expand] that also returns the error make would
+// stop on while expanding s (a recursive variable that refers to itself,
+// $(error ...), a limit), as an [*Error] when it has a position.
+func (db *Database) ExpandErr(s string) (val string, tainted bool, err error) {
+	return db.ev.finalErr(s)
 }
 
 // Expand expands s in the database's final state, as make would when
@@ -296,7 +202,15 @@ func (db *Database) sourceLines(path string, from, to int) string {
 	return b.String()
 }
 
-func (db *Database) assignment(v *Var, plain bool) *Assignment {
+// Assignment returns the last assignment that set variable, or nil when no
+// assignment in the makefiles did. With plain, only an assignment that
+// replaces the value outright counts (=, :=, ::=, :::=, !=): the line that
+// keeps the environment from setting the variable.
+func (db *Database) Assignment(variable string, plain bool) *Assignment {
+	v := db.Vars[variable]
+	if v == nil {
+		return nil
+	}
 	for i := len(v.Sites) - 1; i >= 0; i-- {
 		s := v.Sites[i]
 		switch s.Stmt.Op {
@@ -314,9 +228,10 @@ func (db *Database) assignment(v *Var, plain bool) *Assignment {
 	return nil
 }
 
-// targetAssignments lists target-specific assignments of variable that
-// replace whatever the environment says (=, :=, ::=, :::=).
-func (db *Database) targetAssignments(variable string) []TargetAssignment {
+// TargetAssignments lists the target-specific assignments of variable that
+// replace whatever the environment says (=, :=, ::=, :::=), in target name
+// order.
+func (db *Database) TargetAssignments(variable string) []TargetAssignment {
 	var out []TargetAssignment
 	for name, t := range db.Targets {
 		for _, tv := range t.Vars {
@@ -339,7 +254,10 @@ func (db *Database) targetAssignments(variable string) []TargetAssignment {
 	return out
 }
 
-func (db *Database) tabProblems() []TabProblem {
+// TabProblems lists the lines that GNU make misreads or stops at because a
+// recipe line is not indented with the recipe prefix, in file and line
+// order.
+func (db *Database) TabProblems() []TabProblem {
 	var out []TabProblem
 	seen := map[token.Position]bool{}
 	errAt := make(map[token.Position]string, len(db.Errors))
@@ -377,7 +295,7 @@ func (db *Database) tabProblems() []TabProblem {
 
 // How returns how make would find a rule for target: explicit, pattern,
 // phony-only or none. Files that exist in the tree are not considered
-// (a directory named "test" would make make answer "up to date").
+// (see [Database.UpToDateFile]).
 func (db *Database) How(target string) string {
 	how, _, _ := db.how(target)
 	return how
@@ -518,37 +436,45 @@ func (db *Database) exists(name string) bool {
 	return err == nil
 }
 
-func (db *Database) targetInfo(makefile, name string) TargetInfo {
-	how, pos, _ := db.how(name)
-	info := TargetInfo{TargetFact: TargetFact{Defined: how != HowNone, How: how}, Path: makefile, Line: 1}
-	if pos.IsValid() {
-		p := db.Fset.Position(pos)
-		if db.srcs[p.Filename] != nil {
-			info.Path, info.Line = p.Filename, p.Line
+// Where returns how make finds a rule for target (see [Database.How]) and
+// the line that defines it: the rule line, or for a phony-only target the
+// .PHONY line. The position is the zero Position when there is no such
+// line in a makefile that was read.
+func (db *Database) Where(target string) (how string, pos token.Position) {
+	how, p, _ := db.how(target)
+	if p.IsValid() {
+		if q := db.Fset.Position(p); db.srcs[q.Filename] != nil {
+			pos = q
 		}
 	}
-	if info.Defined {
-		u := db.Uses(name, DockerTagVar)
-		info.UsesDockerTag = &u
-	}
-	if t := db.Targets[name]; how == HowExplicit && !t.Phony && !t.DoubleColon && db.exists(name) {
-		prereqs := 0
-		for _, r := range t.Rules {
-			prereqs += len(r.Prereqs)
-		}
-		info.UpToDateFile = prereqs == 0
-	}
-	return info
+	return how, pos
 }
 
-// Uses reports whether building target would run a recipe line that
+// UpToDateFile reports whether make would answer "'target' is up to date"
+// and run nothing: a file or directory of that name exists in the tree,
+// and the target has an explicit single-colon rule, no prerequisites, and
+// is not .PHONY.
+func (db *Database) UpToDateFile(target string) bool {
+	t := db.Targets[target]
+	if t == nil || !t.IsTarget || t.Phony || t.DoubleColon || !db.exists(target) {
+		return false
+	}
+	for _, r := range t.Rules {
+		if len(r.Prereqs) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// References reports whether building target would run a recipe line that
 // refers to variable (as $(VAR), ${VAR}, through other variables, or as
 // the shell variable $$VAR): the target's recipe, its prerequisites'
 // recipes, and targets of $(MAKE) sub-makes in them.
-func (db *Database) Uses(target, variable string) bool {
+func (db *Database) References(target, variable string) bool {
 	e := db.ev
 	saved := e.cmdline
-	e.cmdline = map[string]string{variable: dockerTagMarker, "MAKE": subMakeMarker}
+	e.cmdline = map[string]string{variable: varMarker, "MAKE": subMakeMarker}
 	e.quiet, e.noEval, e.inRecipe = true, true, true
 	defer func() { e.cmdline, e.quiet, e.noEval, e.inRecipe = saved, false, false, false }()
 	shellRef := []string{"$" + variable, "${" + variable + "}"}
@@ -590,7 +516,7 @@ func (db *Database) Uses(target, variable string) bool {
 			}
 			e.evalPos = db.Fset.Position(r.Pos)
 			out := e.expand(r.Text)
-			if strings.Contains(out, dockerTagMarker) || strings.Contains(out, shellRef[0]) || strings.Contains(out, shellRef[1]) {
+			if strings.Contains(out, varMarker) || strings.Contains(out, shellRef[0]) || strings.Contains(out, shellRef[1]) {
 				e.scopes = e.scopes[:0]
 				return true
 			}

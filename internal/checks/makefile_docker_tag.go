@@ -1,0 +1,100 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/contractbot/contractbot/internal/makefile"
+)
+
+func makefileDockerTagRule() *Rule {
+	return &Rule{
+		ID:       "makefile.docker-tag",
+		Severity: SeverityError,
+		Needs:    NeedsRepo,
+		Title:    "the Makefile must give DOCKER_TAG a non-empty default the environment can override",
+		Doc: "The pipeline sets DOCKER_TAG in the environment to name the image it builds, tests and pushes; " +
+			"developers rely on the Makefile's default. A plain `DOCKER_TAG = x` or `:=` ignores the environment, " +
+			"so Jenkins would test one image and push another name; an undefined or empty DOCKER_TAG makes " +
+			"`docker build -t` fail. Write `DOCKER_TAG ?= <service>-$(USER)-dev`; the suggested fix turns a plain " +
+			"assignment into `?=`.",
+		Run: withMakefile(func(p *Pass, in *makefileInput) error {
+			a := in.Analysis
+			dt := a.Facts.DockerTag
+			switch {
+			case !dt.Defined:
+				p.Reportf(in.Path, 1, "DOCKER_TAG is not defined: itest and cook-image must tag the image with $(DOCKER_TAG); "+
+					"add `DOCKER_TAG ?= <service>-$(USER)-dev` near the top of the Makefile")
+			case !dt.Conditional:
+				f := Finding{Path: in.Path, Line: 1}
+				if as := a.DockerTagAssign; as != nil {
+					f.Path, f.Line, f.EndLine = as.Path, as.Line, as.EndLine
+					f.Fix = conditionalFix(as)
+				}
+				f.Message = "DOCKER_TAG is set so that the environment cannot override it (the pipeline sets DOCKER_TAG " +
+					"to name the image it builds and pushes): assign the default with `?=`, e.g. `DOCKER_TAG ?= <service>-$(USER)-dev`"
+				p.Report(f)
+			case dt.Default != nil && strings.TrimSpace(*dt.Default) == "":
+				f := Finding{Path: in.Path, Line: 1}
+				if as := a.DockerTagLast; as != nil {
+					f.Path, f.Line, f.EndLine = as.Path, as.Line, as.EndLine
+				}
+				f.Message = "DOCKER_TAG defaults to an empty value, so `make itest` outside the pipeline runs " +
+					"`docker build -t ''` and fails: give it a default such as `DOCKER_TAG ?= <service>-$(USER)-dev`"
+				if as := a.DockerTagLast; as != nil && strings.Contains(as.Text, "$") {
+					f.Message = "DOCKER_TAG's default is empty unless the environment sets the variables it is made of: " +
+						"start it with the service name, e.g. `DOCKER_TAG ?= <service>-$(USER)-dev`"
+				}
+				p.Report(f)
+			}
+			for _, ta := range a.DockerTagTargetAssigns {
+				f := Finding{Path: ta.Path, Line: ta.Line, EndLine: ta.EndLine, Fix: conditionalFix(&ta.Assignment),
+					Message: fmt.Sprintf("the %s target sets its own DOCKER_TAG, which the environment cannot override, so `make %s` "+
+						"ignores the tag the pipeline asks for: use `?=` or drop the target-specific assignment", ta.Target, ta.Target)}
+				if ta.Path == "" {
+					f.Path, f.Line = in.Path, 1
+				}
+				p.Report(f)
+			}
+			return nil
+		}),
+	}
+}
+
+// conditionalFix rewrites "[override] [export] DOCKER_TAG = x" (or :=,
+// ::=) as "[export] DOCKER_TAG ?= x". It returns nil when the assignment
+// cannot be rewritten mechanically (define blocks, $(eval ...), !=), or
+// when other assignments of DOCKER_TAG would change what the rewrite means.
+func conditionalFix(as *makefile.Assignment) *Fix {
+	if !as.Editable || as.Define || !as.Sole {
+		return nil
+	}
+	switch as.Op {
+	case makefile.OpRecursive, makefile.OpSimple, makefile.OpPOSIXSimple:
+	default:
+		return nil
+	}
+	text := as.Text
+	k := strings.Index(text, DockerTagVar)
+	if k < 0 {
+		return nil
+	}
+	j := k + len(DockerTagVar)
+	for j < len(text) && (text[j] == ' ' || text[j] == '\t') {
+		j++
+	}
+	if !strings.HasPrefix(text[j:], string(as.Op)) {
+		return nil
+	}
+	head := text[:k]
+	if as.Override {
+		head = strings.Replace(head, "override ", "", 1)
+	}
+	return &Fix{
+		Message:     "make DOCKER_TAG overridable from the environment",
+		Path:        as.Path,
+		Line:        as.Line,
+		EndLine:     as.EndLine,
+		Replacement: head + text[k:j] + string(makefile.OpConditional) + text[j+len(as.Op):],
+	}
+}

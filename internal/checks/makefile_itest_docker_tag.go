@@ -1,0 +1,27 @@
+package checks
+
+import "github.com/contractbot/contractbot/internal/makefile"
+
+func makefileItestDockerTagRule() *Rule {
+	return &Rule{
+		ID:       "makefile.itest-docker-tag",
+		Severity: SeverityWarning,
+		Needs:    NeedsRepo,
+		Title:    "make itest should build the image tagged DOCKER_TAG",
+		Doc: "The contract's `make itest` builds the image tagged $(DOCKER_TAG) and runs the system tests against " +
+			"it, so the image that passed is the image that gets pushed. When neither the itest recipe nor anything " +
+			"it depends on refers to DOCKER_TAG, itest tests something else. Make itest depend on cook-image (whose " +
+			"recipe runs `docker build -t $(DOCKER_TAG) .`) or use $(DOCKER_TAG) in its recipe.",
+		Run: withMakefile(func(p *Pass, in *makefileInput) error {
+			t := in.Analysis.Targets[TargetItest]
+			// A phony-only itest is makefile.itest's finding; when make
+			// cannot read the Makefile at all, recipes are not reliable.
+			if t.How == makefile.HowPhonyOnly || len(in.Analysis.DB.Errors) > 0 || t.UsesDockerTag == nil || *t.UsesDockerTag {
+				return nil
+			}
+			p.Reportf(t.Path, t.Line, "make itest builds nothing tagged $(DOCKER_TAG): make itest depend on cook-image "+
+				"(`itest: cook-image`, with cook-image running `docker build -t $(DOCKER_TAG) .`) or use $(DOCKER_TAG) in its recipe")
+			return nil
+		}),
+	}
+}

@@ -1,0 +1,44 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/contractbot/contractbot/internal/makefile"
+)
+
+// targetRule is a rule requiring the Makefile to answer `make target`;
+// makefile.test, makefile.itest and makefile.cook-image are made by it,
+// each in its own file.
+func targetRule(id, target string, sev Severity, must, why, what string) *Rule {
+	return &Rule{
+		ID:       id,
+		Severity: sev,
+		Needs:    NeedsRepo,
+		Title:    fmt.Sprintf("the Makefile %s answer make %s", must, target),
+		Doc: fmt.Sprintf("The PaaSTA contract says the Makefile %s answer `make %s`: %s. A target that is only listed in "+
+			".PHONY does nothing, and so does one missing from .PHONY when a file or directory of the same name exists. Add a rule for it "+
+			"(`%s:`) whose recipe %s, and list it in .PHONY.", strings.ToUpper(must), target, why, target, what),
+		Run: withMakefile(func(p *Pass, in *makefileInput) error {
+			t := in.Analysis.Targets[target]
+			switch t.How {
+			case makefile.HowNone:
+				p.Reportf(in.Path, 1, "the Makefile has no %s target, so `make %s` fails with \"No rule to make target\": add a rule for it (`%s:`) whose recipe %s",
+					target, target, target, what)
+			case makefile.HowPhonyOnly:
+				p.Reportf(t.Path, t.Line, "%s is only listed in .PHONY and has no rule, so `make %s` does nothing: add a rule for it (`%s:`) whose recipe %s",
+					target, target, target, what)
+			}
+			if t.UpToDateFile {
+				f := Finding{Path: t.Path, Line: t.Line, Message: fmt.Sprintf("the repository has a file or directory named %s and the %s target is not "+
+					".PHONY, so `make %s` answers \"'%s' is up to date\" and runs nothing: declare it with `.PHONY: %s`", target, target, target, target, target)}
+				if text := in.Analysis.DB.Line(t.Path, t.Line); text != "" {
+					f.Fix = &Fix{Message: "declare the target phony", Path: t.Path, Line: t.Line, EndLine: t.Line,
+						Replacement: ".PHONY: " + target + "\n" + text}
+				}
+				p.Report(f)
+			}
+			return nil
+		}),
+	}
+}

@@ -39,11 +39,11 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := report.New(format, report.Tool{Version: version, Rules: engine.Rules()})
+	sink, err := report.New(format, io.out, report.Tool{Version: version, Rules: engine.Rules()})
 	if err != nil {
 		return err
 	}
-	if err := p.Print(io.out, []*checks.Result{res}); err != nil {
+	if err := report.Publish(ctx, sink, res); err != nil {
 		return err
 	}
 	if !res.OK {

@@ -65,11 +65,11 @@ func runCheckSOA(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := report.New(format, report.Tool{Version: version, Rules: engine.Rules()})
+	sink, err := report.New(format, io.out, report.Tool{Version: version, Rules: engine.Rules()})
 	if err != nil {
 		return err
 	}
-	if err := p.Print(io.out, results); err != nil {
+	if err := report.Publish(ctx, sink, results...); err != nil {
 		return err
 	}
 	for _, r := range results {

@@ -16,6 +16,7 @@ import (
 	"github.com/contractbot/contractbot/internal/gitobj"
 	"github.com/contractbot/contractbot/internal/hook"
 	"github.com/contractbot/contractbot/internal/registry"
+	"github.com/contractbot/contractbot/internal/report"
 )
 
 const hookUsage = "hook pre-receive [flags]  (or: hook update [flags] REF OLD NEW)"
@@ -149,13 +150,8 @@ func glHookErr(io stdio, v *hook.Verdict) {
 		return
 	}
 	f := v.First
-	msg := f.Message
-	if strings.HasPrefix(f.Path, "refs/") {
-		msg = f.Path + ": " + msg
-	} else {
-		msg = fmt.Sprintf("%s:%d: %s", f.Path, f.Line, msg)
-	}
-	fmt.Fprintf(io.err, "GL-HOOK-ERR: contractbot [%s] %s\n", f.RuleID, msg)
+	line := strings.Join(strings.Fields(report.Escape(f.Where()+": "+f.Message)), " ")
+	fmt.Fprintf(io.err, "GL-HOOK-ERR: contractbot [%s] %s\n", f.RuleID, line)
 }
 
 // judge opens what the settings name and runs the hook.

@@ -57,7 +57,7 @@ func runRef(ctx context.Context, io stdio, args []string) error {
 	}
 	byRef := map[string][]checks.Finding{}
 	for _, f := range res.Findings {
-		byRef[f.Path] = append(byRef[f.Path], f)
+		byRef[f.Subject] = append(byRef[f.Subject], f)
 	}
 	for _, name := range flags.Args() {
 		if fs := byRef[name]; len(fs) > 0 {

@@ -316,12 +316,22 @@ func ours(c ghclient.ReviewComment, bot *string) bool {
 	return strings.HasSuffix(c.User, "[bot]")
 }
 
+// suggestion is the edit of f's preferred fix when a GitHub suggestion
+// block can carry it: one whole-line edit.
+func suggestion(f checks.Finding) (checks.TextEdit, bool) {
+	fix, ok := f.Fix()
+	if !ok {
+		return checks.TextEdit{}, false
+	}
+	return fix.LineEdit()
+}
+
 // fixElsewhere places a comment with f's suggestion on the lines its fix
 // edits when those are in another file of the diff, inside one hunk. The
 // message names the finding's own place, since the comment is not there.
 func fixElsewhere(f checks.Finding, byPath map[string]*ghclient.PullFile, fp string) (ghclient.LineComment, bool) {
-	fx := f.Fix
-	if fx == nil || fx.Path == f.Path || byPath[fx.Path] == nil {
+	fx, ok := suggestion(f)
+	if !ok || fx.Path == f.Path || byPath[fx.Path] == nil {
 		return ghclient.LineComment{}, false
 	}
 	g := f
@@ -345,9 +355,9 @@ func lineComment(f checks.Finding, hunks *diff.File, fp string) (ghclient.LineCo
 	start, end := f.Line, max(f.EndLine, f.Line)
 	suggest := ""
 	hasFix := false
-	if fx := f.Fix; fx != nil && fx.Path == f.Path && fx.Line >= 1 && inOneHunk(fx.Line, max(fx.EndLine, fx.Line)) {
+	if fx, ok := suggestion(f); ok && fx.Path == f.Path && fx.Line >= 1 && inOneHunk(fx.Line, max(fx.EndLine, fx.Line)) {
 		start, end = fx.Line, max(fx.EndLine, fx.Line)
-		suggest, hasFix = fx.Replacement, true
+		suggest, hasFix = fx.NewText, true
 	}
 	if !inOneHunk(start, end) {
 		return ghclient.LineComment{}, false
@@ -375,12 +385,12 @@ func commentBody(f checks.Finding, suggestion string, hasFix bool, fp string) st
 			b.WriteString("\n")
 		}
 		b.WriteString(fence + "\n")
-		if f.Fix.Message != "" {
-			b.WriteString("\nSuggested fix: " + ghclient.MarkdownEscape(f.Fix.Message) + ".\n")
+		if fix, _ := f.Fix(); fix.Message != "" {
+			b.WriteString("\nSuggested fix: " + ghclient.MarkdownEscape(fix.Message) + ".\n")
 		}
 	}
-	fmt.Fprintf(&b, "\n<sub>contractbot · rule [%s](https://github.com/contractbot/contractbot/blob/main/docs/rules.md#%s)</sub>\n%s%s -->",
-		f.RuleID, checks.DocAnchor(f.RuleID), fingerprintMarker, fp)
+	fmt.Fprintf(&b, "\n<sub>contractbot · rule [%s](%s)</sub>\n%s%s -->",
+		f.RuleID, checks.RuleURL(f.RuleID), fingerprintMarker, fp)
 	return b.String()
 }
 

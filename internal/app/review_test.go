@@ -25,8 +25,8 @@ func pullOf(t *testing.T, path, old, new string) (fstest.MapFS, []ghclient.PullF
 
 func dockerTagFinding(line int, text string) checks.Finding {
 	return checks.Finding{RuleID: "makefile.docker-tag", Severity: checks.SeverityError, Path: "Makefile", Line: line, EndLine: line,
-		Message: "assign the default with ?=",
-		Fix:     &checks.Fix{Message: "make DOCKER_TAG overridable", Path: "Makefile", Line: line, EndLine: line, Replacement: strings.Replace(text, ":=", "?=", 1) + "\n"}}
+		Message:        "assign the default with ?=",
+		SuggestedFixes: []checks.SuggestedFix{checks.LineFix("make DOCKER_TAG overridable", "Makefile", line, line, strings.Replace(text, ":=", "?=", 1)+"\n")}}
 }
 
 func TestPlanReview_AFindingOnAnAddedLineGetsASuggestion(t *testing.T) {
@@ -85,8 +85,8 @@ func TestPlanReview_ASuggestionForAnotherFileGoesWhereTheEditIs(t *testing.T) {
 		{Path: "svc/kubernetes-prod.yaml", Status: "added", Hunks: h2},
 	}
 	f := checks.Finding{RuleID: "soa.deploy-group", Severity: checks.SeverityError, Path: "svc/kubernetes-prod.yaml", Line: 1, EndLine: 1,
-		Message: "add `- step: prod.canary` to deploy.yaml",
-		Fix:     &checks.Fix{Message: "add deploy group prod.canary", Path: "svc/deploy.yaml", Line: 4, EndLine: 4, Replacement: "  - step: staging\n  - step: prod.canary\n"}}
+		Message:        "add `- step: prod.canary` to deploy.yaml",
+		SuggestedFixes: []checks.SuggestedFix{checks.LineFix("add deploy group prod.canary", "svc/deploy.yaml", 4, 4, "  - step: staging\n  - step: prod.canary\n")}}
 	p := planReview([]checks.Finding{f}, tree, files, nil, "all", nil)
 	if len(p.lines) != 1 {
 		t.Fatalf("plan = %+v", p)
@@ -164,9 +164,9 @@ func TestPlanReview_PostsAtMost30CommentsErrorsFirst(t *testing.T) {
 
 func TestCommentBody_EscapesTheMessageAndFencesASuggestionContainingBackticks(t *testing.T) {
 	f := checks.Finding{RuleID: "makefile.tabs", Severity: checks.SeverityError, Path: "Makefile", Line: 1, EndLine: 1,
-		Message: "<img src=x> [link](http://evil)",
-		Fix:     &checks.Fix{Path: "Makefile", Line: 1, EndLine: 1, Replacement: "\techo ```\n"}}
-	body := commentBody(f, f.Fix.Replacement, true, "0123456789abcdef")
+		Message:        "<img src=x> [link](http://evil)",
+		SuggestedFixes: []checks.SuggestedFix{checks.LineFix("", "Makefile", 1, 1, "\techo ```\n")}}
+	body := commentBody(f, f.SuggestedFixes[0].Edits[0].NewText, true, "0123456789abcdef")
 	if !strings.Contains(body, `\<img`) || strings.Contains(body, "](http://evil") {
 		t.Fatalf("message not escaped:\n%s", body)
 	}

@@ -29,7 +29,7 @@ func makefileDockerTagRule() *Rule {
 				f := Finding{Path: in.Path, Line: 1}
 				if as := a.DockerTagAssign; as != nil {
 					f.Path, f.Line, f.EndLine = as.Path, as.Line, as.EndLine
-					f.Fix = conditionalFix(as)
+					f.SuggestedFixes = conditionalFix(as)
 				}
 				f.Message = "DOCKER_TAG is set so that the environment cannot override it (the pipeline sets DOCKER_TAG " +
 					"to name the image it builds and pushes): assign the default with `?=`, e.g. `DOCKER_TAG ?= <service>-$(USER)-dev`"
@@ -48,7 +48,7 @@ func makefileDockerTagRule() *Rule {
 				p.Report(f)
 			}
 			for _, ta := range a.DockerTagTargetAssigns {
-				f := Finding{Path: ta.Path, Line: ta.Line, EndLine: ta.EndLine, Fix: conditionalFix(&ta.Assignment),
+				f := Finding{Path: ta.Path, Line: ta.Line, EndLine: ta.EndLine, SuggestedFixes: conditionalFix(&ta.Assignment),
 					Message: fmt.Sprintf("the %s target sets its own DOCKER_TAG, which the environment cannot override, so `make %s` "+
 						"ignores the tag the pipeline asks for: use `?=` or drop the target-specific assignment", ta.Target, ta.Target)}
 				if ta.Path == "" {
@@ -62,10 +62,10 @@ func makefileDockerTagRule() *Rule {
 }
 
 // conditionalFix rewrites "[override] [export] DOCKER_TAG = x" (or :=,
-// ::=) as "[export] DOCKER_TAG ?= x". It returns nil when the assignment
+// ::=) as "[export] DOCKER_TAG ?= x". It returns no fix when the assignment
 // cannot be rewritten mechanically (define blocks, $(eval ...), !=), or
 // when other assignments of DOCKER_TAG would change what the rewrite means.
-func conditionalFix(as *makefile.Assignment) *Fix {
+func conditionalFix(as *makefile.Assignment) []SuggestedFix {
 	if !as.Editable || as.Define || !as.Sole {
 		return nil
 	}
@@ -90,11 +90,6 @@ func conditionalFix(as *makefile.Assignment) *Fix {
 	if as.Override {
 		head = strings.Replace(head, "override ", "", 1)
 	}
-	return &Fix{
-		Message:     "make DOCKER_TAG overridable from the environment",
-		Path:        as.Path,
-		Line:        as.Line,
-		EndLine:     as.EndLine,
-		Replacement: head + text[k:j] + string(makefile.OpConditional) + text[j+len(as.Op):],
-	}
+	return []SuggestedFix{LineFix("make DOCKER_TAG overridable from the environment", as.Path, as.Line, as.EndLine,
+		head+text[k:j]+string(makefile.OpConditional)+text[j+len(as.Op):])}
 }

@@ -30,8 +30,8 @@ func makefileTabsRule() *Rule {
 				}
 				if tp.SpaceIndented {
 					first, rest, _ := strings.Cut(tp.Text, "\n")
-					f.Fix = &Fix{Message: "indent the recipe line with a tab", Path: tp.Path, Line: tp.Line, EndLine: tp.EndLine,
-						Replacement: "\t" + strings.TrimLeft(first, " \t") + "\n" + rest}
+					f.SuggestedFixes = []SuggestedFix{LineFix("indent the recipe line with a tab", tp.Path, tp.Line, tp.EndLine,
+						"\t"+strings.TrimLeft(first, " \t")+"\n"+rest)}
 				}
 				p.Report(f)
 			}

@@ -33,8 +33,7 @@ func targetRule(id, target string, sev Severity, must, why, what string) *Rule {
 				f := Finding{Path: t.Path, Line: t.Line, Message: fmt.Sprintf("the repository has a file or directory named %s and the %s target is not "+
 					".PHONY, so `make %s` answers \"'%s' is up to date\" and runs nothing: declare it with `.PHONY: %s`", target, target, target, target, target)}
 				if text := in.Analysis.DB.Line(t.Path, t.Line); text != "" {
-					f.Fix = &Fix{Message: "declare the target phony", Path: t.Path, Line: t.Line, EndLine: t.Line,
-						Replacement: ".PHONY: " + target + "\n" + text}
+					f.SuggestedFixes = []SuggestedFix{LineFix("declare the target phony", t.Path, t.Line, t.Line, ".PHONY: "+target+"\n"+text)}
 				}
 				p.Report(f)
 			}

@@ -35,11 +35,13 @@ func render(res *Result) string {
 	var b strings.Builder
 	for _, f := range res.Findings {
 		fmt.Fprintln(&b, f)
-		if f.Fix != nil {
-			fmt.Fprintf(&b, "  fix (%s) %s:%d-%d:\n", f.Fix.Message, f.Fix.Path, f.Fix.Line, f.Fix.EndLine)
-			for _, l := range strings.SplitAfter(f.Fix.Replacement, "\n") {
-				if l != "" {
-					fmt.Fprintf(&b, "  | %s", l)
+		for _, fix := range f.SuggestedFixes {
+			for _, e := range fix.Edits {
+				fmt.Fprintf(&b, "  fix (%s) %s:%d-%d:\n", fix.Message, e.Path, e.Line, e.EndLine)
+				for _, l := range strings.SplitAfter(e.NewText, "\n") {
+					if l != "" {
+						fmt.Fprintf(&b, "  | %s", l)
+					}
 				}
 			}
 		}
@@ -71,7 +73,7 @@ func TestMakefileRulesOnFixtures(t *testing.T) {
 			}
 			for _, f := range res.Findings {
 				seen[f.RuleID] = true
-				if f.Fix != nil {
+				if _, ok := f.Fix(); ok {
 					checkFixResolves(t, e, repo, f)
 				}
 			}
@@ -107,7 +109,12 @@ func TestMakefileRulesOnFixtures(t *testing.T) {
 // rule no longer reports that line.
 func checkFixResolves(t *testing.T, e *Engine, repo fs.FS, f Finding) {
 	t.Helper()
-	res, err := e.Run(context.Background(), Target{Repo: withFixApplied(t, repo, f.Fix)})
+	fix, _ := f.Fix()
+	edit, ok := fix.LineEdit()
+	if !ok {
+		t.Fatalf("%s: the fix is not one whole-line edit: %+v", f, fix)
+	}
+	res, err := e.Run(context.Background(), Target{Repo: withFixApplied(t, repo, edit)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +126,7 @@ func checkFixResolves(t *testing.T, e *Engine, repo fs.FS, f Finding) {
 }
 
 // withFixApplied returns an in-memory copy of fsys with fix applied.
-func withFixApplied(t *testing.T, fsys fs.FS, fix *Fix) fstest.MapFS {
+func withFixApplied(t *testing.T, fsys fs.FS, fix TextEdit) fstest.MapFS {
 	t.Helper()
 	src, err := fs.ReadFile(fsys, fix.Path)
 	if err != nil {
@@ -129,7 +136,7 @@ func withFixApplied(t *testing.T, fsys fs.FS, fix *Fix) fstest.MapFS {
 	if fix.Line < 1 || fix.EndLine > len(lines) {
 		t.Fatalf("fix range %d-%d outside %s", fix.Line, fix.EndLine, fix.Path)
 	}
-	fixed := strings.Join(lines[:fix.Line-1], "") + fix.Replacement + strings.Join(lines[fix.EndLine:], "")
+	fixed := strings.Join(lines[:fix.Line-1], "") + fix.NewText + strings.Join(lines[fix.EndLine:], "")
 	mem := fstest.MapFS{}
 	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -183,10 +190,10 @@ func TestMakefileRules(t *testing.T) {
 			var got []string
 			for _, f := range res.Findings {
 				got = append(got, fmt.Sprintf("%s %d", f.RuleID, f.Line))
-				if f.Fix != nil && strings.HasPrefix(tt.name, "no fix") {
-					t.Errorf("unexpected fix %+v", f.Fix)
+				if _, ok := f.Fix(); ok && strings.HasPrefix(tt.name, "no fix") {
+					t.Errorf("unexpected fix %+v", f.SuggestedFixes)
 				}
-				if f.Fix != nil {
+				if _, ok := f.Fix(); ok {
 					checkFixResolves(t, e, repo, f)
 				}
 				if tt.makefile != "" && f.Path != "GNUmakefile" {

@@ -86,6 +86,11 @@ func refRules() []*Rule {
 	}
 }
 
+// reportRef reports a finding about the ref named name as a whole.
+func reportRef(p *Pass, name, format string, args ...any) {
+	p.Report(Finding{Subject: name, Message: fmt.Sprintf(format, args...)})
+}
+
 // refMessage is the text of a ref.name finding: the problem, its column and
 // the valid form.
 func refMessage(e *gitref.Error) string {
@@ -101,7 +106,7 @@ func runRefName(_ context.Context, p *Pass) error {
 		_, err := gitref.Parse(name)
 		var e *gitref.Error
 		if errors.As(err, &e) {
-			p.Reportf(name, 1, "%s", refMessage(e))
+			p.Report(Finding{Subject: name, Column: e.Col, Message: refMessage(e)})
 		}
 	}
 	return nil
@@ -134,10 +139,10 @@ func runRefDeployGroup(_ context.Context, p *Pass) error {
 		d, err := Memo(p, deployKey{}, func() (*soa.Deploy, error) { return soa.LoadDeploy(p.SOA, p.Service) })
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			p.Reportf(names[i], 1, "%s/deploy.yaml does not exist, so deploy group %q cannot deploy: add the deploy.yaml pipeline first", p.Service, r.DeployGroup)
+			reportRef(p, names[i], "%s/deploy.yaml does not exist, so deploy group %q cannot deploy: add the deploy.yaml pipeline first", p.Service, r.DeployGroup)
 			continue
 		case err != nil:
-			p.Reportf(names[i], 1, "cannot read the deploy groups of %s: %v", p.Service, err)
+			reportRef(p, names[i], "cannot read the deploy groups of %s: %v", p.Service, err)
 			continue
 		}
 		groups := d.DeployGroups()
@@ -150,7 +155,7 @@ func runRefDeployGroup(_ context.Context, p *Pass) error {
 			if g := closest(r.DeployGroup, groups); g != "" {
 				hint = fmt.Sprintf(" (did you mean %q?)", g)
 			}
-			p.Reportf(names[i], 1, "deploy group %q is not a deploy step of %s%s (deploy groups: %s): fix the ref's group or add the step", r.DeployGroup, d.Path, hint, known)
+			reportRef(p, names[i], "deploy group %q is not a deploy step of %s%s (deploy groups: %s): fix the ref's group or add the step", r.DeployGroup, d.Path, hint, known)
 		}
 	}
 	return nil
@@ -169,11 +174,11 @@ func runRefTarget(ctx context.Context, p *Pass) error {
 		switch typ {
 		case "commit":
 		case "missing":
-			p.Reportf(name, 1, "%s is not in the repository: push the commit to a branch first, then tag it", short(oid))
+			reportRef(p, name, "%s is not in the repository: push the commit to a branch first, then tag it", short(oid))
 		case "tag":
-			p.Reportf(name, 1, "points at annotated tag object %s, not a commit: use a lightweight tag on the commit (git tag -f NAME COMMIT^{commit})", short(oid))
+			reportRef(p, name, "points at annotated tag object %s, not a commit: use a lightweight tag on the commit (git tag -f NAME COMMIT^{commit})", short(oid))
 		default:
-			p.Reportf(name, 1, "points at a %s (%s), not a commit: point it at the commit to deploy", typ, short(oid))
+			reportRef(p, name, "points at a %s (%s), not a commit: point it at the commit to deploy", typ, short(oid))
 		}
 	}
 	return nil
@@ -194,7 +199,7 @@ func runRefImage(ctx context.Context, p *Pass) error {
 		}
 		if typ != "commit" {
 			if !p.Enabled("ref.target") {
-				p.Reportf(names[i], 1, "points at a %s (%s), not a commit, so there is no image to check: point it at the commit to deploy", typ, short(oid))
+				reportRef(p, names[i], "points at a %s (%s), not a commit, so there is no image to check: point it at the commit to deploy", typ, short(oid))
 			}
 			continue
 		}
@@ -202,9 +207,9 @@ func runRefImage(ctx context.Context, p *Pass) error {
 		ok, err := p.Images.HasImage(ctx, repo, tag)
 		switch {
 		case err != nil:
-			p.Reportf(names[i], 1, "cannot check image %s:%s: %v", repo, tag, err)
+			reportRef(p, names[i], "cannot check image %s:%s: %v", repo, tag, err)
 		case !ok:
-			p.Reportf(names[i], 1, "image %s:%s is not in the registry: build and push it before deploying", repo, tag)
+			reportRef(p, names[i], "image %s:%s is not in the registry: build and push it before deploying", repo, tag)
 		}
 	}
 	return nil

@@ -94,9 +94,9 @@ func TestRefRules(t *testing.T) {
 			}
 			var got []string
 			for _, f := range res.Findings {
-				got = append(got, f.RuleID+" "+f.Path+": "+f.Message)
-				if f.Line != 1 {
-					t.Errorf("finding at line %d, want 1", f.Line)
+				got = append(got, f.RuleID+" "+f.Subject+": "+f.Message)
+				if f.Path != "" || f.Line != 0 {
+					t.Errorf("a ref finding at %s:%d, want the ref as its subject and no file", f.Path, f.Line)
 				}
 			}
 			if len(got) != len(tt.want) {

@@ -48,10 +48,15 @@ func (r *Rule) readsSOA() bool {
 	return r.Needs&(NeedsRepo|NeedsRefs) == 0 && r.Needs&(NeedsService|NeedsSOA) != 0
 }
 
-// URL is the rule's anchor in docs/rules.md.
-func (r *Rule) URL() string {
-	return "docs/rules.md#" + DocAnchor(r.ID)
-}
+// DocsURL is where docs/rules.md is published: the source of every rule
+// link (SARIF helpUri, review comments, check runs, the CLI).
+const DocsURL = "https://github.com/contractbot/contractbot/blob/main/docs/rules.md"
+
+// URL is the rule's documentation: its section of docs/rules.md.
+func (r *Rule) URL() string { return RuleURL(r.ID) }
+
+// RuleURL is the documentation of the rule with the given id.
+func RuleURL(id string) string { return DocsURL + "#" + DocAnchor(id) }
 
 // DocAnchor is the fragment GitHub gives the "## <id>" heading of a rule in
 // docs/rules.md (it drops the dots), for links that only have the rule id.
@@ -128,8 +133,10 @@ func (p *Pass) Report(f Finding) {
 	if f.Severity == SeverityOff {
 		return
 	}
-	f.Line = max(f.Line, 1)
-	f.EndLine = max(f.EndLine, f.Line)
+	if f.Path != "" || f.Subject == "" {
+		f.Line = max(f.Line, 1)
+		f.EndLine = max(f.EndLine, f.Line)
+	}
 	p.shared.findings = append(p.shared.findings, f)
 }
 

@@ -100,7 +100,7 @@ func TestADeployTagOnATreeIsReportedByRefImageWhenRefTargetIsOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range res.Findings {
-		if f.RuleID == "ref.image" && f.Path == tag {
+		if f.RuleID == "ref.image" && f.Subject == tag {
 			return
 		}
 	}

@@ -65,7 +65,7 @@ func runDeployGroup(ctx context.Context, p *Pass) error {
 		case d.HasStep(group):
 			p.Reportf(inst.File.Path, ln, "%s instance %s uses %s, but %s is a build step of deploy.yaml, never a deploy group: set deploy_group to one of %s", inst.Type, inst.Name, where, group, quoteList(groups))
 		default:
-			p.Report(Finding{Path: inst.File.Path, Line: ln, Fix: addStepFix(p, d, group),
+			p.Report(Finding{Path: inst.File.Path, Line: ln, SuggestedFixes: addStepFix(p, d, group),
 				Message: fmt.Sprintf("%s instance %s uses %s, which is not a step of %s's pipeline, so it is never deployed: add `- step: %s` to deploy.yaml or set deploy_group to one of %s", inst.Type, inst.Name, where, d.Path, group, quoteList(groups))})
 		}
 	}
@@ -88,7 +88,7 @@ var stepLine = regexp.MustCompile(`^(\s*)- step: *([^\s#]+) *$`)
 // pipeline, after its last step, in the same indentation. It is offered
 // only when that last step is a one-line item, so the edit cannot land in
 // the middle of a step's other keys.
-func addStepFix(p *Pass, d *soa.Deploy, group string) *Fix {
+func addStepFix(p *Pass, d *soa.Deploy, group string) []SuggestedFix {
 	if len(d.Steps) == 0 {
 		return nil
 	}
@@ -114,11 +114,6 @@ func addStepFix(p *Pass, d *soa.Deploy, group string) *Fix {
 			return nil // the last step has more keys on the lines below
 		}
 	}
-	return &Fix{
-		Message:     fmt.Sprintf("add deploy group %s to the pipeline", group),
-		Path:        d.Path,
-		Line:        last.Line,
-		EndLine:     last.Line,
-		Replacement: lines[last.Line-1] + "\n" + m[1] + "- step: " + group + "\n",
-	}
+	return []SuggestedFix{LineFix(fmt.Sprintf("add deploy group %s to the pipeline", group), d.Path, last.Line, last.Line,
+		lines[last.Line-1]+"\n"+m[1]+"- step: "+group+"\n")}
 }

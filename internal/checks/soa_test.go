@@ -169,13 +169,15 @@ func TestSOADeployGroupFixAddsTheMissingStep(t *testing.T) {
 		if f.RuleID != "soa.deploy-group" || f.Severity != SeverityError {
 			continue
 		}
-		if f.Fix == nil || f.Fix.Path != "svc/deploy.yaml" {
+		fix, _ := f.Fix()
+		edit, ok := fix.LineEdit()
+		if !ok || edit.Path != "svc/deploy.yaml" {
 			t.Fatalf("no fix on deploy.yaml for %s", f)
 		}
-		after := runSOA(t, e, Target{SOA: withFixApplied(t, soaFS, f.Fix), Service: "svc"})
+		after := runSOA(t, e, Target{SOA: withFixApplied(t, soaFS, edit), Service: "svc"})
 		for _, g := range after {
 			if g.RuleID == f.RuleID && g.Path == f.Path && g.Line == f.Line {
-				t.Errorf("after the fix %q, still: %s", f.Fix.Replacement, g)
+				t.Errorf("after the fix %q, still: %s", edit.NewText, g)
 			}
 		}
 		fixed++
@@ -192,8 +194,8 @@ func TestSOADeployGroupOffersNoFixInsideAMultiLineStep(t *testing.T) {
 		"svc/kubernetes-prod.yaml": {Data: []byte("canary:\n  cpus: 1\n  mem: 512\n")},
 	}
 	for _, f := range runSOA(t, e, Target{SOA: soaFS, Service: "svc"}) {
-		if f.RuleID == "soa.deploy-group" && f.Fix != nil {
-			t.Errorf("a fix that would split a step's keys: %+v", f.Fix)
+		if _, ok := f.Fix(); f.RuleID == "soa.deploy-group" && ok {
+			t.Errorf("a fix that would split a step's keys: %+v", f.SuggestedFixes)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package github
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io/fs"
@@ -13,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/contractbot/contractbot/internal/checks"
+	"github.com/contractbot/contractbot/internal/report"
 )
 
 // DefaultCheckRunName is the check run's name when [CheckRun.Name] is empty.
@@ -76,6 +78,8 @@ type annotation struct {
 	Path            string `json:"path"`
 	StartLine       int    `json:"start_line"`
 	EndLine         int    `json:"end_line"`
+	StartColumn     int    `json:"start_column,omitempty"`
+	EndColumn       int    `json:"end_column,omitempty"`
 	AnnotationLevel string `json:"annotation_level"`
 	Message         string `json:"message"`
 	Title           string `json:"title,omitempty"`
@@ -280,7 +284,7 @@ func toAnnotation(f checks.Finding, rl *checks.Rule) annotation {
 		Path:            f.Path,
 		StartLine:       max(f.Line, 1),
 		EndLine:         max(f.EndLine, f.Line, 1),
-		AnnotationLevel: AnnotationLevel(f.Severity),
+		AnnotationLevel: report.LevelOf(f.Severity).Annotation,
 		Message:         truncateBytes(f.Message, MaxAnnotationMessageBytes),
 		Title:           f.RuleID,
 	}
@@ -288,44 +292,24 @@ func toAnnotation(f checks.Finding, rl *checks.Rule) annotation {
 		a.Title = f.RuleID + ": " + rl.Title
 	}
 	a.Title = truncateRunes(a.Title, MaxAnnotationTitleChars)
-	if f.Fix != nil {
-		a.RawDetails = truncateBytes("Suggested fix: "+f.Fix.Message+"\n"+f.Fix.Replacement, MaxAnnotationMessageBytes)
+	// GitHub takes columns only on a one-line annotation.
+	if f.Column > 0 && a.EndLine == a.StartLine {
+		a.StartColumn, a.EndColumn = f.Column, max(f.EndColumn-1, f.Column)
+	}
+	if fix, ok := f.Fix(); ok {
+		text := "Suggested fix: " + fix.Message
+		for _, e := range fix.Edits {
+			text += "\n" + e.NewText
+		}
+		a.RawDetails = truncateBytes(text, MaxAnnotationMessageBytes)
 	}
 	return a
-}
-
-// AnnotationLevel maps a severity onto GitHub's annotation levels:
-// error -> failure, warning -> warning, notice -> notice.
-func AnnotationLevel(s checks.Severity) string {
-	switch s {
-	case checks.SeverityError:
-		return "failure"
-	case checks.SeverityWarning:
-		return "warning"
-	default:
-		return "notice"
-	}
 }
 
 // Title is the check run's title, e.g. "2 errors, 1 warning", or
 // "No problems found".
 func Title(errors, warnings, notices int) string {
-	var parts []string
-	for _, p := range []struct {
-		n    int
-		word string
-	}{{errors, "error"}, {warnings, "warning"}, {notices, "notice"}} {
-		switch {
-		case p.n == 1:
-			parts = append(parts, "1 "+p.word)
-		case p.n > 1:
-			parts = append(parts, strconv.Itoa(p.n)+" "+p.word+"s")
-		}
-	}
-	if len(parts) == 0 {
-		return "No problems found"
-	}
-	return strings.Join(parts, ", ")
+	return cmp.Or(report.Counts(errors, warnings, notices), "No problems found")
 }
 
 // maxCellRunes bounds a message in the summary table, so that one huge

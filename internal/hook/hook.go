@@ -191,9 +191,9 @@ func Run(ctx context.Context, cfg Config, store *gitobj.Store, updates []Update,
 			return nil, err
 		}
 		for _, f := range res.Findings {
-			ref := f.Path
-			if f.RuleID == "config.invalid" {
-				ref = names[0] // the refs cannot be judged: report it with the first
+			ref := f.Subject
+			if ref == "" {
+				ref = names[0] // a broken config: the refs cannot be judged; report it with the first
 			}
 			note(ref, []checks.Finding{f})
 		}
@@ -217,6 +217,7 @@ func Run(ctx context.Context, cfg Config, store *gitobj.Store, updates []Update,
 		note(u.Ref, fs)
 	}
 
+	msg := &message{out: out}
 	for _, ref := range order {
 		fs := byRef[ref]
 		if len(fs) == 0 {
@@ -234,19 +235,15 @@ func Run(ctx context.Context, cfg Config, store *gitobj.Store, updates []Update,
 				}
 			}
 		}
-		head := "contractbot: " + ref
+		head := ref
 		if c, ok := commits[ref]; ok {
 			head += " at " + c[:min(12, len(c))]
 		}
-		out.line(head)
-		for _, f := range fs {
-			text := f.Severity.String() + " " + f.RuleID + ": "
-			if f.Path != ref {
-				text += fmt.Sprintf("%s:%d: ", f.Path, f.Line)
-			}
-			out.para("  ", "    ", text+f.Message)
+		if err := msg.Post(ctx, &checks.Result{Service: head, OK: errs == 0, Findings: fs}); err != nil {
+			return nil, err
 		}
 	}
+	msg.finish()
 	v.Accept = v.Errors == 0 || cfg.Mode == Warn
 	switch {
 	case v.Errors == 0:

@@ -1,8 +1,13 @@
 package hook
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"strings"
+
+	"github.com/contractbot/contractbot/internal/checks"
+	"github.com/contractbot/contractbot/internal/report"
 )
 
 // Width is how many columns a hook's line may use: git prefixes each line
@@ -78,4 +83,54 @@ func Wrap(first, rest, text string) []string {
 		lines = append(lines, cur)
 	}
 	return lines
+}
+
+// Bounds of the hook's message: a push of a thousand bad refs, or a
+// repository with a thousand findings, must not bury the pusher's
+// terminal (or outlast GitHub Enterprise's hook output limits). Findings
+// past a bound are counted on one line; the verdict counts them all.
+const (
+	MaxFindingsPerRef = 20
+	MaxRefsShown      = 10
+)
+
+// message is the hook's sink: one result per judged ref, printed as a
+// header line ("contractbot: <ref> at <commit>") and one wrapped,
+// escaped paragraph per finding.
+type message struct {
+	out    *printer
+	shown  int // refs printed
+	hidden int // refs with findings past MaxRefsShown
+}
+
+var _ report.Sink = (*message)(nil)
+
+// Post implements [report.Sink]; r.Service names the ref (and commit).
+func (m *message) Post(_ context.Context, r *checks.Result) error {
+	if m.shown == MaxRefsShown {
+		m.hidden++
+		return nil
+	}
+	m.shown++
+	m.out.line("contractbot: " + report.Escape(r.Service))
+	for i, f := range r.Findings {
+		if i == MaxFindingsPerRef {
+			e, w, n := checks.Count(r.Findings[i:])
+			m.out.para("  ", "    ", fmt.Sprintf("... and %s more for this ref (the verdict counts them).", report.Counts(e, w, n)))
+			break
+		}
+		text := f.Severity.String() + " " + f.RuleID + ": "
+		if f.Path != "" {
+			text += fmt.Sprintf("%s:%d: ", f.Path, f.Line)
+		}
+		m.out.para("  ", "    ", report.Escape(text+f.Message))
+	}
+	return m.out.err
+}
+
+// finish says how many refs were not shown.
+func (m *message) finish() {
+	if m.hidden > 0 {
+		m.out.para("", "  ", fmt.Sprintf("contractbot: %d more refs have problems; they are not shown.", m.hidden))
+	}
 }

@@ -2,6 +2,7 @@ package hook
 
 import (
 	"bytes"
+	"fmt"
 	"context"
 	"os"
 	"os/exec"
@@ -103,5 +104,41 @@ func TestABrokenConfigOnHeadRefusesADeployRefWithItsLine(t *testing.T) {
 	}
 	if v.Accept || len(v.Findings) != 1 || v.Findings[0].String() != `.contractbot.yaml:3: error: unknown rule "ref.nope" (contractbot rules lists them) [config.invalid]` {
 		t.Errorf("verdict %+v, want the push refused with one config.invalid finding:\n%s", v, out.String())
+	}
+}
+
+func TestTheMessageIsEscapedAndBounded(t *testing.T) {
+	gitDir, commit := commitTree(t, map[string]string{"x": "x\n"})
+	store, err := gitobj.Open(context.Background(), gitobj.Options{GitDir: gitDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var updates []Update
+	for i := range 1000 {
+		// Malformed names (a bad timestamp), one with a terminal escape.
+		name := fmt.Sprintf("refs/tags/paasta-prod.main-2026010%dT99-deploy", i)
+		if i == 0 {
+			name = "refs/tags/paasta-\x1b[2Jprod-deploy"
+		}
+		updates = append(updates, Update{Old: strings.Repeat("0", 40), New: commit, Ref: name})
+	}
+	var out bytes.Buffer
+	v, err := Run(context.Background(), Config{RepoName: "web"}, store, updates, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Accept || v.Errors != 1000 {
+		t.Fatalf("verdict %+v, want 1000 errors and the push refused", v)
+	}
+	if strings.Contains(out.String(), "\x1b") {
+		t.Errorf("a raw escape reached the pusher's terminal:\n%q", out.String())
+	}
+	lines := strings.Count(out.String(), "\n")
+	if lines > 5*MaxRefsShown+10 {
+		t.Errorf("%d lines for 1000 bad refs, want them bounded:\n%s", lines, out.String())
+	}
+	if !strings.Contains(out.String(), "990 more refs have problems") || !strings.Contains(out.String(), "1000 errors") {
+		t.Errorf("the message does not count what it leaves out:\n%s", out.String())
 	}
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -13,29 +14,40 @@ import (
 // (::error file=…,line=…::message), which the Actions runner turns into
 // annotations on the pull request. See
 // https://docs.github.com/actions/reference/workflow-commands-for-github-actions.
-type Actions struct{}
-
-var _ Printer = Actions{}
-
-var actionsLevel = map[checks.Severity]string{
-	checks.SeverityError:   "error",
-	checks.SeverityWarning: "warning",
-	checks.SeverityNotice:  "notice",
+// A ref finding has no file: its command names the ref in the title.
+type Actions struct {
+	W io.Writer
 }
 
-// Print implements [Printer].
-func (Actions) Print(w io.Writer, results []*checks.Result) error {
-	bw := bufio.NewWriter(w)
-	for _, r := range results {
-		for _, f := range r.Findings {
-			msg := f.Message
-			if f.Fix != nil {
-				msg += "\nSuggested fix (" + f.Fix.Message + "):\n" + f.Fix.Replacement
+var _ Sink = (*Actions)(nil)
+
+// Post implements [Sink].
+func (a *Actions) Post(_ context.Context, r *checks.Result) error {
+	bw := bufio.NewWriter(a.W)
+	for _, f := range r.Findings {
+		msg := f.Message
+		if fix, ok := f.Fix(); ok {
+			msg += "\nSuggested fix (" + fix.Message + "):"
+			for _, e := range fix.Edits {
+				msg += "\n" + e.NewText
 			}
-			fmt.Fprintf(bw, "::%s file=%s,line=%d,endLine=%d,title=%s::%s\n",
-				actionsLevel[f.Severity], escapeProperty(f.Path), f.Line, f.EndLine,
-				escapeProperty(f.RuleID), escapeData(msg))
 		}
+		props := []string{}
+		if f.Path != "" {
+			props = append(props, "file="+escapeProperty(Escape(f.Path)), fmt.Sprintf("line=%d", f.Line), fmt.Sprintf("endLine=%d", f.EndLine))
+			if f.Column > 0 {
+				props = append(props, fmt.Sprintf("col=%d", f.Column))
+				if f.EndColumn > 0 {
+					props = append(props, fmt.Sprintf("endColumn=%d", f.EndColumn))
+				}
+			}
+		}
+		title := f.RuleID
+		if f.Subject != "" {
+			title += " " + f.Subject
+		}
+		props = append(props, "title="+escapeProperty(Escape(title)))
+		fmt.Fprintf(bw, "::%s %s::%s\n", LevelOf(f.Severity).Workflow, strings.Join(props, ","), escapeData(Escape(msg)))
 	}
 	return bw.Flush()
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 
@@ -9,25 +10,39 @@ import (
 
 // JSON renders one result as the object
 //
-//	{"service": S, "ok": B, "findings": [{"rule", "severity", "path", "line", "end_line", "message", "fix"?}], "facts": {...}}
+//	{"service": S, "ok": B, "findings": [{"rule", "severity", "path", "line", "column"?, "end_line", "end_column"?, "subject"?, "message", "related"?, "suggested_fixes"?}], "facts": {...}}
 //
 // and several results as {"ok": B, "results": [<object>...]}, so that a
-// script can always test the top-level "ok".
-type JSON struct{}
+// script can always test the top-level "ok". It writes on Flush, once it
+// has every result. JSON escapes control characters itself.
+type JSON struct {
+	W       io.Writer
+	results []*checks.Result
+}
 
-var _ Printer = JSON{}
+var (
+	_ Sink    = (*JSON)(nil)
+	_ Flusher = (*JSON)(nil)
+)
 
-// Print implements [Printer].
-func (JSON) Print(w io.Writer, results []*checks.Result) error {
-	enc := json.NewEncoder(w)
+// Post implements [Sink].
+func (j *JSON) Post(_ context.Context, r *checks.Result) error {
+	j.results = append(j.results, r)
+	return nil
+}
+
+// Flush implements [Flusher].
+func (j *JSON) Flush(context.Context) error {
+	enc := json.NewEncoder(j.W)
 	enc.SetIndent("", "  ")
-	if len(results) == 1 {
-		return enc.Encode(results[0])
+	if len(j.results) == 1 {
+		return enc.Encode(j.results[0])
 	}
 	ok := true
-	for _, r := range results {
+	for _, r := range j.results {
 		ok = ok && r.OK
 	}
+	results := j.results
 	if results == nil {
 		results = []*checks.Result{}
 	}

@@ -1,12 +1,16 @@
-// Package report renders check results for people and machines: terminal
-// text, JSON, SARIF 2.1.0 and GitHub Actions workflow commands.
+// Package report is the sink layer: it renders check results for people
+// and machines (terminal text, JSON, SARIF 2.1.0, GitHub Actions workflow
+// commands) behind one [Sink] interface that the GitHub sinks (check runs,
+// review comments) and the hook's message implement too, with one severity
+// table ([LevelOf]), one count phrase ([Counts]) and one text escape
+// ([Escape]) for all of them.
 //
-// Printers never change findings; they only render them. Every printer is
-// tested against the same input, testdata/in-results.json, with one golden
-// output per format.
+// Every local format is tested against the same input,
+// testdata/in-results.json, with one golden output per format.
 package report
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -45,11 +49,63 @@ func (f *Format) Set(s string) error {
 	return fmt.Errorf("unknown format %q (want %s)", s, strings.Join(names, ", "))
 }
 
-// Printer writes results in one format.
-type Printer interface {
-	// Print writes all results as one document. Several results come from
-	// one invocation that checked several services.
-	Print(w io.Writer, results []*checks.Result) error
+// Sink takes the results of a run and writes or publishes them: one Post
+// per checked target (a service, a push), in the order they were checked.
+// Every face's output goes through one: the CLI's formats, the hook's
+// message, the App's check runs and reviews. Sinks never change findings;
+// they only render them.
+type Sink interface {
+	Post(ctx context.Context, r *checks.Result) error
+}
+
+// Flusher is a Sink that writes only once it has every result: one JSON
+// document, one SARIF log. [Publish] calls Flush after the last Post.
+type Flusher interface {
+	Flush(ctx context.Context) error
+}
+
+// Publish posts each result to s, then flushes it when it is a [Flusher].
+func Publish(ctx context.Context, s Sink, results ...*checks.Result) error {
+	for _, r := range results {
+		if err := s.Post(ctx, r); err != nil {
+			return err
+		}
+	}
+	if f, ok := s.(Flusher); ok {
+		return f.Flush(ctx)
+	}
+	return nil
+}
+
+// Multi sends every result to each of sinks, in order, and flushes those
+// that flush.
+func Multi(sinks ...Sink) Sink { return multi(sinks) }
+
+type multi []Sink
+
+var (
+	_ Sink    = multi(nil)
+	_ Flusher = multi(nil)
+)
+
+func (m multi) Post(ctx context.Context, r *checks.Result) error {
+	for _, s := range m {
+		if err := s.Post(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m multi) Flush(ctx context.Context) error {
+	for _, s := range m {
+		if f, ok := s.(Flusher); ok {
+			if err := f.Flush(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Tool describes contractbot for formats that name the producing tool.
@@ -58,30 +114,30 @@ type Tool struct {
 	Rules   []*checks.Rule
 }
 
-// New returns the printer for f.
-func New(f Format, tool Tool) (Printer, error) {
+// New returns the sink that writes format f to w.
+func New(f Format, w io.Writer, tool Tool) (Sink, error) {
 	switch f {
 	case FormatText, "":
-		return Text{}, nil
+		return &Text{W: w}, nil
 	case FormatJSON:
-		return JSON{}, nil
+		return &JSON{W: w}, nil
 	case FormatSARIF:
-		return SARIF{Tool: tool}, nil
+		return &SARIF{W: w, Tool: tool}, nil
 	case FormatGitHub:
-		return Actions{}, nil
+		return &Actions{W: w}, nil
 	}
 	return nil, fmt.Errorf("unknown format %q", f)
 }
 
-// Summary says how many errors, warnings and notices there are, in words:
-// "2 errors, 1 warning" or "no problems".
-func Summary(fs []checks.Finding) string {
-	e, w, n := checks.Count(fs)
+// Counts says how many errors, warnings and notices there are, in words:
+// "2 errors, 1 warning", or "" when there are none. Every sink that counts
+// uses it (the text verdict, check-run titles, the hook's summary).
+func Counts(errors, warnings, notices int) string {
 	var parts []string
 	for _, c := range []struct {
 		n    int
 		noun string
-	}{{e, "error"}, {w, "warning"}, {n, "notice"}} {
+	}{{errors, "error"}, {warnings, "warning"}, {notices, "notice"}} {
 		switch {
 		case c.n == 1:
 			parts = append(parts, "1 "+c.noun)
@@ -89,8 +145,13 @@ func Summary(fs []checks.Finding) string {
 			parts = append(parts, fmt.Sprintf("%d %ss", c.n, c.noun))
 		}
 	}
-	if len(parts) == 0 {
-		return "no problems"
-	}
 	return strings.Join(parts, ", ")
+}
+
+// Summary is [Counts] of fs, or "no problems".
+func Summary(fs []checks.Finding) string {
+	if s := Counts(checks.Count(fs)); s != "" {
+		return s
+	}
+	return "no problems"
 }

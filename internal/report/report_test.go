@@ -41,12 +41,12 @@ func TestPrintersMatchGoldenFiles(t *testing.T) {
 	results := loadResults(t)
 	for _, f := range Formats {
 		t.Run(string(f), func(t *testing.T) {
-			p, err := New(f, testTool())
+			var buf bytes.Buffer
+			sink, err := New(f, &buf, testTool())
 			if err != nil {
 				t.Fatal(err)
 			}
-			var buf bytes.Buffer
-			if err := p.Print(&buf, results); err != nil {
+			if err := Publish(context.Background(), sink, results...); err != nil {
 				t.Fatal(err)
 			}
 			golden := filepath.Join("testdata", "golden-"+string(f)+".txt")
@@ -68,7 +68,7 @@ func TestPrintersMatchGoldenFiles(t *testing.T) {
 
 func TestJSONOfOneResultIsTheResultObject(t *testing.T) {
 	var buf bytes.Buffer
-	if err := (JSON{}).Print(&buf, loadResults(t)[:1]); err != nil {
+	if err := Publish(context.Background(), &JSON{W: &buf}, loadResults(t)[0]); err != nil {
 		t.Fatal(err)
 	}
 	var v map[string]any
@@ -88,7 +88,7 @@ func TestActionsCommandsCannotBeInjected(t *testing.T) {
 		Message: "first\n::error::second",
 	}}}}
 	var buf bytes.Buffer
-	if err := (Actions{}).Print(&buf, rs); err != nil {
+	if err := Publish(context.Background(), &Actions{W: &buf}, rs...); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(buf.String(), "\n"); n != 1 {
@@ -102,10 +102,10 @@ func TestActionsCommandsCannotBeInjected(t *testing.T) {
 func TestSARIFLocationsAreURIs(t *testing.T) {
 	rs := []*checks.Result{{Findings: []checks.Finding{{
 		RuleID: "a.b", Severity: checks.SeverityError, Path: "c:d/a b#1%.yaml", Line: 1, EndLine: 1, Message: "m",
-		Fix: &checks.Fix{Message: "f", Path: "c:d/a b#1%.yaml", Line: 1, EndLine: 1},
+		SuggestedFixes: []checks.SuggestedFix{checks.LineFix("f", "c:d/a b#1%.yaml", 1, 1, "")},
 	}}}}
 	var buf bytes.Buffer
-	if err := (SARIF{}).Print(&buf, rs); err != nil {
+	if err := Publish(context.Background(), &SARIF{W: &buf}, rs...); err != nil {
 		t.Fatal(err)
 	}
 	const want = `"uri": "c%3Ad/a%20b%231%25.yaml"`
@@ -139,5 +139,96 @@ func TestFormatFlagRejectsUnknownNames(t *testing.T) {
 	}
 	if err := f.Set("sarif"); err != nil || f != FormatSARIF {
 		t.Fatalf("Set(sarif) = %v, %q", err, f)
+	}
+}
+
+// hostile is what a repository can put into a message: a file name or a
+// value with terminal escapes, a carriage return, a newline followed by a
+// workflow command, a bidi override and a byte that is not UTF-8.
+const hostile = "x\x1b[2J\x1b]0;TITLE\a\rback\n::warning::injected\u202egnp.exe\xff"
+
+func TestEveryTextFormatEscapesRepositoryText(t *testing.T) {
+	rs := []*checks.Result{{Service: "svc\x1b[5m", Findings: []checks.Finding{{
+		RuleID: "a.b", Severity: checks.SeverityError, Path: "::error::dir/Makefile", Line: 1, EndLine: 1, Message: hostile,
+		SuggestedFixes: []checks.SuggestedFix{checks.LineFix("f\x1b[1m", "Makefile", 1, 1, "DOCKER_TAG ?= \x1b[2J\n")},
+	}}}}
+	for _, f := range []Format{FormatText, FormatGitHub} {
+		t.Run(string(f), func(t *testing.T) {
+			var buf bytes.Buffer
+			sink, err := New(f, &buf, testTool())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := Publish(context.Background(), sink, rs...); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			for _, bad := range []string{"\x1b", "\r", "\a", "\u202e", "\xff"} {
+				if strings.Contains(out, bad) {
+					t.Errorf("output holds %q raw:\n%q", bad, out)
+				}
+			}
+			ls := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+			for i, line := range ls {
+				own := f == FormatGitHub && i == 0 && strings.HasPrefix(line, "::error file=")
+				if strings.HasPrefix(strings.TrimLeft(line, " \t"), "::") && !own {
+					t.Errorf("line %d starts a workflow command: %q", i+1, line)
+				}
+			}
+			if f == FormatGitHub && len(ls) != 1 {
+				t.Errorf("one finding became %d lines:\n%s", len(ls), out)
+			}
+			if f == FormatText && !strings.Contains(out, `x\x1b[2J\x1b]0;TITLE\x07\x0dback`) {
+				t.Errorf("escapes are not shown as \\xNN:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestEscapeCutsLongValues(t *testing.T) {
+	long := strings.Repeat("9", 100000)
+	got := Escape(long)
+	if n := len([]rune(got)); n > MaxMessageRunes+40 || !strings.HasSuffix(got, "… (99000 more characters)") {
+		t.Fatalf("Escape of 100,000 digits is %d runes, ending %q", n, got[len(got)-40:])
+	}
+	if Escape("plain text, ünïcode and\ttabs\nand lines") != "plain text, ünïcode and\ttabs\nand lines" {
+		t.Error("Escape changed plain text")
+	}
+}
+
+func TestARefFindingHasNoFileInAnyFormat(t *testing.T) {
+	rs := []*checks.Result{{Findings: []checks.Finding{{
+		RuleID: "ref.name", Severity: checks.SeverityError, Subject: "refs/tags/paasta-x", Column: 17, Message: "bad",
+	}}}}
+	want := map[Format]string{
+		FormatText:   "refs/tags/paasta-x: error: bad [ref.name]\n",
+		FormatGitHub: "::error title=ref.name refs/tags/paasta-x::bad\n",
+	}
+	for f, w := range want {
+		var buf bytes.Buffer
+		sink, _ := New(f, &buf, testTool())
+		if err := Publish(context.Background(), sink, rs...); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(buf.String(), w) {
+			t.Errorf("%s: %q, want it to start with %q", f, buf.String(), w)
+		}
+	}
+	var buf bytes.Buffer
+	if err := Publish(context.Background(), &SARIF{W: &buf}, rs...); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"fullyQualifiedName": "refs/tags/paasta-x"`) || strings.Contains(buf.String(), "physicalLocation") {
+		t.Errorf("SARIF of a ref finding:\n%s", buf.String())
+	}
+}
+
+func TestMultiPostsAndFlushesEverySink(t *testing.T) {
+	var a, b bytes.Buffer
+	if err := Publish(context.Background(), Multi(&Text{W: &a}, &JSON{W: &b}), loadResults(t)...); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(a.String(), "web-api breaks the PaaSTA contract") || !strings.Contains(b.String(), `"results"`) {
+		t.Errorf("text:\n%s\njson:\n%s", a.String(), b.String())
 	}
 }

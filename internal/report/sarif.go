@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/url"
@@ -13,11 +14,18 @@ import (
 // GitHub code scanning uploads (github/codeql-action/upload-sarif). Rule
 // metadata comes from the registry, so the help text in code scanning is the
 // same as `contractbot rules` and docs/rules.md.
+// It writes on Flush, once it has every result. A ref finding has no
+// file: its location is a logical location named after the ref.
 type SARIF struct {
-	Tool Tool
+	W       io.Writer
+	Tool    Tool
+	results []*checks.Result
 }
 
-var _ Printer = SARIF{}
+var (
+	_ Sink    = (*SARIF)(nil)
+	_ Flusher = (*SARIF)(nil)
+)
 
 // Only the parts of the SARIF object model that contractbot fills in.
 type (
@@ -54,15 +62,22 @@ type (
 		Text string `json:"text"`
 	}
 	sarifResult struct {
-		RuleID    string          `json:"ruleId"`
-		RuleIndex int             `json:"ruleIndex"`
-		Level     string          `json:"level"`
-		Message   sarifText       `json:"message"`
-		Locations []sarifLocation `json:"locations"`
-		Fixes     []sarifFix      `json:"fixes,omitempty"`
+		RuleID           string          `json:"ruleId"`
+		RuleIndex        int             `json:"ruleIndex"`
+		Level            string          `json:"level"`
+		Message          sarifText       `json:"message"`
+		Locations        []sarifLocation `json:"locations"`
+		RelatedLocations []sarifLocation `json:"relatedLocations,omitempty"`
+		Fixes            []sarifFix      `json:"fixes,omitempty"`
 	}
 	sarifLocation struct {
-		PhysicalLocation sarifPhysical `json:"physicalLocation"`
+		PhysicalLocation *sarifPhysical `json:"physicalLocation,omitempty"`
+		LogicalLocations []sarifLogical `json:"logicalLocations,omitempty"`
+		Message          *sarifText     `json:"message,omitempty"`
+	}
+	sarifLogical struct {
+		FullyQualifiedName string `json:"fullyQualifiedName"`
+		Kind               string `json:"kind"`
 	}
 	sarifPhysical struct {
 		ArtifactLocation sarifArtifact `json:"artifactLocation"`
@@ -76,6 +91,7 @@ type (
 		StartLine   int `json:"startLine"`
 		EndLine     int `json:"endLine,omitempty"`
 		StartColumn int `json:"startColumn,omitempty"`
+		EndColumn   int `json:"endColumn,omitempty"`
 	}
 	sarifFix struct {
 		Description     sarifText             `json:"description"`
@@ -91,14 +107,23 @@ type (
 	}
 )
 
-var sarifLevel = map[checks.Severity]string{
-	checks.SeverityError:   "error",
-	checks.SeverityWarning: "warning",
-	checks.SeverityNotice:  "note",
+// Post implements [Sink].
+func (s *SARIF) Post(_ context.Context, r *checks.Result) error {
+	s.results = append(s.results, r)
+	return nil
 }
 
-// Print implements [Printer].
-func (s SARIF) Print(w io.Writer, results []*checks.Result) error {
+// physical is a SARIF physical location of a position.
+func physical(p checks.Position) *sarifPhysical {
+	return &sarifPhysical{
+		ArtifactLocation: sarifArtifact{URI: sarifURI(p.Path), URIBaseID: "%SRCROOT%"},
+		Region:           sarifRegion{StartLine: p.Line, EndLine: p.EndLine, StartColumn: p.Column, EndColumn: p.EndColumn},
+	}
+}
+
+// Flush implements [Flusher].
+func (s *SARIF) Flush(context.Context) error {
+	results := s.results
 	driver := sarifDriver{
 		Name:           "contractbot",
 		Version:        s.Tool.Version,
@@ -113,8 +138,8 @@ func (s SARIF) Print(w io.Writer, results []*checks.Result) error {
 			ShortDescription:     sarifText{r.Title},
 			FullDescription:      sarifText{r.Doc},
 			Help:                 sarifText{r.Doc},
-			HelpURI:              driver.InformationURI + "/blob/main/" + r.URL(),
-			DefaultConfiguration: sarifRuleConf{sarifLevel[r.Severity]},
+			HelpURI:              r.URL(),
+			DefaultConfiguration: sarifRuleConf{LevelOf(r.Severity).SARIF},
 		})
 	}
 	run := sarifRun{Tool: sarifTool{driver}, Results: []sarifResult{}}
@@ -124,30 +149,32 @@ func (s SARIF) Print(w io.Writer, results []*checks.Result) error {
 			if !ok {
 				i = -1 // not in the rule table; SARIF's "unknown" index
 			}
-			res := sarifResult{
-				RuleID: f.RuleID, RuleIndex: i, Level: sarifLevel[f.Severity],
-				Message: sarifText{f.Message},
-				Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
-					ArtifactLocation: sarifArtifact{URI: sarifURI(f.Path), URIBaseID: "%SRCROOT%"},
-					Region:           sarifRegion{StartLine: f.Line, EndLine: f.EndLine},
-				}}},
+			res := sarifResult{RuleID: f.RuleID, RuleIndex: i, Level: LevelOf(f.Severity).SARIF, Message: sarifText{f.Message}}
+			if f.Path != "" {
+				res.Locations = []sarifLocation{{PhysicalLocation: physical(f.Pos())}}
+			} else {
+				res.Locations = []sarifLocation{{LogicalLocations: []sarifLogical{{FullyQualifiedName: f.Subject, Kind: "ref"}}}}
 			}
-			if f.Fix != nil {
-				res.Fixes = []sarifFix{{
-					Description: sarifText{f.Fix.Message},
-					ArtifactChanges: []sarifArtifactChange{{
-						ArtifactLocation: sarifArtifact{URI: sarifURI(f.Fix.Path), URIBaseID: "%SRCROOT%"},
+			for _, rel := range f.Related {
+				res.RelatedLocations = append(res.RelatedLocations, sarifLocation{PhysicalLocation: physical(rel.Position), Message: &sarifText{rel.Message}})
+			}
+			for _, fix := range f.SuggestedFixes {
+				sf := sarifFix{Description: sarifText{fix.Message}}
+				for _, e := range fix.Edits {
+					sf.ArtifactChanges = append(sf.ArtifactChanges, sarifArtifactChange{
+						ArtifactLocation: sarifArtifact{URI: sarifURI(e.Path), URIBaseID: "%SRCROOT%"},
 						Replacements: []sarifReplacement{{
-							DeletedRegion:   sarifRegion{StartLine: f.Fix.Line, EndLine: f.Fix.EndLine},
-							InsertedContent: sarifText{f.Fix.Replacement},
+							DeletedRegion:   sarifRegion{StartLine: e.Line, EndLine: e.EndLine, StartColumn: e.Column, EndColumn: e.EndColumn},
+							InsertedContent: sarifText{e.NewText},
 						}},
-					}},
-				}}
+					})
+				}
+				res.Fixes = append(res.Fixes, sf)
 			}
 			run.Results = append(run.Results, res)
 		}
 	}
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(s.W)
 	enc.SetIndent("", "  ")
 	return enc.Encode(sarifLog{
 		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -12,44 +13,56 @@ import (
 // Text renders findings for a terminal, one per line in the compiler-style
 // form "path:line: severity: message [rule]" that editors can jump to, with
 // a mechanical fix shown below its finding and a one-line verdict per
-// service at the end.
-type Text struct{}
+// result. Repository text is escaped ([Escape]).
+type Text struct {
+	W io.Writer
+}
 
-var _ Printer = Text{}
+var _ Sink = (*Text)(nil)
 
-// Print implements [Printer].
-func (Text) Print(w io.Writer, results []*checks.Result) error {
-	bw := bufio.NewWriter(w)
-	for _, r := range results {
-		for _, f := range r.Findings {
-			// Continuation lines are indented so every finding still starts
-			// with its own path:line: at the left margin.
-			fmt.Fprintln(bw, strings.ReplaceAll(f.String(), "\n", "\n    "))
-			if f.Fix != nil {
-				if f.Fix.Path != f.Path {
-					fmt.Fprintf(bw, "    fix in %s:%d: %s:\n", f.Fix.Path, f.Fix.Line, f.Fix.Message)
-				} else {
-					fmt.Fprintf(bw, "    fix: %s:\n", f.Fix.Message)
-				}
-				if f.Fix.Replacement == "" {
-					fmt.Fprintf(bw, "      delete %s:%d-%d\n", f.Fix.Path, f.Fix.Line, f.Fix.EndLine)
-				}
-				for _, l := range strings.SplitAfter(strings.TrimSuffix(f.Fix.Replacement, "\n"), "\n") {
-					if l != "" {
-						fmt.Fprintf(bw, "      %s\n", strings.TrimSuffix(l, "\n"))
-					}
-				}
+// Post implements [Sink].
+func (t *Text) Post(_ context.Context, r *checks.Result) error {
+	bw := bufio.NewWriter(t.W)
+	for _, f := range r.Findings {
+		// Continuation lines are indented so every finding still starts
+		// with its own path:line: at the left margin.
+		fmt.Fprintln(bw, strings.Join(lines(Escape(f.String())), "\n    "))
+		if fix, ok := f.Fix(); ok {
+			writeFix(bw, f, fix)
+		}
+	}
+	verdict := "keeps the PaaSTA contract"
+	if !r.OK {
+		verdict = "breaks the PaaSTA contract"
+	}
+	name := r.Service
+	if name == "" {
+		name = "the repository"
+	}
+	fmt.Fprintf(bw, "%s %s: %s\n", strings.Join(lines(Escape(name)), " "), verdict, Summary(r.Findings))
+	return bw.Flush()
+}
+
+// writeFix prints the preferred fix of f below it: where it edits (when
+// not at the finding) and the new lines.
+func writeFix(w io.Writer, f checks.Finding, fix checks.SuggestedFix) {
+	for i, e := range fix.Edits {
+		head := "    fix"
+		if len(fix.Edits) > 1 {
+			head = fmt.Sprintf("    fix, edit %d of %d", i+1, len(fix.Edits))
+		}
+		if e.Path != f.Path || len(fix.Edits) > 1 {
+			fmt.Fprintf(w, "%s in %s:%d: %s:\n", head, Escape(e.Path), e.Line, Escape(fix.Message))
+		} else {
+			fmt.Fprintf(w, "%s: %s:\n", head, Escape(fix.Message))
+		}
+		if e.NewText == "" {
+			fmt.Fprintf(w, "      delete %s:%d-%d\n", Escape(e.Path), e.Line, e.EndLine)
+		}
+		for _, l := range lines(Escape(strings.TrimSuffix(e.NewText, "\n"))) {
+			if l != "" {
+				fmt.Fprintf(w, "      %s\n", l)
 			}
 		}
-		verdict := "keeps the PaaSTA contract"
-		if !r.OK {
-			verdict = "breaks the PaaSTA contract"
-		}
-		name := r.Service
-		if name == "" {
-			name = "the repository"
-		}
-		fmt.Fprintf(bw, "%s %s: %s\n", name, verdict, Summary(r.Findings))
 	}
-	return bw.Flush()
 }

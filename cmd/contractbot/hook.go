@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
@@ -39,17 +36,10 @@ func (f modeFlag) Set(s string) error {
 	return err
 }
 
-// listFlag collects a repeatable flag.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
-
-// hookSettings are the hook's settings; each has a flag and a git config
-// key (contractbot.<name>), and a flag given on the command line wins.
+// hookSettings are the hook's settings, each in the table of [hookSettings.table].
 type hookSettings struct {
 	mode           hook.Mode
-	branches       listFlag
+	branches       []string
 	service        string
 	soaDir         string
 	soaRepo        string
@@ -58,6 +48,23 @@ type hookSettings struct {
 	registryFailOp bool
 	git            string
 	timeout        time.Duration
+}
+
+// table is the hook's settings table: each setting once, with its flag,
+// git config key and parser.
+func (s *hookSettings) table() []setting {
+	return []setting{
+		{"mode", "", "mode", "enforce: refuse pushes with errors; warn: print them and accept", modeFlag{&s.mode}},
+		{"branch", "", "branch", "branch whose pushed commits are checked against the contract, repeatable (default: the repository's default branch)", listValue{&s.branches}},
+		{"service", "", "service", "service name (default: .contractbot.yaml's service, else the repository's name)", stringValue{&s.service}},
+		{"soa-dir", "", "soaDir", "yelpsoa-configs checkout for deploy-group checks", stringValue{&s.soaDir}},
+		{"soa-repo", "", "soaRepo", "yelpsoa-configs git repository (bare or not) whose HEAD is used for deploy-group checks", stringValue{&s.soaRepo}},
+		{"registry", "", "registry", "Docker registry URL; when set, deploy refs must name an existing image", stringValue{&s.registryURL}},
+		{"registry-timeout", "", "registryTimeout", "how long to wait for the registry", durationValue{&s.registryTO}},
+		{"registry-fail-open", "", "registryFailOpen", "accept deploys when the registry cannot answer, with a warning; default is to refuse them", boolValue{&s.registryFailOp}},
+		{"git", "", "", "the git program (git 2.36 or later, for cat-file --batch-command)", stringValue{&s.git}},
+		{"timeout", "", "timeout", "give up on a push that takes longer, with a message (GHES kills hooks after 5s, so 4s there)", durationValue{&s.timeout}},
+	}
 }
 
 // runHook implements `contractbot hook pre-receive`, installed as a bare
@@ -71,18 +78,11 @@ func runHook(ctx context.Context, io stdio, args []string) error {
 		return errors.New("want pre-receive or update: " + hookUsage)
 	}
 	kind := args[0]
-	var s hookSettings
+	s := hookSettings{registryTO: registry.DefaultTimeout, git: "git"}
 	flags := newFlags(io, "hook "+kind, hookUsage)
-	flags.Var(modeFlag{&s.mode}, "mode", "enforce: refuse pushes with errors; warn: print them and accept (git config contractbot.mode)")
-	flags.Var(&s.branches, "branch", "branch whose pushed commits are checked against the contract, repeatable (contractbot.branch; default: the repository's default branch)")
-	flags.StringVar(&s.service, "service", "", "service name (contractbot.service; default: .contractbot.yaml's service, else the repository's name)")
-	flags.StringVar(&s.soaDir, "soa-dir", "", "yelpsoa-configs checkout for deploy-group checks (contractbot.soaDir)")
-	flags.StringVar(&s.soaRepo, "soa-repo", "", "yelpsoa-configs git repository (bare or not) whose HEAD is used for deploy-group checks (contractbot.soaRepo)")
-	flags.StringVar(&s.registryURL, "registry", "", "Docker registry URL; when set, deploy refs must name an existing image (contractbot.registry)")
-	flags.DurationVar(&s.registryTO, "registry-timeout", registry.DefaultTimeout, "how long to wait for the registry (contractbot.registryTimeout)")
-	flags.BoolVar(&s.registryFailOp, "registry-fail-open", false, "accept deploys when the registry cannot answer, with a warning; default is to refuse them (contractbot.registryFailOpen)")
-	flags.StringVar(&s.git, "git", "git", "the git program (git 2.36 or later, for cat-file --batch-command)")
-	flags.DurationVar(&s.timeout, "timeout", 0, "give up on a push that takes longer, with a message (contractbot.timeout; GHES kills hooks after 5s, so 4s there)")
+	if err := register(flags, s.table(), os.LookupEnv); err != nil {
+		return err
+	}
 	if err := parseFlags(flags, args[1:]); err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func runHook(ctx context.Context, io stdio, args []string) error {
 	if len(updates) == 0 {
 		return nil
 	}
-	if err := s.fromGitConfig(ctx, flags); err != nil {
+	if err := fromGitConfig(ctx, s.git, flags, s.table()); err != nil {
 		return err
 	}
 
@@ -235,94 +235,4 @@ func repoName(gitDir string) string {
 		base = filepath.Base(filepath.Dir(gitDir))
 	}
 	return strings.TrimSuffix(base, ".git")
-}
-
-// fromGitConfig fills the settings that were not given as flags from the
-// repository's git config (contractbot.* keys; system and global config
-// apply too, so a server can set them once for every repository).
-func (s *hookSettings) fromGitConfig(ctx context.Context, flags *flag.FlagSet) error {
-	set := map[string]bool{}
-	flags.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	out, err := exec.CommandContext(ctx, s.git, "config", "-z", "--get-regexp", `^contractbot\.`).Output()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() == 1 {
-		return nil // no contractbot.* keys
-	}
-	if err != nil {
-		return fmt.Errorf("read git config: %w", err)
-	}
-	for _, kv := range bytes.Split(out, []byte{0}) {
-		if len(kv) == 0 {
-			continue
-		}
-		key, val, _ := strings.Cut(string(kv), "\n")
-		name := strings.TrimPrefix(strings.ToLower(key), "contractbot.")
-		bad := func(err error) error { return fmt.Errorf("git config %s=%q: %w", key, val, err) }
-		switch name {
-		case "mode":
-			if !set["mode"] {
-				if err := (modeFlag{&s.mode}).Set(val); err != nil {
-					return bad(err)
-				}
-			}
-		case "branch":
-			if !set["branch"] {
-				s.branches = append(s.branches, val)
-			}
-		case "service":
-			if !set["service"] {
-				s.service = val
-			}
-		case "soadir":
-			if !set["soa-dir"] {
-				s.soaDir = val
-			}
-		case "soarepo":
-			if !set["soa-repo"] {
-				s.soaRepo = val
-			}
-		case "registry":
-			if !set["registry"] {
-				s.registryURL = val
-			}
-		case "registrytimeout":
-			if !set["registry-timeout"] {
-				d, err := time.ParseDuration(val)
-				if err != nil {
-					return bad(err)
-				}
-				s.registryTO = d
-			}
-		case "timeout":
-			if !set["timeout"] {
-				d, err := time.ParseDuration(val)
-				if err != nil {
-					return bad(err)
-				}
-				s.timeout = d
-			}
-		case "registryfailopen":
-			if !set["registry-fail-open"] {
-				b, ok := gitBool(val)
-				if !ok {
-					return bad(errors.New("want true or false"))
-				}
-				s.registryFailOp = b
-			}
-		default:
-			return fmt.Errorf("git config %s: unknown contractbot setting (known: mode, branch, service, soaDir, soaRepo, registry, registryTimeout, registryFailOpen, timeout)", key)
-		}
-	}
-	return nil
-}
-
-// gitBool parses a boolean as git config does.
-func gitBool(s string) (v, ok bool) {
-	switch strings.ToLower(s) {
-	case "true", "yes", "on", "1", "":
-		return true, true
-	case "false", "no", "off", "0":
-		return false, true
-	}
-	return false, false
 }

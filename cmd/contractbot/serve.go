@@ -14,41 +14,42 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// serveSetting is one setting of `contractbot serve`: a flag whose default
-// comes from an environment variable, so that a container is configured by
-// its environment and a developer by flags.
-type serveSetting struct {
-	flag, env, def, usage string
-}
-
-var serveSettings = []serveSetting{
-	{"app-id", "CONTRACTBOT_APP_ID", "", "the GitHub App's numeric id"},
-	{"private-key-file", "CONTRACTBOT_PRIVATE_KEY_FILE", "", "file holding the App's private key (PEM)"},
-	{"private-key", "CONTRACTBOT_PRIVATE_KEY", "", "the App's private key itself (PEM), instead of a file"},
-	{"webhook-secret", "CONTRACTBOT_WEBHOOK_SECRET", "", "webhook secret; several, comma-separated, during a rotation (required)"},
-	{"github-api-url", "CONTRACTBOT_GITHUB_API_URL", app.DefaultAPIURL, "GitHub REST API root; GitHub Enterprise: https://HOST/api/v3/"},
-	{"listen", "CONTRACTBOT_LISTEN", app.DefaultListen, "address to serve webhooks, /healthz, /readyz and /metrics on"},
-	{"data-dir", "CONTRACTBOT_DATA_DIR", app.DefaultDataDir, "directory of the durable webhook queue"},
-	{"queue-url", "CONTRACTBOT_QUEUE_URL", "", "postgres://… URL of a webhook queue shared by several replicas (default: a file in the data directory, one replica)"},
-	{"redelivery-interval", "CONTRACTBOT_REDELIVERY_INTERVAL", "5m", "how often GitHub's delivery log is read for deliveries the queue never stored, which are then redelivered: the longest a missed delivery stays missed"},
-	{"queue-lease", "CONTRACTBOT_QUEUE_LEASE", "15m", "with --queue-url: how long a replica holds a task before another may take it over (a killed replica's tasks wait this long); checks are cut off at half of it, 5m at most"},
-	{"soa-repo", "CONTRACTBOT_SOA_REPO", "", "owner/name of the yelpsoa-configs repository (optional)"},
-	{"log-format", "CONTRACTBOT_LOG_FORMAT", "json", "log format: json or console"},
-	{"log-level", "CONTRACTBOT_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
-	{"workers", "CONTRACTBOT_WORKERS", strconv.Itoa(app.DefaultWorkers), "checks run at once"},
-	{"deploy-ref-action", "CONTRACTBOT_DEPLOY_REF_ACTION", app.RefActionReport, "what to do with a malformed PaaSTA deploy tag: report (a failing check run) or delete (also delete it; needs contents: write)"},
-	{"registry", "CONTRACTBOT_REGISTRY", "", "Docker registry URL; when set, a deploy tag must name an image that exists there"},
+// serveTable is the settings table of `contractbot serve`: each a flag
+// whose default comes from an environment variable, so that a container is
+// configured by its environment and a developer by flags. Values are
+// strings here; serveConfig parses them into an [app.Config], once.
+func serveTable(vals map[string]*string) []setting {
+	var ss []setting
+	for _, s := range []struct{ flag, env, def, usage string }{
+		{"app-id", "CONTRACTBOT_APP_ID", "", "the GitHub App's numeric id"},
+		{"private-key-file", "CONTRACTBOT_PRIVATE_KEY_FILE", "", "file holding the App's private key (PEM)"},
+		{"private-key", "CONTRACTBOT_PRIVATE_KEY", "", "the App's private key itself (PEM), instead of a file"},
+		{"webhook-secret", "CONTRACTBOT_WEBHOOK_SECRET", "", "webhook secret; several, comma-separated, during a rotation (required)"},
+		{"github-api-url", "CONTRACTBOT_GITHUB_API_URL", app.DefaultAPIURL, "GitHub REST API root; GitHub Enterprise: https://HOST/api/v3/"},
+		{"listen", "CONTRACTBOT_LISTEN", app.DefaultListen, "address to serve webhooks, /healthz, /readyz and /metrics on"},
+		{"data-dir", "CONTRACTBOT_DATA_DIR", app.DefaultDataDir, "directory of the durable webhook queue"},
+		{"queue-url", "CONTRACTBOT_QUEUE_URL", "", "postgres://… URL of a webhook queue shared by several replicas (default: a file in the data directory, one replica)"},
+		{"redelivery-interval", "CONTRACTBOT_REDELIVERY_INTERVAL", "5m", "how often GitHub's delivery log is read for deliveries the queue never stored, which are then redelivered: the longest a missed delivery stays missed"},
+		{"queue-lease", "CONTRACTBOT_QUEUE_LEASE", "15m", "with --queue-url: how long a replica holds a task before another may take it over (a killed replica's tasks wait this long); checks are cut off at half of it, 5m at most"},
+		{"soa-repo", "CONTRACTBOT_SOA_REPO", "", "owner/name of the yelpsoa-configs repository (optional)"},
+		{"log-format", "CONTRACTBOT_LOG_FORMAT", "json", "log format: json or console"},
+		{"log-level", "CONTRACTBOT_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
+		{"workers", "CONTRACTBOT_WORKERS", strconv.Itoa(app.DefaultWorkers), "checks run at once"},
+		{"deploy-ref-action", "CONTRACTBOT_DEPLOY_REF_ACTION", app.RefActionReport, "what to do with a malformed PaaSTA deploy tag: report (a failing check run) or delete (also delete it; needs contents: write)"},
+		{"registry", "CONTRACTBOT_REGISTRY", "", "Docker registry URL; when set, a deploy tag must name an image that exists there"},
+	} {
+		v := s.def
+		vals[s.flag] = &v
+		ss = append(ss, setting{Flag: s.flag, Env: s.env, Usage: s.usage, Value: stringValue{&v}})
+	}
+	return ss
 }
 
 func runServe(ctx context.Context, io stdio, args []string) error {
 	flags := newFlags(io, "serve", "serve [flags] (every flag can also be set by the environment variable named in its help)")
-	vals := make(map[string]*string, len(serveSettings))
-	for _, s := range serveSettings {
-		def := s.def
-		if v, ok := os.LookupEnv(s.env); ok {
-			def = v
-		}
-		vals[s.flag] = flags.String(s.flag, def, fmt.Sprintf("%s (env %s)", s.usage, s.env))
+	vals := map[string]*string{}
+	if err := register(flags, serveTable(vals), os.LookupEnv); err != nil {
+		return err
 	}
 	if err := parseFlags(flags, args); err != nil {
 		return err

@@ -15,8 +15,10 @@ const testPEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY
 
 func settings(kv ...string) func(string) string {
 	m := map[string]string{}
-	for _, s := range serveSettings {
-		m[s.flag] = s.def
+	vals := map[string]*string{}
+	serveTable(vals)
+	for name, v := range vals {
+		m[name] = *v
 	}
 	m["app-id"], m["private-key"], m["webhook-secret"] = "42", testPEM, "s3cret"
 	for i := 0; i+1 < len(kv); i += 2 {

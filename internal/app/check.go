@@ -29,8 +29,14 @@ type Clients interface {
 	Forget(id int64)
 }
 
-// Client is what the check job needs from GitHub for one installation.
+// Client is what the App's jobs need from GitHub for one installation:
+// the check job's reads and check run, the review job's pull request
+// calls ([ReviewClient]) and the deploy-ref guard's ([RefGuardClient]).
+// One interface, so that a client lacking a job's calls is a compile
+// error, not a task dead-lettered at run time.
 type Client interface {
+	ReviewClient
+	RefGuardClient
 	// Tree returns the tree of a commit; files are read lazily.
 	Tree(ctx context.Context, owner, repo, sha string) (fs.FS, error)
 	// DefaultBranchHead returns the repository's default branch and the

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 // tests can tell which reads the check job made. It is the pulltest-style
 // struct fake of [Client]; the end-to-end tests use the HTTP fake GitHub.
 type fakeClient struct {
+	onlyChecks
 	mu        sync.Mutex
 	trees     map[string]fs.FS  // by sha
 	heads     map[string]string // default-branch head by "owner/repo"
@@ -57,6 +59,38 @@ func (c *fakeClient) take() ([]string, []ghclient.CheckRun) {
 	calls, runs := c.calls, c.published
 	c.calls, c.published = nil, nil
 	return calls, runs
+}
+
+// onlyChecks answers the review job's and the deploy-ref guard's calls
+// with an error: a fake that embeds it fakes only the check job's.
+type onlyChecks struct{}
+
+var errNotFaked = errors.New("not faked")
+
+func (onlyChecks) PullHead(context.Context, string, string, int) (string, bool, error) {
+	return "", false, errNotFaked
+}
+func (onlyChecks) PullFiles(context.Context, string, string, int) ([]ghclient.PullFile, error) {
+	return nil, errNotFaked
+}
+func (onlyChecks) ReviewComments(context.Context, string, string, int) ([]ghclient.ReviewComment, error) {
+	return nil, errNotFaked
+}
+func (onlyChecks) CreateReview(context.Context, string, string, int, ghclient.Review) (int64, error) {
+	return 0, errNotFaked
+}
+func (onlyChecks) CreateFileComment(context.Context, string, string, int, string, string, string) (int64, error) {
+	return 0, errNotFaked
+}
+func (onlyChecks) ReplyToComment(context.Context, string, string, int, string, string, int64, string) (int64, error) {
+	return 0, errNotFaked
+}
+func (onlyChecks) RefTarget(context.Context, string, string, string) (string, string, error) {
+	return "", "", errNotFaked
+}
+func (onlyChecks) DeleteRef(context.Context, string, string, string) error { return errNotFaked }
+func (onlyChecks) PublishSimpleCheckRun(context.Context, string, string, ghclient.SimpleCheckRun) (int64, error) {
+	return 0, errNotFaked
 }
 
 type fakeClients struct{ c *fakeClient }

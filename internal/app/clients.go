@@ -10,7 +10,10 @@ import (
 // AppsClients adapts [*ghclient.Apps] to [Clients].
 type AppsClients struct{ Apps *ghclient.Apps }
 
-var _ Clients = AppsClients{}
+var (
+	_ Clients = AppsClients{}
+	_ Client  = installationClient{}
+)
 
 // Installation implements [Clients].
 func (a AppsClients) Installation(ctx context.Context, id int64) (Client, error) {

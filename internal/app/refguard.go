@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -130,9 +129,9 @@ func (b *Base) guardPush(ctx context.Context, ev *github.PushEvent, eventType, d
 	return true, err
 }
 
-// RefGuardClient is what the guard needs from GitHub beyond [Client].
+// RefGuardClient is what the guard needs from GitHub beyond the check
+// job's calls.
 type RefGuardClient interface {
-	Client
 	RefTarget(ctx context.Context, owner, repo, ref string) (sha, typ string, err error)
 	DeleteRef(ctx context.Context, owner, repo, ref string) error
 	PublishSimpleCheckRun(ctx context.Context, owner, repo string, run ghclient.SimpleCheckRun) (int64, error)
@@ -199,10 +198,7 @@ func (g *RefGuard) Run(ctx context.Context, t webhook.Task) error {
 	if err != nil {
 		return fmt.Errorf("installation %d: %w", j.Installation, err)
 	}
-	client, ok := c.(RefGuardClient)
-	if !ok {
-		return webhook.Permanent(errors.New("the GitHub client cannot guard refs"))
-	}
+	client := c
 	sha, typ, err := client.RefTarget(ctx, j.Owner, j.Repo, j.Ref)
 	if err != nil {
 		return permanentIfHopeless(err)

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -71,9 +70,9 @@ func enqueueReview(ctx context.Context, q Enqueuer, j checkJob, number int) (boo
 	return dup, nil
 }
 
-// ReviewClient is what the review job needs from GitHub beyond [Client].
+// ReviewClient is what the review job needs from GitHub beyond the
+// check job's calls.
 type ReviewClient interface {
-	Client
 	PullHead(ctx context.Context, owner, repo string, number int) (sha string, open bool, err error)
 	PullFiles(ctx context.Context, owner, repo string, number int) ([]ghclient.PullFile, error)
 	ReviewComments(ctx context.Context, owner, repo string, number int) ([]ghclient.ReviewComment, error)
@@ -103,10 +102,7 @@ func (r *Reviewer) Run(ctx context.Context, t webhook.Task) error {
 	if err != nil {
 		return fmt.Errorf("installation %d: %w", j.Installation, err)
 	}
-	client, ok := c.(ReviewClient)
-	if !ok {
-		return webhook.Permanent(errors.New("the GitHub client cannot review pull requests"))
-	}
+	client := c
 	head, open, err := client.PullHead(ctx, j.Owner, j.Repo, j.Number)
 	if err != nil {
 		return permanentIfHopeless(err)

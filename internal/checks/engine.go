@@ -132,7 +132,7 @@ func (e *Engine) Run(ctx context.Context, t Target) (*Result, error) {
 		if !t.has(r.Needs) || cfg.severityOf(r) == SeverityOff {
 			continue
 		}
-		p := &Pass{Repo: t.Repo, SOA: t.SOA, Service: t.Service, Refs: t.Refs, PaastaSchemas: t.PaastaSchemas, SOACache: t.SOACache, RefObjects: t.RefObjects, Images: t.Images, Config: cfg, rule: r, shared: sh}
+		p := &Pass{Repo: t.Repo, SOA: t.SOA, Service: t.Service, Refs: t.Refs, PaastaSchemas: t.PaastaSchemas, SOACache: t.SOACache, RefObjects: t.RefObjects, Images: t.Images, Config: cfg, rule: r, shared: sh, soaPrefix: t.SOAPrefix}
 		first := len(sh.findings)
 		if err := r.Run(ctx, p); err != nil {
 			return nil, fmt.Errorf("rule %s: %w", r.ID, err)

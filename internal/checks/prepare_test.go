@@ -106,3 +106,36 @@ func TestEngine_SoaFindingsOfAnInRepositorySoaTreeNameFilesOfTheRepository(t *te
 		t.Fatalf("no soa finding for a service without deploy.yaml: %v", res.Findings)
 	}
 }
+
+func TestEngine_MessagesNameFilesOfAnInRepositorySoaTreeWhereTheyAre(t *testing.T) {
+	repo := fstest.MapFS{
+		ConfigFile:               {Data: []byte("service: web\nsoa_dir: soa\n")},
+		"soa/web/service.yaml":   {Data: []byte("description: x\n")},
+		"soa/web/kubernetes.yml": {Data: []byte("{}\n")},
+	}
+	target, err := Prepare(context.Background(), repo, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEngine(All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Run(context.Background(), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var named int
+	for _, f := range res.Findings {
+		switch f.RuleID {
+		case "soa.deploy-yaml", "soa.jenkins-yaml", "soa.monitoring":
+			named++
+			if !strings.Contains(f.Message, "add soa/web/") {
+				t.Errorf("%s: the message does not name the file under soa/", f)
+			}
+		}
+	}
+	if named != 3 {
+		t.Fatalf("%d of the 3 missing-file findings: %v", named, res.Findings)
+	}
+}

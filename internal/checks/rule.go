@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"path"
 	"regexp"
 	"strings"
 
@@ -114,8 +115,9 @@ type Pass struct {
 	// Config is the repository's .contractbot.yaml, already validated.
 	Config *Config
 
-	rule   *Rule
-	shared *shared
+	rule      *Rule
+	shared    *shared
+	soaPrefix string
 }
 
 // Report records a finding of the running rule. The rule id and severity are
@@ -138,6 +140,17 @@ func (p *Pass) Report(f Finding) {
 		f.EndLine = max(f.EndLine, f.Line)
 	}
 	p.shared.findings = append(p.shared.findings, f)
+}
+
+// SOAPath is the path a user sees for a file of the soa tree: under the
+// repository's soa_dir when the soa tree lives in the checked repository
+// (the engine moves the findings' paths there; messages that name a file
+// use this), else the path in the soa repository.
+func (p *Pass) SOAPath(name string) string {
+	if p.soaPrefix == "" {
+		return name
+	}
+	return path.Join(p.soaPrefix, name)
 }
 
 // Reportf reports a finding at path:line with a formatted message.

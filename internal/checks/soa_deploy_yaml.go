@@ -32,7 +32,7 @@ func runDeployYAML(ctx context.Context, p *Pass) error {
 				return nil
 			}
 		}
-		p.Reportf(name, 1, "no deploy.yaml, so the service cannot be deployed: add %s with a pipeline (itest, security-check, push-to-registry, then one step per deploy group)", name)
+		p.Reportf(name, 1, "no deploy.yaml, so the service cannot be deployed: add %s with a pipeline (itest, security-check, push-to-registry, then one step per deploy group)", p.SOAPath(name))
 		return nil
 	}
 	if f.Err != nil {

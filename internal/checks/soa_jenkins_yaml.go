@@ -30,6 +30,6 @@ func runJenkinsYAML(ctx context.Context, p *Pass) error {
 			return nil
 		}
 	}
-	p.Reportf(path.Join(p.Service, "jenkins.yaml"), 1, "no jenkins.yaml: the contract says the service should have one so that Jenkins builds, itests and pushes its image; add %s/jenkins.yaml", p.Service)
+	p.Reportf(path.Join(p.Service, "jenkins.yaml"), 1, "no jenkins.yaml: the contract says the service should have one so that Jenkins builds, itests and pushes its image; add %s", p.SOAPath(path.Join(p.Service, "jenkins.yaml")))
 	return nil
 }

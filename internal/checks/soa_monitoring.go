@@ -28,7 +28,7 @@ func runMonitoring(ctx context.Context, p *Pass) error {
 	mon, service := svc.File("monitoring.yaml"), svc.File("service.yaml")
 	if mon == nil {
 		if service != nil {
-			p.Reportf(path.Join(p.Service, "monitoring.yaml"), 1, "no monitoring.yaml, which paasta validate requires of every service so that alerts reach a team: add %s/monitoring.yaml with `team: <your team>`", p.Service)
+			p.Reportf(path.Join(p.Service, "monitoring.yaml"), 1, "no monitoring.yaml, which paasta validate requires of every service so that alerts reach a team: add %s with `team: <your team>`", p.SOAPath(path.Join(p.Service, "monitoring.yaml")))
 		}
 		return nil
 	}

@@ -64,6 +64,7 @@ func reportPort(p *Pass, index *soa.RepoIndex, uses []soa.PortUse) {
 		// Name a few of the others: every user of a port shared n ways
 		// gets a finding, so listing them all would be n² in size.
 		var others []string
+		var related []Related
 		more := 0
 		for _, o := range index.PortUsers(u.Port) {
 			switch {
@@ -71,14 +72,17 @@ func reportPort(p *Pass, index *soa.RepoIndex, uses []soa.PortUse) {
 			case len(others) == maxPortUsersNamed:
 				more++
 			default:
-				others = append(others, fmt.Sprintf("%s.%s (%s:%d)", o.Service, o.Namespace, o.Path, o.Line))
+				others = append(others, fmt.Sprintf("%s.%s (%s:%d)", o.Service, o.Namespace, p.SOAPath(o.Path), o.Line))
+				related = append(related, Related{Position: Position{Path: o.Path, Line: o.Line, EndLine: o.Line},
+					Message: fmt.Sprintf("%s.%s also uses proxy_port %d", o.Service, o.Namespace, u.Port)})
 			}
 		}
 		if more > 0 {
 			others = append(others, fmt.Sprintf("%d more", more))
 		}
 		if len(others) > 0 {
-			p.Reportf(u.Path, u.Line, "proxy_port %d of %s.%s is also used by %s; each namespace needs its own port: pick a free one", u.Port, u.Service, u.Namespace, strings.Join(others, ", "))
+			p.Report(Finding{Path: u.Path, Line: u.Line, Related: related,
+				Message: fmt.Sprintf("proxy_port %d of %s.%s is also used by %s; each namespace needs its own port: pick a free one", u.Port, u.Service, u.Namespace, strings.Join(others, ", "))})
 		}
 	}
 }

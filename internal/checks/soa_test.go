@@ -219,6 +219,13 @@ func TestSOAProxyPortAcrossTheWholeRepository(t *testing.T) {
 			t.Errorf("missing %q in:\n%s", want, got)
 		}
 	}
+	for _, f := range fs {
+		if f.Path == "alpha/smartstack.yaml" && strings.Contains(f.Message, "also used") {
+			if len(f.Related) != 1 || f.Related[0].Path != "beta/smartstack.yaml" || f.Related[0].Line != 4 {
+				t.Errorf("related positions %+v, want beta/smartstack.yaml:4", f.Related)
+			}
+		}
+	}
 }
 
 // countingFS counts the opens of each file, so a test can tell how often

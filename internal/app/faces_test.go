@@ -18,6 +18,7 @@ import (
 
 	"github.com/contractbot/contractbot/internal/checks"
 	"github.com/contractbot/contractbot/internal/gitobj"
+	"github.com/contractbot/contractbot/internal/gittest"
 	"github.com/contractbot/contractbot/internal/hook"
 )
 
@@ -130,7 +131,7 @@ var buildOnce struct {
 // contractbotBinary builds the real CLI once per test process.
 func contractbotBinary(t *testing.T) string {
 	t.Helper()
-	requireGit(t)
+	gittest.RequireTool(t, "git")
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "contractbot-faces")
 		if err != nil {
@@ -147,16 +148,6 @@ func contractbotBinary(t *testing.T) string {
 		t.Fatalf("go build: %v", buildOnce.err)
 	}
 	return buildOnce.bin
-}
-
-func requireGit(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CONTRACTBOT_REQUIRE_ITEST") == "1" {
-			t.Fatal("CONTRACTBOT_REQUIRE_ITEST=1 but git is not installed")
-		}
-		t.Skip("git not installed")
-	}
 }
 
 func writeFiles(t *testing.T, dir string, files map[string]string) {
@@ -196,23 +187,7 @@ func runCLIFace(t *testing.T, bin string, files map[string]string) faceResult {
 
 func runHookFace(t *testing.T, files map[string]string) faceResult {
 	t.Helper()
-	dir := t.TempDir()
-	git := func(args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git("init", "-q", "-b", "main")
-	writeFiles(t, dir, files)
-	git("add", "-A")
-	git("commit", "-q", "-m", "c")
-	commit := git("rev-parse", "HEAD")
+	dir, commit := gittest.Commit(t, files)
 	store, err := gitobj.Open(context.Background(), gitobj.Options{GitDir: filepath.Join(dir, ".git")})
 	if err != nil {
 		t.Fatal(err)

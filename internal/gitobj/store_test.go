@@ -11,53 +11,15 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/contractbot/contractbot/internal/gittest"
 )
 
 // gitRepo makes a repository with the given files (a value starting with
 // "->" is a symlink) and returns its directory and the commit id.
 func gitRepo(t *testing.T, files map[string]string) (string, string) {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CONTRACTBOT_REQUIRE_ITEST") == "1" {
-			t.Fatal("git not installed")
-		}
-		t.Skip("git not installed")
-	}
-	dir := t.TempDir()
-	git := func(args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(cleanEnv(os.Environ()), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git("init", "-q")
-	for name, content := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if target, ok := strings.CutPrefix(content, "->"); ok {
-			if err := os.Symlink(target, p); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		mode := os.FileMode(0o644)
-		if strings.HasSuffix(name, ".sh") {
-			mode = 0o755
-		}
-		if err := os.WriteFile(p, []byte(content), mode); err != nil {
-			t.Fatal(err)
-		}
-	}
-	git("add", "-A")
-	git("commit", "-q", "-m", "c")
-	return dir, git("rev-parse", "HEAD")
+	return gittest.Commit(t, files)
 }
 
 func openStore(t *testing.T, dir string) *Store {

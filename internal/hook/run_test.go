@@ -4,47 +4,21 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/contractbot/contractbot/internal/gitobj"
+	"github.com/contractbot/contractbot/internal/gittest"
 )
 
 // commitTree makes a repository with one commit of files and returns its
 // git directory and the commit.
 func commitTree(t *testing.T, files map[string]string) (gitDir, commit string) {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CONTRACTBOT_REQUIRE_ITEST") == "1" {
-			t.Fatal("CONTRACTBOT_REQUIRE_ITEST=1 but git is not installed")
-		}
-		t.Skip("git not installed")
-	}
-	dir := t.TempDir()
-	git := func(args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git("init", "-q")
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	git("add", "-A")
-	git("commit", "-q", "-m", "c")
-	return filepath.Join(dir, ".git"), git("rev-parse", "HEAD")
+	dir, commit := gittest.Commit(t, files)
+	return filepath.Join(dir, ".git"), commit
 }
 
 func TestAConfigThatSetsARefRuleIsValidOnAGuardedBranch(t *testing.T) {

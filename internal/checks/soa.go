@@ -133,6 +133,7 @@ func soaRules() []*Rule {
 		soaContainerPortRule(),
 		soaInstanceConfigRule(),
 		soaSecretsRule(),
+		soaDependenciesRule(),
 	}
 }
 

@@ -6,7 +6,6 @@ package checks_test
 // that comes to agree must be removed (TestTheOracleExcusesOnlyDisagreements).
 var oracleExcused = map[string]string{
 	"M128":              "service-unknown-key: contractbot errors soa.deploy-yaml, validate exits 0",
-	"M138":              "service-description-date-1digit: contractbot errors soa.schema, validate exits 0",
 	"M144":              "service-yaml-deleted: contractbot errors soa.deploy-yaml, validate exits 0",
 	"M168":              "dg-add-unused-step: contractbot errors soa.deploy-yaml, validate exits 0",
 	"M174":              "dg-steps-into-parallel: contractbot errors soa.deploy-yaml, validate exits 0",

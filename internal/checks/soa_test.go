@@ -210,8 +210,8 @@ func TestSOAProxyPortAcrossTheWholeRepository(t *testing.T) {
 	}
 	got := strings.Join(lines, "\n")
 	for _, want := range []string{
-		"alpha/smartstack.yaml:2: error: proxy_port 20301 of alpha.main is also used by beta.alt (beta/smartstack.yaml:4)",
-		"beta/smartstack.yaml:4: error: proxy_port 20301 of beta.alt is also used by alpha.main (alpha/smartstack.yaml:2)",
+		"alpha/smartstack.yaml:2: warning: proxy_port 20301 of alpha.main is also used by beta.alt (beta/smartstack.yaml:4)",
+		"beta/smartstack.yaml:4: warning: proxy_port 20301 of beta.alt is also used by alpha.main (alpha/smartstack.yaml:2)",
 		"gamma/smartstack.yaml:2: error: proxy_port 18000 of namespace main is outside SmartStack's range 19000-21000",
 	} {
 		if !strings.Contains(got, want) {

@@ -15,7 +15,8 @@ func soaDependenciesRule() *Rule {
 			"instance's own `dependencies`, merged over service.yaml's): `paasta validate` rejects a reference " +
 			"to an entry that does not exist, and a missing mapping counts as an empty one. Add the entry to " +
 			"`dependencies` in service.yaml, or point dependencies_reference at an existing one, or remove it.",
-		Run: runDependencies,
+		Source: "paasta validate: InstanceConfig.validate's dependencies_reference check (V3, error)",
+		Run:    runDependencies,
 	}
 }
 

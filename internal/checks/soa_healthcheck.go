@@ -18,7 +18,8 @@ func soaHealthcheckRule() *Rule {
 			"and healthcheck_cmd without healthcheck_mode: cmd (errors); it accepts an http/tcp healthcheck on a " +
 			"daemon, which is therefore a warning. Daemons may use healthcheck_mode: cmd with healthcheck_cmd; " +
 			"register HTTP/TCP services in smartstack.yaml.",
-		Run: runHealthcheck,
+		Source: "paasta validate: the kubernetes schema's healthcheck_mode/healthcheck_cmd rules (errors); contract: only HTTP/TCP services are probed on $PAASTA_PORT (an http/tcp healthcheck on a daemon: warning)",
+		Run:    runHealthcheck,
 	}
 }
 

@@ -18,7 +18,8 @@ func soaProxyPortRule() *Rule {
 			"repository share is a warning, because paasta validate compares ports only with /etc/services, yet " +
 			"the two namespaces send one service's traffic to the other. Pick a free port in range for the " +
 			"namespace.",
-		Run: runProxyPort,
+		Source: "PaaSTA's smartstack schema: proxy_port 19000-21000 (S-rules, error); a port shared within the repository passes validate, which compares with /etc/services only (warning)",
+		Run:    runProxyPort,
 	}
 }
 

@@ -34,7 +34,8 @@ func soaSchemaRule() *Rule {
 			"typo in trigger_next_step_manually silently drops a manual gate). Fix the key at the reported line " +
 			"as the message says; --paasta-schemas DIR checks against an installed PaaSTA's schemas instead of " +
 			"the built-in ones.",
-		Run: runSchema,
+		Source: "paasta validate: validate_all_schemas (V1, S0-S12, errors); the deploy schema, which validate never runs, and files validate does not read warn",
+		Run:    runSchema,
 	}
 }
 

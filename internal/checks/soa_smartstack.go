@@ -24,7 +24,8 @@ func soaSmartstackRule() *Rule {
 			"and a proxied_through or clb_proxy naming a namespace that does not exist (errors); an instance " +
 			"registration naming a missing namespace registers nothing but passes validate (a warning). Point " +
 			"registrations at existing namespaces and keep <service>.<namespace> short.",
-		Run: runSmartstack,
+		Source: "paasta validate: validate_smartstack (V10, errors); a registration naming a missing namespace passes validate (warning)",
+		Run:    runSmartstack,
 	}
 }
 

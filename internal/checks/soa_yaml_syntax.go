@@ -17,7 +17,8 @@ func soaYAMLSyntaxRule() *Rule {
 			"Jenkins) and Mesos-era marathon and chronos files, which no PaaSTA of today reads, only warn. Fix " +
 			"the YAML at the reported line; files must be UTF-8, hold one document, stay under 4 MiB and not " +
 			"expand aliases without bound.",
-		Run: runYAMLSyntax,
+		Source: "paasta validate: validate_schema's yaml.safe_load, \"Failed to read file\" (V1, error); files PaaSTA never reads (jenkins.yaml, marathon, chronos) warn",
+		Run:    runYAMLSyntax,
 	}
 }
 

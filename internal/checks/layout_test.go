@@ -29,3 +29,13 @@ func TestNoFileOfTheRulesIsOver400Lines(t *testing.T) {
 		}
 	}
 }
+
+// Every soa rule says where it comes from (issue 13): the contract
+// sentence or the PaaSTA function, which decides its severity.
+func TestEverySOARuleNamesItsSource(t *testing.T) {
+	for _, r := range soaRules() {
+		if len(r.Source) < 20 {
+			t.Errorf("%s: Source %q must name the contract sentence or the PaaSTA function behind the rule", r.ID, r.Source)
+		}
+	}
+}

@@ -39,7 +39,12 @@ type Rule struct {
 	Needs    Needs
 	Title    string
 	Doc      string
-	Run      func(ctx context.Context, pass *Pass) error
+	// Source is where the rule comes from, which decides its severity
+	// (docs/rules.md): the contract's sentence ("contract: ... MUST ...")
+	// or the PaaSTA function it mirrors ("paasta validate:
+	// validate_paasta_objects"), and which findings warn instead.
+	Source string
+	Run    func(ctx context.Context, pass *Pass) error
 }
 
 // readsSOA reports whether the paths of the rule's findings are relative to

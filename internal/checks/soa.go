@@ -56,6 +56,14 @@ func soaSchemas(p *Pass) (soa.Schemas, error) {
 	})
 }
 
+// warnf reports a finding graded warning, below the rule's severity: by
+// the severity policy (docs/rules.md), a problem only `paasta check`
+// flags, or the contract calls a SHOULD, warns while the rule's errors
+// fail the build.
+func warnf(p *Pass, path string, line int, format string, args ...any) {
+	p.Report(Finding{Path: path, Line: line, Severity: SeverityWarning, Message: fmt.Sprintf(format, args...)})
+}
+
 // unloadable is what a rule does with a file it needs that could not be
 // loaded: soa.yaml-syntax reports the file, and when that rule does not
 // run, the rule says it could not check the file rather than pass it.
@@ -133,6 +141,7 @@ func soaRules() []*Rule {
 		soaContainerPortRule(),
 		soaInstanceConfigRule(),
 		soaSecretsRule(),
+		soaDependenciesRule(),
 	}
 }
 

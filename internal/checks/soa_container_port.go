@@ -18,7 +18,8 @@ func soaContainerPortRule() *Rule {
 		Doc: "The contract says HTTP/TCP services (instances registered in SmartStack with a proxy_port) bind " +
 			"port 8888, which PaaSTA passes as $PAASTA_PORT and routes traffic and healthchecks to. Remove a " +
 			"container_port other than 8888, listen on 8888, and make the Dockerfile EXPOSE 8888.",
-		Run: runContainerPort,
+		Source: "contract: HTTP/TCP services bind port 8888, $PAASTA_PORT (error); no PaaSTA check covers it",
+		Run:    runContainerPort,
 	}
 }
 

@@ -19,7 +19,8 @@ func soaDeployGroupRule() *Rule {
 			"deploy step of deploy.yaml's pipeline, or the instance never receives a version. Build steps " +
 			"(itest, security-check, push-to-registry, command-*) are never deploy groups. Add the missing step " +
 			"or set deploy_group; a step no instance uses is reported as a warning: delete it.",
-		Run: runDeployGroup,
+		Source: "paasta validate: InstanceConfig.validate's deploy_group check (V3, error); paasta check: deployments_check (C12) for steps no instance uses (warning)",
+		Run:    runDeployGroup,
 	}
 }
 

@@ -12,9 +12,13 @@ func soaDeployYAMLRule() *Rule {
 		ID: "soa.deploy-yaml", Severity: SeverityError, Needs: NeedsService,
 		Title: "deploy.yaml is missing or has no security-check step",
 		Doc: "The contract says yelpsoa-configs/<service>/ MUST contain deploy.yaml: its pipeline lists the deploy " +
-			"groups Jenkins deploys to, and `paasta check` also requires a security-check step. Add deploy.yaml " +
-			"with a `pipeline:` of steps (itest, security-check, push-to-registry, then one step per deploy group).",
-		Run: runDeployYAML,
+			"groups Jenkins deploys to. A missing deploy.yaml, and a pipeline item that is not a mapping with a " +
+			"step key (paasta validate fails on it with a traceback), are errors; a pipeline without a " +
+			"security-check step is a warning, because only `paasta check` asks for one and PaaSTA deploys " +
+			"without it. Add deploy.yaml with a `pipeline:` of steps (itest, security-check, push-to-registry, " +
+			"then one step per deploy group).",
+		Source: "contract: yelpsoa-configs/<service>/ MUST contain deploy.yaml (error); paasta validate: get_pipeline_deploy_groups fails on a step that is not a mapping with step (error); paasta check: deploy_has_security_check (C3, warning)",
+		Run:    runDeployYAML,
 	}
 }
 
@@ -39,10 +43,38 @@ func runDeployYAML(ctx context.Context, p *Pass) error {
 		unloadable(p, f, "its security-check step")
 		return nil
 	}
+	checkPipelineItems(p, f)
 	d := soa.DeployFromNode(f.Path, f.Root)
 	if !d.HasStep("security-check") {
 		at := f.Root.KeyNode("pipeline")
-		p.Reportf(f.Path, line(at), "the pipeline has no security-check step, which paasta check requires: add `- step: security-check` after the itest step")
+		warnf(p, f.Path, line(at), "the pipeline has no security-check step, which paasta check asks for (paasta validate does not): add `- step: security-check` after the itest step")
 	}
 	return nil
+}
+
+// checkPipelineItems reports pipeline items PaaSTA cannot read: it takes
+// item["step"] of every item (and of every item of a parallel: list), so
+// an item that is not a mapping, or has no step, makes paasta validate
+// fail with a traceback.
+func checkPipelineItems(p *Pass, f *soa.File) {
+	pipeline := f.Root.Get("pipeline")
+	if pipeline == nil || pipeline.Kind != soa.KindSeq {
+		return // the deploy schema's (a warning): PaaSTA reads no steps then
+	}
+	var check func(items []*soa.Node, where string)
+	check = func(items []*soa.Node, where string) {
+		for _, it := range items {
+			switch {
+			case it.Kind != soa.KindMap:
+				p.Reportf(f.Path, line(it), "%s item %s is not a mapping, which makes paasta validate fail with a traceback: write it as `- step: <name>`", where, it.Describe())
+			case where == "pipeline" && it.Get("parallel") != nil:
+				if par := it.Get("parallel"); par.Kind == soa.KindSeq {
+					check(par.Items, "parallel")
+				}
+			case it.Get("step") == nil:
+				p.Reportf(f.Path, line(it), "a %s item without a step key makes paasta validate fail with a traceback: give it `step: <name>`", where)
+			}
+		}
+	}
+	check(pipeline.Items, "pipeline")
 }

@@ -14,9 +14,12 @@ func soaHealthcheckRule() *Rule {
 		Title: "an instance's healthcheck does not fit how it is reached",
 		Doc: "Without a SmartStack namespace with a proxy_port an instance is a batch daemon: PaaSTA then runs no " +
 			"healthcheck unless one is set, and an http/tcp healthcheck probes port 8888, restarting a daemon " +
-			"that does not listen there. Daemons may use healthcheck_mode: cmd, which needs healthcheck_cmd. " +
-			"Register HTTP/TCP services in smartstack.yaml, or use a cmd healthcheck.",
-		Run: runHealthcheck,
+			"that does not listen there. paasta validate rejects healthcheck_mode: cmd without healthcheck_cmd, " +
+			"and healthcheck_cmd without healthcheck_mode: cmd (errors); it accepts an http/tcp healthcheck on a " +
+			"daemon, which is therefore a warning. Daemons may use healthcheck_mode: cmd with healthcheck_cmd; " +
+			"register HTTP/TCP services in smartstack.yaml.",
+		Source: "paasta validate: the kubernetes schema's healthcheck_mode/healthcheck_cmd rules (errors); contract: only HTTP/TCP services are probed on $PAASTA_PORT (an http/tcp healthcheck on a daemon: warning)",
+		Run:    runHealthcheck,
 	}
 }
 
@@ -66,7 +69,7 @@ func runHealthcheck(ctx context.Context, p *Pass) error {
 			if at != nil {
 				ln = line(at)
 			}
-			p.Reportf(inst.File.Path, ln, "instance %s has no SmartStack namespace with a proxy_port but %s, so PaaSTA probes port %d over %s and restarts the container when nothing answers: a batch daemon should drop the healthcheck or use healthcheck_mode: cmd with healthcheck_cmd; an HTTP/TCP service must be registered in smartstack.yaml", inst.Name, where, port, mode)
+			warnf(p, inst.File.Path, ln, "instance %s has no SmartStack namespace with a proxy_port but %s, so PaaSTA probes port %d over %s and restarts the container when nothing answers: a batch daemon should drop the healthcheck or use healthcheck_mode: cmd with healthcheck_cmd; an HTTP/TCP service must be registered in smartstack.yaml", inst.Name, where, port, mode)
 		}
 	}
 	return nil

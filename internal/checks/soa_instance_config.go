@@ -21,7 +21,8 @@ func soaInstanceConfigRule() *Rule {
 			"cpus on a CPU-autoscaled instance or a cpu_burst_add above 2 needs an acknowledging comment with a " +
 			"ticket, e.g. `# override-cpu-setting (PERF-123 needs fixed cpus)`; tron cron schedules must parse and " +
 			"spark actions take no cpus or mem. Fix the value or add the comment.",
-		Run: runInstanceConfig,
+		Source: "paasta validate: InstanceConfig.validate's cpus/mem (V3), validate_tron's cron schedules and spark resources (V2, V2a), validate_autoscaling_configs (V5), validate_min_max_instances (V7) and validate_cpu_burst (V9) (errors)",
+		Run:    runInstanceConfig,
 	}
 }
 

@@ -16,7 +16,8 @@ func soaInstanceNameRule() *Rule {
 			"instance names after replacing _ with --; instance names with dots break job ids, a name defined " +
 			"twice for one cluster makes `paasta validate` fail, and a key written twice in one file silently " +
 			"loses the first definition. Rename or merge the instances.",
-		Run: runInstanceName,
+		Source: "paasta validate: validate_service_name (V0b), validate_instance_names (V1a) and validate_unique_instance_names (V4) (errors); duplicate keys, which PaaSTA silently merges, are errors of the contract's one definition per instance",
+		Run:    runInstanceName,
 	}
 }
 

@@ -10,12 +10,15 @@ import (
 
 func soaMonitoringRule() *Rule {
 	return &Rule{
-		ID: "soa.monitoring", Severity: SeverityWarning, Needs: NeedsService,
+		ID: "soa.monitoring", Severity: SeverityError, Needs: NeedsService,
 		Title: "alerts for the service have no team",
 		Doc: "PaaSTA routes a service's alerts to the team named in monitoring.yaml (or service.yaml); with no " +
-			"team nobody is paged, and `paasta validate` requires monitoring.yaml for every service. Add " +
+			"team nobody is paged. `paasta validate` requires monitoring.yaml of every service with a " +
+			"service.yaml, a team for every tron job and a monitoring team for every flink job: those are errors. " +
+			"A monitoring.yaml that names no team is flagged only by `paasta check` (sensu_check): a warning. Add " +
 			"monitoring.yaml with `team: <your team>`.",
-		Run: runMonitoring,
+		Source: "paasta validate: check_monitoring_file_exists (V12), validate_tron's job team (V2) and validate_flink_monitoring_team (V11) (errors); paasta check: sensu_check (C13) for a monitoring.yaml without a team (warning)",
+		Run:    runMonitoring,
 	}
 }
 
@@ -62,7 +65,7 @@ func runMonitoring(ctx context.Context, p *Pass) error {
 	if service != nil && service.Err == nil && (team(service.Root.Get("monitoring").Get("team")) || team(service.Root.Get("team"))) {
 		return nil
 	}
-	p.Reportf(mon.Path, 1, "monitoring.yaml names no team (nor does service.yaml), so PaaSTA cannot route the service's alerts: add `team: <your team>`")
+	warnf(p, mon.Path, 1, "monitoring.yaml names no team (nor does service.yaml), so PaaSTA cannot route the service's alerts (paasta check flags it): add `team: <your team>`")
 	return nil
 }
 

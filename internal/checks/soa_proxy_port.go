@@ -14,9 +14,12 @@ func soaProxyPortRule() *Rule {
 		ID: "soa.proxy-port", Severity: SeverityError, Needs: NeedsSOA,
 		Title: "a proxy_port is out of range or used twice",
 		Doc: "Every SmartStack namespace in the whole soa repository needs its own proxy_port between 19000 and " +
-			"21000: two namespaces on one port send one service's traffic to the other. Pick a free port in " +
-			"range for the namespace.",
-		Run: runProxyPort,
+			"21000. A port out of range is an error (PaaSTA's smartstack schema); a port two namespaces of the " +
+			"repository share is a warning, because paasta validate compares ports only with /etc/services, yet " +
+			"the two namespaces send one service's traffic to the other. Pick a free port in range for the " +
+			"namespace.",
+		Source: "PaaSTA's smartstack schema: proxy_port 19000-21000 (S-rules, error); a port shared within the repository passes validate, which compares with /etc/services only (warning)",
+		Run:    runProxyPort,
 	}
 }
 
@@ -81,7 +84,7 @@ func reportPort(p *Pass, index *soa.RepoIndex, uses []soa.PortUse) {
 			others = append(others, fmt.Sprintf("%d more", more))
 		}
 		if len(others) > 0 {
-			p.Report(Finding{Path: u.Path, Line: u.Line, Related: related,
+			p.Report(Finding{Path: u.Path, Line: u.Line, Related: related, Severity: SeverityWarning,
 				Message: fmt.Sprintf("proxy_port %d of %s.%s is also used by %s; each namespace needs its own port: pick a free one", u.Port, u.Service, u.Namespace, strings.Join(others, ", "))})
 		}
 	}

@@ -27,13 +27,22 @@ func soaSchemaRule() *Rule {
 		ID: "soa.schema", Severity: SeverityError, Needs: NeedsService,
 		Title: "a soa config file violates its PaaSTA schema",
 		Doc: "`paasta validate` checks service.yaml, smartstack.yaml and the kubernetes-, eks-, adhoc-, tron-, " +
-			"rollback- and autotuned_defaults/ files against PaaSTA's JSON schemas (deploy.yaml against the " +
-			"deploy schema PaaSTA's tooling uses): unknown keys, wrong types, bad enum values and out-of-range " +
-			"numbers are rejected. Fix the key at the reported line as the message says; --paasta-schemas DIR " +
-			"checks against an installed PaaSTA's schemas instead of the built-in ones.",
-		Run: runSchema,
+			"rollback- and autotuned_defaults/ files against PaaSTA's JSON schemas: unknown keys, wrong types, " +
+			"bad enum values and out-of-range numbers are errors. deploy.yaml is checked against the deploy " +
+			"schema PaaSTA's tooling uses, which validate never runs, and monitoring.yaml, jenkins.yaml and " +
+			"Mesos-era files must be mappings though validate does not read them: those findings are warnings (a " +
+			"typo in trigger_next_step_manually silently drops a manual gate). Fix the key at the reported line " +
+			"as the message says; --paasta-schemas DIR checks against an installed PaaSTA's schemas instead of " +
+			"the built-in ones.",
+		Source: "paasta validate: validate_all_schemas (V1, S0-S12, errors); the deploy schema, which validate never runs, and files validate does not read warn",
+		Run:    runSchema,
 	}
 }
+
+// unreadByValidate are the file kinds paasta validate never loads:
+// monitoring.yaml only has to exist, jenkins.yaml is Jenkins', and the
+// Mesos-era marathon and chronos files are read by no PaaSTA of today.
+var unreadByValidate = map[string]bool{"monitoring": true, "jenkins": true, "marathon": true, "chronos": true}
 
 func runSchema(ctx context.Context, p *Pass) error {
 	svc, err := loadedService(p)
@@ -52,8 +61,12 @@ func runSchema(ctx context.Context, p *Pass) error {
 			}
 			continue
 		}
-		if len(types) == 0 && mappingKinds[soa.FileKind(f.Rel)] && f.Root.Kind != soa.KindMap && f.Root.Kind != soa.KindNull {
-			p.Reportf(f.Path, line(f.Root), "%s must be a mapping, found %s: PaaSTA reads it as key: value pairs", path.Base(f.Path), f.Root.Describe())
+		if kind := soa.FileKind(f.Rel); len(types) == 0 && mappingKinds[kind] && f.Root.Kind != soa.KindMap && f.Root.Kind != soa.KindNull {
+			if unreadByValidate[kind] {
+				warnf(p, f.Path, line(f.Root), "%s must be a mapping, found %s: the tools that read it expect key: value pairs (paasta validate does not read it)", path.Base(f.Path), f.Root.Describe())
+			} else {
+				p.Reportf(f.Path, line(f.Root), "%s must be a mapping, found %s: PaaSTA reads it as key: value pairs", path.Base(f.Path), f.Root.Describe())
+			}
 		}
 		if slices.Contains(types, "rollback") {
 			checkRollbackBounds(p, f)
@@ -64,12 +77,21 @@ func runSchema(ctx context.Context, p *Pass) error {
 				continue // an installed PaaSTA without this schema
 			}
 			vs := slices.DeleteFunc(soa.Validate(s, f.Root), func(v soa.Violation) bool { return coveredElsewhere(p, t, v) })
+			// paasta validate never runs the deploy schema: a violation
+			// there (a typo in trigger_next_step_manually silently
+			// drops a manual gate) warns instead of failing the build.
+			report := p.Reportf
+			suffix := ""
+			if t == "deploy" {
+				report = func(path string, line int, format string, args ...any) { warnf(p, path, line, format, args...) }
+				suffix = ", which paasta validate does not run"
+			}
 			for i, v := range vs {
 				if i == maxSchemaFindings {
-					p.Reportf(f.Path, v.Line, "%d more violations of PaaSTA's %s schema in this file are not shown", len(vs)-i, t)
+					report(f.Path, v.Line, "%d more violations of PaaSTA's %s schema in this file are not shown", len(vs)-i, t)
 					break
 				}
-				p.Reportf(f.Path, v.Line, "%s (PaaSTA's %s schema)", v.Message, t)
+				report(f.Path, v.Line, "%s (PaaSTA's %s schema%s)", v.Message, t, suffix)
 			}
 		}
 	}

@@ -20,7 +20,8 @@ func soaSecretsRule() *Rule {
 			"<service>/secrets/<name>.json (or _shared/secrets/<name>.json); `paasta validate` fails when that " +
 			"file does not exist, and the instance would start without the secret. Add the secret with " +
 			"`paasta secret add` or fix the name.",
-		Run: runSecrets,
+		Source: "paasta validate: validate_secrets (V6): the secret file must exist (error)",
+		Run:    runSecrets,
 	}
 }
 

@@ -17,7 +17,8 @@ func soaServiceDirRule() *Rule {
 			"`paasta check` stops at once and nothing can be deployed. Create the directory (a real one, not a " +
 			"symbolic link) with service.yaml, deploy.yaml and the instance files; keep it free of links that " +
 			"point outside the repository and of thousands of stray files.",
-		Run: runServiceDir,
+		Source: "paasta check: service_dir_check (C1) and paasta validate: check_service_path (V0a) reject a missing or empty directory (errors); a link is a notice: neither tool follows it the way contractbot reads trees",
+		Run:    runServiceDir,
 	}
 }
 

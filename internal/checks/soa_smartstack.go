@@ -19,11 +19,13 @@ func soaSmartstackRule() *Rule {
 	return &Rule{
 		ID: "soa.smartstack", Severity: SeverityError, Needs: NeedsService,
 		Title: "smartstack.yaml or a registration is inconsistent",
-		Doc: "SmartStack routes traffic to the namespaces in smartstack.yaml: a registration, proxied_through or " +
-			"clb_proxy naming a namespace that does not exist registers nothing, names longer than Envoy's and " +
-			"HAProxy's limits are rejected, and an empty smartstack.yaml fails `paasta validate`. Point " +
+		Doc: "SmartStack routes traffic to the namespaces in smartstack.yaml. paasta validate rejects an empty " +
+			"smartstack.yaml, names longer than Envoy's and HAProxy's limits, a discover level not advertised, " +
+			"and a proxied_through or clb_proxy naming a namespace that does not exist (errors); an instance " +
+			"registration naming a missing namespace registers nothing but passes validate (a warning). Point " +
 			"registrations at existing namespaces and keep <service>.<namespace> short.",
-		Run: runSmartstack,
+		Source: "paasta validate: validate_smartstack (V10, errors); a registration naming a missing namespace passes validate (warning)",
+		Run:    runSmartstack,
 	}
 }
 
@@ -140,7 +142,7 @@ func runSmartstack(ctx context.Context, p *Pass) error {
 				return err
 			}
 			if !ok {
-				p.Reportf(inst.File.Path, ln, "instance %s registers as %q, but %s/smartstack.yaml has no namespace %q, so no traffic reaches it: add the namespace or fix the registration", inst.Name, reg, parts[0], parts[1])
+				warnf(p, inst.File.Path, ln, "instance %s registers as %q, but %s/smartstack.yaml has no namespace %q, so no traffic reaches it: add the namespace or fix the registration", inst.Name, reg, parts[0], parts[1])
 			}
 		}
 	}

@@ -12,10 +12,13 @@ func soaYAMLSyntaxRule() *Rule {
 	return &Rule{
 		ID: "soa.yaml-syntax", Severity: SeverityError, Needs: NeedsService,
 		Title: "a soa config file is not loadable YAML",
-		Doc: "PaaSTA reads every config file with yaml.safe_load; a file it cannot load breaks `paasta validate` " +
-			"(\"Failed to read file\") and every tool that reads the service. Fix the YAML at the reported line; " +
-			"files must be UTF-8, hold one document, stay under 4 MiB and not expand aliases without bound.",
-		Run: runYAMLSyntax,
+		Doc: "PaaSTA reads its config files with yaml.safe_load; a file it cannot load breaks `paasta validate` " +
+			"(\"Failed to read file\") and every tool that reads the service: an error. jenkins.yaml (read by " +
+			"Jenkins) and Mesos-era marathon and chronos files, which no PaaSTA of today reads, only warn. Fix " +
+			"the YAML at the reported line; files must be UTF-8, hold one document, stay under 4 MiB and not " +
+			"expand aliases without bound.",
+		Source: "paasta validate: validate_schema's yaml.safe_load, \"Failed to read file\" (V1, error); files PaaSTA never reads (jenkins.yaml, marathon, chronos) warn",
+		Run:    runYAMLSyntax,
 	}
 }
 
@@ -29,7 +32,10 @@ func runYAMLSyntax(ctx context.Context, p *Pass) error {
 			continue
 		}
 		var se *soa.SyntaxError
+		kind := soa.FileKind(f.Rel)
 		switch {
+		case errors.As(f.Err, &se) && kind != "monitoring" && unreadByValidate[kind]:
+			warnf(p, f.Path, se.Line, "%s cannot be loaded (%s): %s", path.Base(f.Path), se.Msg, unreadBy(kind))
 		case errors.As(f.Err, &se) && se.Limit:
 			p.Reportf(f.Path, se.Line, "%s is not checked: %s", path.Base(f.Path), se.Msg)
 		case errors.As(f.Err, &se):
@@ -39,4 +45,12 @@ func runYAMLSyntax(ctx context.Context, p *Pass) error {
 		}
 	}
 	return nil
+}
+
+// unreadBy says who reads a file kind paasta validate does not load.
+func unreadBy(kind string) string {
+	if kind == "jenkins" {
+		return "paasta validate does not read it, but Jenkins does, to set up the service's jobs: fix the YAML at this line"
+	}
+	return "no PaaSTA of today reads this Mesos-era file: delete it, or fix the YAML at this line"
 }

@@ -41,6 +41,8 @@ func TestScalarsLoadAsPyYAMLLoadsThem(t *testing.T) {
 		{".5", KindFloat, ".5"},
 		{"-.inf", KindFloat, "-.inf"},
 		{"2020-01-02", KindOther, "2020-01-02"},
+		{"2024-1-5", KindString, "2024-1-5"},                // PyYAML's date form needs two-digit month and day
+		{"2024-1-5 3:04:05", KindOther, "2024-1-5 3:04:05"}, // its date-time form does not
 		{"'yes'", KindString, "yes"},
 		{"!!str 12", KindString, "12"},
 		{"!!float 1", KindFloat, "1"},

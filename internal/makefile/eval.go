@@ -131,15 +131,19 @@ type Database struct {
 	// [RuleLine.Indent]): recipe lines missing their tab.
 	SpaceIndented []*RuleLine
 	// RuleLines maps each target to the rule lines that named it.
-	Vars      map[string]*Var
-	Targets   map[string]*Target
-	Patterns  []*PatternRule
-	ExportAll bool
+	Vars     map[string]*Var
+	Targets  map[string]*Target
+	Patterns []*PatternRule
+	// PatternVars are the pattern-specific assignments, in order.
+	PatternVars []*PatternVar
+	ExportAll   bool
 	// DefaultGoal is the first target, as make would build with no goal.
 	DefaultGoal string
 
 	srcs       map[string][]byte
-	lineStarts map[string][]int // see sourceLines
+	evalSites  map[string]token.Position // $(eval ...) text's name -> the call
+	probes     map[string]*Database      // see probeFor
+	lineStarts map[string][]int          // see sourceLines
 	ev         *evaluator
 	patterns   []*PatternRule
 
@@ -185,6 +189,13 @@ type PatternRule struct {
 	Vars      []*TargetVar
 }
 
+// PatternVar is a pattern-specific assignment ("%-image: X = v"): it
+// applies to every target the pattern matches, before the target's own.
+type PatternVar struct {
+	Pattern string
+	TargetVar
+}
+
 // TargetVar is a target- or pattern-specific assignment ("t: X = v").
 type TargetVar struct {
 	Name     string
@@ -210,20 +221,27 @@ type parsed struct {
 }
 
 func read(ctx context.Context, cfg Config, name string, fset *token.FileSet, cache map[string]*parsed, funcs map[string]function) (*Database, error) {
+	return readWith(ctx, cfg, name, fset, cache, funcs, nil)
+}
+
+// readWith is read with command-line variables: every reference to one of
+// them yields its value, whatever the makefiles assign.
+func readWith(ctx context.Context, cfg Config, name string, fset *token.FileSet, cache map[string]*parsed, funcs map[string]function, cmdline map[string]string) (*Database, error) {
 	e := newEvaluator(ctx, cfg, fset, cache)
 	e.functions = funcs
+	e.cmdline = cmdline
 	src, err := e.readFile(name)
 	if err != nil {
 		return nil, err
 	}
 	e.evalFile(name, src, 0)
 	e.flushRule()
+	e.missingIncludes()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	e.db.ExportAll = e.db.ExportAll || e.exportAllTarget
 	e.db.Errors.Sort()
-	e.db.ev = e
 	return e.db, nil
 }
 
@@ -258,6 +276,8 @@ type evaluator struct {
 	storedBytes     int
 	written         int
 	bytesRead       int // from the FS, in this reading: see maxBytesRead
+	evalDepth       int // nesting of $(eval ...) being read
+	hardMissing     []missingInclude
 }
 
 type ruleTarget struct {
@@ -279,6 +299,7 @@ func newEvaluator(ctx context.Context, cfg Config, fset *token.FileSet, cache ma
 	}
 	e := &evaluator{ctx: ctx, cfg: cfg, cache: cache, prefix: '\t',
 		db: &Database{Fset: fset, Vars: map[string]*Var{}, Targets: map[string]*Target{}, srcs: map[string][]byte{}}}
+	e.db.ev = e
 	for k, v := range cfg.Env {
 		e.db.Vars[k] = &Var{Name: k, Flavor: Recursive, Value: v, Origin: OriginEnvironment}
 	}
@@ -297,13 +318,29 @@ func newEvaluator(ctx context.Context, cfg Config, fset *token.FileSet, cache ma
 	return e
 }
 
-func (e *evaluator) position(p token.Pos) token.Position { return e.db.Fset.Position(p) }
+func (e *evaluator) position(p token.Pos) token.Position { return e.db.position(p) }
+
+// position resolves p as findings show it: text from $(eval ...) has no
+// line of its own, so its positions are those of the $(eval ...) call.
+func (db *Database) position(p token.Pos) token.Position {
+	pos := db.Fset.Position(p)
+	if site, ok := db.evalSites[pos.Filename]; ok {
+		return site
+	}
+	return pos
+}
+
+// isEval reports whether p lies in text from $(eval ...).
+func (db *Database) isEval(p token.Pos) bool {
+	_, ok := db.evalSites[db.Fset.Position(p).Filename]
+	return ok
+}
 
 func (e *evaluator) errorAt(p token.Position, format string, args ...any) {
 	if e.quiet {
 		return
 	}
-	e.db.Errors.Add(p, fmt.Sprintf(format, args...))
+	e.db.Errors = append(e.db.Errors, &Error{Pos: p, Msg: fmt.Sprintf(format, args...), inEval: e.evalDepth > 0})
 }
 
 func (e *evaluator) warnAt(p token.Position, format string, args ...any) {
@@ -337,10 +374,7 @@ func (e *evaluator) stop(msg string) {
 		if msg == "" {
 			return
 		}
-		q := e.quiet
-		e.quiet = false
-		e.errorAt(e.evalPos, "%s", msg)
-		e.quiet = q
+		e.db.Errors.addLimit(e.evalPos, msg)
 	}
 }
 
@@ -524,7 +558,7 @@ func (e *evaluator) assign(s *Assign) {
 		e.errorAt(e.evalPos, "empty variable name")
 		return
 	}
-	site := Site{Stmt: s, Pos: e.evalPos, Eval: e.evals > 0 && strings.HasSuffix(e.evalPos.Filename, "(eval)"), Cond: e.inCond > 0}
+	site := Site{Stmt: s, Pos: e.evalPos, Eval: e.evalDepth > 0, Cond: e.inCond > 0}
 	v, changed := e.setVar(e.db.Vars, name, s.Op, s.Value, s.Override, site)
 	if v == nil {
 		return
@@ -692,24 +726,24 @@ func (e *evaluator) include(s *Include) {
 }
 
 func (e *evaluator) includeOne(s *Include, name string) {
+	fn, ok := e.fsName(name)
 	missing := func() {
+		if !s.Optional {
+			e.hardMissing = append(e.hardMissing, missingInclude{name: name, inTree: ok, pos: e.evalPos})
+		}
 		for _, m := range e.db.MissingIncludes {
 			if m == name {
 				return
 			}
 		}
 		e.db.MissingIncludes = append(e.db.MissingIncludes, name)
-		if !s.Optional {
-			e.warnAt(e.evalPos, "%s: No such file or directory (include not found in the repository)", name)
-		}
 	}
-	fn, ok := e.fsName(name)
 	if !ok {
 		missing()
 		return
 	}
 	if len(e.incStack) > e.cfg.MaxIncludeDepth {
-		e.errorAt(e.evalPos, "include of %s nested more than %d deep (an include cycle?)", name, e.cfg.MaxIncludeDepth)
+		e.db.Errors.addLimit(e.evalPos, fmt.Sprintf("include of %s nested more than %d deep (an include cycle?)", name, e.cfg.MaxIncludeDepth))
 		return
 	}
 	src, err := e.readFile(fn)
@@ -721,10 +755,41 @@ func (e *evaluator) includeOne(s *Include, name string) {
 		return
 	}
 	if len(src) > MaxFileSize {
-		e.errorAt(e.evalPos, "%s is larger than %d MiB; not read", name, MaxFileSize>>20)
+		e.db.Errors.addLimit(e.evalPos, fmt.Sprintf("%s is larger than %d MiB; not read", name, MaxFileSize>>20))
 		return
 	}
 	e.evalFile(fn, src, len(e.incStack))
+}
+
+// missingInclude is an include (not -include) of a file that could not be
+// read; inTree is false for a name outside the FS.
+type missingInclude struct {
+	name   string
+	inTree bool
+	pos    token.Position
+}
+
+// missingIncludes decides, after reading, what make does about each
+// include of a missing file: it looks for a rule to make the file (which
+// may come later in the makefiles) and stops when there is none. A file
+// outside the tree may exist where make runs, and one with a rule is made
+// by running a recipe; neither can be known here.
+func (e *evaluator) missingIncludes() {
+	seen := map[string]bool{}
+	for _, m := range e.hardMissing {
+		if seen[m.name] {
+			continue
+		}
+		seen[m.name] = true
+		switch how, _, _ := e.db.how(m.name); {
+		case !m.inTree:
+			e.warnAt(m.pos, "%s: not read: include names a file outside the repository", m.name)
+		case how != HowNone:
+			e.warnAt(m.pos, "%s: not read: make would first make it with its rule, then read it", m.name)
+		default:
+			e.errorAt(m.pos, "%s: No such file or directory", m.name)
+		}
+	}
 }
 
 func (e *evaluator) cond(c *Cond) {

@@ -2,6 +2,7 @@ package makefile
 
 import (
 	"fmt"
+	"go/token"
 	"io/fs"
 	"path"
 	"slices"
@@ -601,15 +602,26 @@ func (e *evaluator) eval(text string) {
 	pos := e.evalPos
 	name := fmt.Sprintf("%s:%d (eval)", pos.Filename, pos.Line)
 	f, err := ParseFile(e.db.Fset, name, []byte(text), RecipePrefix(e.prefix))
+	if e.db.evalSites == nil {
+		e.db.evalSites = map[string]token.Position{}
+	}
+	e.db.evalSites[name] = pos
 	var el ErrorList
 	if asErrorList(err, &el) {
 		for _, x := range el {
-			e.errorAt(pos, "%s", x.Msg)
+			if !e.quiet {
+				e.db.Errors = append(e.db.Errors, &Error{Pos: pos, Msg: x.Msg, Limit: x.Limit, inEval: true})
+			}
 		}
+	}
+	for _, w := range f.Warnings {
+		e.warnAt(pos, "%s", w.Msg)
 	}
 	cur, curPat := e.cur, e.curPat
 	e.flushRule()
+	e.evalDepth++
 	e.stmts(f.Stmts)
+	e.evalDepth--
 	e.flushRule()
 	e.cur, e.curPat = cur, curPat
 	e.evalPos = pos

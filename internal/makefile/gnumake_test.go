@@ -146,7 +146,29 @@ var gnuCases = []gnuCase{
 	{name: "a catch-all rule swallowing unknown goals", files: mk("%:\n\t@:\ntest:\n\tgo test\n")},
 	{name: "shell and path settings", files: mk("SHELL := /bin/bash\n.SHELLFLAGS := -eu -o pipefail -c\nMAKEFLAGS += --no-print-directory\n.ONESHELL:\nexport PATH := $(CURDIR)/bin:$(PATH)\nDOCKER_TAG ?= $(firstword $(subst /, ,x/y))\n")},
 	{name: "special characters in the value", files: mk("DOCKER_TAG = it's \"quoted\" \\ back\n")},
+	// Issue 14: T is the contract in three lines.
+	{name: "itest needs a cook-image that has no rule", files: mk("DOCKER_TAG ?= v\ntest: ; @echo t\nitest: cook-image ; @echo i $(DOCKER_TAG)\n")},
+	{name: "a test prerequisite that is no file and has no rule", files: mk("test: requirements-dev.txt ; @echo t\n")},
+	{name: "a test prerequisite that is a file", files: map[string]string{"Makefile": "test: requirements-dev.txt ; @echo t\n", "requirements-dev.txt": ""}},
+	{name: "a prerequisite a built-in rule makes from a file", files: map[string]string{"Makefile": "test: tool ; @echo t\n", "tool.c": "int main(){}\n"}},
+	{name: "a hard include of a file that has a rule", files: mk("include gen.mk\ngen.mk: ; @echo X = 1 > $@\n" + issueT)},
+	{name: "an error call in the test recipe", files: mk("DOCKER_TAG ?= v\n" + strings.Replace(issueT, "@echo t", "$(error no tests)", 1))},
+	{name: "a pattern-specific DOCKER_TAG", files: mk("DOCKER_TAG ?= v\n%: DOCKER_TAG = forced\n" + issueT),
+		diverge: map[string]string{"docker_tag.default": "the oracle's probe target is matched by % and sees the pattern-specific value; the analysis reports the global one and lists the pattern-specific assignment (TargetAssignments)",
+			"docker_tag.conditional": "as for the default"}},
+	{name: "a target-specific export alone is no rule", files: mk("DOCKER_TAG ?= v\ntest: ; @echo t\nitest: export FOO = 1\ncook-image: ; @echo $(DOCKER_TAG)\n")},
+	{name: "DOCKER_TAG set only target-specifically", files: mk("itest cook-image: DOCKER_TAG ?= v\n" + issueT)},
+	{name: "a tag reached through a simple variable", files: mk("DOCKER_TAG ?= v\nIMAGE := reg/svc:$(DOCKER_TAG)\ntest: ; @echo t\nitest: ; @echo docker build -t $(IMAGE) .\ncook-image: ; @echo docker build -t $(IMAGE) .\n")},
+	{name: "a tag used by a sub-make in another directory", files: map[string]string{"Makefile": "DOCKER_TAG ?= v\nexport DOCKER_TAG\ntest: ; @echo t\nitest: ; $(MAKE) -C sub itest\ncook-image: ; $(MAKE) -C sub cook-image\n",
+		"sub/Makefile": "itest cook-image: ; @echo docker build -t $(DOCKER_TAG) .\n"}},
+	{name: "a UTF-8 byte order mark", files: mk("\ufeffDOCKER_TAG ?= v\n" + issueT)},
+	{name: "a line of NUL bytes", files: mk("DOCKER_TAG ?= v\n\x00\x00\x00\n" + issueT)},
+	{name: "a NUL in the middle of a line joins the next one", files: mk("DOCKER_TAG ?= v\x00junk\n-x\n" + issueT)},
+	{name: "a DOCKER_TAG set by eval", files: mk("$(eval DOCKER_TAG = x)\n" + issueT)},
 }
+
+// issueT is issue 14's "T": the contract in three lines.
+const issueT = "test: ; @echo t\nitest: cook-image ; @echo i\ncook-image: ; @echo docker build -t $(DOCKER_TAG) .\n"
 
 // gnuMakeFailCases are makefiles make refuses; the analyser must report an
 // error for each.
@@ -160,6 +182,11 @@ var gnuMakeFailCases = []gnuCase{
 	{name: "missing endef", files: mk("define X\nA = 1\n")},
 	{name: "extraneous endif", files: mk("endif\n")},
 	{name: "a hard include of a missing file", files: mk("include nope.mk\n")},
+	{name: "a stray endif after the contract", files: mk("DOCKER_TAG ?= v\nendif\n" + issueT)},
+	{name: "an unterminated define after the contract", files: mk("DOCKER_TAG ?= v\n" + issueT + "define X\nbody\n")},
+	{name: "a top-level error call", files: mk("DOCKER_TAG ?= v\n$(error boom)\n" + issueT)},
+	{name: "a hard include of a missing file before the contract", files: mk("DOCKER_TAG ?= v\ninclude nothere.mk\n" + issueT)},
+	{name: "a self-referencing variable in DOCKER_TAG", files: mk("A = $(A)\nDOCKER_TAG ?= $(A)\n" + issueT)},
 	{name: "unterminated variable reference", files: mk("A = $(B\nX := $(A)\n")},
 }
 
@@ -168,6 +195,7 @@ type makeFacts struct {
 	dt      varFacts
 	targets map[string]string // name -> how ("explicit|phony-only" when make cannot tell)
 	uses    map[string]*bool
+	builds  map[string]bool // make -n target gets through
 }
 
 // probeMakefile is read after the makefile under test and prints what make
@@ -249,8 +277,10 @@ func askMake(t testing.TB, makePath, dir, makefile string) makeFacts {
 	entries := parseDatabase(db)
 	f.targets = map[string]string{}
 	f.uses = map[string]*bool{}
+	f.builds = map[string]bool{}
 	for _, name := range []string{TargetTest, TargetItest, TargetCookImage} {
-		_, serr, _ := runMake(t, makePath, dir, nil, "-n", "-f", makefile, name)
+		_, serr, err := runMake(t, makePath, dir, nil, "-n", "-f", makefile, name)
+		f.builds[name] = err == nil
 		if strings.Contains(serr, "No rule to make target '"+name+"'") {
 			f.targets[name] = HowNone
 			continue
@@ -356,7 +386,15 @@ func diffFacts(m makeFacts, a *probed) map[string]string {
 		if !slices.Contains(strings.Split(how, "|"), got) {
 			d["targets."+name] = "make " + how + ", analysis " + got
 		}
+		if m.builds[name] != a.Targets[name].Builds {
+			d["builds."+name] = "make " + boolStr(m.builds[name]) + ", analysis " + boolStr(a.Targets[name].Builds)
+		}
 		gotUses := a.Targets[name].Uses
+		if !m.builds[name] {
+			// make -n stops before printing the recipes: it cannot say
+			// what they refer to.
+			continue
+		}
 		if (m.uses[name] == nil) != (gotUses == nil) || (gotUses != nil && *gotUses != *m.uses[name]) {
 			d["uses."+name] = "make " + ptrStr(m.uses[name]) + ", analysis " + ptrStr(gotUses)
 		}
@@ -389,6 +427,13 @@ func TestAgainstGNUMake(t *testing.T) {
 		if m.failed != "" {
 			t.Fatalf("GNU make refused the makefile:\n%s", m.failed)
 		}
+		if lim := a.DB.Errors.Limits(); len(lim) > 0 && len(lim) == len(a.DB.Errors) {
+			// One of contractbot's own bounds, which make does not have:
+			// the analysis says it stopped (makefile.incomplete fails
+			// closed) and claims no facts past it.
+			t.Logf("analysis stopped at a bound make does not have: %v", lim)
+			return
+		}
 		if len(a.DB.Errors) > 0 {
 			t.Errorf("analysis reports errors make does not: %v", a.DB.Errors)
 		}
@@ -418,7 +463,7 @@ func TestAgainstGNUMake(t *testing.T) {
 				t.Fatalf("GNU make accepted the makefile")
 			}
 			a := probe(t, context.Background(), Config{FS: os.DirFS(dir), Dir: dir}, "Makefile")
-			if len(a.DB.Errors) == 0 && len(a.DB.MissingIncludes) == 0 {
+			if !a.fails() {
 				t.Errorf("make fails but the analysis reports no error; make said:\n%s", lastLines(m.failed, 3))
 			}
 		})
@@ -435,7 +480,7 @@ func TestAgainstGNUMake(t *testing.T) {
 			m := askMake(t, makePath, tmp, "Makefile")
 			if m.failed != "" {
 				a := probe(t, context.Background(), Config{FS: os.DirFS(tmp), Dir: tmp}, "Makefile")
-				if len(a.DB.Errors) == 0 && len(a.DB.MissingIncludes) == 0 {
+				if !a.fails() {
 					t.Errorf("make fails but the analysis reports no error; make said:\n%s", lastLines(m.failed, 3))
 				}
 				return

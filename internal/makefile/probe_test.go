@@ -34,6 +34,9 @@ type targetFacts struct {
 	How string
 	// Uses is nil when the target is undefined.
 	Uses *bool
+	// Builds: `make -n target` gets through (the target has a rule and
+	// BuildError finds nothing).
+	Builds bool
 }
 
 type probed struct {
@@ -56,6 +59,7 @@ func probe(t testing.TB, ctx context.Context, cfg Config, name string) *probed {
 		if tf.How != HowNone {
 			u := db.References(tg, tagVar)
 			tf.Uses = &u
+			tf.Builds = db.BuildError(tg) == nil
 		}
 		p.Targets[tg] = tf
 	}
@@ -76,4 +80,18 @@ func probe(t testing.TB, ctx context.Context, cfg Config, name string) *probed {
 		}
 	}
 	return p
+}
+
+// fails reports whether the analysis finds that make stops: while reading,
+// or while building one of the probed targets that has a rule.
+func (p *probed) fails() bool {
+	if len(p.DB.Errors) > 0 || len(p.DB.MissingIncludes) > 0 {
+		return true
+	}
+	for _, tf := range p.Targets {
+		if tf.How != HowNone && !tf.Builds {
+			return true
+		}
+	}
+	return false
 }

@@ -27,10 +27,11 @@ func makefileIncompleteRule() *Rule {
 
 // withCompleteMakefile is withMakefile for rules that report something
 // missing or unused: after a bound stopped the analysis they cannot know,
-// and makefile.incomplete reports the bound instead.
+// and makefile.incomplete reports the bound instead. With that rule off,
+// they report what the partial analysis shows.
 func withCompleteMakefile(f func(p *Pass, in *makefileInput) error) func(p *Pass, in *makefileInput) error {
 	return func(p *Pass, in *makefileInput) error {
-		if in.Analysis.Incomplete() {
+		if in.Analysis.Incomplete() && p.Enabled("makefile.incomplete") {
 			return nil
 		}
 		return f(p, in)

@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // contractT keeps the whole Makefile contract in three lines; the cases
@@ -134,5 +136,91 @@ func TestCheckMakefileFailsClosed(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCheckRefusesNonRegularFiles puts a named pipe where a Makefile, an
+// included makefile or .contractbot.yaml is read: the check must refuse it
+// without opening it (opening a FIFO blocks until a writer comes).
+func TestCheckRefusesNonRegularFiles(t *testing.T) {
+	tests := []struct {
+		name, fifo string
+		files      map[string]string
+		code       int
+		want       string
+	}{
+		{"a named pipe as the Makefile", "Makefile", nil, 2, "not a regular file"},
+		{"a named pipe as an included makefile", "inc.mk", map[string]string{"Makefile": "DOCKER_TAG ?= v\ninclude inc.mk\n" + contractT}, 1,
+			"inc.mk: not a regular file"},
+		{"a named pipe as .contractbot.yaml", ".contractbot.yaml", map[string]string{"Makefile": "DOCKER_TAG ?= v\n" + contractT}, 2, "not a regular file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			files := map[string]string{"Dockerfile": "FROM scratch\n"}
+			for k, v := range tt.files {
+				files[k] = v
+			}
+			for name, body := range files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := syscall.Mkfifo(filepath.Join(dir, tt.fifo), 0o644); err != nil {
+				t.Skipf("mkfifo: %v", err)
+			}
+			type result struct {
+				code     int
+				out, err string
+			}
+			done := make(chan result, 1)
+			go func() {
+				code, out, errs := runCLI("check", dir)
+				done <- result{code, out, errs}
+			}()
+			select {
+			case r := <-done:
+				if r.code != tt.code || !strings.Contains(r.out+r.err, tt.want) {
+					t.Errorf("exit %d (want %d), output lacks %q:\n%s%s", r.code, tt.code, tt.want, r.out, r.err)
+				}
+			case <-time.After(30 * time.Second):
+				// A deadlock guard, not a timing assertion: without the
+				// refusal the check blocks forever in open(2).
+				t.Fatal("check blocked on the named pipe")
+			}
+		})
+	}
+}
+
+// TestCheckRefusesASchemaRefCycle gives --paasta-schemas two schemas that
+// are only references to each other: loading them is an error, where the
+// validator used to follow the cycle forever, deaf to signals.
+func TestCheckRefusesASchemaRefCycle(t *testing.T) {
+	schemas := t.TempDir()
+	for name, body := range map[string]string{
+		"kubernetes_schema.json": `{"$ref": "loop_schema.json"}`,
+		"loop_schema.json":       `{"$ref": "kubernetes_schema.json"}`,
+	} {
+		if err := os.WriteFile(filepath.Join(schemas, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc := filepath.Join(t.TempDir(), "web")
+	if err := os.MkdirAll(svc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string, 1)
+	go func() {
+		code, out, errs := runCLI("check", "--paasta-schemas", schemas, "--soa-dir", filepath.Join("..", "..", "fixtures", "yelpsoa-configs", "good"), "--service", "web", svc)
+		done <- strconv.Itoa(code) + "\n" + out + errs
+	}()
+	select {
+	case r := <-done:
+		if !strings.HasPrefix(r, "2\n") || !strings.Contains(r, "$ref cycle") {
+			t.Errorf("want exit 2 naming the $ref cycle, got:\n%s", r)
+		}
+	case <-time.After(60 * time.Second):
+		// A deadlock guard, not a timing assertion.
+		t.Fatal("check spun on the $ref cycle")
 	}
 }

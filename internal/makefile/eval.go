@@ -108,6 +108,10 @@ const (
 // its limits; what was read until then is kept.
 var ErrBudget = errors.New("evaluation budget exceeded")
 
+// ErrNotRegular is returned for a makefile that is a named pipe, a device
+// or a socket: it is never opened.
+var ErrNotRegular = errors.New("not a regular file (a named pipe, device or socket): not read")
+
 // Database is what make knows after reading the makefiles: variables,
 // explicit targets, pattern rules, and the problems make would report.
 type Database struct {
@@ -385,6 +389,13 @@ func (e *evaluator) readFile(name string) ([]byte, error) {
 	}
 	if e.cfg.FS == nil {
 		return nil, fs.ErrNotExist
+	}
+	// Stat before opening: opening a named pipe blocks until something
+	// writes to it, and a device may never end.
+	if st, err := fs.Stat(e.cfg.FS, name); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() && !st.IsDir() {
+		return nil, fmt.Errorf("%s: %w", name, ErrNotRegular)
 	}
 	f, err := e.cfg.FS.Open(name)
 	if err != nil {
@@ -748,6 +759,10 @@ func (e *evaluator) includeOne(s *Include, name string) {
 	}
 	src, err := e.readFile(fn)
 	if errors.Is(err, ErrBudget) {
+		return
+	}
+	if errors.Is(err, ErrNotRegular) {
+		e.errorAt(e.evalPos, "%s: %v", name, ErrNotRegular)
 		return
 	}
 	if err != nil {

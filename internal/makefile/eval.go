@@ -578,8 +578,12 @@ func (e *evaluator) assign(s *Assign) {
 		t := true
 		v.Export = &t
 	}
-	if changed && s.Op != OpAppend {
-		v.Private = s.Private
+	// "private" sticks: make keeps the flag when a later assignment
+	// without it sets the variable again, and an append to an undefined
+	// variable defines it with its modifiers (both found by
+	// FuzzAgainstGNUMake).
+	if changed && s.Private {
+		v.Private = true
 	}
 	if changed && name == ".RECIPEPREFIX" {
 		val := e.expand(v.Value)
@@ -654,7 +658,7 @@ func (e *evaluator) setVar(set map[string]*Var, name string, op Op, value string
 	}
 	v := &Var{Name: name, Origin: origin, ShellDependent: shellDep, Sites: []Site{site}}
 	if old != nil {
-		v.Export = old.Export
+		v.Export, v.Private = old.Export, old.Private
 	}
 	switch op {
 	case OpSimple, OpPOSIXSimple:

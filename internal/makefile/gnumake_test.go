@@ -557,3 +557,91 @@ func generatedCases() []gnuCase {
 	}
 	return out
 }
+
+// genMakefile turns fuzz input into a small makefile of constructs the
+// analyser claims to model: assignments of every flavour (plain, override,
+// export), conditionals, rules with prerequisites and recipes, .PHONY and
+// target- and pattern-specific assignments (never a pattern matching the
+// oracle's probe target, __contractbot_probe). It never generates $(shell),
+// != or $(file), and recipes only echo: make runs with -q and -n.
+func genMakefile(in []byte) string {
+	vars := []string{"A", "B", tagVar}
+	values := []string{"x", "$(A)", "$(B)", "", "y z", "$(A)-$(B)", "$(filter x%,$(A) xy)", "$(origin " + tagVar + ")"}
+	ops := []string{"=", ":=", "?=", "+="}
+	targets := []string{TargetTest, TargetItest, TargetCookImage, "a", "b"}
+	pick := func(i int, list []string) string { return list[i%len(list)] }
+	var b strings.Builder
+	depth := 0
+	for len(in) >= 3 && b.Len() < 2000 {
+		k, x, y := int(in[0]), int(in[1]), int(in[2])
+		in = in[3:]
+		switch k % 10 {
+		case 0, 1:
+			fmt.Fprintf(&b, "%s %s %s\n", pick(x, vars), pick(y, ops), pick(y/4, values))
+		case 2:
+			mod := pick(x, []string{"override", "export", "private"})
+			fmt.Fprintf(&b, "%s %s %s %s\n", mod, pick(x/3, vars), pick(y, ops), pick(y/4, values))
+		case 3:
+			fmt.Fprintf(&b, "%s: %s\n\t@echo %s\n", pick(x, targets), pick(y, targets), pick(y/5, values))
+		case 4:
+			fmt.Fprintf(&b, "%s:\n\t@echo %s\n", pick(x, targets), pick(y, values))
+		case 5:
+			fmt.Fprintf(&b, ".PHONY: %s\n", pick(x, targets))
+		case 6:
+			fmt.Fprintf(&b, "%s: %s %s %s\n", pick(x, append([]string{"t%", "%-image"}, targets...)), pick(x/7, vars), pick(y, ops), pick(y/4, values))
+		case 7:
+			if depth < 3 {
+				depth++
+				fmt.Fprintf(&b, "%s\n", pick(x, []string{"ifdef " + pick(y, vars), "ifndef " + pick(y, vars), "ifeq ($(" + pick(y, vars) + ")," + pick(y/3, values) + ")"}))
+			}
+		case 8:
+			if depth > 0 {
+				b.WriteString(pick(x, []string{"endif\n", "else\n"}))
+				if strings.HasSuffix(b.String(), "endif\n") {
+					depth--
+				}
+			}
+		case 9:
+			fmt.Fprintf(&b, "%s: | %s\n", pick(x, targets), pick(y, targets))
+		}
+	}
+	for ; depth > 0; depth-- {
+		b.WriteString("endif\n")
+	}
+	return b.String()
+}
+
+// FuzzAgainstGNUMake runs generated makefiles through the analyser and GNU
+// make (`make -p -q` and `make -n` in a temporary directory) and compares
+// what each says: whether make stops, which targets are defined and how,
+// whether they build, and DOCKER_TAG's facts. scripts/fuzz runs it in CI.
+func FuzzAgainstGNUMake(f *testing.F) {
+	if testing.Short() && os.Getenv("CONTRACTBOT_REQUIRE_ITEST") != "1" {
+		f.Skip("slow: runs GNU make")
+	}
+	makePath := findMake(f)
+	f.Add([]byte{0, 2, 8, 3, 1, 0, 4, 2, 1, 5, 0, 0})
+	f.Add([]byte{6, 0, 0, 7, 2, 1, 0, 2, 0, 8, 1, 0, 3, 1, 4})
+	f.Add([]byte{2, 2, 1, 9, 1, 2, 4, 2, 2, 6, 3, 8})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		src := genMakefile(in)
+		dir := writeCase(t, mk(src))
+		m := askMake(t, makePath, dir, "Makefile")
+		a := probe(t, context.Background(), Config{FS: os.DirFS(dir), Dir: dir}, "Makefile")
+		if m.failed != "" {
+			if !a.fails() {
+				t.Fatalf("make stops, the analysis does not:\n%s\nmake said:\n%s", src, lastLines(m.failed, 3))
+			}
+			return
+		}
+		if len(a.DB.Errors) > 0 {
+			t.Fatalf("the analysis reports errors make does not: %v\n%s", a.DB.Errors, src)
+		}
+		for k, v := range diffFacts(m, a) {
+			t.Errorf("%s: %s", k, v)
+		}
+		if t.Failed() {
+			t.Logf("makefile:\n%s", src)
+		}
+	})
+}

@@ -40,8 +40,11 @@ type targetFacts struct {
 }
 
 type probed struct {
-	DB      *Database
-	Var     varFacts
+	DB  *Database
+	Var varFacts
+	// VarErr is the error make stops on expanding the variable (the
+	// oracle's probe expands it), or nil.
+	VarErr  error
 	Targets map[string]targetFacts
 }
 
@@ -66,6 +69,7 @@ func probe(t testing.TB, ctx context.Context, cfg Config, name string) *probed {
 	if v := db.Vars[tagVar]; v != nil && !v.Private && (v.Origin == OriginFile || v.Origin == OriginOverride) {
 		p.Var.Defined = true
 		val, tainted, xerr := db.ExpandErr("$(" + tagVar + ")")
+		p.VarErr = xerr
 		p.Var.ShellDependent = tainted || v.ShellDependent
 		if !p.Var.ShellDependent && xerr == nil {
 			p.Var.Default = &val
@@ -85,7 +89,7 @@ func probe(t testing.TB, ctx context.Context, cfg Config, name string) *probed {
 // fails reports whether the analysis finds that make stops: while reading,
 // or while building one of the probed targets that has a rule.
 func (p *probed) fails() bool {
-	if len(p.DB.Errors) > 0 || len(p.DB.MissingIncludes) > 0 {
+	if len(p.DB.Errors) > 0 || len(p.DB.MissingIncludes) > 0 || p.VarErr != nil || p.DB.exportError() != nil {
 		return true
 	}
 	for _, tf := range p.Targets {

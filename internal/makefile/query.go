@@ -695,16 +695,48 @@ func (db *Database) BuildError(target string) *Error {
 		return err
 	}
 	var first *Error
+	ran := false
 	db.walkRecipes(target, nil, false, func(_ *RecipeLine, _ string, err *Error) bool {
+		ran = true
 		if err != nil && !err.Limit {
 			first = err
 			return false
 		}
 		return true
 	})
+	if first == nil && ran {
+		// To run a recipe line make expands every exported variable into
+		// the environment: one that cannot be expanded stops it.
+		first = db.exportError()
+	}
 	if first != nil {
 		c := *first
 		return &c
+	}
+	return nil
+}
+
+// exportError returns the error make stops on when it expands the
+// exported variables for a recipe's environment, or nil.
+func (db *Database) exportError() *Error {
+	names := slices.Sorted(maps.Keys(db.Vars))
+	for _, n := range names {
+		v := db.Vars[n]
+		exported := v.Export != nil && *v.Export ||
+			v.Export == nil && db.ExportAll && (v.Origin == OriginFile || v.Origin == OriginOverride)
+		if !exported || v.Flavor != Recursive || !strings.Contains(v.Value, "$") {
+			continue
+		}
+		if _, _, err := db.ev.finalErr("$(" + n + ")"); err != nil {
+			var me *Error
+			if errors.As(err, &me) && !me.Limit {
+				c := *me
+				if as := db.Assignment(n, false); as != nil {
+					c.Pos = token.Position{Filename: as.Path, Line: as.Line, Column: 1}
+				}
+				return &c
+			}
+		}
 	}
 	return nil
 }

@@ -174,6 +174,46 @@ func TestHookThroughRealGit(t *testing.T) {
 	t.Run("deploy refs and the default branch", func(t *testing.T) { testHookPushes(t, bin) })
 	t.Run("images in a real docker-registry", func(t *testing.T) { testHookRegistry(t, bin) })
 	t.Run("the update hook and a soa repository", func(t *testing.T) { testHookUpdateAndSOARepository(t, bin) })
+	t.Run("a Makefile make cannot use is refused", func(t *testing.T) { testHookMakefileFailsClosed(t, bin) })
+}
+
+// testHookMakefileFailsClosed pushes issue 14's Makefiles that look clean
+// to a careless reader but that make refuses (or that contractbot cannot
+// finish reading) to the default branch: each push is refused.
+func testHookMakefileFailsClosed(t *testing.T, bin string) {
+	w := newGitWorld(t, bin)
+	good := w.commitFiles(map[string]string{"Dockerfile": "FROM debian\n", "Makefile": goodMakefile})
+	if remote, ok := w.push("main"); !ok {
+		t.Fatalf("a commit that keeps the contract was refused:\n%s", strings.Join(remote, "\n"))
+	}
+	chain := map[string]string{"Makefile": "include mk/1.mk\n" + goodMakefile}
+	for i := 1; i < 40; i++ {
+		chain[fmt.Sprintf("mk/%d.mk", i)] = fmt.Sprintf("include mk/%d.mk\n", i+1)
+	}
+	chain["mk/40.mk"] = "DOCKER_TAG := forced\n"
+	for _, tt := range []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"a missing endif", map[string]string{"Makefile": "ifdef CI\n" + goodMakefile}, "error makefile.parse: "},
+		{"a top-level error call", map[string]string{"Makefile": "$(error boom)\n" + goodMakefile}, "error makefile.parse: "},
+		{"itest needing a cook-image that has no rule", map[string]string{"Makefile": strings.Replace(goodMakefile, "cook-image:\n", "build-image:\n", 1)}, "error makefile.itest: "},
+		{"an include chain deeper than contractbot reads", chain, "error makefile.incomplete: "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w.git(w.clone, "reset", "-q", "--hard", good)
+			os.RemoveAll(filepath.Join(w.clone, "mk"))
+			w.commitFiles(tt.files)
+			remote, ok := w.push("main")
+			if ok || w.git(w.bare, "rev-parse", "main") != good {
+				t.Fatalf("accepted: %v\n%s", ok, strings.Join(remote, "\n"))
+			}
+			if !containsLine(remote, tt.want) {
+				t.Fatalf("no %q finding:\n%s", tt.want, strings.Join(remote, "\n"))
+			}
+		})
+	}
 }
 
 func testHookPushes(t *testing.T, bin string) {

@@ -58,7 +58,17 @@ func (r rootFS) classify(op, name string, err error) error {
 	return err
 }
 
+// errNotRegular refuses a named pipe, device or socket: opening a FIFO
+// named Makefile (or .contractbot.yaml, or an included .mk) blocks until
+// something writes to it, and a device can be read without end.
+var errNotRegular = errors.New("not a regular file or directory (a named pipe, device or socket): not opened")
+
+// Open opens name, refusing anything but regular files and directories
+// before opening it (see errNotRegular).
 func (r rootFS) Open(name string) (fs.File, error) {
+	if fi, err := r.root.Stat(name); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errNotRegular}
+	}
 	f, err := r.fsys.Open(name)
 	return f, r.classify("open", name, err)
 }
@@ -69,6 +79,9 @@ func (r rootFS) Stat(name string) (fs.FileInfo, error) {
 }
 
 func (r rootFS) ReadFile(name string) ([]byte, error) {
+	if fi, err := r.root.Stat(name); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: errNotRegular}
+	}
 	b, err := fs.ReadFile(r.fsys, name)
 	return b, r.classify("read", name, err)
 }

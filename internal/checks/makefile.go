@@ -65,5 +65,7 @@ func makefileRules() []*Rule {
 		makefileCookImageRule(),
 		makefileDockerTagRule(),
 		makefileItestDockerTagRule(),
+		makefileParseRule(),
+		makefileIncompleteRule(),
 	}
 }

@@ -18,13 +18,24 @@ func makefileDockerTagRule() *Rule {
 			"so Jenkins would test one image and push another name; an undefined or empty DOCKER_TAG makes " +
 			"`docker build -t` fail. Write `DOCKER_TAG ?= <service>-$(USER)-dev`; the suggested fix turns a plain " +
 			"assignment into `?=`.",
-		Run: withMakefile(func(p *Pass, in *makefileInput) error {
+		Run: withMakefile(withCompleteMakefile(func(p *Pass, in *makefileInput) error {
 			a := in.Analysis
 			dt := a.Facts.DockerTag
 			switch {
+			case !dt.Defined && taggedByTargets(a):
+				// Every target that tags an image sets DOCKER_TAG for
+				// itself ("itest cook-image: DOCKER_TAG ?= v").
 			case !dt.Defined:
 				p.Reportf(in.Path, 1, "DOCKER_TAG is not defined: itest and cook-image must tag the image with $(DOCKER_TAG); "+
 					"add `DOCKER_TAG ?= <service>-$(USER)-dev` near the top of the Makefile")
+			case a.DockerTagError != nil:
+				f := Finding{Path: in.Path, Line: 1}
+				if as := a.DockerTagLast; as != nil {
+					f.Path, f.Line, f.EndLine = as.Path, as.Line, as.EndLine
+				}
+				f.Message = fmt.Sprintf("expanding DOCKER_TAG makes make stop with %q, so every recipe that tags the image fails: "+
+					"give DOCKER_TAG a value that expands, e.g. `DOCKER_TAG ?= <service>-$(USER)-dev`", a.DockerTagError.Msg)
+				p.Report(f)
 			case !dt.Conditional:
 				f := Finding{Path: in.Path, Line: 1}
 				if as := a.DockerTagAssign; as != nil {
@@ -51,14 +62,45 @@ func makefileDockerTagRule() *Rule {
 				f := Finding{Path: ta.Path, Line: ta.Line, EndLine: ta.EndLine, SuggestedFixes: conditionalFix(&ta.Assignment),
 					Message: fmt.Sprintf("the %s target sets its own DOCKER_TAG, which the environment cannot override, so `make %s` "+
 						"ignores the tag the pipeline asks for: use `?=` or drop the target-specific assignment", ta.Target, ta.Target)}
+				if ta.Pattern {
+					var hit []string
+					for _, t := range ContractTargets() {
+						if ta.Applies(t) {
+							hit = append(hit, t)
+						}
+					}
+					if len(hit) == 0 {
+						continue
+					}
+					f.Message = fmt.Sprintf("the pattern-specific assignment for %s sets DOCKER_TAG for %s, which the environment cannot "+
+						"override, so make ignores the tag the pipeline asks for: use `?=` or drop the assignment", ta.Target, strings.Join(hit, ", "))
+				}
 				if ta.Path == "" {
 					f.Path, f.Line = in.Path, 1
 				}
 				p.Report(f)
 			}
 			return nil
-		}),
+		})),
 	}
+}
+
+// taggedByTargets reports whether every contract target whose recipes use
+// DOCKER_TAG (at least one) gets a non-empty value from target- or
+// pattern-specific assignments, though DOCKER_TAG is not set globally.
+func taggedByTargets(a *MakefileAnalysis) bool {
+	n := 0
+	for _, t := range ContractTargets() {
+		info := a.Targets[t]
+		if info.UsesDockerTag == nil || !*info.UsesDockerTag {
+			continue
+		}
+		if v, ok := a.DB.ValueFor(t, DockerTagVar); !ok || strings.TrimSpace(v) == "" {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
 
 // conditionalFix rewrites "[override] [export] DOCKER_TAG = x" (or :=,

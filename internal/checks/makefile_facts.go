@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 
@@ -63,6 +64,10 @@ type TargetInfo struct {
 	UsesDockerTag *bool
 	// UpToDateFile: see [makefile.Database.UpToDateFile].
 	UpToDateFile bool
+	// BuildError is why `make TARGET` would stop although the target has
+	// a rule (a prerequisite nothing can make, a recipe line that fails to
+	// expand), or nil; see [makefile.Database.BuildError].
+	BuildError *makefile.Error
 }
 
 // MakefileAnalysis is the contract's view of one Makefile: the facts, and
@@ -86,10 +91,25 @@ type MakefileAnalysis struct {
 	// ("cook-image: DOCKER_TAG = latest") that the environment cannot
 	// override, in target name order.
 	DockerTagTargetAssigns []makefile.TargetAssignment
+	// DockerTagError is the error make stops on when it expands
+	// DOCKER_TAG (a recursive variable that refers to itself, $(error
+	// ...)), or nil.
+	DockerTagError *makefile.Error
 	// TabProblems are lines that GNU make misreads or stops at because a
 	// recipe line is not indented with the recipe prefix.
 	TabProblems []makefile.TabProblem
+	// ReadErrors are the other errors GNU make would stop reading the
+	// makefiles on (a missing endif, $(error ...) at the top level, an
+	// include of a file that neither exists nor has a rule, ...).
+	ReadErrors []*makefile.Error
+	// Limits are contractbot's own bounds that stopped the analysis (file
+	// size, include depth, the step budget): what follows them was not
+	// analysed, so no finding about what is missing can be trusted.
+	Limits []*makefile.Error
 }
+
+// Incomplete reports whether a bound stopped the analysis.
+func (a *MakefileAnalysis) Incomplete() bool { return len(a.Limits) > 0 }
 
 // AnalyzeMakefile reads the makefile name in fsys as GNU make would with an
 // empty environment and no command-line variables, and derives the
@@ -122,6 +142,10 @@ func AnalyzeMakefile(ctx context.Context, fsys fs.FS, name string) (*MakefileAna
 		if !dt.ShellDependent && xerr == nil {
 			dt.Default = &val
 		}
+		var me *makefile.Error
+		if errors.As(xerr, &me) && !me.Limit {
+			a.DockerTagError = me
+		}
 		if v.Export != nil {
 			dt.Exported = *v.Export
 		} else {
@@ -135,6 +159,18 @@ func AnalyzeMakefile(ctx context.Context, fsys fs.FS, name string) (*MakefileAna
 	}
 	a.TabProblems = db.TabProblems()
 	a.DockerTagTargetAssigns = db.TargetAssignments(DockerTagVar)
+	tabAt := map[string]bool{}
+	for _, tp := range a.TabProblems {
+		tabAt[fmt.Sprintf("%s:%d", tp.Path, tp.Line)] = true
+	}
+	for _, e := range db.Errors {
+		switch {
+		case e.Limit:
+			a.Limits = append(a.Limits, e)
+		case !tabAt[fmt.Sprintf("%s:%d", e.Pos.Filename, e.Pos.Line)]:
+			a.ReadErrors = append(a.ReadErrors, e)
+		}
+	}
 	return a, nil
 }
 
@@ -151,5 +187,8 @@ func targetInfo(db *makefile.Database, makefilePath, target string) TargetInfo {
 		info.UsesDockerTag = &u
 	}
 	info.UpToDateFile = how == makefile.HowExplicit && db.UpToDateFile(target)
+	if info.Defined {
+		info.BuildError = db.BuildError(target)
+	}
 	return info
 }

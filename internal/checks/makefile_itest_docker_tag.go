@@ -12,7 +12,7 @@ func makefileItestDockerTagRule() *Rule {
 			"it, so the image that passed is the image that gets pushed. When neither the itest recipe nor anything " +
 			"it depends on refers to DOCKER_TAG, itest tests something else. Make itest depend on cook-image (whose " +
 			"recipe runs `docker build -t $(DOCKER_TAG) .`) or use $(DOCKER_TAG) in its recipe.",
-		Run: withMakefile(func(p *Pass, in *makefileInput) error {
+		Run: withMakefile(withCompleteMakefile(func(p *Pass, in *makefileInput) error {
 			t := in.Analysis.Targets[TargetItest]
 			// A phony-only itest is makefile.itest's finding; when make
 			// cannot read the Makefile at all, recipes are not reliable.
@@ -22,6 +22,6 @@ func makefileItestDockerTagRule() *Rule {
 			p.Reportf(t.Path, t.Line, "make itest builds nothing tagged $(DOCKER_TAG): make itest depend on cook-image "+
 				"(`itest: cook-image`, with cook-image running `docker build -t $(DOCKER_TAG) .`) or use $(DOCKER_TAG) in its recipe")
 			return nil
-		}),
+		})),
 	}
 }

@@ -16,10 +16,11 @@ func targetRule(id, target string, sev Severity, must, why, what string) *Rule {
 		Severity: sev,
 		Needs:    NeedsRepo,
 		Title:    fmt.Sprintf("the Makefile %s answer make %s", must, target),
-		Doc: fmt.Sprintf("The PaaSTA contract says the Makefile %s answer `make %s`: %s. A target that is only listed in "+
+		Doc: fmt.Sprintf("The PaaSTA contract says the Makefile %s answer `make %s`: %s. Every prerequisite of the target must have a rule or be a file in the repository, and its recipe must expand "+
+			"without error, or `make %s` stops. A target that is only listed in "+
 			".PHONY does nothing, and so does one missing from .PHONY when a file or directory of the same name exists. Add a rule for it "+
-			"(`%s:`) whose recipe %s, and list it in .PHONY.", strings.ToUpper(must), target, why, target, what),
-		Run: withMakefile(func(p *Pass, in *makefileInput) error {
+			"(`%s:`) whose recipe %s, and list it in .PHONY.", strings.ToUpper(must), target, why, target, target, what),
+		Run: withMakefile(withCompleteMakefile(func(p *Pass, in *makefileInput) error {
 			t := in.Analysis.Targets[target]
 			switch t.How {
 			case makefile.HowNone:
@@ -37,7 +38,12 @@ func targetRule(id, target string, sev Severity, must, why, what string) *Rule {
 				}
 				p.Report(f)
 			}
+			if e := t.BuildError; e != nil {
+				path, line := errorPlace(in, e)
+				p.Reportf(path, line, "`make %s` stops with %q: give every prerequisite of %s a rule or a file in the repository, "+
+					"and fix the recipe line that fails to expand", target, e.Msg, target)
+			}
 			return nil
-		}),
+		})),
 	}
 }

@@ -2,7 +2,9 @@ package makefile
 
 import (
 	"context"
+	"fmt"
 	"go/token"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,5 +100,78 @@ func BenchmarkParseLongContinuation(b *testing.B) {
 		if _, err := ParseFile(token.NewFileSet(), "Makefile", src); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// listWords is a makefile assigning 100,000 distinct words to A.
+func listWords(n int) string {
+	var b strings.Builder
+	b.WriteString("A :=")
+	for i := range n {
+		fmt.Fprintf(&b, " w%d", i)
+	}
+	// A goal, so that make -p -q has something to consider.
+	b.WriteString("\nall: ;\n")
+	return b.String()
+}
+
+// listFunctions are the list functions issue 14 found quadratic, each
+// applied to 100,000 words.
+var listFunctions = []struct{ name, expr string }{
+	{"filter-out", "$(filter-out $(A),$(A))"},
+	{"filter", "$(filter $(A),$(A))"},
+	{"filter-percent", "$(filter w1% %9,$(A))"},
+	{"sort", "$(sort $(A))"},
+	{"words", "$(words $(A))"},
+	{"wordlist", "$(wordlist 2,99999,$(A))"},
+	{"patsubst", "$(patsubst w%,x%,$(A))"},
+}
+
+// BenchmarkListFunctions measures each list function over 100,000 words,
+// read and expanded once (BENCHMARKS.md compares it with GNU make).
+func BenchmarkListFunctions(b *testing.B) {
+	words := listWords(100_000)
+	for _, f := range listFunctions {
+		b.Run(f.name, func(b *testing.B) {
+			fsys := fstest.MapFS{"Makefile": {Data: []byte(words + "B := " + f.expr + "\n")}}
+			for b.Loop() {
+				db, err := Read(context.Background(), Config{FS: fsys}, "Makefile")
+				if err != nil || len(db.Errors) > 0 {
+					b.Fatal(err, db.Errors)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkListFunctionsGNUMake is BenchmarkListFunctions run by GNU make
+// (`make -p -q`, process start-up included).
+func BenchmarkListFunctionsGNUMake(b *testing.B) {
+	makePath, err := exec.LookPath("make")
+	if err != nil {
+		b.Skip("GNU make is not installed")
+	}
+	words := listWords(100_000)
+	for _, f := range listFunctions {
+		b.Run(f.name, func(b *testing.B) {
+			dir := b.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "Makefile"), []byte(words+"B := "+f.expr+"\n"), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				// GNU make 4.3 keeps the words of $(filter ...) on the
+				// stack (alloca) and overflows the default 8 MiB at
+				// 100,000 words: it runs with an unlimited stack here.
+				cmd := exec.Command("/bin/sh", "-c", `ulimit -s unlimited && exec "$0" -p -q -f Makefile`, makePath)
+				cmd.Dir = dir
+				cmd.Env = []string{}
+				cmd.Stdout = io.Discard
+				if err := cmd.Run(); err != nil {
+					if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
 	}
 }

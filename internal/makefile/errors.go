@@ -14,6 +14,12 @@ import (
 type Error struct {
 	Pos token.Position
 	Msg string
+	// Limit is true when the error is one of contractbot's own bounds
+	// (file size, include depth, the step budget, ...), not GNU make's:
+	// make would read on, so what follows was not analysed.
+	Limit bool
+
+	inEval bool // raised by text from $(eval ...), reported at the call
 }
 
 func (e *Error) Error() string {
@@ -44,7 +50,23 @@ func posString(p token.Position) string {
 type ErrorList []*Error
 
 // Add appends an error at pos.
-func (l *ErrorList) Add(pos token.Position, msg string) { *l = append(*l, &Error{pos, msg}) }
+func (l *ErrorList) Add(pos token.Position, msg string) { *l = append(*l, &Error{Pos: pos, Msg: msg}) }
+
+// addLimit appends an error for a bound of contractbot's own.
+func (l *ErrorList) addLimit(pos token.Position, msg string) {
+	*l = append(*l, &Error{Pos: pos, Msg: msg, Limit: true})
+}
+
+// Limits returns the errors that are contractbot's own bounds, not make's.
+func (l ErrorList) Limits() ErrorList {
+	var out ErrorList
+	for _, e := range l {
+		if e.Limit {
+			out = append(out, e)
+		}
+	}
+	return out
+}
 
 // Sort orders the list by file, line and column, keeping the order of
 // errors at the same position.

@@ -108,6 +108,10 @@ const (
 // its limits; what was read until then is kept.
 var ErrBudget = errors.New("evaluation budget exceeded")
 
+// ErrNotRegular is returned for a makefile that is a named pipe, a device
+// or a socket: it is never opened.
+var ErrNotRegular = errors.New("not a regular file (a named pipe, device or socket): not read")
+
 // Database is what make knows after reading the makefiles: variables,
 // explicit targets, pattern rules, and the problems make would report.
 type Database struct {
@@ -131,15 +135,19 @@ type Database struct {
 	// [RuleLine.Indent]): recipe lines missing their tab.
 	SpaceIndented []*RuleLine
 	// RuleLines maps each target to the rule lines that named it.
-	Vars      map[string]*Var
-	Targets   map[string]*Target
-	Patterns  []*PatternRule
-	ExportAll bool
+	Vars     map[string]*Var
+	Targets  map[string]*Target
+	Patterns []*PatternRule
+	// PatternVars are the pattern-specific assignments, in order.
+	PatternVars []*PatternVar
+	ExportAll   bool
 	// DefaultGoal is the first target, as make would build with no goal.
 	DefaultGoal string
 
 	srcs       map[string][]byte
-	lineStarts map[string][]int // see sourceLines
+	evalSites  map[string]token.Position // $(eval ...) text's name -> the call
+	probes     map[string]*Database      // see probeFor
+	lineStarts map[string][]int          // see sourceLines
 	ev         *evaluator
 	patterns   []*PatternRule
 
@@ -185,6 +193,13 @@ type PatternRule struct {
 	Vars      []*TargetVar
 }
 
+// PatternVar is a pattern-specific assignment ("%-image: X = v"): it
+// applies to every target the pattern matches, before the target's own.
+type PatternVar struct {
+	Pattern string
+	TargetVar
+}
+
 // TargetVar is a target- or pattern-specific assignment ("t: X = v").
 type TargetVar struct {
 	Name     string
@@ -210,20 +225,27 @@ type parsed struct {
 }
 
 func read(ctx context.Context, cfg Config, name string, fset *token.FileSet, cache map[string]*parsed, funcs map[string]function) (*Database, error) {
+	return readWith(ctx, cfg, name, fset, cache, funcs, nil)
+}
+
+// readWith is read with command-line variables: every reference to one of
+// them yields its value, whatever the makefiles assign.
+func readWith(ctx context.Context, cfg Config, name string, fset *token.FileSet, cache map[string]*parsed, funcs map[string]function, cmdline map[string]string) (*Database, error) {
 	e := newEvaluator(ctx, cfg, fset, cache)
 	e.functions = funcs
+	e.cmdline = cmdline
 	src, err := e.readFile(name)
 	if err != nil {
 		return nil, err
 	}
 	e.evalFile(name, src, 0)
 	e.flushRule()
+	e.missingIncludes()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	e.db.ExportAll = e.db.ExportAll || e.exportAllTarget
 	e.db.Errors.Sort()
-	e.db.ev = e
 	return e.db, nil
 }
 
@@ -258,6 +280,8 @@ type evaluator struct {
 	storedBytes     int
 	written         int
 	bytesRead       int // from the FS, in this reading: see maxBytesRead
+	evalDepth       int // nesting of $(eval ...) being read
+	hardMissing     []missingInclude
 }
 
 type ruleTarget struct {
@@ -279,6 +303,7 @@ func newEvaluator(ctx context.Context, cfg Config, fset *token.FileSet, cache ma
 	}
 	e := &evaluator{ctx: ctx, cfg: cfg, cache: cache, prefix: '\t',
 		db: &Database{Fset: fset, Vars: map[string]*Var{}, Targets: map[string]*Target{}, srcs: map[string][]byte{}}}
+	e.db.ev = e
 	for k, v := range cfg.Env {
 		e.db.Vars[k] = &Var{Name: k, Flavor: Recursive, Value: v, Origin: OriginEnvironment}
 	}
@@ -297,13 +322,29 @@ func newEvaluator(ctx context.Context, cfg Config, fset *token.FileSet, cache ma
 	return e
 }
 
-func (e *evaluator) position(p token.Pos) token.Position { return e.db.Fset.Position(p) }
+func (e *evaluator) position(p token.Pos) token.Position { return e.db.position(p) }
+
+// position resolves p as findings show it: text from $(eval ...) has no
+// line of its own, so its positions are those of the $(eval ...) call.
+func (db *Database) position(p token.Pos) token.Position {
+	pos := db.Fset.Position(p)
+	if site, ok := db.evalSites[pos.Filename]; ok {
+		return site
+	}
+	return pos
+}
+
+// isEval reports whether p lies in text from $(eval ...).
+func (db *Database) isEval(p token.Pos) bool {
+	_, ok := db.evalSites[db.Fset.Position(p).Filename]
+	return ok
+}
 
 func (e *evaluator) errorAt(p token.Position, format string, args ...any) {
 	if e.quiet {
 		return
 	}
-	e.db.Errors.Add(p, fmt.Sprintf(format, args...))
+	e.db.Errors = append(e.db.Errors, &Error{Pos: p, Msg: fmt.Sprintf(format, args...), inEval: e.evalDepth > 0})
 }
 
 func (e *evaluator) warnAt(p token.Position, format string, args ...any) {
@@ -337,10 +378,7 @@ func (e *evaluator) stop(msg string) {
 		if msg == "" {
 			return
 		}
-		q := e.quiet
-		e.quiet = false
-		e.errorAt(e.evalPos, "%s", msg)
-		e.quiet = q
+		e.db.Errors.addLimit(e.evalPos, msg)
 	}
 }
 
@@ -351,6 +389,13 @@ func (e *evaluator) readFile(name string) ([]byte, error) {
 	}
 	if e.cfg.FS == nil {
 		return nil, fs.ErrNotExist
+	}
+	// Stat before opening: opening a named pipe blocks until something
+	// writes to it, and a device may never end.
+	if st, err := fs.Stat(e.cfg.FS, name); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() && !st.IsDir() {
+		return nil, fmt.Errorf("%s: %w", name, ErrNotRegular)
 	}
 	f, err := e.cfg.FS.Open(name)
 	if err != nil {
@@ -524,7 +569,7 @@ func (e *evaluator) assign(s *Assign) {
 		e.errorAt(e.evalPos, "empty variable name")
 		return
 	}
-	site := Site{Stmt: s, Pos: e.evalPos, Eval: e.evals > 0 && strings.HasSuffix(e.evalPos.Filename, "(eval)"), Cond: e.inCond > 0}
+	site := Site{Stmt: s, Pos: e.evalPos, Eval: e.evalDepth > 0, Cond: e.inCond > 0}
 	v, changed := e.setVar(e.db.Vars, name, s.Op, s.Value, s.Override, site)
 	if v == nil {
 		return
@@ -533,8 +578,12 @@ func (e *evaluator) assign(s *Assign) {
 		t := true
 		v.Export = &t
 	}
-	if changed && s.Op != OpAppend {
-		v.Private = s.Private
+	// "private" sticks: make keeps the flag when a later assignment
+	// without it sets the variable again, and an append to an undefined
+	// variable defines it with its modifiers (both found by
+	// FuzzAgainstGNUMake).
+	if changed && s.Private {
+		v.Private = true
 	}
 	if changed && name == ".RECIPEPREFIX" {
 		val := e.expand(v.Value)
@@ -609,7 +658,7 @@ func (e *evaluator) setVar(set map[string]*Var, name string, op Op, value string
 	}
 	v := &Var{Name: name, Origin: origin, ShellDependent: shellDep, Sites: []Site{site}}
 	if old != nil {
-		v.Export = old.Export
+		v.Export, v.Private = old.Export, old.Private
 	}
 	switch op {
 	case OpSimple, OpPOSIXSimple:
@@ -692,28 +741,32 @@ func (e *evaluator) include(s *Include) {
 }
 
 func (e *evaluator) includeOne(s *Include, name string) {
+	fn, ok := e.fsName(name)
 	missing := func() {
+		if !s.Optional {
+			e.hardMissing = append(e.hardMissing, missingInclude{name: name, inTree: ok, pos: e.evalPos})
+		}
 		for _, m := range e.db.MissingIncludes {
 			if m == name {
 				return
 			}
 		}
 		e.db.MissingIncludes = append(e.db.MissingIncludes, name)
-		if !s.Optional {
-			e.warnAt(e.evalPos, "%s: No such file or directory (include not found in the repository)", name)
-		}
 	}
-	fn, ok := e.fsName(name)
 	if !ok {
 		missing()
 		return
 	}
 	if len(e.incStack) > e.cfg.MaxIncludeDepth {
-		e.errorAt(e.evalPos, "include of %s nested more than %d deep (an include cycle?)", name, e.cfg.MaxIncludeDepth)
+		e.db.Errors.addLimit(e.evalPos, fmt.Sprintf("include of %s nested more than %d deep (an include cycle?)", name, e.cfg.MaxIncludeDepth))
 		return
 	}
 	src, err := e.readFile(fn)
 	if errors.Is(err, ErrBudget) {
+		return
+	}
+	if errors.Is(err, ErrNotRegular) {
+		e.errorAt(e.evalPos, "%s: %v", name, ErrNotRegular)
 		return
 	}
 	if err != nil {
@@ -721,10 +774,41 @@ func (e *evaluator) includeOne(s *Include, name string) {
 		return
 	}
 	if len(src) > MaxFileSize {
-		e.errorAt(e.evalPos, "%s is larger than %d MiB; not read", name, MaxFileSize>>20)
+		e.db.Errors.addLimit(e.evalPos, fmt.Sprintf("%s is larger than %d MiB; not read", name, MaxFileSize>>20))
 		return
 	}
 	e.evalFile(fn, src, len(e.incStack))
+}
+
+// missingInclude is an include (not -include) of a file that could not be
+// read; inTree is false for a name outside the FS.
+type missingInclude struct {
+	name   string
+	inTree bool
+	pos    token.Position
+}
+
+// missingIncludes decides, after reading, what make does about each
+// include of a missing file: it looks for a rule to make the file (which
+// may come later in the makefiles) and stops when there is none. A file
+// outside the tree may exist where make runs, and one with a rule is made
+// by running a recipe; neither can be known here.
+func (e *evaluator) missingIncludes() {
+	seen := map[string]bool{}
+	for _, m := range e.hardMissing {
+		if seen[m.name] {
+			continue
+		}
+		seen[m.name] = true
+		switch how, _, _ := e.db.how(m.name); {
+		case !m.inTree:
+			e.warnAt(m.pos, "%s: not read: include names a file outside the repository", m.name)
+		case how != HowNone:
+			e.warnAt(m.pos, "%s: not read: make would first make it with its rule, then read it", m.name)
+		default:
+			e.errorAt(m.pos, "%s: No such file or directory", m.name)
+		}
+	}
 }
 
 func (e *evaluator) cond(c *Cond) {

@@ -2,6 +2,7 @@ package makefile
 
 import (
 	"fmt"
+	"go/token"
 	"io/fs"
 	"path"
 	"slices"
@@ -601,15 +602,26 @@ func (e *evaluator) eval(text string) {
 	pos := e.evalPos
 	name := fmt.Sprintf("%s:%d (eval)", pos.Filename, pos.Line)
 	f, err := ParseFile(e.db.Fset, name, []byte(text), RecipePrefix(e.prefix))
+	if e.db.evalSites == nil {
+		e.db.evalSites = map[string]token.Position{}
+	}
+	e.db.evalSites[name] = pos
 	var el ErrorList
 	if asErrorList(err, &el) {
 		for _, x := range el {
-			e.errorAt(pos, "%s", x.Msg)
+			if !e.quiet {
+				e.db.Errors = append(e.db.Errors, &Error{Pos: pos, Msg: x.Msg, Limit: x.Limit, inEval: true})
+			}
 		}
+	}
+	for _, w := range f.Warnings {
+		e.warnAt(pos, "%s", w.Msg)
 	}
 	cur, curPat := e.cur, e.curPat
 	e.flushRule()
+	e.evalDepth++
 	e.stmts(f.Stmts)
+	e.evalDepth--
 	e.flushRule()
 	e.cur, e.curPat = cur, curPat
 	e.evalPos = pos
@@ -627,10 +639,18 @@ func asErrorList(err error, el *ErrorList) bool {
 // replacement, whose first '%' takes the stem.
 func patsubst(pattern, replacement, text string) string {
 	ws := fields(text)
-	_, _, patHas := splitPercent(pattern)
+	ppre, psuf, patHas := splitPercent(pattern)
 	rpre, rsuf, repHas := splitPercent(replacement)
 	for i, w := range ws {
-		if stem, ok := matchPattern(pattern, w); ok {
+		// matchPattern, with the pattern split once for all the words.
+		stem, ok := "", ppre == w
+		if patHas {
+			ok = len(w) >= len(ppre)+len(psuf) && strings.HasPrefix(w, ppre) && strings.HasSuffix(w, psuf)
+			if ok {
+				stem = w[len(ppre) : len(w)-len(psuf)]
+			}
+		}
+		if ok {
 			switch {
 			case patHas && repHas:
 				ws[i] = rpre + stem + rsuf
@@ -643,15 +663,28 @@ func patsubst(pattern, replacement, text string) string {
 }
 
 func filter(patterns, text string, keep bool) string {
+	// Literal patterns go in a set and each '%' pattern is split once, so
+	// that $(filter-out $(A),$(A)) is linear in the number of words, as in
+	// GNU make, instead of words times patterns.
 	pats := fields(patterns)
-	var out []string
-	for _, w := range fields(text) {
-		m := false
-		for _, p := range pats {
-			if _, ok := matchPattern(p, w); ok {
-				m = true
-				break
-			}
+	literal := make(map[string]bool, len(pats))
+	type affix struct{ pre, suf string }
+	var percent []affix
+	for _, p := range pats {
+		pre, suf, ok := splitPercent(p)
+		if !ok {
+			literal[pre] = true
+			continue
+		}
+		percent = append(percent, affix{pre, suf})
+	}
+	ws := fields(text)
+	out := ws[:0]
+	for _, w := range ws {
+		m := literal[w]
+		for i := 0; !m && i < len(percent); i++ {
+			a := percent[i]
+			m = len(w) >= len(a.pre)+len(a.suf) && strings.HasPrefix(w, a.pre) && strings.HasSuffix(w, a.suf)
 		}
 		if m == keep {
 			out = append(out, w)

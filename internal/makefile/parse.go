@@ -1,6 +1,7 @@
 package makefile
 
 import (
+	"bytes"
 	"fmt"
 	"go/token"
 	"strings"
@@ -33,26 +34,73 @@ func RecipePrefix(c byte) Option { return func(p *parser) { p.prefix = c } }
 //
 // ParseFile is safe for concurrent use with distinct file sets.
 func ParseFile(fset *token.FileSet, name string, src []byte, opts ...Option) (*File, error) {
-	p := &parser{prefix: '\t'}
+	p := &parser{prefix: '\t', name: name}
 	for _, o := range opts {
 		o(p)
 	}
 	if len(src) > MaxFileSize {
 		f := fset.AddFile(name, -1, 0)
 		p.file = f
-		p.errs.Add(token.Position{Filename: name, Line: 1, Column: 1}, fmt.Sprintf("file is larger than %d MiB; not read", MaxFileSize>>20))
+		p.errs.addLimit(token.Position{Filename: name, Line: 1, Column: 1}, fmt.Sprintf("file is larger than %d MiB; not read", MaxFileSize>>20))
 		return &File{Name: name, FileStart: f.Pos(0), FileEnd: f.Pos(0)}, p.errs.Err()
 	}
+	src = readLikeMake(src, p)
 	p.file = fset.AddFile(name, -1, len(src))
 	p.src = src
 	p.file.SetLinesForContent(src)
+	// make skips a UTF-8 byte order mark at the start of a makefile.
+	if bytes.HasPrefix(src, utf8BOM) {
+		p.off = len(utf8BOM)
+	}
 	f := p.parse()
+	f.Warnings = append(p.nulWarnings, f.Warnings...)
 	f.Name = name
 	p.errs.Sort()
 	return f, p.errs.Err()
 }
 
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
+// readLikeMake returns src as make's line reader sees it when it holds NUL
+// bytes (make reads lines with fgets and measures them with strlen): a
+// line that starts with NUL is ignored with a warning; a NUL later in a
+// line cuts it there and the line break goes with the rest, so the next
+// line is joined on. Line numbers after such a join are one lower than in
+// the file.
+func readLikeMake(src []byte, p *parser) []byte {
+	if bytes.IndexByte(src, 0) < 0 {
+		return src
+	}
+	out := make([]byte, 0, len(src))
+	line := 1
+	for len(src) > 0 {
+		nl := bytes.IndexByte(src, '\n')
+		var l []byte
+		if nl < 0 {
+			l, src = src, nil
+		} else {
+			l, src = src[:nl+1], src[nl+1:]
+		}
+		k := bytes.IndexByte(l, 0)
+		switch {
+		case k < 0:
+			out = append(out, l...)
+		case k == 0 && (len(out) == 0 || out[len(out)-1] == '\n'):
+			p.nulWarnings.Add(token.Position{Filename: p.name, Line: line, Column: 1}, "NUL character seen; rest of line ignored")
+			if nl >= 0 {
+				out = append(out, '\n')
+			}
+		default:
+			out = append(out, l[:k]...)
+		}
+		line++
+	}
+	return out
+}
+
 type parser struct {
+	name         string
+	nulWarnings  ErrorList
 	file         *token.File
 	src          []byte
 	off          int

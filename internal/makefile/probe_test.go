@@ -34,11 +34,17 @@ type targetFacts struct {
 	How string
 	// Uses is nil when the target is undefined.
 	Uses *bool
+	// Builds: `make -n target` gets through (the target has a rule and
+	// BuildError finds nothing).
+	Builds bool
 }
 
 type probed struct {
-	DB      *Database
-	Var     varFacts
+	DB  *Database
+	Var varFacts
+	// VarErr is the error make stops on expanding the variable (the
+	// oracle's probe expands it), or nil.
+	VarErr  error
 	Targets map[string]targetFacts
 }
 
@@ -56,12 +62,14 @@ func probe(t testing.TB, ctx context.Context, cfg Config, name string) *probed {
 		if tf.How != HowNone {
 			u := db.References(tg, tagVar)
 			tf.Uses = &u
+			tf.Builds = db.BuildError(tg) == nil
 		}
 		p.Targets[tg] = tf
 	}
 	if v := db.Vars[tagVar]; v != nil && !v.Private && (v.Origin == OriginFile || v.Origin == OriginOverride) {
 		p.Var.Defined = true
 		val, tainted, xerr := db.ExpandErr("$(" + tagVar + ")")
+		p.VarErr = xerr
 		p.Var.ShellDependent = tainted || v.ShellDependent
 		if !p.Var.ShellDependent && xerr == nil {
 			p.Var.Default = &val
@@ -76,4 +84,18 @@ func probe(t testing.TB, ctx context.Context, cfg Config, name string) *probed {
 		}
 	}
 	return p
+}
+
+// fails reports whether the analysis finds that make stops: while reading,
+// or while building one of the probed targets that has a rule.
+func (p *probed) fails() bool {
+	if len(p.DB.Errors) > 0 || len(p.DB.MissingIncludes) > 0 || p.VarErr != nil || p.DB.exportError() != nil {
+		return true
+	}
+	for _, tf := range p.Targets {
+		if tf.How != HowNone && !tf.Builds {
+			return true
+		}
+	}
+	return false
 }

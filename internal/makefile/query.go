@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"go/token"
 	"io/fs"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 )
@@ -54,10 +56,21 @@ type Assignment struct {
 	Sole bool
 }
 
-// TargetAssignment is a target-specific assignment as written.
+// TargetAssignment is a target-specific assignment as written, or with
+// Pattern a pattern-specific one, whose Target is the pattern.
 type TargetAssignment struct {
 	Assignment
-	Target string
+	Target  string
+	Pattern bool
+}
+
+// Applies reports whether the assignment applies to target's recipe.
+func (ta TargetAssignment) Applies(target string) bool {
+	if !ta.Pattern {
+		return ta.Target == target
+	}
+	_, ok := matchPattern(ta.Target, target)
+	return ok
 }
 
 // TabProblem is a line make reads wrongly because it is indented with
@@ -153,8 +166,8 @@ func (db *Database) Expand(s string) (val string, tainted bool) {
 }
 
 func (db *Database) lines(p token.Pos, end token.Pos) Lines {
-	start := db.Fset.Position(p)
-	stop := db.Fset.Position(end)
+	start := db.position(p)
+	stop := db.position(end)
 	l := Lines{Path: start.Filename, Line: start.Line, EndLine: max(stop.Line, start.Line)}
 	if stop.Column == 1 && stop.Line > start.Line && stop.Offset > start.Offset {
 		// End is exclusive: a position at the start of a line ends the
@@ -243,15 +256,44 @@ func (db *Database) TargetAssignments(variable string) []TargetAssignment {
 			if tv.Name != variable {
 				continue
 			}
-			p := db.Fset.Position(tv.Pos)
-			ta := TargetAssignment{Target: name, Assignment: Assignment{Op: tv.Op, Override: tv.Override, Sole: true,
-				Editable: db.srcs[p.Filename] != nil && !strings.HasSuffix(p.Filename, "(eval)")}}
-			ta.Lines = Lines{Path: p.Filename, Line: p.Line, EndLine: p.Line, Text: db.Line(p.Filename, p.Line)}
-			out = append(out, ta)
+			out = append(out, db.targetAssignment(name, false, tv))
+		}
+	}
+	for _, pv := range db.PatternVars {
+		switch pv.Op {
+		case OpRecursive, OpSimple, OpPOSIXSimple, OpImmediate:
+		default:
+			continue
+		}
+		if pv.Name == variable {
+			out = append(out, db.targetAssignment(pv.Pattern, true, &pv.TargetVar))
 		}
 	}
 	slices.SortFunc(out, func(a, b TargetAssignment) int { return strings.Compare(a.Target, b.Target) })
 	return out
+}
+
+func (db *Database) targetAssignment(target string, pattern bool, tv *TargetVar) TargetAssignment {
+	p := db.position(tv.Pos)
+	ta := TargetAssignment{Target: target, Pattern: pattern, Assignment: Assignment{Op: tv.Op, Override: tv.Override, Sole: true,
+		Editable: db.srcs[p.Filename] != nil && !db.isEval(tv.Pos)}}
+	ta.Lines = Lines{Path: p.Filename, Line: p.Line, EndLine: p.Line, Text: db.Line(p.Filename, p.Line)}
+	return ta
+}
+
+// ValueFor returns variable's value as target's recipe sees it, with the
+// target- and pattern-specific assignments that apply to it, and whether
+// the variable is set there at all.
+func (db *Database) ValueFor(target, variable string) (val string, set bool) {
+	_, _, _, _, scope := db.recipeOf(target, nil)
+	e := db.ev
+	e.scopes = append(e.scopes[:0], scope)
+	defer func() { e.scopes = e.scopes[:0] }()
+	if e.lookup(variable) == nil {
+		return "", false
+	}
+	val, _, _ = e.final("$(" + variable + ")")
+	return val, true
 }
 
 // TabProblems lists the lines that GNU make misreads or stops at because a
@@ -266,7 +308,7 @@ func (db *Database) TabProblems() []TabProblem {
 	}
 	for _, r := range db.SpaceIndented {
 		l := db.lines(r.Pos(), r.End())
-		if db.srcs[l.Path] == nil {
+		if db.srcs[l.Path] == nil || db.isEval(r.Pos()) {
 			continue
 		}
 		p := db.Fset.Position(r.Pos())
@@ -274,7 +316,7 @@ func (db *Database) TabProblems() []TabProblem {
 		out = append(out, TabProblem{Lines: l, SpaceIndented: true, MakeError: errAt[p]})
 	}
 	for _, e := range db.Errors {
-		if seen[e.Pos] || db.srcs[e.Pos.Filename] == nil {
+		if seen[e.Pos] || db.srcs[e.Pos.Filename] == nil || e.inEval {
 			continue
 		}
 		if !strings.HasPrefix(e.Msg, "missing separator") && e.Msg != "recipe commences before first target" {
@@ -443,7 +485,7 @@ func (db *Database) exists(name string) bool {
 func (db *Database) Where(target string) (how string, pos token.Position) {
 	how, p, _ := db.how(target)
 	if p.IsValid() {
-		if q := db.Fset.Position(p); db.srcs[q.Filename] != nil {
+		if q := db.position(p); db.srcs[q.Filename] != nil {
 			pos = q
 		}
 	}
@@ -470,37 +512,133 @@ func (db *Database) UpToDateFile(target string) bool {
 // References reports whether building target would run a recipe line that
 // refers to variable (as $(VAR), ${VAR}, through other variables, or as
 // the shell variable $$VAR): the target's recipe, its prerequisites'
-// recipes, and targets of $(MAKE) sub-makes in them.
+// recipes, and targets of $(MAKE) sub-makes in them. The makefiles are
+// read again with variable set on the command line, as a marker, so that
+// a simple variable made of it (IMAGE := reg/x:$(VAR)) carries it too. A
+// sub-make run with -C DIR is followed into DIR's makefile; one that reads
+// a makefile the analysis cannot find (-f, a computed directory) counts as
+// a reference, since what it runs cannot be known.
 func (db *Database) References(target, variable string) bool {
+	return db.references(target, variable, 0)
+}
+
+// maxSubMakeDepth bounds how deep References follows $(MAKE) -C DIR.
+const maxSubMakeDepth = 4
+
+func (db *Database) references(target, variable string, depth int) bool {
+	probe := db.probeFor(variable)
+	if probe == nil {
+		return false
+	}
+	found := false
+	probe.walkRecipes(target, map[string]string{variable: varMarker, "MAKE": subMakeMarker}, true, func(_ *RecipeLine, out string, _ *Error) bool {
+		if strings.Contains(out, varMarker) || strings.Contains(out, "$"+variable) || strings.Contains(out, "${"+variable+"}") {
+			found = true
+			return false
+		}
+		for _, sub := range subMakes(out) {
+			switch {
+			case sub.dir == "" && !sub.other:
+				// A plain $(MAKE) goal: walkRecipes follows it.
+			case sub.other || depth >= maxSubMakeDepth || db.subReferences(sub, variable, depth):
+				found = true
+				return false
+			}
+		}
+		return true
+	})
+	return found
+}
+
+// subReferences reads the makefile of a sub-make run with -C dir and asks
+// whether its goals refer to variable; an unreadable one counts as a
+// reference.
+func (db *Database) subReferences(sub subMake, variable string, depth int) bool {
+	dir, ok := db.ev.fsName(sub.dir)
+	if !ok || db.ev.cfg.FS == nil {
+		return true
+	}
+	fsys, err := fs.Sub(db.ev.cfg.FS, dir)
+	if err != nil {
+		return true
+	}
+	name, err := FindMakefile(fsys)
+	if err != nil {
+		return true
+	}
+	cfg := db.ev.cfg
+	cfg.FS, cfg.Dir = fsys, ""
+	if db.ev.cfg.Dir != "" {
+		cfg.Dir = db.ev.cfg.Dir + "/" + dir
+	}
+	other, err := Read(db.ev.ctx, cfg, name)
+	if err != nil {
+		return true
+	}
+	goals := sub.goals
+	if len(goals) == 0 {
+		goals = []string{other.DefaultGoal}
+	}
+	for _, g := range goals {
+		if other.references(g, variable, depth+1) {
+			return true
+		}
+	}
+	return false
+}
+
+// probeFor returns the makefiles read again with variable on the command
+// line (see References), once per variable; nil when ctx ended.
+func (db *Database) probeFor(variable string) *Database {
+	if p, ok := db.probes[variable]; ok {
+		return p
+	}
+	p, err := readWith(db.ev.ctx, db.ev.cfg, db.Files[0], db.Fset, db.ev.cache, db.ev.functions, map[string]string{variable: varMarker})
+	if err != nil {
+		p = nil
+	}
+	if db.probes == nil {
+		db.probes = map[string]*Database{}
+	}
+	db.probes[variable] = p
+	return p
+}
+
+// walkRecipes expands, in the order make would run them (prerequisites
+// before the targets that need them), the recipe lines that building
+// target runs, with cmdline as command-line variables, and calls f with
+// each line and its expansion until f returns false. With followMake,
+// goals of plain $(MAKE) sub-makes are walked too. Errors raised while
+// expanding are not kept. One budget covers the whole walk.
+func (db *Database) walkRecipes(target string, cmdline map[string]string, followMake bool, f func(r *RecipeLine, out string, err *Error) bool) {
 	e := db.ev
 	saved := e.cmdline
-	e.cmdline = map[string]string{variable: varMarker, "MAKE": subMakeMarker}
-	e.quiet, e.noEval, e.inRecipe = true, true, true
-	defer func() { e.cmdline, e.quiet, e.noEval, e.inRecipe = saved, false, false, false }()
-	shellRef := []string{"$" + variable, "${" + variable + "}"}
-	// One budget for the whole walk: a limit hit while probing means "no
-	// reference found", never an unbounded search.
+	e.cmdline = cmdline
+	e.noEval, e.inRecipe = true, true
+	nerr, nwarn, nshell := len(db.Errors), len(db.Warnings), len(db.ShellCalls)
+	defer func() {
+		e.cmdline, e.noEval, e.inRecipe = saved, false, false
+		db.Errors, db.Warnings, db.ShellCalls = db.Errors[:nerr], db.Warnings[:nwarn], db.ShellCalls[:nshell]
+	}()
 	e.stopped, e.steps, e.written = false, 0, 0
 	defer func() { e.stopped = false }()
 
-	type item struct {
-		name  string
-		scope map[string]*Var
-	}
 	visited := map[string]bool{}
-	queue := []item{{target, nil}}
-	for len(queue) > 0 && len(visited) < maxUsesVisited && !e.stopped {
-		it := queue[0]
-		queue = queue[1:]
-		if visited[it.name] {
-			continue
+	var visit func(name string, parent map[string]*Var) bool
+	visit = func(name string, parent map[string]*Var) bool {
+		if visited[name] || len(visited) >= maxUsesVisited || e.stopped {
+			return !e.stopped
 		}
-		visited[it.name] = true
-		recipes, prereqs, orderOnly, stem, scope := db.recipeOf(it.name, it.scope)
-		e.scopes = append(e.scopes[:0], scope)
+		visited[name] = true
+		recipes, prereqs, orderOnly, stem, scope := db.recipeOf(name, parent)
+		for _, p := range append(slices.Clone(prereqs), orderOnly...) {
+			if !visit(p, scope) {
+				return false
+			}
+		}
 		auto := map[string]*Var{}
 		set := func(n, v string) { auto[n] = &Var{Name: n, Flavor: Simple, Value: v, Origin: OriginAutomatic} }
-		set("@", it.name)
+		set("@", name)
 		if len(prereqs) > 0 {
 			set("<", prereqs[0])
 		}
@@ -509,24 +647,142 @@ func (db *Database) References(target, variable string) bool {
 		set("?", strings.Join(prereqs, " "))
 		set("|", strings.Join(orderOnly, " "))
 		set("*", stem)
-		e.scopes = append(e.scopes, auto)
+		var subs []string
 		for _, r := range recipes {
 			if e.stopped {
-				break
+				return false
 			}
-			e.evalPos = db.Fset.Position(r.Pos)
+			e.scopes = append(e.scopes[:0], scope, auto)
+			e.evalPos = db.position(r.Pos)
+			n := len(db.Errors)
 			out := e.expand(r.Text)
-			if strings.Contains(out, varMarker) || strings.Contains(out, shellRef[0]) || strings.Contains(out, shellRef[1]) {
-				e.scopes = e.scopes[:0]
-				return true
+			e.scopes = e.scopes[:0]
+			var lineErr *Error
+			if len(db.Errors) > n {
+				lineErr = db.Errors[n]
 			}
-			for _, sub := range subMakeTargets(out) {
-				queue = append(queue, item{sub, nil})
+			if !f(r, out, lineErr) || e.stopped {
+				return false
+			}
+			if followMake {
+				for _, sub := range subMakes(out) {
+					if sub.dir == "" && !sub.other {
+						subs = append(subs, sub.goals...)
+					}
+				}
 			}
 		}
-		e.scopes = e.scopes[:0]
-		for _, p := range append(slices.Clone(prereqs), orderOnly...) {
-			queue = append(queue, item{p, scope})
+		for _, s := range subs {
+			if !visit(s, nil) {
+				return false
+			}
+		}
+		return true
+	}
+	visit(target, nil)
+}
+
+// BuildError returns the first error make would stop on while building
+// target, in the order make works (prerequisites first, depth first): a
+// prerequisite that has no rule, is no file in the tree and that no
+// built-in rule could make ("No rule to make target 'x', needed by 't'"),
+// or a recipe line whose expansion fails ($(error ...), a recursive
+// variable that refers to itself). It returns nil when make would get
+// through, as far as can be known without running recipes. Whether target
+// itself has a rule is [Database.How]'s question.
+func (db *Database) BuildError(target string) *Error {
+	if err := db.missingPrereq(target, map[string]bool{}); err != nil {
+		return err
+	}
+	var first *Error
+	ran := false
+	db.walkRecipes(target, nil, false, func(_ *RecipeLine, _ string, err *Error) bool {
+		ran = true
+		if err != nil && !err.Limit {
+			first = err
+			return false
+		}
+		return true
+	})
+	if first == nil && ran {
+		// To run a recipe line make expands every exported variable into
+		// the environment: one that cannot be expanded stops it.
+		first = db.exportError()
+	}
+	if first != nil {
+		c := *first
+		return &c
+	}
+	return nil
+}
+
+// exportError returns the error make stops on when it expands the
+// exported variables for a recipe's environment, or nil.
+func (db *Database) exportError() *Error {
+	names := slices.Sorted(maps.Keys(db.Vars))
+	for _, n := range names {
+		v := db.Vars[n]
+		exported := v.Export != nil && *v.Export ||
+			v.Export == nil && db.ExportAll && (v.Origin == OriginFile || v.Origin == OriginOverride)
+		if !exported || v.Flavor != Recursive || !strings.Contains(v.Value, "$") {
+			continue
+		}
+		if _, _, err := db.ev.finalErr("$(" + n + ")"); err != nil {
+			var me *Error
+			if errors.As(err, &me) && !me.Limit {
+				c := *me
+				if as := db.Assignment(n, false); as != nil {
+					c.Pos = token.Position{Filename: as.Path, Line: as.Line, Column: 1}
+				}
+				return &c
+			}
+		}
+	}
+	return nil
+}
+
+func (db *Database) missingPrereq(name string, visited map[string]bool) *Error {
+	if visited[name] || len(visited) >= maxUsesVisited {
+		return nil
+	}
+	visited[name] = true
+	_, prereqs, orderOnly, _, _ := db.recipeOf(name, nil)
+	_, pos, _ := db.how(name)
+	for _, p := range append(slices.Clone(prereqs), orderOnly...) {
+		if db.How(p) == HowNone && !db.exists(p) && !db.builtinMightMake(p) {
+			return &Error{Pos: db.position(pos), Msg: fmt.Sprintf("No rule to make target '%s', needed by '%s'", p, name)}
+		}
+		if err := db.missingPrereq(p, visited); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// builtinSources are the suffixes of files GNU make's built-in rules make
+// other files from (make -p lists the rules). contractbot does not model
+// the rules themselves; a prerequisite that one of them might make from a
+// file in the tree is not reported as unmakeable.
+var builtinSources = []string{".c", ".cc", ".C", ".cpp", ".p", ".f", ".F", ".m", ".r", ".s", ".S", ".mod", ".sym", ".def", ".h",
+	".info", ".dvi", ".tex", ".texinfo", ".texi", ".txinfo", ".w", ".ch", ".web", ".sh", ".elc", ".el", ".o", ".l", ".ln", ".y"}
+
+func (db *Database) builtinMightMake(name string) bool {
+	dir, file := "", name
+	if k := strings.LastIndexByte(name, '/'); k >= 0 {
+		dir, file = name[:k+1], name[k+1:]
+	}
+	for _, src := range []string{name + ",v", dir + "RCS/" + file + ",v", dir + "RCS/" + file, dir + "s." + file, dir + "SCCS/s." + file} {
+		if db.exists(src) {
+			return true
+		}
+	}
+	stem := name
+	if k := strings.LastIndexByte(file, '.'); k > 0 {
+		stem = dir + file[:k]
+	}
+	for _, ext := range builtinSources {
+		if db.exists(stem+ext) || db.exists(name+ext) {
+			return true
 		}
 	}
 	return false
@@ -538,6 +794,11 @@ func (db *Database) recipeOf(name string, parent map[string]*Var) (recipes []*Re
 	scope = maps.Clone(parent)
 	if scope == nil {
 		scope = map[string]*Var{}
+	}
+	for _, pv := range db.PatternVars {
+		if _, ok := matchPattern(pv.Pattern, name); ok {
+			db.applyTargetVar(scope, &pv.TargetVar)
+		}
 	}
 	t := db.Targets[name]
 	if t != nil {
@@ -598,11 +859,18 @@ func (db *Database) applyTargetVar(scope map[string]*Var, tv *TargetVar) {
 	}
 }
 
-// subMakeTargets returns the goals of $(MAKE) invocations in an expanded
-// recipe line; a sub-make with -C, -f or --directory/--file reads another
-// makefile and is not followed.
-func subMakeTargets(line string) []string {
-	var out []string
+// subMake is one $(MAKE) invocation in an expanded recipe line: its goals,
+// the directory of -C DIR, and whether it reads another makefile in a way
+// that cannot be followed (-f, --file, a combined short flag).
+type subMake struct {
+	goals []string
+	dir   string
+	other bool
+}
+
+// subMakes returns the $(MAKE) invocations in an expanded recipe line.
+func subMakes(line string) []subMake {
+	var out []subMake
 	for {
 		k := strings.Index(line, subMakeMarker)
 		if k < 0 {
@@ -614,20 +882,32 @@ func subMakeTargets(line string) []string {
 		if end >= 0 {
 			args = line[:end]
 		}
-		var goals []string
-		other := false
-		for _, w := range fields(args) {
+		var sm subMake
+		ws := fields(args)
+		for i := 0; i < len(ws); i++ {
+			w := strings.Trim(ws[i], `"'`)
 			switch {
+			case w == "-C" && i+1 < len(ws):
+				i++
+				sm.dir = path.Join(sm.dir, strings.Trim(ws[i], `"'`))
+			case strings.HasPrefix(w, "--directory="):
+				sm.dir = path.Join(sm.dir, strings.TrimPrefix(w, "--directory="))
+			case strings.HasPrefix(w, "-C") && len(w) > 2 && !strings.HasPrefix(w, "--"):
+				sm.dir = path.Join(sm.dir, w[2:])
 			case w == "-C" || w == "-f" || strings.HasPrefix(w, "--directory") || strings.HasPrefix(w, "--file") || strings.HasPrefix(w, "--makefile") ||
 				(strings.HasPrefix(w, "-") && !strings.HasPrefix(w, "--") && strings.ContainsAny(w, "Cf")):
-				other = true
+				sm.other = true
 			case strings.HasPrefix(w, "-") || strings.Contains(w, "="):
 			default:
-				goals = append(goals, strings.Trim(w, `"'`))
+				sm.goals = append(sm.goals, w)
 			}
 		}
-		if !other {
-			out = append(out, goals...)
+		if sm.dir == "." {
+			sm.dir = ""
 		}
+		if strings.Contains(sm.dir, "$") {
+			sm.other = true
+		}
+		out = append(out, sm)
 	}
 }

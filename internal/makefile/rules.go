@@ -9,6 +9,12 @@ import (
 // expansion it is a rule, a target-specific assignment, nothing, or an
 // error ("missing separator").
 func (e *evaluator) rule(r *RuleLine, afterRule bool) {
+	// A probed command-line variable (see Database.References) stands for
+	// a value in recipes and in variables made of it, not for names of
+	// targets and prerequisites: the rule graph stays the makefile's own.
+	probe := e.cmdline
+	e.cmdline = nil
+	defer func() { e.cmdline = probe }()
 	text := r.Text
 	e.rulePos = r.Start
 	if afterRule && strings.HasPrefix(r.Indent, " ") {
@@ -73,12 +79,17 @@ func (e *evaluator) rule(r *RuleLine, afterRule bool) {
 		for _, t := range targets {
 			tv := &TargetVar{Name: strings.TrimSpace(e.expand(a.name)), Op: a.op, Value: a.value, Override: a.override, Pos: r.Start}
 			if a.op == OpSimple || a.op == OpPOSIXSimple {
+				e.cmdline = probe
 				tv.Value = e.expand(a.value)
+				e.cmdline = nil
 			}
 			if strings.Contains(t, "%") {
-				continue // pattern-specific variables are not modelled
+				e.db.PatternVars = append(e.db.PatternVars, &PatternVar{Pattern: t, TargetVar: *tv})
+				continue
 			}
-			tg := e.target(t)
+			// A target-specific assignment alone is no rule: make still
+			// answers "No rule to make target".
+			tg := e.mention(t)
 			tg.Vars = append(tg.Vars, tv)
 		}
 		return

@@ -253,6 +253,15 @@ func (c *compiler) resolve(doc, pointer string) (*Schema, error) {
 	if err := c.compile(s, doc, v); err != nil {
 		return nil, err
 	}
+	// A chain of schemas that are nothing but "$ref" and lead back to
+	// themselves validates nothing and would spin the validator forever.
+	seen := map[*Schema]bool{}
+	for r := s; r.Ref != nil; r = r.Ref {
+		if seen[r] {
+			return nil, fmt.Errorf("%s: $ref cycle (%s): every schema on it is only a reference", key, r.RefText)
+		}
+		seen[r] = true
+	}
 	return s, nil
 }
 

@@ -36,6 +36,11 @@ func (f modeFlag) Set(s string) error {
 	return err
 }
 
+// DefaultHookTimeout bounds a push's checks when contractbot.timeout is
+// not set: a hostile or huge push must not hold the git server (GitHub
+// Enterprise Server kills a hook after 5 s, and says less than we would).
+const DefaultHookTimeout = 3 * time.Second
+
 // hookSettings are the hook's settings, each in the table of [hookSettings.table].
 type hookSettings struct {
 	mode           hook.Mode
@@ -63,7 +68,7 @@ func (s *hookSettings) table() []setting {
 		{"registry-timeout", "", "registryTimeout", "how long to wait for the registry", durationValue{&s.registryTO}},
 		{"registry-fail-open", "", "registryFailOpen", "accept deploys when the registry cannot answer, with a warning; default is to refuse them", boolValue{&s.registryFailOp}},
 		{"git", "", "", "the git program (git 2.36 or later, for cat-file --batch-command)", stringValue{&s.git}},
-		{"timeout", "", "timeout", "give up on a push that takes longer, with a message (GHES kills hooks after 5s, so 4s there)", durationValue{&s.timeout}},
+		{"timeout", "", "timeout", "give up on a push that takes longer, with a message: refused in enforce mode, accepted in warn mode (GHES kills hooks after 5s; 0 means no limit)", durationValue{&s.timeout}},
 	}
 }
 
@@ -78,7 +83,7 @@ func runHook(ctx context.Context, io stdio, args []string) error {
 		return errors.New("want pre-receive or update: " + hookUsage)
 	}
 	kind := args[0]
-	s := hookSettings{registryTO: registry.DefaultTimeout, git: "git"}
+	s := hookSettings{registryTO: registry.DefaultTimeout, git: "git", timeout: DefaultHookTimeout}
 	flags := newFlags(io, "hook "+kind, hookUsage)
 	if err := register(flags, s.table(), os.LookupEnv); err != nil {
 		return err

@@ -73,6 +73,8 @@ func newGitWorld(t testing.TB, bin string) *gitWorld {
 	}
 	w.write(filepath.Join(w.soa, "web", "deploy.yaml"), "pipeline:\n- step: itest\n- step: security-check\n- step: canary\n- parallel:\n  - step: prod.main\n  - step: prod.batch\n")
 	w.git(w.bare, "config", "contractbot.soaDir", w.soa)
+	// The tests run on loaded machines: a generous limit, not the default.
+	w.git(w.bare, "config", "contractbot.timeout", "2m")
 	w.git(dir, "clone", "-q", w.bare, w.clone)
 	w.git(w.clone, "checkout", "-q", "-b", "main")
 	return w
@@ -504,5 +506,15 @@ func TestHookTimeoutIsAClearRefusal(t *testing.T) {
 	code := run(context.Background(), stdio{strings.NewReader(in), &out, &errb}, []string{"hook", "pre-receive", "--timeout", "1ns"})
 	if code != 2 || !strings.Contains(errb.String(), "could not check this push, refusing it: the checks took longer than the 1ns timeout") {
 		t.Fatalf("exit %d; stderr: %s", code, errb.String())
+	}
+}
+
+func TestHookHasADefaultTimeLimit(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), stdio{strings.NewReader(""), &out, &errb}, []string{"hook", "pre-receive", "--help"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "(default "+DefaultHookTimeout.String()+")") || DefaultHookTimeout <= 0 || DefaultHookTimeout >= 5*time.Second {
+		t.Fatalf("the hook's default time limit is not %s, under GHES's 5 s:\n%s", DefaultHookTimeout, out.String())
 	}
 }

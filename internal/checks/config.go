@@ -84,6 +84,11 @@ func LoadConfig(repo fs.FS) (*Config, error) {
 	}
 	f, err := repo.Open(ConfigFile)
 	if errors.Is(err, fs.ErrNotExist) {
+		// A link that leads out of the tree reads as missing; say so
+		// rather than check by the defaults the owners did not choose.
+		if fi, lerr := lstat(repo, ConfigFile); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return &Config{Problem: &ConfigError{Path: ConfigFile, Msg: "a symbolic link, which contractbot does not follow: make .contractbot.yaml a plain file"}}, nil
+		}
 		return &Config{}, nil
 	}
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/contractbot/contractbot/internal/checks"
 	ghclient "github.com/contractbot/contractbot/internal/github"
+	"github.com/contractbot/contractbot/internal/report"
 	"github.com/contractbot/contractbot/internal/soa"
 	"github.com/contractbot/contractbot/internal/webhook"
 )
@@ -93,27 +94,19 @@ func (c *Checker) Run(ctx context.Context, t webhook.Task) error {
 	if err != nil {
 		return permanentIfHopeless(err)
 	}
-	run.Result = done.res
-	tree := done.tree
-	// GitHub can place an annotation only on a file of the checked
-	// commit; findings in the soa repository go to the summary.
-	run.Annotate = func(f checks.Finding) bool {
-		_, err := fs.Stat(tree, f.Path)
-		return err == nil
+	sink := &checkRunSink{client: client, owner: j.Owner, repo: j.Repo, run: run, tree: done.tree}
+	if err := report.Publish(ctx, sink, done.res); err != nil {
+		return permanentIfHopeless(err)
 	}
-	id, err := client.PublishCheckRun(ctx, j.Owner, j.Repo, run)
-	if err != nil {
-		return permanentIfHopeless(fmt.Errorf("publish check run: %w", err))
-	}
-	e, w, n := checks.Count(run.Result.Findings)
+	e, w, n := checks.Count(done.res.Findings)
 	outcome := "ok"
 	switch {
-	case isConfigProblem(run.Result):
+	case isConfigProblem(done.res):
 		outcome = "config_error"
-	case !run.Result.OK:
+	case !done.res.OK:
 		outcome = "failed"
 	}
-	ev := logger.Info().Int64("check_run_id", id).Int("errors", e).Int("warnings", w).Int("notices", n)
+	ev := logger.Info().Int64("check_run_id", sink.id).Int("errors", e).Int("warnings", w).Int("notices", n)
 	ev.Str("outcome", outcome).Dur("took", c.clock().Sub(start)).Msg("check run published")
 	c.metrics.observeCheck(outcome, c.clock().Sub(start))
 	return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/contractbot/contractbot/internal/checks"
 	ghclient "github.com/contractbot/contractbot/internal/github"
 	"github.com/contractbot/contractbot/internal/gitref"
+	"github.com/contractbot/contractbot/internal/report"
 	"github.com/contractbot/contractbot/internal/webhook"
 	"github.com/google/go-github/v60/github"
 	"github.com/prometheus/client_golang/prometheus"
@@ -224,30 +225,11 @@ func (g *RefGuard) Run(ctx context.Context, t webhook.Task) error {
 	if err != nil {
 		return permanentIfHopeless(err)
 	}
-	result, deleted, delErr := "ok", false, error(nil)
-	if len(findings) > 0 {
-		result = "malformed"
-		// A tag is deleted for what is wrong with it, never for a broken
-		// .contractbot.yaml alone.
-		if g.Action == RefActionDelete && slices.ContainsFunc(findings, func(f checks.Finding) bool { return f.RuleID != "config.invalid" }) {
-			if delErr = client.DeleteRef(ctx, j.Owner, j.Repo, j.Ref); delErr == nil {
-				result, deleted = "deleted", true
-			} else {
-				result = "delete_failed"
-			}
-		}
+	sink := &deployRefSink{client: client, owner: j.Owner, repo: j.Repo, ref: j.Ref, target: sha, commit: commit, action: g.Action}
+	if err := report.Publish(ctx, sink, &checks.Result{Service: j.Ref, OK: len(findings) == 0, Findings: findings}); err != nil {
+		return permanentIfHopeless(err)
 	}
-	run := refCheckRun(j.Ref, findings, g.Action, deleted, delErr)
-	// One run per ref and target, however many events (create, push),
-	// replicas or restarts judge it.
-	run.ExternalID, run.Once = "deploy-ref "+j.Ref+"@"+sha, true
-	var runID int64
-	if ghclient.IsSHA(commit) {
-		run.HeadSHA = commit
-		if runID, err = client.PublishSimpleCheckRun(ctx, j.Owner, j.Repo, run); err != nil {
-			return permanentIfHopeless(err)
-		}
-	}
+	result, delErr, runID := sink.result, sink.delErr, sink.id
 	g.mu.Lock()
 	if len(g.judged) >= maxJudged {
 		g.judged = map[string]bool{}
@@ -303,6 +285,48 @@ func (g *RefGuard) judge(ctx context.Context, client Client, j refGuardJob, targ
 		}
 	}
 	return out, nil
+}
+
+// deployRefSink publishes the guard's verdict on one ref: it deletes a
+// malformed tag in delete mode, then posts the "PaaSTA deploy ref" check
+// run on the deploy's commit (when the commit is known).
+type deployRefSink struct {
+	client                   Client
+	owner, repo, ref, target string
+	commit, action           string
+	result                   string // ok, malformed, deleted or delete_failed, after Post
+	delErr                   error
+	id                       int64
+}
+
+var _ report.Sink = (*deployRefSink)(nil)
+
+// Post implements [report.Sink].
+func (s *deployRefSink) Post(ctx context.Context, r *checks.Result) error {
+	deleted := false
+	s.result = "ok"
+	if len(r.Findings) > 0 {
+		s.result = "malformed"
+		// A tag is deleted for what is wrong with it, never for a broken
+		// .contractbot.yaml alone.
+		if s.action == RefActionDelete && slices.ContainsFunc(r.Findings, func(f checks.Finding) bool { return f.RuleID != "config.invalid" }) {
+			if s.delErr = s.client.DeleteRef(ctx, s.owner, s.repo, s.ref); s.delErr == nil {
+				s.result, deleted = "deleted", true
+			} else {
+				s.result = "delete_failed"
+			}
+		}
+	}
+	if !ghclient.IsSHA(s.commit) {
+		return nil // an annotated tag whose commit is unknown: nowhere to post
+	}
+	run := refCheckRun(s.ref, r.Findings, s.action, deleted, s.delErr)
+	// One run per ref and target, however many events (create, push),
+	// replicas or restarts judge it.
+	run.ExternalID, run.Once, run.HeadSHA = "deploy-ref "+s.ref+"@"+s.target, true, s.commit
+	var err error
+	s.id, err = s.client.PublishSimpleCheckRun(ctx, s.owner, s.repo, run)
+	return err
 }
 
 // refCheckRun renders the guard's check run.

@@ -18,6 +18,7 @@ import (
 	"github.com/contractbot/contractbot/internal/checks"
 	"github.com/contractbot/contractbot/internal/diff"
 	ghclient "github.com/contractbot/contractbot/internal/github"
+	"github.com/contractbot/contractbot/internal/report"
 	"github.com/contractbot/contractbot/internal/webhook"
 )
 
@@ -136,15 +137,9 @@ func (r *Reviewer) Run(ctx context.Context, t webhook.Task) error {
 		logger.Info().Msg("review skipped: review_comments is off")
 		return nil
 	}
-	existing, err := client.ReviewComments(ctx, j.Owner, j.Repo, j.Number)
-	if err != nil {
-		return permanentIfHopeless(err)
-	}
-	plan := planReview(res.Findings, tree, files, existing, mode, r.botLogin.Load())
-	if cfg.ReviewEvent == "request_changes" && plan.errors > 0 {
-		plan.event = "REQUEST_CHANGES" // the repository asked for it (never the default)
-	}
-	st, err := r.publish(ctx, client, j, plan)
+	sink := &reviewSink{r: r, client: client, job: j, files: files, tree: tree, cfg: cfg, mode: mode}
+	err = report.Publish(ctx, sink, res)
+	plan, st := sink.plan, sink.stats
 	logger.Info().Int("line_comments", st.lines).Int("file_comments", st.files).Int("fixed", st.fixed).
 		Int("already_commented", plan.unchanged).Int("not_in_diff", plan.outside).Int("over_limit", plan.overLimit).
 		AnErr("error", err).Msg("review published")

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -183,6 +184,12 @@ const (
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	// A write GitHub may have carried out is never sent again from here:
+	// after a 5xx, a timeout or a reset only its caller can look whether
+	// it landed ([UncertainError]). Rate limits are refusals, and a
+	// connection that was never made carried nothing, so those are
+	// retried for every request.
+	safe := replaySafe(req)
 	var waited time.Duration
 	failures, limited := 0, 0
 	for attempt := 0; ; attempt++ {
@@ -204,10 +211,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, err
 			}
 			failures++
-			if !replayable || failures >= t.cfg.maxAttempts {
+			if !replayable || failures >= t.cfg.maxAttempts || !safe && !notSent(err) {
 				return nil, err
 			}
-			wait, reason = t.backoff(failures), "connection"
+			wait, reason = t.cfg.backoff(failures), "connection"
 		default:
 			rl, isRL := rateLimitWait(resp, t.cfg.clock.Now())
 			switch {
@@ -223,10 +230,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 				}
 			case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
 				failures++
-				if !replayable || failures >= t.cfg.maxAttempts {
+				if !replayable || !safe || failures >= t.cfg.maxAttempts {
 					return resp, nil
 				}
-				wait, reason = t.backoff(failures), "5xx"
+				wait, reason = t.cfg.backoff(failures), "5xx"
 				if ra, ok := retryAfter(resp.Header, t.cfg.clock.Now()); ok {
 					wait = max(wait, ra)
 				}
@@ -248,12 +255,61 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-func (t *retryTransport) backoff(failures int) time.Duration {
-	d := retryBase << (failures - 1)
+// backoff is the jittered wait before the attempt after failures failed
+// ones: 250 ms, doubling, at most 8 s.
+func (c *config) backoff(failures int) time.Duration {
+	d := retryBase << (max(failures, 1) - 1)
 	if d > retryMaxDelay || d <= 0 {
 		d = retryMaxDelay
 	}
-	return t.cfg.clock.Jitter(d)
+	return c.clock.Jitter(d)
+}
+
+// replaySafe reports whether req may be sent again when its outcome is
+// unknown: reads, and the two POSTs whose repetition changes nothing that
+// matters (a second installation token; a second redelivery, which the
+// intake drops by its GUID). Every other write is looked up by its caller
+// first.
+func replaySafe(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	case http.MethodPost:
+		p := req.URL.Path
+		return strings.HasSuffix(p, "/access_tokens") ||
+			strings.Contains(p, "/hook/deliveries/") && strings.HasSuffix(p, "/attempts")
+	}
+	return false
+}
+
+// notSent reports whether err means the request never left: the
+// connection could not be made (refused, unreachable, no such host).
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// UncertainError is a write whose outcome is unknown: GitHub may have
+// carried it out although its answer was lost (a 5xx, a reset connection,
+// a timeout, a 2xx whose body did not decode). The client never sends such
+// a write again blindly: its callers look on GitHub first (a check run by
+// its external_id, annotations by the run's count, a comment by its
+// body), and [IsUncertain] tells task code that a retry must look too.
+type UncertainError struct {
+	Method, Path string
+	Err          error
+}
+
+func (e *UncertainError) Error() string {
+	return e.Err.Error() + " (GitHub may have carried out the request)"
+}
+
+func (e *UncertainError) Unwrap() error { return e.Err }
+
+// IsUncertain reports whether err is, or wraps, an [*UncertainError].
+func IsUncertain(err error) bool {
+	var u *UncertainError
+	return errors.As(err, &u)
 }
 
 type rlWait struct {
@@ -433,13 +489,23 @@ func (a *Apps) doHeader(ctx context.Context, hc *http.Client, method, path strin
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	// A write whose answer is lost may still have been carried out.
+	uncertain := func(err error) error {
+		if replaySafe(req) {
+			return err
+		}
+		return &UncertainError{Method: method, Path: path, Err: err}
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		var rl *RateLimitError
 		if errors.As(err, &rl) {
 			return nil, rl
 		}
-		return nil, err
+		if notSent(err) {
+			return nil, err
+		}
+		return nil, uncertain(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
@@ -451,6 +517,9 @@ func (a *Apps) doHeader(ctx context.Context, hc *http.Client, method, path strin
 		if json.Unmarshal(b, &e) == nil {
 			apiErr.Message = e.Message
 		}
+		if resp.StatusCode >= 500 {
+			return nil, uncertain(apiErr)
+		}
 		return nil, apiErr
 	}
 	if out == nil {
@@ -458,7 +527,7 @@ func (a *Apps) doHeader(ctx context.Context, hc *http.Client, method, path strin
 		return resp.Header, nil
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponseBody)).Decode(out); err != nil {
-		return nil, fmt.Errorf("%s /%s: decode response: %w", method, path, err)
+		return nil, uncertain(fmt.Errorf("%s /%s: decode response: %w", method, path, err))
 	}
 	return resp.Header, nil
 }

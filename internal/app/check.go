@@ -91,7 +91,7 @@ func (c *Checker) Run(ctx context.Context, t webhook.Task) error {
 	}
 	done, err := c.check(ctx, client, j, true)
 	if err != nil {
-		return permanentIfHopeless(err)
+		return c.publishFailure(ctx, client, j, run, permanentIfHopeless(err))
 	}
 	run.Result = done.res
 	tree := done.tree

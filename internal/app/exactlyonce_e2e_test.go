@@ -107,3 +107,29 @@ func TestServe_ARunGitHubRefusesPartWayIsCompletedAndTheTaskDeadLettered(t *test
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// Issue 15, defect 4, end to end: the commit's tree comes back cut off
+// mid-JSON once. The retried check must read it again, not replay the
+// cut-off body from the conditional-request cache until it is
+// dead-lettered.
+func TestServe_ATreeCutOffOnceDoesNotPoisonTheCache(t *testing.T) {
+	fake := githubfake.New(t, githubfake.RecordViolations())
+	fake.AddInstallation(e2eInstallation, e2eOwner)
+	b := startBot(t, fake)
+	sha := fake.Push(e2eOwner, "cut", "main", goodService())
+	fake.InjectFault(githubfake.Fault{Kind: githubfake.FaultTruncatedBody, Operation: "git/get-tree"})
+	if got := b.deliver("push", pushPayload(t, "cut", "main", zero, sha, "Makefile")); got != http.StatusAccepted {
+		t.Fatalf("push delivery: status %d, want 202", got)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		runs := fake.CheckRuns(e2eOwner, "cut", sha)
+		if len(runs) == 1 && runs[0].Status == "completed" && runs[0].Conclusion == "success" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no successful run 30 s after one cut-off tree (runs: %+v):\n%s", runs, b.logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -305,3 +305,33 @@ func TestETagTransport_RevalidatesRepeatedGETs(t *testing.T) {
 		t.Errorf("conditional requests = %d, want 2", conditional.Load())
 	}
 }
+
+// Issue 12: an answer without Content-Length (chunked, as GitHub sends
+// large ones) bigger than the cache's share is handed on whole, just not
+// cached.
+func TestETagTransport_HandsOnALargeChunkedAnswerWhole(t *testing.T) {
+	rt, _ := testChain(t, time.Second) // a 1 MiB cache: 128 KiB per entry
+	big := `{"tree":"` + strings.Repeat("x", 300<<10) + `"}`
+	srv, n := scripted(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"big"`)
+		for i := 0; i < len(big); i += 16 << 10 {
+			_, _ = io.WriteString(w, big[i:min(i+16<<10, len(big))])
+			w.(http.Flusher).Flush() // no Content-Length: chunked
+		}
+	})
+	for i := range 2 {
+		req, _ := http.NewRequest("GET", srv.URL+"/repos/o/r/git/trees/x", nil)
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || string(b) != big {
+			t.Fatalf("request %d: read %d of %d bytes (%v)", i+1, len(b), len(big), err)
+		}
+	}
+	if n.Load() != 2 {
+		t.Errorf("%d requests, want 2 (too big to cache)", n.Load())
+	}
+}

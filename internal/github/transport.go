@@ -363,6 +363,13 @@ func drain(resp *http.Response) {
 // response's ETag and body and sends If-None-Match; GitHub answers 304 Not
 // Modified, which does not count against the rate limit, and the cached
 // body is replayed. Blobs are content-addressed and cached by SHA instead.
+//
+// A body is stored only once its caller decoded it ([etagToken]): an
+// answer cut off mid-JSON that ended cleanly would otherwise be replayed
+// on every 304, however well GitHub answered from then on. A replayed body
+// that fails to decode is dropped. An answer larger than the cache's share
+// (or without Content-Length and turning out larger) is handed on whole,
+// just not cached.
 type etagTransport struct {
 	next  http.RoundTripper
 	cache *etagCache
@@ -370,11 +377,45 @@ type etagTransport struct {
 	m     *metrics
 }
 
+// etagToken connects one GET to its caller's decoder: the transport leaves
+// the response to cache in it, the caller commits it after decoding, or
+// forgets it (and a replayed entry) when decoding failed. Requests without
+// a token are not cached.
+type etagToken struct {
+	cache    *etagCache
+	pending  *etagEntry // stored on commit
+	replayed string     // key of the entry a 304 replayed
+}
+
+type etagTokenKey struct{}
+
+func withETagToken(ctx context.Context) (context.Context, *etagToken) {
+	tok := &etagToken{}
+	return context.WithValue(ctx, etagTokenKey{}, tok), tok
+}
+
+// commit stores the response that was decoded.
+func (t *etagToken) commit() {
+	if t.cache != nil && t.pending != nil {
+		t.cache.put(t.pending)
+	}
+}
+
+// forget drops what the response would have stored or had replayed.
+func (t *etagToken) forget() {
+	if t.cache != nil && t.replayed != "" {
+		t.cache.remove(t.replayed)
+	}
+	t.pending = nil
+}
+
 func (t *etagTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method != http.MethodGet || t.cache == nil || t.cache.max <= 0 ||
+	tok, _ := req.Context().Value(etagTokenKey{}).(*etagToken)
+	if req.Method != http.MethodGet || t.cache == nil || t.cache.max <= 0 || tok == nil ||
 		req.Header.Get("If-None-Match") != "" || strings.Contains(req.URL.Path, "/git/blobs/") {
 		return t.next.RoundTrip(req)
 	}
+	tok.cache = t.cache
 	key := t.label + " " + req.Header.Get("Accept") + " " + req.URL.String()
 	e := t.cache.get(key)
 	r := req
@@ -389,6 +430,7 @@ func (t *etagTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if e != nil && resp.StatusCode == http.StatusNotModified {
 		drain(resp)
 		t.m.cache("etag", true)
+		tok.replayed = key
 		h := e.header.Clone()
 		for k, v := range resp.Header { // fresh rate-limit and date headers
 			if strings.HasPrefix(strings.ToLower(k), "x-ratelimit") || k == "Date" {
@@ -399,19 +441,27 @@ func (t *etagTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			ProtoMinor: resp.ProtoMinor, Header: h, Body: io.NopCloser(bytes.NewReader(e.body)),
 			ContentLength: int64(len(e.body)), Request: req}, nil
 	}
+	share := t.cache.max / 8
 	etag := resp.Header.Get("ETag")
-	if resp.StatusCode != http.StatusOK || etag == "" || resp.ContentLength > t.cache.max/8 {
+	if resp.StatusCode != http.StatusOK || etag == "" || resp.ContentLength > share {
 		return resp, nil
 	}
 	t.m.cache("etag", false)
-	body, err := io.ReadAll(io.LimitReader(resp.Body, t.cache.max/8+1))
-	resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, share+1))
 	if err != nil {
+		resp.Body.Close()
 		return nil, err
 	}
-	if int64(len(body)) <= t.cache.max/8 {
-		t.cache.put(&etagEntry{key: key, etag: etag, header: resp.Header.Clone(), body: body})
+	if int64(len(body)) > share {
+		// Too big to cache after all: the rest follows what was read.
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+		return resp, nil
 	}
+	resp.Body.Close()
+	tok.pending = &etagEntry{key: key, etag: etag, header: resp.Header.Clone(), body: body}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
 }
@@ -444,6 +494,16 @@ func (c *etagCache) get(key string) *etagEntry {
 		return el.Value.(*etagEntry)
 	}
 	return nil
+}
+
+func (c *etagCache) remove(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.m[key]; ok {
+		c.size -= int64(len(el.Value.(*etagEntry).body))
+		c.ll.Remove(el)
+		delete(c.m, key)
+	}
 }
 
 func (c *etagCache) put(e *etagEntry) {
@@ -481,6 +541,10 @@ func (a *Apps) doHeader(ctx context.Context, hc *http.Client, method, path strin
 		body = bytes.NewReader(b)
 	}
 	u := a.baseURL.String() + path
+	var tok *etagToken
+	if method == http.MethodGet && out != nil {
+		ctx, tok = withETagToken(ctx)
+	}
 	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return nil, err
@@ -527,7 +591,13 @@ func (a *Apps) doHeader(ctx context.Context, hc *http.Client, method, path strin
 		return resp.Header, nil
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponseBody)).Decode(out); err != nil {
+		if tok != nil {
+			tok.forget()
+		}
 		return nil, uncertain(fmt.Errorf("%s /%s: decode response: %w", method, path, err))
+	}
+	if tok != nil {
+		tok.commit()
 	}
 	return resp.Header, nil
 }

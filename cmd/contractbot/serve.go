@@ -30,6 +30,8 @@ func serveTable(vals map[string]*string) []setting {
 		{"data-dir", "CONTRACTBOT_DATA_DIR", app.DefaultDataDir, "directory of the durable webhook queue"},
 		{"queue-url", "CONTRACTBOT_QUEUE_URL", "", "postgres://… URL of a webhook queue shared by several replicas (default: a file in the data directory, one replica)"},
 		{"redelivery-interval", "CONTRACTBOT_REDELIVERY_INTERVAL", "5m", "how often GitHub's delivery log is read for deliveries the queue never stored, which are then redelivered: the longest a missed delivery stays missed"},
+		{"redelivery-lookback", "CONTRACTBOT_REDELIVERY_LOOKBACK", "72h", "how far back the reconciler reads GitHub's delivery log when it has no record of a completed pass (a new queue), and the most it ever reads back after an outage; GitHub keeps 3 days"},
+		{"github-timeout", "CONTRACTBOT_GITHUB_TIMEOUT", "10s", "bound on one attempt of a GitHub API request, headers and body"},
 		{"queue-lease", "CONTRACTBOT_QUEUE_LEASE", "15m", "with --queue-url: how long a replica holds a task before another may take it over (a killed replica's tasks wait this long); checks are cut off at half of it, 5m at most"},
 		{"soa-repo", "CONTRACTBOT_SOA_REPO", "", "owner/name of the yelpsoa-configs repository (optional)"},
 		{"log-format", "CONTRACTBOT_LOG_FORMAT", "json", "log format: json or console"},
@@ -120,6 +122,20 @@ func serveConfig(get func(flag string) string, logOut io.Writer) (app.Config, er
 			return cfg, fmt.Errorf("CONTRACTBOT_REDELIVERY_INTERVAL (--redelivery-interval) is %q; want a duration of at least 10s, like 5m", s)
 		}
 		cfg.RedeliveryInterval = d
+	}
+	if s := strings.TrimSpace(get("redelivery-lookback")); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < time.Minute || d > 72*time.Hour {
+			return cfg, fmt.Errorf("CONTRACTBOT_REDELIVERY_LOOKBACK (--redelivery-lookback) is %q; want a duration from 1m to 72h (GitHub keeps deliveries 3 days), like 72h", s)
+		}
+		cfg.RedeliveryLookback = d
+	}
+	if s := strings.TrimSpace(get("github-timeout")); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 100*time.Millisecond {
+			return cfg, fmt.Errorf("CONTRACTBOT_GITHUB_TIMEOUT (--github-timeout) is %q; want a duration of at least 100ms, like 10s", s)
+		}
+		cfg.GitHubTimeout = d
 	}
 	if s := strings.TrimSpace(get("queue-lease")); s != "" {
 		d, err := time.ParseDuration(s)

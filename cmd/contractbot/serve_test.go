@@ -49,6 +49,8 @@ func TestServeConfig_RefusesWhatWouldMakeTheAppUnsafeOrUnusable(t *testing.T) {
 		{"an unknown deploy-ref action", settings("deploy-ref-action", "shout"), "CONTRACTBOT_DEPLOY_REF_ACTION"},
 		{"a registry that is no URL", settings("registry", "registry.example.com"), "CONTRACTBOT_REGISTRY"},
 		{"a redelivery interval too short to be kind to GitHub", settings("redelivery-interval", "1s"), "CONTRACTBOT_REDELIVERY_INTERVAL"},
+		{"a redelivery look-back beyond GitHub's three days", settings("redelivery-lookback", "96h"), "CONTRACTBOT_REDELIVERY_LOOKBACK"},
+		{"a GitHub timeout that is no duration", settings("github-timeout", "10"), "CONTRACTBOT_GITHUB_TIMEOUT"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := serveConfig(tc.get, io.Discard)

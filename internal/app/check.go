@@ -92,7 +92,7 @@ func (c *Checker) Run(ctx context.Context, t webhook.Task) error {
 	}
 	done, err := c.check(ctx, client, j, true)
 	if err != nil {
-		return permanentIfHopeless(err)
+		return c.publishFailure(ctx, client, j, run, permanentIfHopeless(err))
 	}
 	sink := &checkRunSink{client: client, owner: j.Owner, repo: j.Repo, run: run, tree: done.tree}
 	if err := report.Publish(ctx, sink, done.res); err != nil {

@@ -55,10 +55,17 @@ type Config struct {
 	// RedeliveryInterval is how often the reconciler reads GitHub's
 	// delivery log (default 5 minutes).
 	RedeliveryInterval time.Duration
-	SOARepo            string // "owner/name", or ""
-	Workers            int    // check jobs run at once
-	UserAgent          string
-	Logger             zerolog.Logger
+	// RedeliveryLookback is how far back the reconciler reads when the
+	// queue holds no record of a completed pass, and the most it reads
+	// back after an outage (default and maximum: GitHub's 72 hours).
+	RedeliveryLookback time.Duration
+	// GitHubTimeout bounds one attempt of a GitHub API request (default
+	// 10 s).
+	GitHubTimeout time.Duration
+	SOARepo       string // "owner/name", or ""
+	Workers       int    // check jobs run at once
+	UserAgent     string
+	Logger        zerolog.Logger
 
 	// DeployRefAction is what the deploy-ref guard does with a malformed
 	// PaaSTA tag: RefActionReport (the default) or RefActionDelete.
@@ -141,6 +148,9 @@ func Serve(ctx context.Context, cfg Config) error {
 	}
 	if cfg.Transport != nil {
 		ghOpts = append(ghOpts, ghclient.WithTransport(cfg.Transport))
+	}
+	if cfg.GitHubTimeout > 0 {
+		ghOpts = append(ghOpts, ghclient.WithTimeout(cfg.GitHubTimeout))
 	}
 	apps, err := ghclient.NewApps(cfg.AppID, cfg.PrivateKeyPEM, cfg.APIURL, ghOpts...)
 	if err != nil {
@@ -227,7 +237,7 @@ func Serve(ctx context.Context, cfg Config) error {
 	// answered 503); the reconciler asks it to redeliver those from its
 	// delivery log. It needs a queue that can say which GUIDs it has seen.
 	if store, ok := any(q).(redeliver.Store); ok {
-		rec := redeliver.New(apps, store, leader, redeliver.Config{Log: log, Metrics: reg, Interval: cfg.RedeliveryInterval})
+		rec := redeliver.New(apps, store, leader, redeliver.Config{Log: log, Metrics: reg, Interval: cfg.RedeliveryInterval, Lookback: cfg.RedeliveryLookback})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

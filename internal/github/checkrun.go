@@ -3,6 +3,7 @@ package github
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -43,8 +44,17 @@ type CheckRun struct {
 	// before (a retry, or a task taken over from a replica that died): a
 	// run with this Name and ExternalID already on HeadSHA is finished
 	// instead of a second one being created. It costs one
-	// checks/list-for-ref request, so set it on retries only.
+	// checks/list-for-ref request, so set it on retries only. (Within one
+	// call, a write whose answer was lost is always looked up before it is
+	// sent again, Resume or not.)
 	Resume bool
+
+	// Failure, when set instead of Result, says why the commit could not
+	// be checked at all (a tree GitHub truncates, a file over the size
+	// limit): the run is completed as action_required with a summary that
+	// says so and how to run the check again, so that a required check
+	// never waits for a run that will not come.
+	Failure error
 }
 
 // Conclusions GitHub accepts that contractbot uses.
@@ -93,11 +103,21 @@ type annotation struct {
 // with the first batch and updated with one batch of 50 per request, the
 // last update completing it. At most [WithMaxAnnotations] findings become
 // annotations, errors first; the summary counts the rest.
+//
+// Publishing is exactly once as long as run.ExternalID is set. A write
+// whose answer was lost ([UncertainError]: a 5xx, a reset, a timeout) is
+// never sent again blindly: the run is looked up first (by head SHA, name
+// and external_id after a create, by id after an update, where
+// output.annotations_count says which batches landed) and publishing goes
+// on from what GitHub holds. A request GitHub refuses as invalid (400, 413,
+// 422) still leaves a completed run: conclusion [ConclusionActionRequired]
+// and a summary that says what went wrong and how to run the check again;
+// the refusal is returned so that the task is dead-lettered.
 func (c *Client) PublishCheckRun(ctx context.Context, owner, repo string, run CheckRun) (int64, error) {
 	if !IsSHA(run.HeadSHA) {
 		return 0, fmt.Errorf("publish check run on %s/%s: head sha %q is not a commit SHA", owner, repo, run.HeadSHA)
 	}
-	if run.Result == nil && run.ConfigError == nil {
+	if run.Result == nil && run.ConfigError == nil && run.Failure == nil {
 		return 0, fmt.Errorf("publish check run on %s/%s@%s: neither a result nor a configuration error", owner, repo, run.HeadSHA)
 	}
 	out, err := renderCheckRun(run, c.apps.cfg.maxAnnotations)
@@ -108,47 +128,186 @@ func (c *Client) PublishCheckRun(ctx context.Context, owner, repo string, run Ch
 	if name == "" {
 		name = DefaultCheckRunName
 	}
-	now := c.apps.cfg.clock.Now().UTC().Format(time.RFC3339)
-	batches := chunk(out.annotations, MaxAnnotationsPerRequest)
-	base := repoPath(owner, repo) + "/check-runs"
+	p := &publisher{c: c, owner: owner, repo: repo, sha: run.HeadSHA, name: name, externalID: run.ExternalID,
+		detailsURL: run.DetailsURL, out: out}
+	var st runState
 	if run.Resume && run.ExternalID != "" {
 		prev, err := c.findCheckRun(ctx, owner, repo, run.HeadSHA, name, run.ExternalID)
 		if err != nil {
 			return 0, fmt.Errorf("publish check run on %s/%s@%s: %w", owner, repo, run.HeadSHA, err)
 		}
 		if prev != nil {
-			return c.resumeCheckRun(ctx, base, *prev, out)
+			st = prev.state()
 		}
 	}
-	create := checkRunRequest{
-		Name: name, HeadSHA: run.HeadSHA, DetailsURL: run.DetailsURL, ExternalID: run.ExternalID,
-		StartedAt: now,
-		Output:    &checkRunOutput{Title: out.title, Summary: out.summary, Annotations: batches[0]},
+	st, err = p.publish(ctx, st)
+	if err != nil && refused(err) {
+		return p.completeRefused(ctx, st, err)
 	}
-	if len(batches) == 1 {
-		create.Status, create.Conclusion, create.CompletedAt = "completed", out.conclusion, now
+	return st.id, err
+}
+
+// ConclusionActionRequired is the conclusion of a run contractbot could not
+// finish (GitHub refused part of it, or the commit could not be checked):
+// its summary says why and how to run the check again.
+const ConclusionActionRequired = "action_required"
+
+// runState is what GitHub holds of a check run being published.
+type runState struct {
+	id          int64 // 0: not created
+	annotations int   // annotations GitHub has, in the order sent
+	completed   bool
+}
+
+// publisher sends one rendered check run in as many requests as it needs.
+type publisher struct {
+	c                                              *Client
+	owner, repo, sha, name, externalID, detailsURL string
+	out                                            rendered
+}
+
+func (p *publisher) base() string { return repoPath(p.owner, p.repo) + "/check-runs" }
+
+// publish brings the run from st to completed. After a write whose outcome
+// is unknown it waits a backoff, reads the run back and goes on from what
+// GitHub holds; it gives up after the client's attempts.
+func (p *publisher) publish(ctx context.Context, st runState) (runState, error) {
+	cfg := &p.c.apps.cfg
+	looked := 0
+	for !st.completed {
+		var err error
+		if st.id == 0 {
+			st, err = p.create(ctx)
+		} else {
+			st, err = p.update(ctx, st)
+		}
+		if err == nil {
+			continue
+		}
+		if !IsUncertain(err) || ctx.Err() != nil || looked+1 >= cfg.maxAttempts || st.id == 0 && p.externalID == "" {
+			return st, err
+		}
+		looked++
+		if serr := cfg.clock.Sleep(ctx, cfg.backoff(looked)); serr != nil {
+			return st, err
+		}
+		got, lerr := p.look(ctx, st)
+		if lerr != nil {
+			return st, fmt.Errorf("%w; then looking for the run: %w", err, lerr)
+		}
+		cfg.log.Debug().Err(err).Int64("check_run_id", got.id).Int("annotations", got.annotations).Bool("completed", got.completed).
+			Msg("check run write answered with an error: read back what GitHub holds")
+		st = got
+	}
+	return st, nil
+}
+
+// look reads back what GitHub holds of the run: by head SHA, name and
+// external_id when no create is known to have landed, else by id.
+func (p *publisher) look(ctx context.Context, st runState) (runState, error) {
+	if st.id == 0 {
+		prev, err := p.c.findCheckRun(ctx, p.owner, p.repo, p.sha, p.name, p.externalID)
+		if err != nil || prev == nil {
+			return runState{}, err
+		}
+		return prev.state(), nil
+	}
+	var r existingRun
+	if err := p.c.do(ctx, http.MethodGet, p.base()+"/"+strconv.FormatInt(st.id, 10), nil, &r); err != nil {
+		return st, fmt.Errorf("get check run %d: %w", st.id, err)
+	}
+	return r.state(), nil
+}
+
+// create posts the run with its first batch of annotations.
+func (p *publisher) create(ctx context.Context) (runState, error) {
+	now := p.c.apps.cfg.clock.Now().UTC().Format(time.RFC3339)
+	first := p.out.annotations[:min(len(p.out.annotations), MaxAnnotationsPerRequest)]
+	req := checkRunRequest{
+		Name: p.name, HeadSHA: p.sha, DetailsURL: p.detailsURL, ExternalID: p.externalID, StartedAt: now,
+		Output: &checkRunOutput{Title: p.out.title, Summary: p.out.summary, Annotations: first},
+	}
+	done := len(first) == len(p.out.annotations)
+	if done {
+		req.Status, req.Conclusion, req.CompletedAt = "completed", p.out.conclusion, now
 	} else {
-		create.Status = "in_progress"
+		req.Status = "in_progress"
 	}
 	var created struct {
 		ID int64 `json:"id"`
 	}
-	if err := c.do(ctx, http.MethodPost, base, create, &created); err != nil {
-		return 0, fmt.Errorf("create check run on %s/%s@%s: %w", owner, repo, run.HeadSHA, err)
+	if err := p.c.do(ctx, http.MethodPost, p.base(), req, &created); err != nil {
+		return runState{}, fmt.Errorf("create check run on %s/%s@%s: %w", p.owner, p.repo, p.sha, err)
 	}
-	for i, b := range batches[1:] {
-		upd := checkRunRequest{Output: &checkRunOutput{Title: out.title, Summary: out.summary, Annotations: b}}
-		if i == len(batches)-2 {
-			upd.Status, upd.Conclusion = "completed", out.conclusion
-			upd.CompletedAt = c.apps.cfg.clock.Now().UTC().Format(time.RFC3339)
-		}
-		p := base + "/" + strconv.FormatInt(created.ID, 10)
-		if err := c.do(ctx, http.MethodPatch, p, upd, nil); err != nil {
-			return created.ID, fmt.Errorf("add annotations %d-%d to check run %d on %s/%s: %w",
-				(i+1)*MaxAnnotationsPerRequest+1, (i+1)*MaxAnnotationsPerRequest+len(b), created.ID, owner, repo, err)
-		}
+	return runState{id: created.ID, annotations: len(first), completed: done}, nil
+}
+
+// update appends the next batch of annotations; the last one completes the
+// run.
+func (p *publisher) update(ctx context.Context, st runState) (runState, error) {
+	rest := p.out.annotations[min(st.annotations, len(p.out.annotations)):]
+	b := rest[:min(len(rest), MaxAnnotationsPerRequest)]
+	upd := checkRunRequest{Output: &checkRunOutput{Title: p.out.title, Summary: p.out.summary, Annotations: b}}
+	done := len(b) == len(rest)
+	if done {
+		upd.Status, upd.Conclusion = "completed", p.out.conclusion
+		upd.CompletedAt = p.c.apps.cfg.clock.Now().UTC().Format(time.RFC3339)
 	}
-	return created.ID, nil
+	if err := p.c.do(ctx, http.MethodPatch, p.base()+"/"+strconv.FormatInt(st.id, 10), upd, nil); err != nil {
+		return st, fmt.Errorf("add annotations %d-%d to check run %d on %s/%s: %w",
+			st.annotations+1, st.annotations+len(b), st.id, p.owner, p.repo, err)
+	}
+	return runState{id: st.id, annotations: st.annotations + len(b), completed: done}, nil
+}
+
+// refused reports whether GitHub rejected a request as invalid, which no
+// retry changes.
+func refused(err error) bool {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.StatusCode {
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
+		return true
+	}
+	return false
+}
+
+// completeRefused completes a run GitHub refused part of, so that it never
+// stays in progress (a required check would block merging for good): the
+// annotations that landed stay, the conclusion is action_required and the
+// summary says what went wrong and how to re-run. It returns cause, which
+// dead-letters the task.
+func (p *publisher) completeRefused(ctx context.Context, st runState, cause error) (int64, error) {
+	fail := *p
+	fail.out = rendered{
+		title:       truncateRunes("Not published completely: "+p.out.title, MaxAnnotationTitleChars),
+		conclusion:  ConclusionActionRequired,
+		summary:     refusedSummary(cause, st.annotations, len(p.out.annotations), p.out.summary),
+		annotations: p.out.annotations[:min(st.annotations, len(p.out.annotations))],
+	}
+	st.completed = false
+	got, err := fail.publish(ctx, st)
+	if err != nil {
+		return got.id, fmt.Errorf("%w; completing the run as action_required failed too: %v", cause, err)
+	}
+	return got.id, fmt.Errorf("%w (check run %d completed as action_required)", cause, got.id)
+}
+
+// refusedSummary explains a run GitHub refused part of, then gives the
+// findings as the run would have.
+func refusedSummary(cause error, landed, total int, findings string) string {
+	var b strings.Builder
+	b.WriteString("**contractbot could not publish this check completely: GitHub refused a request.**\n\n")
+	b.WriteString("> " + MarkdownEscape(cause.Error()) + "\n\n")
+	if total > 0 {
+		fmt.Fprintf(&b, "%d of %d annotations were published before that; the findings are all listed below.\n\n", landed, total)
+	}
+	b.WriteString("To run the check again, press **Re-run** on this check (or push a new commit). " +
+		"If it fails the same way, the App's operator finds the task with `contractbot dead-letters list`.\n\n---\n\n")
+	b.WriteString(findings)
+	return truncateSummary(b.String())
 }
 
 // existingRun is a check run found on GitHub, as much as resuming needs.
@@ -160,6 +319,10 @@ type existingRun struct {
 	Output     struct {
 		AnnotationsCount int `json:"annotations_count"`
 	} `json:"output"`
+}
+
+func (r *existingRun) state() runState {
+	return runState{id: r.ID, annotations: r.Output.AnnotationsCount, completed: r.Status == "completed"}
 }
 
 // findCheckRun returns the newest check run named name with externalID on
@@ -180,29 +343,6 @@ func (c *Client) findCheckRun(ctx context.Context, owner, repo, sha, name, exter
 		}
 	}
 	return nil, nil
-}
-
-// resumeCheckRun finishes a run an earlier attempt created: a completed
-// run is left as it is (the same task on the same commit published it),
-// one still in progress gets the annotations it lacks and is completed.
-func (c *Client) resumeCheckRun(ctx context.Context, base string, prev existingRun, out rendered) (int64, error) {
-	if prev.Status == "completed" {
-		return prev.ID, nil
-	}
-	rest := out.annotations[min(prev.Output.AnnotationsCount, len(out.annotations)):]
-	batches := chunk(rest, MaxAnnotationsPerRequest)
-	p := base + "/" + strconv.FormatInt(prev.ID, 10)
-	for i, b := range batches {
-		upd := checkRunRequest{Output: &checkRunOutput{Title: out.title, Summary: out.summary, Annotations: b}}
-		if i == len(batches)-1 {
-			upd.Status, upd.Conclusion = "completed", out.conclusion
-			upd.CompletedAt = c.apps.cfg.clock.Now().UTC().Format(time.RFC3339)
-		}
-		if err := c.do(ctx, http.MethodPatch, p, upd, nil); err != nil {
-			return prev.ID, fmt.Errorf("resume check run %d: %w", prev.ID, err)
-		}
-	}
-	return prev.ID, nil
 }
 
 func chunk[T any](s []T, n int) [][]T {
@@ -228,6 +368,15 @@ type rendered struct {
 
 // renderCheckRun computes the conclusion, title, summary and annotations.
 func renderCheckRun(run CheckRun, maxAnnotations int) (rendered, error) {
+	if run.Failure != nil && run.Result == nil && run.ConfigError == nil {
+		return rendered{
+			title:      "Not checked",
+			conclusion: ConclusionActionRequired,
+			summary: truncateSummary("contractbot could not check this commit, so nothing was checked.\n\n> " +
+				MarkdownEscape(run.Failure.Error()) + "\n\nTo run the check again, press **Re-run** on this check (or push a new commit). " +
+				"If it fails the same way, the App's operator finds the task with `contractbot dead-letters list`.\n"),
+		}, nil
+	}
 	if run.ConfigError != nil {
 		return rendered{
 			title:      "Configuration error",

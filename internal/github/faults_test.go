@@ -102,3 +102,29 @@ func TestClient_RepeatedRepositoryReadsAreConditional(t *testing.T) {
 		t.Errorf("304 responses = %d, want 4", n)
 	}
 }
+
+// Issue 15, defect 4: one answer cut off mid-JSON (with the right ETag)
+// must not poison the conditional-request cache: the next read, answered
+// 304, would replay the cut-off body forever.
+func TestClient_ABodyCutOffOnceIsNotReplayedFromTheCache(t *testing.T) {
+	gh := githubfake.New(t, githubfake.RecordViolations())
+	gh.AddInstallation(7, "acme")
+	sha := gh.Push("acme", "svc", "main", serviceFiles)
+	_, c := newClient(t, gh, github.WithNoSleep())
+	gh.InjectFault(githubfake.Fault{Kind: githubfake.FaultTruncatedBody, Operation: "git/get-tree"})
+	if _, err := c.Tree(context.Background(), "acme", "svc", sha); err == nil {
+		t.Fatal("a cut-off tree decoded")
+	}
+	for i := range 3 {
+		tree, err := c.Tree(context.Background(), "acme", "svc", sha)
+		if err != nil {
+			t.Fatalf("read %d after the cut-off answer: %v", i+2, err)
+		}
+		if _, err := fs.ReadFile(tree, "Makefile"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := gh.Statuses()[304]; n != 2 {
+		t.Errorf("%d answers 304, want 2: the whole tree, once decoded, is what the cache holds", n)
+	}
+}

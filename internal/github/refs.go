@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // Refs, simple check runs and rulesets, for the deploy-ref guard.
@@ -81,19 +80,14 @@ func (c *Client) PublishSimpleCheckRun(ctx context.Context, owner, repo string, 
 			return prev.ID, nil
 		}
 	}
-	now := c.apps.cfg.clock.Now().UTC().Format(time.RFC3339)
-	req := checkRunRequest{
-		Name: run.Name, HeadSHA: run.HeadSHA, ExternalID: run.ExternalID,
-		Status: "completed", Conclusion: run.Conclusion, StartedAt: now, CompletedAt: now,
-		Output: &checkRunOutput{Title: truncateRunes(run.Title, MaxAnnotationTitleChars), Summary: truncateSummary(run.Summary)},
+	// One request, looked up before it is sent again if its answer is lost.
+	p := &publisher{c: c, owner: owner, repo: repo, sha: run.HeadSHA, name: run.Name, externalID: run.ExternalID,
+		out: rendered{title: truncateRunes(run.Title, MaxAnnotationTitleChars), summary: truncateSummary(run.Summary), conclusion: run.Conclusion}}
+	st, err := p.publish(ctx, runState{})
+	if err != nil {
+		return st.id, fmt.Errorf("publish check run %q: %w", run.Name, err)
 	}
-	var out struct {
-		ID int64 `json:"id"`
-	}
-	if err := c.do(ctx, http.MethodPost, repoPath(owner, repo)+"/check-runs", req, &out); err != nil {
-		return 0, fmt.Errorf("create check run %q on %s/%s@%s: %w", run.Name, owner, repo, run.HeadSHA, err)
-	}
-	return out.ID, nil
+	return st.id, nil
 }
 
 // RulesetInfo names an existing repository ruleset.

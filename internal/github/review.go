@@ -157,13 +157,73 @@ func (c *Client) CreateReview(ctx context.Context, owner, repo string, number in
 		}
 		body.Comments = append(body.Comments, r)
 	}
-	var out struct {
-		ID int64 `json:"id"`
+	// A review whose answer was lost is found by its commit and body: the
+	// body and its comments carry the findings' fingerprints.
+	look := func(ctx context.Context) (int64, error) {
+		return c.findReview(ctx, owner, repo, number, rv.CommitID, rv.Body)
 	}
-	if err := c.do(ctx, http.MethodPost, repoPath(owner, repo)+"/pulls/"+strconv.Itoa(number)+"/reviews", body, &out); err != nil {
+	id, err := c.writeOnce(ctx, http.MethodPost, repoPath(owner, repo)+"/pulls/"+strconv.Itoa(number)+"/reviews", body, look)
+	if err != nil {
 		return 0, fmt.Errorf("create review on %s/%s#%d: %w", owner, repo, number, err)
 	}
-	return out.ID, nil
+	return id, nil
+}
+
+// findReview returns the id of the review of pull request number on
+// commitID with this body, or 0 (GET /repos/{owner}/{repo}/pulls/{n}/reviews).
+func (c *Client) findReview(ctx context.Context, owner, repo string, number int, commitID, body string) (int64, error) {
+	for page := 1; page <= maxListPages; page++ {
+		var items []struct {
+			ID       int64  `json:"id"`
+			CommitID string `json:"commit_id"`
+			Body     string `json:"body"`
+		}
+		p := fmt.Sprintf("%s/pulls/%d/reviews?per_page=%d&page=%d", repoPath(owner, repo), number, perPage, page)
+		if err := c.do(ctx, http.MethodGet, p, nil, &items); err != nil {
+			return 0, fmt.Errorf("list reviews of %s/%s#%d: %w", owner, repo, number, err)
+		}
+		for _, it := range items {
+			if it.CommitID == commitID && it.Body == body {
+				return it.ID, nil
+			}
+		}
+		if len(items) < perPage {
+			break
+		}
+	}
+	return 0, nil
+}
+
+// writeOnce sends a POST that creates one thing and returns its id. When
+// the outcome is unknown ([UncertainError]) it waits a backoff and calls
+// look, which returns the id of what the write created if GitHub carried
+// it out (0 if not); only then is the write sent again, up to the
+// client's attempts.
+func (c *Client) writeOnce(ctx context.Context, method, path string, in any, look func(context.Context) (int64, error)) (int64, error) {
+	cfg := &c.apps.cfg
+	for looked := 0; ; {
+		var out struct {
+			ID int64 `json:"id"`
+		}
+		err := c.do(ctx, method, path, in, &out)
+		if err == nil {
+			return out.ID, nil
+		}
+		if !IsUncertain(err) || ctx.Err() != nil || looked+1 >= cfg.maxAttempts {
+			return 0, err
+		}
+		looked++
+		if serr := cfg.clock.Sleep(ctx, cfg.backoff(looked)); serr != nil {
+			return 0, err
+		}
+		id, lerr := look(ctx)
+		if lerr != nil {
+			return 0, fmt.Errorf("%w; then looking whether it landed: %w", err, lerr)
+		}
+		if id != 0 {
+			return id, nil
+		}
+	}
 }
 
 // CreateFileComment comments on file path of pull request number as a whole
@@ -183,13 +243,29 @@ func (c *Client) ReplyToComment(ctx context.Context, owner, repo string, number 
 }
 
 func (c *Client) createComment(ctx context.Context, owner, repo string, number int, in map[string]any) (int64, error) {
-	var out struct {
-		ID int64 `json:"id"`
+	// A comment whose answer was lost is found by its path, thread and
+	// body, which carries the finding's fingerprint (or the fixed marker
+	// and the commit of a reply).
+	path, _ := in["path"].(string)
+	body, _ := in["body"].(string)
+	replyTo, _ := in["in_reply_to"].(int64)
+	look := func(ctx context.Context) (int64, error) {
+		comments, err := c.ReviewComments(ctx, owner, repo, number)
+		if err != nil {
+			return 0, err
+		}
+		for _, rc := range comments {
+			if rc.Body == body && rc.InReplyTo == replyTo && (replyTo != 0 || rc.Path == path) {
+				return rc.ID, nil
+			}
+		}
+		return 0, nil
 	}
-	if err := c.do(ctx, http.MethodPost, repoPath(owner, repo)+"/pulls/"+strconv.Itoa(number)+"/comments", in, &out); err != nil {
+	id, err := c.writeOnce(ctx, http.MethodPost, repoPath(owner, repo)+"/pulls/"+strconv.Itoa(number)+"/comments", in, look)
+	if err != nil {
 		return 0, fmt.Errorf("comment on %s/%s#%d: %w", owner, repo, number, err)
 	}
-	return out.ID, nil
+	return id, nil
 }
 
 // PullHead returns the head commit of pull request number and whether the

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -183,6 +184,12 @@ const (
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	// A write GitHub may have carried out is never sent again from here:
+	// after a 5xx, a timeout or a reset only its caller can look whether
+	// it landed ([UncertainError]). Rate limits are refusals, and a
+	// connection that was never made carried nothing, so those are
+	// retried for every request.
+	safe := replaySafe(req)
 	var waited time.Duration
 	failures, limited := 0, 0
 	for attempt := 0; ; attempt++ {
@@ -204,10 +211,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, err
 			}
 			failures++
-			if !replayable || failures >= t.cfg.maxAttempts {
+			if !replayable || failures >= t.cfg.maxAttempts || !safe && !notSent(err) {
 				return nil, err
 			}
-			wait, reason = t.backoff(failures), "connection"
+			wait, reason = t.cfg.backoff(failures), "connection"
 		default:
 			rl, isRL := rateLimitWait(resp, t.cfg.clock.Now())
 			switch {
@@ -223,10 +230,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 				}
 			case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
 				failures++
-				if !replayable || failures >= t.cfg.maxAttempts {
+				if !replayable || !safe || failures >= t.cfg.maxAttempts {
 					return resp, nil
 				}
-				wait, reason = t.backoff(failures), "5xx"
+				wait, reason = t.cfg.backoff(failures), "5xx"
 				if ra, ok := retryAfter(resp.Header, t.cfg.clock.Now()); ok {
 					wait = max(wait, ra)
 				}
@@ -248,12 +255,61 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-func (t *retryTransport) backoff(failures int) time.Duration {
-	d := retryBase << (failures - 1)
+// backoff is the jittered wait before the attempt after failures failed
+// ones: 250 ms, doubling, at most 8 s.
+func (c *config) backoff(failures int) time.Duration {
+	d := retryBase << (max(failures, 1) - 1)
 	if d > retryMaxDelay || d <= 0 {
 		d = retryMaxDelay
 	}
-	return t.cfg.clock.Jitter(d)
+	return c.clock.Jitter(d)
+}
+
+// replaySafe reports whether req may be sent again when its outcome is
+// unknown: reads, and the two POSTs whose repetition changes nothing that
+// matters (a second installation token; a second redelivery, which the
+// intake drops by its GUID). Every other write is looked up by its caller
+// first.
+func replaySafe(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	case http.MethodPost:
+		p := req.URL.Path
+		return strings.HasSuffix(p, "/access_tokens") ||
+			strings.Contains(p, "/hook/deliveries/") && strings.HasSuffix(p, "/attempts")
+	}
+	return false
+}
+
+// notSent reports whether err means the request never left: the
+// connection could not be made (refused, unreachable, no such host).
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// UncertainError is a write whose outcome is unknown: GitHub may have
+// carried it out although its answer was lost (a 5xx, a reset connection,
+// a timeout, a 2xx whose body did not decode). The client never sends such
+// a write again blindly: its callers look on GitHub first (a check run by
+// its external_id, annotations by the run's count, a comment by its
+// body), and [IsUncertain] tells task code that a retry must look too.
+type UncertainError struct {
+	Method, Path string
+	Err          error
+}
+
+func (e *UncertainError) Error() string {
+	return e.Err.Error() + " (GitHub may have carried out the request)"
+}
+
+func (e *UncertainError) Unwrap() error { return e.Err }
+
+// IsUncertain reports whether err is, or wraps, an [*UncertainError].
+func IsUncertain(err error) bool {
+	var u *UncertainError
+	return errors.As(err, &u)
 }
 
 type rlWait struct {
@@ -307,6 +363,13 @@ func drain(resp *http.Response) {
 // response's ETag and body and sends If-None-Match; GitHub answers 304 Not
 // Modified, which does not count against the rate limit, and the cached
 // body is replayed. Blobs are content-addressed and cached by SHA instead.
+//
+// A body is stored only once its caller decoded it ([etagToken]): an
+// answer cut off mid-JSON that ended cleanly would otherwise be replayed
+// on every 304, however well GitHub answered from then on. A replayed body
+// that fails to decode is dropped. An answer larger than the cache's share
+// (or without Content-Length and turning out larger) is handed on whole,
+// just not cached.
 type etagTransport struct {
 	next  http.RoundTripper
 	cache *etagCache
@@ -314,11 +377,45 @@ type etagTransport struct {
 	m     *metrics
 }
 
+// etagToken connects one GET to its caller's decoder: the transport leaves
+// the response to cache in it, the caller commits it after decoding, or
+// forgets it (and a replayed entry) when decoding failed. Requests without
+// a token are not cached.
+type etagToken struct {
+	cache    *etagCache
+	pending  *etagEntry // stored on commit
+	replayed string     // key of the entry a 304 replayed
+}
+
+type etagTokenKey struct{}
+
+func withETagToken(ctx context.Context) (context.Context, *etagToken) {
+	tok := &etagToken{}
+	return context.WithValue(ctx, etagTokenKey{}, tok), tok
+}
+
+// commit stores the response that was decoded.
+func (t *etagToken) commit() {
+	if t.cache != nil && t.pending != nil {
+		t.cache.put(t.pending)
+	}
+}
+
+// forget drops what the response would have stored or had replayed.
+func (t *etagToken) forget() {
+	if t.cache != nil && t.replayed != "" {
+		t.cache.remove(t.replayed)
+	}
+	t.pending = nil
+}
+
 func (t *etagTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method != http.MethodGet || t.cache == nil || t.cache.max <= 0 ||
+	tok, _ := req.Context().Value(etagTokenKey{}).(*etagToken)
+	if req.Method != http.MethodGet || t.cache == nil || t.cache.max <= 0 || tok == nil ||
 		req.Header.Get("If-None-Match") != "" || strings.Contains(req.URL.Path, "/git/blobs/") {
 		return t.next.RoundTrip(req)
 	}
+	tok.cache = t.cache
 	key := t.label + " " + req.Header.Get("Accept") + " " + req.URL.String()
 	e := t.cache.get(key)
 	r := req
@@ -333,6 +430,7 @@ func (t *etagTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if e != nil && resp.StatusCode == http.StatusNotModified {
 		drain(resp)
 		t.m.cache("etag", true)
+		tok.replayed = key
 		h := e.header.Clone()
 		for k, v := range resp.Header { // fresh rate-limit and date headers
 			if strings.HasPrefix(strings.ToLower(k), "x-ratelimit") || k == "Date" {
@@ -343,19 +441,27 @@ func (t *etagTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			ProtoMinor: resp.ProtoMinor, Header: h, Body: io.NopCloser(bytes.NewReader(e.body)),
 			ContentLength: int64(len(e.body)), Request: req}, nil
 	}
+	share := t.cache.max / 8
 	etag := resp.Header.Get("ETag")
-	if resp.StatusCode != http.StatusOK || etag == "" || resp.ContentLength > t.cache.max/8 {
+	if resp.StatusCode != http.StatusOK || etag == "" || resp.ContentLength > share {
 		return resp, nil
 	}
 	t.m.cache("etag", false)
-	body, err := io.ReadAll(io.LimitReader(resp.Body, t.cache.max/8+1))
-	resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, share+1))
 	if err != nil {
+		resp.Body.Close()
 		return nil, err
 	}
-	if int64(len(body)) <= t.cache.max/8 {
-		t.cache.put(&etagEntry{key: key, etag: etag, header: resp.Header.Clone(), body: body})
+	if int64(len(body)) > share {
+		// Too big to cache after all: the rest follows what was read.
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+		return resp, nil
 	}
+	resp.Body.Close()
+	tok.pending = &etagEntry{key: key, etag: etag, header: resp.Header.Clone(), body: body}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
 }
@@ -388,6 +494,16 @@ func (c *etagCache) get(key string) *etagEntry {
 		return el.Value.(*etagEntry)
 	}
 	return nil
+}
+
+func (c *etagCache) remove(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.m[key]; ok {
+		c.size -= int64(len(el.Value.(*etagEntry).body))
+		c.ll.Remove(el)
+		delete(c.m, key)
+	}
 }
 
 func (c *etagCache) put(e *etagEntry) {
@@ -425,6 +541,10 @@ func (a *Apps) doHeader(ctx context.Context, hc *http.Client, method, path strin
 		body = bytes.NewReader(b)
 	}
 	u := a.baseURL.String() + path
+	var tok *etagToken
+	if method == http.MethodGet && out != nil {
+		ctx, tok = withETagToken(ctx)
+	}
 	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return nil, err
@@ -433,13 +553,23 @@ func (a *Apps) doHeader(ctx context.Context, hc *http.Client, method, path strin
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	// A write whose answer is lost may still have been carried out.
+	uncertain := func(err error) error {
+		if replaySafe(req) {
+			return err
+		}
+		return &UncertainError{Method: method, Path: path, Err: err}
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		var rl *RateLimitError
 		if errors.As(err, &rl) {
 			return nil, rl
 		}
-		return nil, err
+		if notSent(err) {
+			return nil, err
+		}
+		return nil, uncertain(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
@@ -451,6 +581,9 @@ func (a *Apps) doHeader(ctx context.Context, hc *http.Client, method, path strin
 		if json.Unmarshal(b, &e) == nil {
 			apiErr.Message = e.Message
 		}
+		if resp.StatusCode >= 500 {
+			return nil, uncertain(apiErr)
+		}
 		return nil, apiErr
 	}
 	if out == nil {
@@ -458,7 +591,13 @@ func (a *Apps) doHeader(ctx context.Context, hc *http.Client, method, path strin
 		return resp.Header, nil
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponseBody)).Decode(out); err != nil {
-		return nil, fmt.Errorf("%s /%s: decode response: %w", method, path, err)
+		if tok != nil {
+			tok.forget()
+		}
+		return nil, uncertain(fmt.Errorf("%s /%s: decode response: %w", method, path, err))
+	}
+	if tok != nil {
+		tok.commit()
 	}
 	return resp.Header, nil
 }

@@ -166,13 +166,23 @@ func TestRetryTransport_AHangingResponseTimesOutAndIsRetried(t *testing.T) {
 	}
 }
 
+// A retried request carries its body again: a write refused by a rate
+// limit (GitHub did nothing), and a POST that is safe to repeat (an
+// installation token) after a 502. Other writes after a 502 are not
+// retried at all (TestRetryTransport_NeverSendsAgainAWriteGitHubMayHaveCarriedOut).
 func TestRetryTransport_ReplaysTheBody(t *testing.T) {
-	for _, first := range []func(http.ResponseWriter, *http.Request){status(502), status(403, "Retry-After", "0")} {
-		testReplay(t, first)
+	for _, tc := range []struct {
+		first func(http.ResponseWriter, *http.Request)
+		path  string
+	}{
+		{status(502), "/app/installations/7/access_tokens"},
+		{status(403, "Retry-After", "0"), "/x"},
+	} {
+		testReplay(t, tc.first, tc.path)
 	}
 }
 
-func testReplay(t *testing.T, first func(http.ResponseWriter, *http.Request)) {
+func testReplay(t *testing.T, first func(http.ResponseWriter, *http.Request), path string) {
 	rt, _ := testChain(t, time.Second)
 	var bodies []string
 	var mu sync.Mutex
@@ -186,7 +196,7 @@ func testReplay(t *testing.T, first func(http.ResponseWriter, *http.Request)) {
 		}
 	}
 	srv, _ := scripted(t, record(first), record(status(201)))
-	req, _ := http.NewRequest("POST", srv.URL+"/x", strings.NewReader(`{"name":"c"}`))
+	req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(`{"name":"c"}`))
 	resp, err := rt.RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
@@ -195,6 +205,49 @@ func testReplay(t *testing.T, first func(http.ResponseWriter, *http.Request)) {
 	if resp.StatusCode != 201 || len(bodies) != 2 || bodies[0] != bodies[1] || bodies[1] != `{"name":"c"}` {
 		t.Errorf("status %d, bodies %q", resp.StatusCode, bodies)
 	}
+}
+
+// Issue 15: a POST or PATCH answered with a 5xx, cut off or timed out may
+// have been carried out; the transport hands it back to its caller, which
+// looks on GitHub before it writes again. A connection that was never made
+// carried nothing and is retried.
+func TestRetryTransport_NeverSendsAgainAWriteGitHubMayHaveCarriedOut(t *testing.T) {
+	hang := func(w http.ResponseWriter, r *http.Request) { _, _ = io.ReadAll(r.Body); <-r.Context().Done() }
+	tests := []struct {
+		name, method string
+		step         func(http.ResponseWriter, *http.Request)
+	}{
+		{"a POST answered 502", "POST", status(502)},
+		{"a PATCH answered 500", "PATCH", status(500)},
+		{"a POST whose answer never comes", "POST", hang},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rt, fc := testChain(t, 50*time.Millisecond)
+			srv, n := scripted(t, tc.step, status(201))
+			req, _ := http.NewRequest(tc.method, srv.URL+"/repos/o/r/check-runs", strings.NewReader(`{}`))
+			resp, err := rt.RoundTrip(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+			if n.Load() != 1 || len(fc.slept) != 0 {
+				t.Errorf("%d requests (slept %v), want 1 and no retry", n.Load(), fc.slept)
+			}
+		})
+	}
+	t.Run("a POST that could not connect", func(t *testing.T) {
+		rt, fc := testChain(t, time.Second)
+		srv := httptest.NewServer(http.NotFoundHandler())
+		url := srv.URL
+		srv.Close()
+		req, _ := http.NewRequest("POST", url+"/repos/o/r/check-runs", strings.NewReader(`{}`))
+		if _, err := rt.RoundTrip(req); err == nil {
+			t.Fatal("no error from a closed server")
+		}
+		if len(fc.slept) != 3 {
+			t.Errorf("slept %v, want 3 backoffs: nothing was sent, so it is safe to try again", fc.slept)
+		}
+	})
 }
 
 func TestRetryTransport_ConnectionErrorsAreRetriedThenReturned(t *testing.T) {
@@ -237,18 +290,53 @@ func TestETagTransport_RevalidatesRepeatedGETs(t *testing.T) {
 		_, _ = io.WriteString(w, `{"default_branch":"main"}`)
 	})
 	for i := range 3 {
-		req, _ := http.NewRequest("GET", srv.URL+"/repos/o/r", nil)
+		// As doHeader does: the response is cached once it decoded.
+		ctx, tok := withETagToken(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/repos/o/r", nil)
 		resp, err := rt.RoundTrip(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		tok.commit()
 		if resp.StatusCode != 200 || string(b) != `{"default_branch":"main"}` {
 			t.Errorf("request %d: %d %q", i, resp.StatusCode, b)
 		}
 	}
 	if conditional.Load() != 2 {
 		t.Errorf("conditional requests = %d, want 2", conditional.Load())
+	}
+}
+
+// Issue 12: an answer without Content-Length (chunked, as GitHub sends
+// large ones) bigger than the cache's share is handed on whole, just not
+// cached.
+func TestETagTransport_HandsOnALargeChunkedAnswerWhole(t *testing.T) {
+	rt, _ := testChain(t, time.Second) // a 1 MiB cache: 128 KiB per entry
+	big := `{"tree":"` + strings.Repeat("x", 300<<10) + `"}`
+	srv, n := scripted(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"big"`)
+		for i := 0; i < len(big); i += 16 << 10 {
+			_, _ = io.WriteString(w, big[i:min(i+16<<10, len(big))])
+			w.(http.Flusher).Flush() // no Content-Length: chunked
+		}
+	})
+	for i := range 2 {
+		ctx, tok := withETagToken(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/repos/o/r/git/trees/x", nil)
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		tok.commit()
+		if err != nil || string(b) != big {
+			t.Fatalf("request %d: read %d of %d bytes (%v)", i+1, len(b), len(big), err)
+		}
+	}
+	if n.Load() != 2 {
+		t.Errorf("%d requests, want 2 (too big to cache)", n.Load())
 	}
 }

@@ -2,12 +2,14 @@ package githubfake
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -44,6 +46,28 @@ func (s *Server) Deliver(event string, payload []byte) (guid string, status int)
 	guid = fmt.Sprintf("%08x-0000-4000-8000-%012x", s.nextID, s.nextID)
 	s.mu.Unlock()
 	return guid, s.send(guid, event, payload, false)
+}
+
+// LogFailedDelivery records, without sending anything, a delivery of event
+// that GitHub tried at time at and could not deliver (the receiver was
+// down: status code 0), and returns its new GUID. Tests build an outage
+// of any length with it, hours or days back, and the reconciler has to
+// find the attempts and ask for them again. GitHub keeps the log for three
+// days; the fake keeps whatever it is given.
+func (s *Server) LogFailedDelivery(event string, payload []byte, at time.Time) (guid string) {
+	d := &Delivery{Event: event, DeliveredAt: at.UTC(), payload: bytes.Clone(payload),
+		Status: "We couldn't deliver this payload: failed to connect to host"}
+	if a, ok := jsonField(payload, "action"); ok {
+		d.Action = a
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextID++
+	d.GUID = fmt.Sprintf("%08x-0000-4000-8000-%012x", s.nextID, s.nextID)
+	s.nextID++
+	d.ID = s.nextID
+	s.deliveries = append(s.deliveries, d)
+	return d.GUID
 }
 
 // Deliveries returns the delivery log, oldest first.
@@ -123,6 +147,14 @@ func (s *Server) listDeliveries(req *http.Request) reply {
 		newestFirst = append(newestFirst, s.deliveries[i])
 	}
 	s.mu.Unlock()
+	// By time, newest first, as GitHub lists them: attempts logged out of
+	// order (LogFailedDelivery) take their place by when they happened.
+	slices.SortStableFunc(newestFirst, func(a, b *Delivery) int {
+		if c := b.DeliveredAt.Compare(a.DeliveredAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
 	items := []any{}
 	end := min(start+perPage, len(newestFirst))
 	for _, d := range newestFirst[min(start, end):end] {

@@ -182,10 +182,23 @@ const (
 	FaultLatency
 	// FaultDisconnect closes the connection without an answer.
 	FaultDisconnect
+	// FaultTruncatedBody answers 200 with the right headers (ETag
+	// included) but only the first half of the JSON body, sent chunked and
+	// ended cleanly, as a proxy that gives up mid-answer does: the reader
+	// sees a clean end of the body, the decoder a cut-off document.
+	FaultTruncatedBody
 )
 
 // Fault is a failure injected into the next Times (default 1) requests to
 // Operation (an operationId such as "checks/create"; "" matches all).
+//
+// With After set, the fault fires after the fake carried out the request:
+// the check run is created, the annotations appended, the comment posted,
+// and only then is the answer replaced (FaultServerError: a 502 from
+// GitHub's front end; FaultDisconnect: the connection reset; FaultHang:
+// no answer at all; FaultLatency: the real answer, Latency late, longer
+// than the client waits). It is the fault that tells a client that retries
+// blindly from one that looks before it writes again.
 type Fault struct {
 	Kind       FaultKind
 	Operation  string
@@ -194,6 +207,7 @@ type Fault struct {
 	RetryAfter time.Duration
 	Reset      time.Duration
 	Latency    time.Duration
+	After      bool
 }
 
 // New starts a fake GitHub; t.Cleanup closes it. When GitHub's OpenAPI
@@ -454,6 +468,8 @@ type reply struct {
 	status int
 	body   any
 	header http.Header
+	// truncate sends half the body, chunked (FaultTruncatedBody).
+	truncate bool
 }
 
 func errReply(status int, msg string) reply {
@@ -496,13 +512,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	s.mu.Unlock()
 
-	if fault != nil && fault.Kind == FaultLatency {
+	if fault != nil && fault.Kind == FaultLatency && !fault.After {
 		latency += fault.Latency
 	}
 	if latency > 0 && !s.sleep(req.Context(), latency) {
 		return
 	}
-	if fault != nil && s.fault(w, req, fault) {
+	if fault != nil && !fault.After && fault.Kind != FaultTruncatedBody && s.fault(w, req, fault) {
 		return
 	}
 
@@ -523,6 +539,25 @@ func (s *Server) serveHTTP(w http.ResponseWriter, req *http.Request) {
 	if rep.header == nil {
 		rep.header = rl
 	}
+	if fault != nil && fault.After {
+		// The request was carried out; now its answer is lost.
+		switch fault.Kind {
+		case FaultLatency:
+			if !s.sleep(req.Context(), fault.Latency) {
+				s.countStatus(0)
+				return
+			}
+		default:
+			f := *fault // shared with the requests that take the next Times
+			if f.Kind == FaultServerError && f.Status == 0 {
+				f.Status = http.StatusBadGateway // GitHub's front end
+			}
+			if s.fault(w, req, &f) {
+				return
+			}
+		}
+	}
+	rep.truncate = fault != nil && fault.Kind == FaultTruncatedBody
 	s.write(w, req, route, params, rep)
 }
 
@@ -637,6 +672,14 @@ func (s *Server) write(w http.ResponseWriter, req *http.Request, route routeRef,
 			s.violation("%s %s (%s): fake's %d response does not match GitHub's OpenAPI description: %v",
 				req.Method, req.URL.Path, route.Operation.OperationID, status, err)
 		}
+	}
+	if rep.truncate {
+		// No Content-Length: the answer is chunked and ends cleanly after
+		// half the document, so only the JSON decoder can tell.
+		s.countStatus(status)
+		w.WriteHeader(status)
+		_, _ = w.Write(body[:len(body)/2])
+		return
 	}
 	if body != nil {
 		h.Set("Content-Length", strconv.Itoa(len(body)))

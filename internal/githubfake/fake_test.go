@@ -310,3 +310,115 @@ func TestServer_SpendsTheHourlyQuota(t *testing.T) {
 		}
 	}
 }
+
+// A fault with After set lets the request happen and loses the answer:
+// the client sees a failure while the check run exists.
+func TestServer_FaultsAfterHandlingCarryOutTheRequest(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault Fault
+		// want is the status the client sees, or 0 for no answer
+		want int
+	}{
+		{"a 502 from the front end", Fault{Kind: FaultServerError, Operation: "checks/create", After: true}, 502},
+		{"a reset connection", Fault{Kind: FaultDisconnect, Operation: "checks/create", After: true}, 0},
+		{"an answer slower than the client waits", Fault{Kind: FaultLatency, Operation: "checks/create", After: true, Latency: time.Second}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(t)
+			s.AddInstallation(1, "acme")
+			sha := s.Push("acme", "svc", "main", map[string]string{"a": "1"})
+			tok := installToken(t, s, 1)
+			s.InjectFault(tc.fault)
+			b, _ := json.Marshal(map[string]any{"name": "c", "head_sha": sha})
+			req, _ := http.NewRequest("POST", s.URL()+"repos/acme/svc/check-runs", bytes.NewReader(b))
+			req.Header.Set("Authorization", tok)
+			req.Header.Set("Content-Type", "application/json")
+			c := &http.Client{Timeout: 200 * time.Millisecond}
+			resp, err := c.Do(req)
+			got := 0
+			if err == nil {
+				got = resp.StatusCode
+				resp.Body.Close()
+			}
+			if got != tc.want {
+				t.Errorf("client saw status %d (%v), want %d", got, err, tc.want)
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for len(s.CheckRuns("acme", "svc", sha)) == 0 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if n := len(s.CheckRuns("acme", "svc", sha)); n != 1 {
+				t.Errorf("%d check runs, want the one the lost request created", n)
+			}
+		})
+	}
+}
+
+// A truncated body keeps its headers and ETag; only the JSON is cut.
+func TestServer_TruncatesABodyOnce(t *testing.T) {
+	s := New(t, RecordViolations())
+	s.AddInstallation(1, "acme")
+	s.Push("acme", "svc", "main", map[string]string{"a": "1"})
+	tok := installToken(t, s, 1)
+	s.InjectFault(Fault{Kind: FaultTruncatedBody, Operation: "repos/get"})
+	get := func() (int, string, []byte) {
+		req, _ := http.NewRequest("GET", s.URL()+"repos/acme/svc", nil)
+		req.Header.Set("Authorization", tok)
+		resp, err := s.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatalf("the cut-off body did not end cleanly: %v", err)
+		}
+		return resp.StatusCode, resp.Header.Get("ETag"), b
+	}
+	st1, etag1, cut := get()
+	st2, etag2, whole := get()
+	if st1 != 200 || st2 != 200 || etag1 == "" || etag1 != etag2 {
+		t.Fatalf("statuses %d, %d, etags %q, %q: want 200 twice with one ETag", st1, st2, etag1, etag2)
+	}
+	if json.Valid(cut) || !json.Valid(whole) || !bytes.HasPrefix(whole, cut) {
+		t.Errorf("first body (%d bytes) should be a cut-off prefix of the second (%d bytes)", len(cut), len(whole))
+	}
+}
+
+// The delivery log can reach back days, newest first whatever the order
+// the attempts were logged in.
+func TestServer_ListsABackdatedDeliveryLogNewestFirst(t *testing.T) {
+	s := New(t)
+	now := time.Now()
+	var want []string
+	for _, age := range []time.Duration{50 * time.Hour, time.Hour, 3 * time.Minute} {
+		want = append([]string{s.LogFailedDelivery("push", []byte(`{"action":"x"}`), now.Add(-age))}, want...)
+	}
+	tok := "Bearer " + appJWT(t, s.key, strconv.FormatInt(s.appID, 10), now.Add(-30*time.Second), now.Add(2*time.Minute))
+	req, _ := http.NewRequest("GET", s.URL()+"app/hook/deliveries?per_page=100", nil)
+	req.Header.Set("Authorization", tok)
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var items []struct {
+		GUID       string `json:"guid"`
+		StatusCode int    `json:"status_code"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&items); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range items {
+		got = append(got, it.GUID)
+		if it.StatusCode != 0 {
+			t.Errorf("%s: status %d, want 0 (not delivered)", it.GUID, it.StatusCode)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("log = %v, want newest first %v", got, want)
+	}
+}

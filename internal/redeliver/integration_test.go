@@ -3,6 +3,7 @@ package redeliver_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -90,5 +91,92 @@ func TestMissedDeliveriesAreRecovered(t *testing.T) {
 	}
 	if v := gh.Violations(); len(v) > 0 {
 		t.Fatalf("requests or responses that GitHub would not make: %v", v)
+	}
+}
+
+// TestALongOutageAndABusyWindowAreRecoveredFromTheFakesLog: issue 15,
+// defects 2 and 3, against the fake's delivery log through the real
+// client into a real queue. The receiver was down for two hours (120
+// deliveries failed, spread over them) and then, in the last 50 minutes,
+// 5,200 more failed: more than the 50 pages of 100 one pass reads. The
+// reconciler starts with no record of a pass (a restart onto a new
+// queue). Every delivery must end up in the queue, however many passes it
+// takes.
+func TestALongOutageAndABusyWindowAreRecoveredFromTheFakesLog(t *testing.T) {
+	q, err := webhook.OpenBolt(filepath.Join(t.TempDir(), "queue.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	secret := []byte("s3cret")
+	intake, err := webhook.NewIntake([][]byte{secret}, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	receiver := httptest.NewServer(intake)
+	defer receiver.Close()
+
+	// A quota that 5,320 redeliveries do not spend: the pass's own cap on
+	// redeliveries is set out of the way too, to test reading.
+	gh := githubfake.New(t, githubfake.WithRateLimit(1<<20))
+	gh.SetWebhook(receiver.URL+"/webhook", secret)
+	payload := []byte(`{"action":"started"}`)
+	now := time.Now()
+	var guids []string
+	for i := range 120 {
+		guids = append(guids, gh.LogFailedDelivery("watch", payload, now.Add(-2*time.Hour+time.Duration(i)*time.Minute)))
+	}
+	for i := range 5200 {
+		guids = append(guids, gh.LogFailedDelivery("watch", payload, now.Add(-50*time.Minute+time.Duration(i)*500*time.Millisecond)))
+	}
+
+	apps, err := github.NewApps(gh.AppID(), gh.PrivateKeyPEM(), gh.URL(), github.WithTransport(gh.Client().Transport))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := redeliver.New(apps, q, redeliver.Always{}, redeliver.Config{Settle: time.Nanosecond, MaxPages: 50, MaxRedeliveries: 10000})
+	for pass := 1; ; pass++ {
+		rep, err := r.Pass(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("pass %d: %+v", pass, rep)
+		if rep.Missing == 0 && rep.Redelivered == 0 {
+			break
+		}
+		if pass == 6 {
+			t.Fatalf("deliveries still missing after %d passes", pass)
+		}
+		waitSeen(t, q, guids, 0) // let the redeliveries asked for arrive
+	}
+	waitSeen(t, q, guids, len(guids))
+}
+
+// waitSeen waits up to 30 s until at least want of guids are in the
+// queue (want 0: until the count stops growing for a moment).
+func waitSeen(t *testing.T, q *webhook.BoltQueue, guids []string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	last := -1
+	for {
+		n := 0
+		for _, g := range guids {
+			if ok, err := q.Seen(t.Context(), g); err != nil {
+				t.Fatal(err)
+			} else if ok {
+				n++
+			}
+		}
+		if want > 0 && n >= want || want == 0 && n == last {
+			return
+		}
+		if time.Now().After(deadline) {
+			if want > 0 {
+				t.Fatalf("%d of %d deliveries in the queue, want %d", n, len(guids), want)
+			}
+			return
+		}
+		last = n
+		time.Sleep(300 * time.Millisecond)
 	}
 }

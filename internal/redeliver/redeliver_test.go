@@ -16,6 +16,8 @@ type memLog struct {
 	items      []github.HookDelivery
 	redelivers []int64
 	listErr    error
+	pageSize   int // 2 when zero
+	pages      int // pages served
 	// failAt, when set, makes each redelivery fail again, logged as a new
 	// attempt at failAt(), as GitHub logs one.
 	failAt func() time.Time
@@ -27,7 +29,12 @@ func (l *memLog) ListDeliveries(_ context.Context, cursor string, _ int) ([]gith
 	}
 	start := 0
 	fmt.Sscan(cursor, &start)
-	end := min(start+2, len(l.items))
+	size := l.pageSize
+	if size == 0 {
+		size = 2
+	}
+	l.pages++
+	end := min(start+size, len(l.items))
 	next := ""
 	if end < len(l.items) {
 		next = fmt.Sprint(end)

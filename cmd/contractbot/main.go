@@ -38,6 +38,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"check", "check [flags] [PATH]", "check a service repository (and its yelpsoa-configs) against the contract", runCheck},
+		{"fix", fixUsage, "apply the mechanical fixes to a service repository (and its yelpsoa-configs), then check again", runFix},
 		{"check-soa", "check-soa [flags] SOA_DIR [SERVICE...]", "check a whole yelpsoa-configs repository", runCheckSOA},
 		{"rules", "rules [--format text|markdown]", "list the rules with their ids, severities and explanations", runRules},
 		{"ref", "ref check [--soa-dir DIR --service NAME] REFNAME...", "check PaaSTA deploy ref names", runRef},

@@ -26,8 +26,8 @@ func makefileDockerTagRule() *Rule {
 				// Every target that tags an image sets DOCKER_TAG for
 				// itself ("itest cook-image: DOCKER_TAG ?= v").
 			case !dt.Defined:
-				p.Reportf(in.Path, 1, "DOCKER_TAG is not defined: itest and cook-image must tag the image with $(DOCKER_TAG); "+
-					"add `DOCKER_TAG ?= <service>-$(USER)-dev` near the top of the Makefile")
+				p.Report(Finding{Path: in.Path, Line: 1, SuggestedFixes: dockerTagMissingFix(p, in), Message: "DOCKER_TAG is not defined: itest and cook-image must tag the image with $(DOCKER_TAG); " +
+					"add `DOCKER_TAG ?= <service>-$(USER)-dev` near the top of the Makefile"})
 			case a.DockerTagError != nil:
 				f := Finding{Path: in.Path, Line: 1}
 				if as := a.DockerTagLast; as != nil {
@@ -50,6 +50,7 @@ func makefileDockerTagRule() *Rule {
 				if as := a.DockerTagLast; as != nil {
 					f.Path, f.Line, f.EndLine = as.Path, as.Line, as.EndLine
 				}
+				f.SuggestedFixes = dockerTagEmptyFix(p, a.DockerTagLast)
 				f.Message = "DOCKER_TAG defaults to an empty value, so `make itest` outside the pipeline runs " +
 					"`docker build -t ''` and fails: give it a default such as `DOCKER_TAG ?= <service>-$(USER)-dev`"
 				if as := a.DockerTagLast; as != nil && strings.Contains(as.Text, "$") {

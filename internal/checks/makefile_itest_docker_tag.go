@@ -19,8 +19,8 @@ func makefileItestDockerTagRule() *Rule {
 			if t.How == makefile.HowPhonyOnly || len(in.Analysis.DB.Errors) > 0 || t.UsesDockerTag == nil || *t.UsesDockerTag {
 				return nil
 			}
-			p.Reportf(t.Path, t.Line, "make itest builds nothing tagged $(DOCKER_TAG): make itest depend on cook-image "+
-				"(`itest: cook-image`, with cook-image running `docker build -t $(DOCKER_TAG) .`) or use $(DOCKER_TAG) in its recipe")
+			p.Report(Finding{Path: t.Path, Line: t.Line, SuggestedFixes: itestCookImageFix(in, t), Message: "make itest builds nothing tagged $(DOCKER_TAG): make itest depend on cook-image " +
+				"(`itest: cook-image`, with cook-image running `docker build -t $(DOCKER_TAG) .`) or use $(DOCKER_TAG) in its recipe"})
 			return nil
 		})),
 	}

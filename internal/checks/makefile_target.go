@@ -24,11 +24,11 @@ func targetRule(id, target string, sev Severity, must, why, what string) *Rule {
 			t := in.Analysis.Targets[target]
 			switch t.How {
 			case makefile.HowNone:
-				p.Reportf(in.Path, 1, "the Makefile has no %s target, so `make %s` fails with \"No rule to make target\": add a rule for it (`%s:`) whose recipe %s",
-					target, target, target, what)
+				p.Report(Finding{Path: in.Path, Line: 1, SuggestedFixes: missingTargetFix(p, in, target), Message: fmt.Sprintf("the Makefile has no %s target, so `make %s` fails with \"No rule to make target\": add a rule for it (`%s:`) whose recipe %s",
+					target, target, target, what)})
 			case makefile.HowPhonyOnly:
-				p.Reportf(t.Path, t.Line, "%s is only listed in .PHONY and has no rule, so `make %s` does nothing: add a rule for it (`%s:`) whose recipe %s",
-					target, target, target, what)
+				p.Report(Finding{Path: t.Path, Line: t.Line, SuggestedFixes: missingTargetFix(p, in, target), Message: fmt.Sprintf("%s is only listed in .PHONY and has no rule, so `make %s` does nothing: add a rule for it (`%s:`) whose recipe %s",
+					target, target, target, what)})
 			}
 			if t.UpToDateFile {
 				f := Finding{Path: t.Path, Line: t.Line, Message: fmt.Sprintf("the repository has a file or directory named %s and the %s target is not "+

@@ -66,7 +66,7 @@ func runDeployGroup(ctx context.Context, p *Pass) error {
 		case d.HasStep(group):
 			p.Reportf(inst.File.Path, ln, "%s instance %s uses %s, but %s is a build step of deploy.yaml, never a deploy group: set deploy_group to one of %s", inst.Type, inst.Name, where, group, quoteList(groups))
 		default:
-			p.Report(Finding{Path: inst.File.Path, Line: ln, SuggestedFixes: addStepFix(p, d, group),
+			p.Report(Finding{Path: inst.File.Path, Line: ln, SuggestedFixes: append(deployGroupTypoFix(p, inst.File.Path, at, groups), addStepFix(p, d, group)...),
 				Message: fmt.Sprintf("%s instance %s uses %s, which is not a step of %s's pipeline, so it is never deployed: add `- step: %s` to deploy.yaml or set deploy_group to one of %s", inst.Type, inst.Name, where, d.Path, group, quoteList(groups))})
 		}
 	}

@@ -47,7 +47,8 @@ func runDeployYAML(ctx context.Context, p *Pass) error {
 	d := soa.DeployFromNode(f.Path, f.Root)
 	if !d.HasStep("security-check") {
 		at := f.Root.KeyNode("pipeline")
-		warnf(p, f.Path, line(at), "the pipeline has no security-check step, which paasta check asks for (paasta validate does not): add `- step: security-check` after the itest step")
+		p.Report(Finding{Path: f.Path, Line: line(at), Severity: SeverityWarning, SuggestedFixes: securityCheckFix(p, f),
+			Message: "the pipeline has no security-check step, which paasta check asks for (paasta validate does not): add `- step: security-check` after the itest step"})
 	}
 	return nil
 }

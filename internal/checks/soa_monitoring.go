@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"fmt"
 	"path"
 	"strings"
 
@@ -31,7 +32,8 @@ func runMonitoring(ctx context.Context, p *Pass) error {
 	mon, service := svc.File("monitoring.yaml"), svc.File("service.yaml")
 	if mon == nil {
 		if service != nil {
-			p.Reportf(path.Join(p.Service, "monitoring.yaml"), 1, "no monitoring.yaml, which paasta validate requires of every service so that alerts reach a team: add %s with `team: <your team>`", p.SOAPath(path.Join(p.Service, "monitoring.yaml")))
+			p.Report(Finding{Path: path.Join(p.Service, "monitoring.yaml"), Line: 1, SuggestedFixes: monitoringFileFix(p, service),
+				Message: fmt.Sprintf("no monitoring.yaml, which paasta validate requires of every service so that alerts reach a team: add %s with `team: <your team>`", p.SOAPath(path.Join(p.Service, "monitoring.yaml")))})
 		}
 		return nil
 	}

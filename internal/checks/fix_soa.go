@@ -1,0 +1,161 @@
+package checks
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/contractbot/contractbot/internal/soa"
+	"github.com/contractbot/contractbot/internal/suggest"
+)
+
+// The mechanical fixes of the soa.* rules. YAML is edited as text around
+// the positions the loader recorded, never by writing the document out
+// again, so comments, anchors, merges and key order stay as they are; a
+// fix is offered only when the text at those positions is what the fix
+// expects (a one-line "- step: x" item, a plain or quoted scalar).
+//
+// The heuristics, also in docs/rules.md:
+//   - security-check missing: `- step: security-check` goes after the
+//     pipeline's top-level itest step, else before its first step, so
+//     that it runs before any deploy step.
+//   - a deploy_group that is not a step: when exactly one deploy group of
+//     the pipeline is nearest to it (at most 2 edits), the value is
+//     replaced by that group; otherwise the step is added (addStepFix).
+//   - monitoring.yaml missing: created with the team service.yaml names;
+//     with no team known it stays a finding. A missing jenkins.yaml is
+//     never created: its jobs are not known.
+
+// soaFileLines returns the lines of a file of the soa tree, without
+// their newlines, or nil.
+func soaFileLines(p *Pass, name string) []string {
+	data, err := fs.ReadFile(p.SOA, name)
+	if err != nil {
+		return nil
+	}
+	return strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+}
+
+// oneLineStep returns the indentation of the pipeline item on line ln
+// when it is written "- step: name" on one line with no keys below it.
+func oneLineStep(lines []string, ln int, name string) (string, bool) {
+	if ln < 1 || ln > len(lines) {
+		return "", false
+	}
+	m := stepLine.FindStringSubmatch(lines[ln-1])
+	if m == nil || m[2] != name {
+		return "", false
+	}
+	if ln < len(lines) {
+		next := lines[ln]
+		if trimmed := strings.TrimLeft(next, " "); trimmed != "" && len(next)-len(trimmed) > len(m[1]) {
+			return "", false
+		}
+	}
+	return m[1], true
+}
+
+// securityCheckFix adds the security-check step to deploy.yaml's pipeline.
+func securityCheckFix(p *Pass, f *soa.File) []SuggestedFix {
+	pipeline := f.Root.Get("pipeline")
+	if pipeline == nil || pipeline.Kind != soa.KindSeq || len(pipeline.Items) == 0 {
+		return nil
+	}
+	lines := soaFileLines(p, f.Path)
+	const msg = "add the security-check step to the pipeline"
+	for _, item := range pipeline.Items {
+		step := item.Get("step")
+		if name, ok := step.Str(); ok && name == "itest" {
+			if indent, ok := oneLineStep(lines, step.Line, name); ok {
+				// The itest line is part of the edit, so that a step
+				// appended after it (addStepFix) conflicts and comes
+				// after security-check in the next round.
+				return []SuggestedFix{LineFix(msg, f.Path, step.Line, step.Line, lines[step.Line-1]+"\n"+indent+"- step: security-check\n")}
+			}
+			return nil
+		}
+	}
+	first := pipeline.Items[0].Get("step")
+	name, ok := first.Str()
+	if !ok || first.Line < 1 || first.Line > len(lines) {
+		return nil
+	}
+	m := stepLine.FindStringSubmatch(lines[first.Line-1])
+	if m == nil || m[2] != name {
+		return nil
+	}
+	return []SuggestedFix{LineFix(msg, f.Path, first.Line, first.Line-1, m[1]+"- step: security-check\n")}
+}
+
+// plainGroup is a deploy group that YAML reads as the same string
+// without quotes.
+var plainGroup = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// deployGroupTypoFix replaces a deploy_group value that is not a step by
+// the one deploy group nearest to it, when exactly one is.
+func deployGroupTypoFix(p *Pass, file string, at *soa.Node, groups []string) []SuggestedFix {
+	if at == nil || !plainGroup.MatchString(at.Text) {
+		return nil
+	}
+	best, bestD, ties := "", 3, 0
+	for _, g := range groups {
+		switch d := suggest.Distance(at.Text, g); {
+		case d < bestD:
+			best, bestD, ties = g, d, 1
+		case d == bestD:
+			ties++
+		}
+	}
+	if best == "" || ties != 1 || !plainGroup.MatchString(best) {
+		return nil
+	}
+	lines := soaFileLines(p, file)
+	if at.Line < 1 || at.Line > len(lines) {
+		return nil
+	}
+	l := lines[at.Line-1]
+	start := at.Column - 1
+	if start < 0 || start >= len(l) {
+		return nil
+	}
+	// The scalar as written: plain, or in one kind of quotes.
+	quote := ""
+	if c := l[start]; c == '"' || c == '\'' {
+		quote = string(c)
+	}
+	written := quote + at.Text + quote
+	if !strings.HasPrefix(l[start:], written) {
+		return nil
+	}
+	if rest := l[start+len(written):]; quote == "" && rest != "" && !strings.HasPrefix(rest, " #") && strings.TrimRight(rest, " \t") != "" {
+		return nil
+	}
+	return []SuggestedFix{{Message: fmt.Sprintf("set deploy_group to %s", best), Edits: []TextEdit{{
+		Position: Position{Path: file, Line: at.Line, Column: start + 1 + len(quote), EndLine: at.Line, EndColumn: start + 1 + len(quote) + len(at.Text)},
+		NewText:  best,
+	}}}}
+}
+
+// plainTeam is a team name YAML reads as the same string unquoted.
+var plainTeam = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
+
+// monitoringFileFix creates monitoring.yaml with the team service.yaml
+// names.
+func monitoringFileFix(p *Pass, service *soa.File) []SuggestedFix {
+	if service == nil || service.Err != nil {
+		return nil
+	}
+	team, ok := service.Root.Get("team").Str()
+	if !ok || team == "" {
+		team, ok = service.Root.Get("monitoring").Get("team").Str()
+	}
+	if !ok || !plainTeam.MatchString(team) {
+		return nil
+	}
+	name := path.Join(p.Service, "monitoring.yaml")
+	return []SuggestedFix{{Message: "add monitoring.yaml with the team service.yaml names", Edits: []TextEdit{{
+		Position: Position{Path: name, Line: 1, EndLine: 0}, NewText: "team: " + team + "\n",
+	}}}}
+}

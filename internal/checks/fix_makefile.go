@@ -205,3 +205,31 @@ func itestCookImageFix(in *makefileInput, t TargetInfo) []SuggestedFix {
 	return []SuggestedFix{LineFix("make itest depend on cook-image", t.Path, t.Line, t.Line,
 		text[:i+1]+" "+TargetCookImage+text[i+1:])}
 }
+
+// The fix paragraphs of the rules' docs: what `contractbot fix` changes,
+// and when it leaves the finding to the user.
+const (
+	dockerTagFixDoc = "`contractbot fix` turns a plain assignment into `?=` (keeping its value as the default), gives an " +
+		"empty `DOCKER_TAG ?=` the default `<service>-$(USER)-dev`, and adds that line after the Makefile's leading " +
+		"comments when DOCKER_TAG is undefined; it changes nothing when make cannot read the Makefile, an include is " +
+		"missing, or other assignments of DOCKER_TAG would change what the edit means."
+	itestDockerTagFixDoc = "`contractbot fix` adds cook-image as itest's first prerequisite when cook-image exists and " +
+		"tags the image with $(DOCKER_TAG) and the `itest:` line names itest alone with plain prerequisites; " +
+		"otherwise the finding stays."
+)
+
+// targetFixDoc is the fix paragraph of makefile.test, makefile.itest and
+// makefile.cook-image.
+func targetFixDoc(target string) string {
+	switch target {
+	case TargetCookImage:
+		return "`contractbot fix` appends the contract's `cook-image:` rule (`docker build -t $(DOCKER_TAG) .`) when " +
+			"there is a Dockerfile at the root and DOCKER_TAG is defined, and declares a target shadowed by a file .PHONY."
+	case TargetTest:
+		return "When the Makefile defines exactly one of " + strings.Join(testEquivalents, ", ") + ", `contractbot fix` " +
+			"adds `test: <that target>`; with none or several it does not guess. It declares a target shadowed by a file .PHONY."
+	}
+	return "When the Makefile defines exactly one of " + strings.Join(itestEquivalents, ", ") + ", `contractbot fix` adds " +
+		"`itest: cook-image <that target>` (without cook-image when that target already uses DOCKER_TAG, and not at " +
+		"all when neither does); with none or several it does not guess. It declares a target shadowed by a file .PHONY."
+}

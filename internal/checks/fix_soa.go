@@ -38,13 +38,17 @@ func soaFileLines(p *Pass, name string) []string {
 	return strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
 }
 
+// stepItem matches a pipeline item written on one line, with an optional
+// comment: "  - step: itest # build".
+var stepItem = regexp.MustCompile(`^(\s*)- step: *([^\s#]+) *(#.*)?$`)
+
 // oneLineStep returns the indentation of the pipeline item on line ln
 // when it is written "- step: name" on one line with no keys below it.
 func oneLineStep(lines []string, ln int, name string) (string, bool) {
 	if ln < 1 || ln > len(lines) {
 		return "", false
 	}
-	m := stepLine.FindStringSubmatch(lines[ln-1])
+	m := stepItem.FindStringSubmatch(lines[ln-1])
 	if m == nil || m[2] != name {
 		return "", false
 	}
@@ -82,7 +86,7 @@ func securityCheckFix(p *Pass, f *soa.File) []SuggestedFix {
 	if !ok || first.Line < 1 || first.Line > len(lines) {
 		return nil
 	}
-	m := stepLine.FindStringSubmatch(lines[first.Line-1])
+	m := stepItem.FindStringSubmatch(lines[first.Line-1])
 	if m == nil || m[2] != name {
 		return nil
 	}
@@ -159,3 +163,16 @@ func monitoringFileFix(p *Pass, service *soa.File) []SuggestedFix {
 		Position: Position{Path: name, Line: 1, EndLine: 0}, NewText: "team: " + team + "\n",
 	}}}}
 }
+
+// The fix paragraphs of the soa rules' docs.
+const (
+	deployYAMLFixDoc = "`contractbot fix` adds `- step: security-check` after the pipeline's itest step, or first when " +
+		"there is none, when those steps are one-line items; a missing deploy.yaml is not created (its deploy groups " +
+		"are not known)."
+	deployGroupFixDoc = "`contractbot fix` replaces a deploy_group that is at most two edits from exactly one deploy " +
+		"group by that group (in place: comments, anchors and merges stay), and otherwise appends the missing step " +
+		"after the pipeline's last one-line step."
+	monitoringFixDoc = "`contractbot fix` creates a missing monitoring.yaml only when service.yaml names the team; it " +
+		"never invents one."
+	jenkinsYAMLFixDoc = "`contractbot fix` never creates jenkins.yaml: the jobs it should hold are not known."
+)

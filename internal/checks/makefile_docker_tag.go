@@ -17,7 +17,7 @@ func makefileDockerTagRule() *Rule {
 			"developers rely on the Makefile's default. A plain `DOCKER_TAG = x` or `:=` ignores the environment, " +
 			"so Jenkins would test one image and push another name; an undefined or empty DOCKER_TAG makes " +
 			"`docker build -t` fail. Write `DOCKER_TAG ?= <service>-$(USER)-dev`; the suggested fix turns a plain " +
-			"assignment into `?=`.",
+			"assignment into `?=`. " + dockerTagFixDoc,
 		Run: withMakefile(withCompleteMakefile(func(p *Pass, in *makefileInput) error {
 			a := in.Analysis
 			dt := a.Facts.DockerTag

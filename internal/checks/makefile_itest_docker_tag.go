@@ -11,7 +11,7 @@ func makefileItestDockerTagRule() *Rule {
 		Doc: "The contract's `make itest` builds the image tagged $(DOCKER_TAG) and runs the system tests against " +
 			"it, so the image that passed is the image that gets pushed. When neither the itest recipe nor anything " +
 			"it depends on refers to DOCKER_TAG, itest tests something else. Make itest depend on cook-image (whose " +
-			"recipe runs `docker build -t $(DOCKER_TAG) .`) or use $(DOCKER_TAG) in its recipe.",
+			"recipe runs `docker build -t $(DOCKER_TAG) .`) or use $(DOCKER_TAG) in its recipe. " + itestDockerTagFixDoc,
 		Run: withMakefile(withCompleteMakefile(func(p *Pass, in *makefileInput) error {
 			t := in.Analysis.Targets[TargetItest]
 			// A phony-only itest is makefile.itest's finding; when make

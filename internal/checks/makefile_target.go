@@ -19,7 +19,7 @@ func targetRule(id, target string, sev Severity, must, why, what string) *Rule {
 		Doc: fmt.Sprintf("The PaaSTA contract says the Makefile %s answer `make %s`: %s. Every prerequisite of the target must have a rule or be a file in the repository, and its recipe must expand "+
 			"without error, or `make %s` stops. A target that is only listed in "+
 			".PHONY does nothing, and so does one missing from .PHONY when a file or directory of the same name exists. Add a rule for it "+
-			"(`%s:`) whose recipe %s, and list it in .PHONY.", strings.ToUpper(must), target, why, target, target, what),
+			"(`%s:`) whose recipe %s, and list it in .PHONY. %s", strings.ToUpper(must), target, why, target, target, what, targetFixDoc(target)),
 		Run: withMakefile(withCompleteMakefile(func(p *Pass, in *makefileInput) error {
 			t := in.Analysis.Targets[target]
 			switch t.How {

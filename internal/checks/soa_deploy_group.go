@@ -18,7 +18,7 @@ func soaDeployGroupRule() *Rule {
 		Doc: "PaaSTA deploys an instance from its deploy_group (by default <cluster>.<instance>), which must be a " +
 			"deploy step of deploy.yaml's pipeline, or the instance never receives a version. Build steps " +
 			"(itest, security-check, push-to-registry, command-*) are never deploy groups. Add the missing step " +
-			"or set deploy_group; a step no instance uses is reported as a warning: delete it.",
+			"or set deploy_group; a step no instance uses is reported as a warning: delete it. " + deployGroupFixDoc,
 		Source: "paasta validate: InstanceConfig.validate's deploy_group check (V3, error); paasta check: deployments_check (C12) for steps no instance uses (warning)",
 		Run:    runDeployGroup,
 	}

@@ -16,7 +16,7 @@ func soaDeployYAMLRule() *Rule {
 			"step key (paasta validate fails on it with a traceback), are errors; a pipeline without a " +
 			"security-check step is a warning, because only `paasta check` asks for one and PaaSTA deploys " +
 			"without it. Add deploy.yaml with a `pipeline:` of steps (itest, security-check, push-to-registry, " +
-			"then one step per deploy group).",
+			"then one step per deploy group). " + deployYAMLFixDoc,
 		Source: "contract: yelpsoa-configs/<service>/ MUST contain deploy.yaml (error); paasta validate: get_pipeline_deploy_groups fails on a step that is not a mapping with step (error); paasta check: deploy_has_security_check (C3, warning)",
 		Run:    runDeployYAML,
 	}

@@ -12,7 +12,7 @@ func soaJenkinsYAMLRule() *Rule {
 		Title: "jenkins.yaml is missing",
 		Doc: "The contract says a service SHOULD have a jenkins.yaml, which sets up the Jenkins jobs that build, " +
 			"itest and push the image and run the deploy pipeline. Add yelpsoa-configs/<service>/jenkins.yaml " +
-			"(or jenkins.yaml at the root of the service repository).",
+			"(or jenkins.yaml at the root of the service repository). " + jenkinsYAMLFixDoc,
 		Source: "contract: a service SHOULD have a jenkins.yaml (warning); no PaaSTA check reads it",
 		Run:    runJenkinsYAML,
 	}

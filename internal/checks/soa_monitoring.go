@@ -17,7 +17,7 @@ func soaMonitoringRule() *Rule {
 			"team nobody is paged. `paasta validate` requires monitoring.yaml of every service with a " +
 			"service.yaml, a team for every tron job and a monitoring team for every flink job: those are errors. " +
 			"A monitoring.yaml that names no team is flagged only by `paasta check` (sensu_check): a warning. Add " +
-			"monitoring.yaml with `team: <your team>`.",
+			"monitoring.yaml with `team: <your team>`. " + monitoringFixDoc,
 		Source: "paasta validate: check_monitoring_file_exists (V12), validate_tron's job team (V2) and validate_flink_monitoring_team (V11) (errors); paasta check: sensu_check (C13) for a monitoring.yaml without a team (warning)",
 		Run:    runMonitoring,
 	}

@@ -38,6 +38,7 @@ type Clients interface {
 type Client interface {
 	ReviewClient
 	RefGuardClient
+	OnboardClient
 	// Tree returns the tree of a commit; files are read lazily.
 	Tree(ctx context.Context, owner, repo, sha string) (fs.FS, error)
 	// DefaultBranchHead returns the repository's default branch and the

@@ -89,6 +89,9 @@ func (onlyChecks) RefTarget(context.Context, string, string, string) (string, st
 	return "", "", errNotFaked
 }
 func (onlyChecks) DeleteRef(context.Context, string, string, string) error { return errNotFaked }
+func (onlyChecks) InstallationRepositories(context.Context, int) ([]ghclient.Repository, bool, error) {
+	return nil, false, errNotFaked
+}
 func (onlyChecks) PublishSimpleCheckRun(context.Context, string, string, ghclient.SimpleCheckRun) (int64, error) {
 	return 0, errNotFaked
 }

@@ -15,7 +15,7 @@ import (
 // (the check job for [KindCheck]; more with [Handler.Register]).
 type Handler struct {
 	events  map[string]EventHandler
-	runs    map[string]func(context.Context, webhook.Task) error
+	runs    map[string]func(context.Context, webhook.Task, webhook.Enqueuer) error
 	metrics *metrics
 }
 
@@ -27,7 +27,7 @@ var _ webhook.Handler = (*Handler)(nil)
 func NewHandler(checker *Checker, handlers ...EventHandler) (*Handler, error) {
 	h := &Handler{
 		events:  map[string]EventHandler{},
-		runs:    map[string]func(context.Context, webhook.Task) error{KindCheck: checker.Run},
+		runs:    map[string]func(context.Context, webhook.Task, webhook.Enqueuer) error{KindCheck: withoutQueue(checker.Run)},
 		metrics: checker.metrics,
 	}
 	for _, eh := range handlers {
@@ -45,11 +45,24 @@ func NewHandler(checker *Checker, handlers ...EventHandler) (*Handler, error) {
 // enqueue besides checks. A kind has one function; deliveries are the
 // Handler's own.
 func (h *Handler) Register(kind string, run func(context.Context, webhook.Task) error) error {
+	if run == nil {
+		return fmt.Errorf("task kind %q: no function", kind)
+	}
+	return h.RegisterEnqueuing(kind, withoutQueue(run))
+}
+
+// RegisterEnqueuing is [Handler.Register] for a job that enqueues more
+// tasks (onboarding enqueues a task per repository).
+func (h *Handler) RegisterEnqueuing(kind string, run func(context.Context, webhook.Task, webhook.Enqueuer) error) error {
 	if _, dup := h.runs[kind]; dup || kind == webhook.KindDelivery || run == nil {
 		return fmt.Errorf("task kind %q: already handled, or no function", kind)
 	}
 	h.runs[kind] = run
 	return nil
+}
+
+func withoutQueue(run func(context.Context, webhook.Task) error) func(context.Context, webhook.Task, webhook.Enqueuer) error {
+	return func(ctx context.Context, t webhook.Task, _ webhook.Enqueuer) error { return run(ctx, t) }
 }
 
 // Handle implements [webhook.Handler].
@@ -66,7 +79,7 @@ func (h *Handler) Handle(ctx context.Context, t webhook.Task, q webhook.Enqueuer
 		zerolog.Ctx(ctx).Warn().Str("kind", t.Kind).Str(logTaskID, t.ID).Msg("task of an unknown kind dropped")
 		return nil
 	}
-	err := run(ctx, t)
+	err := run(ctx, t, q)
 	// A rate limit that resets later than the transport would wait: retry
 	// the task when it resets, not after the queue's shorter backoff.
 	if at, ok := ghclient.RetryAt(err); ok {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 
 	"github.com/google/go-github/v60/github"
 	"github.com/rs/zerolog"
@@ -62,6 +63,26 @@ func (h InstallationHandler) Handle(ctx context.Context, eventType, deliveryID s
 	for _, r := range added {
 		if h.isSOAFullName(r.GetFullName()) {
 			h.state.soa.observe(id, "", "")
+		}
+	}
+	// Onboarding: every repository the installation now covers gets a
+	// check of its default branch (see onboard.go). A new installation
+	// lists its repositories page by page (the event lists at most some of
+	// them); repositories added later are named by the event.
+	switch {
+	case eventType == "installation" && action == "created":
+		if err := enqueueOnboardPage(ctx, q, onboardJob{Installation: id, Page: 1, Delivery: deliveryID}); err != nil {
+			return err
+		}
+	case eventType == "installation_repositories" && action == "added":
+		for _, r := range added {
+			owner, name, ok := strings.Cut(r.GetFullName(), "/")
+			if !ok {
+				continue
+			}
+			if err := enqueueOnboardRepo(ctx, q, onboardRepoJob{Installation: id, Owner: owner, Repo: name, Delivery: deliveryID}); err != nil {
+				return err
+			}
 		}
 	}
 	for _, r := range gone {

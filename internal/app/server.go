@@ -191,6 +191,16 @@ func Serve(ctx context.Context, cfg Config) error {
 	if err := handler.Register(KindRefGuard, guard.Run); err != nil {
 		return err
 	}
+	onboard, err := NewOnboarder(checker, reg)
+	if err != nil {
+		return err
+	}
+	if err := handler.RegisterEnqueuing(KindOnboard, onboard.RunPage); err != nil {
+		return err
+	}
+	if err := handler.RegisterEnqueuing(KindOnboardRepo, onboard.RunRepo); err != nil {
+		return err
+	}
 	procOpts := []webhook.ProcessorOption{webhook.WithWorkers(cfg.Workers), shared[0], shared[1]}
 	if l := cfg.QueueLease; cfg.QueueURL != "" && l > 0 && l < 15*time.Minute {
 		// A task still running when its lease runs out would run twice at

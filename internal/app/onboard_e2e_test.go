@@ -1,0 +1,93 @@
+package app_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/contractbot/contractbot/internal/githubfake"
+)
+
+// TestServe_InstallingTheAppChecksEveryServicesDefaultBranchOnce installs
+// the App on an organisation of 230 repositories (more than two pages of
+// GET /installation/repositories), some of which are not services, kills
+// the App half way and starts it again: every service's default branch
+// gets exactly one check run, and no other repository gets one.
+func TestServe_InstallingTheAppChecksEveryServicesDefaultBranchOnce(t *testing.T) {
+	fake := newFake(t)
+	const services, others = 200, 30
+	heads := map[string]string{}
+	for i := range services {
+		name := fmt.Sprintf("svc-%03d", i)
+		heads[name] = fake.Push(e2eOwner, name, "main", goodService())
+	}
+	for i := range others {
+		name := fmt.Sprintf("docs-%02d", i)
+		heads[name] = fake.Push(e2eOwner, name, "main", map[string]string{"README.md": "# docs\n"})
+	}
+	b := startBot(t, fake, "CONTRACTBOT_WORKERS=4")
+
+	m := examplePayload(t, "installation.created.1.json")
+	m["installation"].(map[string]any)["id"] = e2eInstallation
+	if acc, ok := m["installation"].(map[string]any)["account"].(map[string]any); ok {
+		acc["login"] = e2eOwner
+	}
+	if got := b.deliver("installation", mustJSON(t, m)); got != http.StatusAccepted {
+		t.Fatalf("installation delivery: status %d", got)
+	}
+	// Kill the App once some checks are published, then start it again.
+	deadline := time.Now().Add(60 * time.Second)
+	for countRuns(fake, heads) < services/4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("onboarding published %d runs in 60 s\nlogs:\n%s", countRuns(fake, heads), b.logs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	logs := b.logs.String()
+	b.kill()
+	b.start()
+
+	deadline = time.Now().Add(120 * time.Second)
+	for countRuns(fake, heads) < services {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d services checked after the restart\nlogs:\n%s", countRuns(fake, heads), services, b.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // any duplicate would have come by now
+	for name, sha := range heads {
+		n := 0
+		for _, r := range fake.CheckRuns(e2eOwner, name, sha) {
+			if r.Name == "PaaSTA contract" {
+				n++
+			}
+		}
+		want := 1
+		if strings.HasPrefix(name, "docs-") {
+			want = 0
+		}
+		if n != want {
+			t.Errorf("%s: %d check runs, want %d", name, n, want)
+		}
+	}
+	if n := strings.Count(logs+b.logs.String(), "not a PaaSTA service"); n < others {
+		t.Errorf("%d of %d repositories that are not services were recorded as such", n, others)
+	}
+}
+
+// countRuns counts the repositories of heads with a completed
+// "PaaSTA contract" run on their head.
+func countRuns(fake *githubfake.Server, heads map[string]string) int {
+	n := 0
+	for name, sha := range heads {
+		for _, r := range fake.CheckRuns(e2eOwner, name, sha) {
+			if r.Name == "PaaSTA contract" && r.Status == "completed" {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}

@@ -1,0 +1,45 @@
+package github
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+)
+
+// Repository is a repository an installation covers, as onboarding needs
+// it.
+type Repository struct {
+	Owner, Name   string
+	DefaultBranch string
+	Archived      bool
+}
+
+// InstallationReposPerPage is the page size of [Client.InstallationRepositories]:
+// GitHub's maximum.
+const InstallationReposPerPage = 100
+
+// InstallationRepositories returns one page (1-based) of the repositories
+// the installation covers (GET /installation/repositories) and whether a
+// later page has more.
+func (c *Client) InstallationRepositories(ctx context.Context, page int) ([]Repository, bool, error) {
+	var out struct {
+		TotalCount   int `json:"total_count"`
+		Repositories []struct {
+			Name          string `json:"name"`
+			DefaultBranch string `json:"default_branch"`
+			Archived      bool   `json:"archived"`
+			Owner         struct {
+				Login string `json:"login"`
+			} `json:"owner"`
+		} `json:"repositories"`
+	}
+	p := fmt.Sprintf("installation/repositories?per_page=%d&page=%d", InstallationReposPerPage, page)
+	if err := c.do(ctx, http.MethodGet, p, nil, &out); err != nil {
+		return nil, false, fmt.Errorf("list the installation's repositories, page %d: %w", page, err)
+	}
+	repos := make([]Repository, 0, len(out.Repositories))
+	for _, r := range out.Repositories {
+		repos = append(repos, Repository{Owner: r.Owner.Login, Name: r.Name, DefaultBranch: r.DefaultBranch, Archived: r.Archived})
+	}
+	return repos, page*InstallationReposPerPage < out.TotalCount, nil
+}

@@ -1,0 +1,65 @@
+package githubfake
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// listInstallationRepos answers GET /installation/repositories: the
+// repositories of the installation's owner, by page (per_page at most 100,
+// as GitHub), with total_count.
+func (s *Server) listInstallationRepos(req *http.Request, p principal) reply {
+	perPage, page := 30, 1
+	if v, err := strconv.Atoi(req.URL.Query().Get("per_page")); err == nil && v > 0 {
+		perPage = min(v, 100)
+	}
+	if v, err := strconv.Atoi(req.URL.Query().Get("page")); err == nil && v > 0 {
+		page = v
+	}
+	s.mu.Lock()
+	owner := s.installations[p.installation]
+	var names []string
+	for k, r := range s.repos {
+		if strings.EqualFold(r.owner, owner) {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	m := s.example(req, "repository-paginated-2", 200)
+	template := map[string]any{}
+	if rs, ok := m["repositories"].([]any); ok && len(rs) > 0 {
+		if t, ok := rs[0].(map[string]any); ok {
+			template = t
+		}
+	}
+	repos := []any{}
+	for i := (page - 1) * perPage; i < min(page*perPage, len(names)); i++ {
+		r := s.repos[names[i]]
+		e := clone(template)
+		e["id"], e["name"], e["full_name"] = r.id, r.name, r.owner+"/"+r.name
+		e["default_branch"] = r.defaultBranch
+		e["url"] = s.apiURL("repos/" + r.owner + "/" + r.name)
+		e["html_url"] = "https://github.com/" + r.owner + "/" + r.name
+		if o, ok := e["owner"].(map[string]any); ok {
+			o = clone(o)
+			o["login"] = r.owner
+			e["owner"] = o
+		}
+		repos = append(repos, e)
+	}
+	s.mu.Unlock()
+	m["total_count"] = len(names)
+	m["repositories"] = repos
+	return ok(m)
+}
+
+// clone copies a JSON object one level deep.
+func clone(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -83,8 +83,10 @@ func TestHandlers_RealPayloadsBecomeTheRightChecks(t *testing.T) {
 			wantIDs: []string{"check/github/hello-world@d6fde92930d4715a2b49857d24b940956b26d2d3/rerun/d1"}},
 		{name: "another App's check run is not ours", event: "check_run", file: "check_run.rerequested.2.json", appID: 3},
 		{name: "a created check run is no request", event: "check_run", file: "check_run.created.1.json", appID: 29310},
-		{name: "an installation checks nothing", event: "installation", file: "installation.created.1.json"},
-		{name: "added repositories check nothing", event: "installation_repositories", file: "installation_repositories.added.1.json"},
+		{name: "an installation onboards its repositories page by page", event: "installation", file: "installation.created.1.json",
+			wantIDs: []string{"onboard/957387/d1/page-1"}},
+		{name: "added repositories are onboarded one by one", event: "installation_repositories", file: "installation_repositories.added.1.json",
+			wantIDs: []string{"onboard-repo/957387/d1/codertocat/space"}},
 		{name: "a ping checks nothing", event: "ping", file: "ping.repository.3.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

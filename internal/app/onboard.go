@@ -66,7 +66,7 @@ func enqueueOnboardPage(ctx context.Context, q Enqueuer, j onboardJob) error {
 	if err != nil {
 		return fmt.Errorf("encode onboarding job: %w", err)
 	}
-	id := "onboard/" + strconv.FormatInt(j.Installation, 10) + "/" + j.Delivery + "/page-" + strconv.Itoa(j.Page)
+	id := KindOnboard + "/" + strconv.FormatInt(j.Installation, 10) + "/" + j.Delivery + "/page-" + strconv.Itoa(j.Page)
 	if _, err := q.Enqueue(ctx, webhook.Task{ID: id, Key: id, Kind: KindOnboard, Payload: p}); err != nil {
 		return fmt.Errorf("enqueue onboarding of installation %d, page %d: %w", j.Installation, j.Page, err)
 	}
@@ -79,8 +79,8 @@ func enqueueOnboardRepo(ctx context.Context, q Enqueuer, j onboardRepoJob) error
 		return fmt.Errorf("encode onboarding job: %w", err)
 	}
 	full := strings.ToLower(j.Owner + "/" + j.Repo)
-	id := "onboard/" + strconv.FormatInt(j.Installation, 10) + "/" + j.Delivery + "/" + full
-	if _, err := q.Enqueue(ctx, webhook.Task{ID: id, Key: "onboard/" + full, Kind: KindOnboardRepo, Payload: p}); err != nil {
+	id := KindOnboardRepo + "/" + strconv.FormatInt(j.Installation, 10) + "/" + j.Delivery + "/" + full
+	if _, err := q.Enqueue(ctx, webhook.Task{ID: id, Key: KindOnboardRepo + "/" + full, Kind: KindOnboardRepo, Payload: p}); err != nil {
 		return fmt.Errorf("enqueue onboarding of %s: %w", full, err)
 	}
 	return nil

@@ -34,6 +34,7 @@ func serveTable(vals map[string]*string) []setting {
 		{"github-timeout", "CONTRACTBOT_GITHUB_TIMEOUT", "10s", "bound on one attempt of a GitHub API request, headers and body"},
 		{"queue-lease", "CONTRACTBOT_QUEUE_LEASE", "15m", "with --queue-url: how long a replica holds a task before another may take it over (a killed replica's tasks wait this long); checks are cut off at half of it, 5m at most"},
 		{"soa-repo", "CONTRACTBOT_SOA_REPO", "", "owner/name of the yelpsoa-configs repository (optional)"},
+		{"service-repos", "CONTRACTBOT_SERVICE_REPOS", "", "service=owner/repo,… for services whose repository neither service.yaml's git_url nor the service's name finds; a soa push re-checks a changed service's repository"},
 		{"log-format", "CONTRACTBOT_LOG_FORMAT", "json", "log format: json or console"},
 		{"log-level", "CONTRACTBOT_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
 		{"workers", "CONTRACTBOT_WORKERS", strconv.Itoa(app.DefaultWorkers), "checks run at once"},
@@ -70,12 +71,13 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 // and building the logger. Errors are one line and name the setting.
 func serveConfig(get func(flag string) string, logOut io.Writer) (app.Config, error) {
 	cfg := app.Config{
-		APIURL:    get("github-api-url"),
-		Listen:    get("listen"),
-		DataDir:   get("data-dir"),
-		QueueURL:  strings.TrimSpace(get("queue-url")),
-		SOARepo:   strings.TrimSpace(get("soa-repo")),
-		UserAgent: "contractbot/" + version,
+		APIURL:       get("github-api-url"),
+		Listen:       get("listen"),
+		DataDir:      get("data-dir"),
+		QueueURL:     strings.TrimSpace(get("queue-url")),
+		SOARepo:      strings.TrimSpace(get("soa-repo")),
+		ServiceRepos: get("service-repos"),
+		UserAgent:    "contractbot/" + version,
 	}
 	if s := strings.TrimSpace(get("app-id")); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)

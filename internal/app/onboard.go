@@ -89,6 +89,10 @@ func enqueueOnboardRepo(ctx context.Context, q Enqueuer, j onboardRepoJob) error
 // Onboarder runs the onboarding tasks.
 type Onboarder struct {
 	*Checker
+	// ServiceRepos maps services to "owner/repo" where neither git_url
+	// nor the service's name finds the repository (recheck).
+	ServiceRepos map[string]string
+
 	repos *prometheus.CounterVec
 }
 

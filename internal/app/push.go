@@ -71,6 +71,15 @@ func (h PushHandler) Handle(ctx context.Context, eventType, deliveryID string, p
 		h.state.soa.observe(inst, j.DefaultBranch, j.DefaultSHA)
 		j.SOA = true
 		j.Services = changedServices(ev.Commits)
+		// A change to the default branch's services changes their own
+		// repositories' status too: re-check those (invalidate.go).
+		if j.DefaultSHA != "" {
+			for _, svc := range j.Services {
+				if err := enqueueRecheck(ctx, q, recheckJob{Installation: inst, SOAOwner: owner, SOARepo: name, SOASHA: after, Service: svc, Delivery: deliveryID}); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	dup, err := enqueueCheck(ctx, q, checkTaskID(owner, name, after), j)
 	if err != nil {

@@ -63,9 +63,13 @@ type Config struct {
 	// 10 s).
 	GitHubTimeout time.Duration
 	SOARepo       string // "owner/name", or ""
-	Workers       int    // check jobs run at once
-	UserAgent     string
-	Logger        zerolog.Logger
+	// ServiceRepos maps services to their repositories where neither
+	// service.yaml's git_url nor the service's name finds them:
+	// "svc=owner/repo,…" (CONTRACTBOT_SERVICE_REPOS).
+	ServiceRepos string
+	Workers      int // check jobs run at once
+	UserAgent    string
+	Logger       zerolog.Logger
 
 	// DeployRefAction is what the deploy-ref guard does with a malformed
 	// PaaSTA tag: RefActionReport (the default) or RefActionDelete.
@@ -193,6 +197,12 @@ func Serve(ctx context.Context, cfg Config) error {
 	}
 	onboard, err := NewOnboarder(checker, reg)
 	if err != nil {
+		return err
+	}
+	if onboard.ServiceRepos, err = parseServiceRepos(cfg.ServiceRepos); err != nil {
+		return err
+	}
+	if err := handler.RegisterEnqueuing(KindRecheck, onboard.RunRecheck); err != nil {
 		return err
 	}
 	if err := handler.RegisterEnqueuing(KindOnboard, onboard.RunPage); err != nil {

@@ -142,3 +142,41 @@ func TestServe_APushToTheSOARepositoryChecksTheChangedServicesOnTheSOACommit(t *
 		t.Errorf("services the push did not touch were checked: %q", run.Summary)
 	}
 }
+
+func TestServe_ASOAPushThatBreaksAServiceTurnsItsOwnRepositoryRed(t *testing.T) {
+	fake := newFake(t)
+	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo)
+	soa := soaFixture(t)
+	// worker's service.yaml names its repository (git_url).
+	soa["worker/service.yaml"] = strings.Replace(soa["worker/service.yaml"], "git@github.yelpcorp.com:services/worker", "git@github.yelpcorp.com:"+e2eOwner+"/worker.git", 1)
+	first := fake.Push(e2eOwner, soaRepo, "master", soa)
+	files := goodService()
+	if want := soaOracle(t, files, soa, "worker"); !want.OK {
+		t.Fatalf("fixture: worker fails before the soa push: %v", want.Findings)
+	}
+	head := fake.Push(e2eOwner, "worker", "main", files)
+	b.deliver("push", pushPayload(t, "worker", "main", zero, head, "Makefile"))
+	if run := waitCheckRuns(t, b, "worker", head, 1)[0]; run.Conclusion == "failure" {
+		t.Fatalf("worker's first run failed: %+v", run)
+	}
+
+	// The soa push removes worker's deploy.yaml: worker's own repository,
+	// untouched, must turn red at its head.
+	broken := withFiles(soa, "worker/deploy.yaml", "")
+	sha := fake.Push(e2eOwner, soaRepo, "master", broken)
+	payload := pushPayload(t, soaRepo, "master", first, sha)
+	payload = []byte(strings.Replace(string(payload), `"removed":[]`, `"removed":["worker/deploy.yaml"]`, 1))
+	payload = []byte(strings.Replace(string(payload), `"default_branch":"main"`, `"default_branch":"master"`, 1))
+	if got := b.deliver("push", payload); got != http.StatusAccepted {
+		t.Fatalf("push: status %d", got)
+	}
+	runs := waitCheckRuns(t, b, "worker", head, 2)
+	last := runs[len(runs)-1]
+	if last.Conclusion != "failure" || !strings.Contains(last.Summary, "soa.deploy-yaml") {
+		t.Errorf("worker's run after the soa push: %s %q, want a failure naming soa.deploy-yaml", last.Conclusion, last.Summary)
+	}
+	// Services the push did not touch keep their status: no new run on web.
+	if n := len(fake.CheckRuns(e2eOwner, "web", head)); n != 0 {
+		t.Errorf("%d runs on web, which the push did not touch", n)
+	}
+}

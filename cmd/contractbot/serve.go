@@ -34,6 +34,7 @@ func serveTable(vals map[string]*string) []setting {
 		{"github-timeout", "CONTRACTBOT_GITHUB_TIMEOUT", "10s", "bound on one attempt of a GitHub API request, headers and body"},
 		{"queue-lease", "CONTRACTBOT_QUEUE_LEASE", "15m", "with --queue-url: how long a replica holds a task before another may take it over (a killed replica's tasks wait this long); checks are cut off at half of it, 5m at most"},
 		{"soa-repo", "CONTRACTBOT_SOA_REPO", "", "owner/name of the yelpsoa-configs repository (optional)"},
+		{"sweep-interval", "CONTRACTBOT_SWEEP_INTERVAL", "24h", "how often every installation's repositories are re-checked at the head of their default branch (0: never), so that status stays true after rule or schema changes and missed events"},
 		{"service-repos", "CONTRACTBOT_SERVICE_REPOS", "", "service=owner/repo,… for services whose repository neither service.yaml's git_url nor the service's name finds; a soa push re-checks a changed service's repository"},
 		{"log-format", "CONTRACTBOT_LOG_FORMAT", "json", "log format: json or console"},
 		{"log-level", "CONTRACTBOT_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
@@ -117,6 +118,13 @@ func serveConfig(get func(flag string) string, logOut io.Writer) (app.Config, er
 			return cfg, fmt.Errorf("CONTRACTBOT_WORKERS (--workers) is %q; want a positive number", s)
 		}
 		cfg.Workers = n
+	}
+	if s := strings.TrimSpace(get("sweep-interval")); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || (d != 0 && d < 10*time.Second) {
+			return cfg, fmt.Errorf("CONTRACTBOT_SWEEP_INTERVAL (--sweep-interval) is %q; want 0 or a duration of at least 10s, like 24h", s)
+		}
+		cfg.SweepInterval = d
 	}
 	if s := strings.TrimSpace(get("redelivery-interval")); s != "" {
 		d, err := time.ParseDuration(s)

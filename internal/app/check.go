@@ -27,6 +27,8 @@ type Clients interface {
 	Installation(ctx context.Context, id int64) (Client, error)
 	// RepoInstallation finds the installation that covers owner/repo.
 	RepoInstallation(ctx context.Context, owner, repo string) (int64, error)
+	// Installations lists the App's installations (the sweep).
+	Installations(ctx context.Context) ([]int64, error)
 	Forget(id int64)
 }
 

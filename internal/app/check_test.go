@@ -102,7 +102,8 @@ func (f fakeClients) Installation(context.Context, int64) (Client, error) { retu
 func (f fakeClients) RepoInstallation(context.Context, string, string) (int64, error) {
 	return 1, nil
 }
-func (f fakeClients) Forget(int64) {}
+func (f fakeClients) Forget(int64)                                   {}
+func (f fakeClients) Installations(context.Context) ([]int64, error) { return []int64{1}, nil }
 
 const goodMakefile = "DOCKER_TAG ?= web-$(USER)-dev\n\ntest:\n\ttrue\n\nitest: cook-image\n\tdocker run $(DOCKER_TAG) true\n\ncook-image:\n\tdocker build -t $(DOCKER_TAG) .\n"
 

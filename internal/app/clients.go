@@ -29,6 +29,11 @@ func (a AppsClients) RepoInstallation(ctx context.Context, owner, repo string) (
 	return a.Apps.RepoInstallation(ctx, owner, repo)
 }
 
+// Installations implements [Clients].
+func (a AppsClients) Installations(ctx context.Context) ([]int64, error) {
+	return a.Apps.Installations(ctx)
+}
+
 // Forget implements [Clients].
 func (a AppsClients) Forget(id int64) { a.Apps.Forget(id) }
 

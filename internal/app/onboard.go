@@ -48,6 +48,9 @@ type onboardJob struct {
 	Installation int64  `json:"installation"`
 	Page         int    `json:"page"`
 	Delivery     string `json:"delivery"`
+	// Sweep names the sweep period this onboarding is a re-check of
+	// (sweep.go), or "" for an installation event.
+	Sweep string `json:"sweep,omitempty"`
 }
 
 // onboardRepoJob is the payload of a [KindOnboardRepo] task.
@@ -56,6 +59,7 @@ type onboardRepoJob struct {
 	Owner        string `json:"owner"`
 	Repo         string `json:"repo"`
 	Delivery     string `json:"delivery"`
+	Sweep        string `json:"sweep,omitempty"`
 }
 
 // maxOnboardPages bounds the chain: 1,000 pages of 100 repositories.
@@ -128,7 +132,7 @@ func (o *Onboarder) RunPage(ctx context.Context, t webhook.Task, q webhook.Enque
 			o.repos.WithLabelValues("archived").Inc()
 			continue
 		}
-		if err := enqueueOnboardRepo(ctx, q, onboardRepoJob{Installation: j.Installation, Owner: r.Owner, Repo: r.Name, Delivery: j.Delivery}); err != nil {
+		if err := enqueueOnboardRepo(ctx, q, onboardRepoJob{Installation: j.Installation, Owner: r.Owner, Repo: r.Name, Delivery: j.Delivery, Sweep: j.Sweep}); err != nil {
 			return err
 		}
 		o.repos.WithLabelValues("queued").Inc()
@@ -175,7 +179,14 @@ func (o *Onboarder) RunRepo(ctx context.Context, t webhook.Task, q webhook.Enque
 	}
 	cj := checkJob{Installation: j.Installation, Owner: j.Owner, Repo: j.Repo, SHA: sha, DefaultBranch: branch, DefaultSHA: sha,
 		SOA: o.isSOARepo(j.Owner, j.Repo), Event: "installation", Delivery: j.Delivery}
-	dup, err := enqueueCheck(ctx, q, checkTaskID(j.Owner, j.Repo, sha), cj)
+	id := checkTaskID(j.Owner, j.Repo, sha)
+	if j.Sweep != "" {
+		// A sweep re-checks a commit checked before (the rules or the soa
+		// tree may have changed since): an id of its own.
+		id += "/sweep@" + j.Sweep
+		cj.Event = "sweep"
+	}
+	dup, err := enqueueCheck(ctx, q, id, cj)
 	if err != nil {
 		return err
 	}

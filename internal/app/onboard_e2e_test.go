@@ -91,3 +91,24 @@ func countRuns(fake *githubfake.Server, heads map[string]string) int {
 	}
 	return n
 }
+
+// TestServe_TheSweepReChecksEveryDefaultBranch: with a 10 s sweep, a
+// service checked once at its push is checked again at the same commit,
+// by the sweep, once per period.
+func TestServe_TheSweepReChecksEveryDefaultBranch(t *testing.T) {
+	fake := newFake(t)
+	b := startBot(t, fake, "CONTRACTBOT_SWEEP_INTERVAL=10s")
+	sha := fake.Push(e2eOwner, "web", "main", goodService())
+	b.deliver("push", pushPayload(t, "web", "main", zero, sha, "Makefile"))
+	waitCheckRuns(t, b, "web", sha, 1)
+	runs := waitCheckRuns(t, b, "web", sha, 2)
+	swept := 0
+	for _, r := range runs {
+		if strings.Contains(r.ExternalID, "/sweep@") {
+			swept++
+		}
+	}
+	if swept == 0 {
+		t.Fatalf("no run of the sweep among %+v", runs)
+	}
+}

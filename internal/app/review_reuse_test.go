@@ -55,6 +55,9 @@ func (f fakeReviewClients) RepoInstallation(context.Context, string, string) (in
 	return 1, nil
 }
 func (f fakeReviewClients) Forget(int64) {}
+func (f fakeReviewClients) Installations(context.Context) ([]int64, error) {
+	return []int64{1}, nil
+}
 
 func TestReviewer_CommentsOnTheFindingsOfTheCommitsCheckRunWithoutCheckingAgain(t *testing.T) {
 	now := time.Unix(1700000000, 0)

@@ -55,6 +55,9 @@ type Config struct {
 	// RedeliveryInterval is how often the reconciler reads GitHub's
 	// delivery log (default 5 minutes).
 	RedeliveryInterval time.Duration
+	// SweepInterval is how often every installation's repositories are
+	// re-checked (CONTRACTBOT_SWEEP_INTERVAL); 0 turns the sweep off.
+	SweepInterval time.Duration
 	// RedeliveryLookback is how far back the reconciler reads when the
 	// queue holds no record of a completed pass, and the most it reads
 	// back after an outage (default and maximum: GitHub's 72 hours).
@@ -265,6 +268,13 @@ func Serve(ctx context.Context, cfg Config) error {
 		}()
 	} else {
 		log.Warn().Msg("the webhook queue cannot tell which deliveries it has seen: missed deliveries are not redelivered")
+	}
+	if cfg.SweepInterval > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			onboard.Sweep(log.WithContext(runCtx), q, cfg.SweepInterval)
+		}()
 	}
 	// The PostgreSQL queue forgets delivery GUIDs past the dedupe window
 	// only when asked; the bbolt queue prunes by itself.

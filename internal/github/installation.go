@@ -43,3 +43,26 @@ func (c *Client) InstallationRepositories(ctx context.Context, page int) ([]Repo
 	}
 	return repos, page*InstallationReposPerPage < out.TotalCount, nil
 }
+
+// Installations returns the ids of every installation of the App (GET
+// /app/installations, with the App's own credentials), page by page: the
+// sweep re-checks each one's repositories.
+func (a *Apps) Installations(ctx context.Context) ([]int64, error) {
+	var ids []int64
+	for page := 1; page <= maxListPages; page++ {
+		var out []struct {
+			ID int64 `json:"id"`
+		}
+		p := fmt.Sprintf("app/installations?per_page=100&page=%d", page)
+		if err := a.do(ctx, a.app, http.MethodGet, p, nil, &out); err != nil {
+			return nil, fmt.Errorf("list the App's installations, page %d: %w", page, err)
+		}
+		for _, i := range out {
+			ids = append(ids, i.ID)
+		}
+		if len(out) < 100 {
+			return ids, nil
+		}
+	}
+	return ids, fmt.Errorf("list the App's installations: more than %d pages", maxListPages)
+}

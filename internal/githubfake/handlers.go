@@ -173,6 +173,8 @@ func (s *Server) handle(req *http.Request, op string, params map[string]string, 
 		rep = s.listDeliveries(req)
 	case "apps/redeliver-webhook-delivery":
 		rep = s.redeliver(params["delivery_id"])
+	case "apps/list-installations":
+		rep = s.listInstallations(req)
 	case "apps/list-repos-accessible-to-installation":
 		rep = s.listInstallationRepos(req, p)
 	case "repos/get":

@@ -63,3 +63,38 @@ func clone(m map[string]any) map[string]any {
 	}
 	return out
 }
+
+// listInstallations answers GET /app/installations (the App's JWT): every
+// installation, by page.
+func (s *Server) listInstallations(req *http.Request) reply {
+	perPage, page := 30, 1
+	if v, err := strconv.Atoi(req.URL.Query().Get("per_page")); err == nil && v > 0 {
+		perPage = min(v, 100)
+	}
+	if v, err := strconv.Atoi(req.URL.Query().Get("page")); err == nil && v > 0 {
+		page = v
+	}
+	s.mu.Lock()
+	ids := make([]int64, 0, len(s.installations))
+	owners := map[int64]string{}
+	for id, owner := range s.installations {
+		ids = append(ids, id)
+		owners[id] = owner
+	}
+	s.mu.Unlock()
+	slices.Sort(ids)
+	out := []any{}
+	for i := (page - 1) * perPage; i < min(page*perPage, len(ids)); i++ {
+		m := s.installationBody(req, ids[i], owners[ids[i]])
+		// GitHub's description of this list (unlike the single
+		// installation's) joins the user and enterprise account schemas
+		// with allOf, so an account must carry the enterprise's required
+		// fields too to pass the fake's own validation.
+		if acc, ok := m["account"].(map[string]any); ok {
+			acc["name"], acc["slug"] = owners[ids[i]], strings.ToLower(owners[ids[i]])
+			acc["created_at"], acc["updated_at"] = "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z"
+		}
+		out = append(out, m)
+	}
+	return ok(out)
+}

@@ -55,7 +55,7 @@ func (c *Client) Tree(ctx context.Context, owner, repo, sha string) (*TreeFS, er
 		return nil, fmt.Errorf("read tree of %s/%s@%s: %w", owner, repo, sha, ErrTreeTruncated)
 	}
 	t := buildTree(out.Tree)
-	t.ctx, t.c, t.owner, t.repo, t.sha, t.treeSHA = ctx, c, owner, repo, sha, out.SHA
+	t.ctx, t.c, t.owner, t.repo, t.sha = ctx, c, owner, repo, sha
 	return t, nil
 }
 
@@ -145,15 +145,11 @@ type TreeFS struct {
 	owner   string
 	repo    string
 	sha     string
-	treeSHA string
 	entries map[string]*entry
 }
 
 // SHA returns the commit (or tree) SHA the tree was requested for.
 func (t *TreeFS) SHA() string { return t.sha }
-
-// TreeSHA returns the SHA of the root tree object.
-func (t *TreeFS) TreeSHA() string { return t.treeSHA }
 
 // BlobSHA returns the blob SHA of the file at name, without reading it, so
 // that callers can cache what they parse from it (a .contractbot.yaml) by

@@ -46,10 +46,6 @@ const maxRequestBody = 25 << 20
 // Option configures [New].
 type Option func(*Server)
 
-// WithSpec validates against the OpenAPI document at path instead of the
-// one found beside the repository.
-func WithSpec(path string) Option { return func(s *Server) { s.specPath = path } }
-
 // WithRateLimit sets the hourly quota per installation (default
 // [DefaultRateLimit]); benchmarks raise it.
 func WithRateLimit(n int) Option { return func(s *Server) { s.rateLimit = n } }

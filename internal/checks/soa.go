@@ -142,6 +142,7 @@ func soaRules() []*Rule {
 		soaInstanceConfigRule(),
 		soaSecretsRule(),
 		soaDependenciesRule(),
+		soaTronScheduleRule(),
 	}
 }
 

@@ -1,0 +1,105 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/contractbot/contractbot/internal/soa"
+)
+
+// The soa.tron-* rules check what tronfig, Tron's own configuration
+// check, rejects in a tron-<cluster>.yaml: paasta validate runs it on
+// every tron file (V2) after its schema. The grammars are internal/tron's.
+
+// tronJob is one job of a tron file.
+type tronJob struct {
+	file *soa.File
+	name string
+	key  *soa.Node // the job's name in the file
+	cfg  *soa.Node // the job's mapping
+}
+
+// tronJobs returns the service's tron jobs in file order: each top-level
+// mapping of a tron-<cluster>.yaml whose (string) name does not start
+// with _ (a template). A file that cannot be loaded is reported by
+// unloadable, as checking what.
+func tronJobs(p *Pass, svc *soa.Service, what string) []tronJob {
+	var out []tronJob
+	for _, f := range svc.Files {
+		if typ, _ := soa.InstanceFile(f.Rel); typ != "tron" {
+			continue
+		}
+		if f.Err != nil {
+			unloadable(p, f, what)
+			continue
+		}
+		if f.Root == nil || f.Root.Kind != soa.KindMap {
+			continue
+		}
+		for i, k := range f.Root.Keys {
+			name, ok := k.Str()
+			if !ok {
+				name = k.Text
+			}
+			if strings.HasPrefix(name, "_") || f.Root.Values[i].Kind != soa.KindMap {
+				continue
+			}
+			out = append(out, tronJob{file: f, name: name, key: k, cfg: f.Root.Values[i]})
+		}
+	}
+	return out
+}
+
+type tronSchemaKey struct{ path string }
+
+// schemaRejects reports whether soa.schema reports the value at the
+// dotted path (as soa.Violation names it: "job.actions.build.requires")
+// of the tron file f, or something inside it, so that a rule does not
+// report the same value twice.
+func schemaRejects(p *Pass, f *soa.File, path string) bool {
+	if !schemaChecks(p, f.Rel) {
+		return false
+	}
+	paths, _ := Memo(p, tronSchemaKey{f.Path}, func() ([]string, error) {
+		schemas, err := soaSchemas(p)
+		if err != nil || schemas["tron"] == nil || f.Root == nil {
+			return nil, err
+		}
+		var out []string
+		for _, v := range soa.Validate(schemas["tron"], f.Root) {
+			if v.Keyword == "required" && v.Missing != "" {
+				out = append(out, strings.TrimPrefix(v.Path+"."+v.Missing, ".")) // the missing key's own path
+				continue
+			}
+			out = append(out, v.Path)
+		}
+		return out, nil
+	})
+	for _, v := range paths {
+		if v == path || strings.HasPrefix(v, path+".") || strings.HasPrefix(v, path+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+// tronfigRejects is how the tron rules say who rejects a value.
+const tronfigRejects = "which tronfig (run by paasta validate) rejects"
+
+func nodeLine(n, fallback *soa.Node) int {
+	if n != nil {
+		return line(n)
+	}
+	return line(fallback)
+}
+
+func describeList(names []string) string {
+	if len(names) == 0 {
+		return "(none)"
+	}
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
+}

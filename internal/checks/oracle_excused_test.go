@@ -5,18 +5,6 @@ package checks_test
 // The list may only shrink; a tree that comes to agree must leave it
 // (TestTheOracleExcusesOnlyDisagreements).
 var oracleExcused = map[string]string{
-	// Tron validates its own config (tronfig: IANA time zones, time
-	// deltas, the action graph, names); contractbot checks only its
-	// schedules so far (issue 13, Missed).
-	"M428": tronfig + "a time_zone that is no IANA zone",
-	"M436": tronfig + "a max_runtime that is no time delta",
-	"M450": tronfig + "actions: {}",
-	"M452": tronfig + "actions written as a list",
-	"M470": tronfig + "requires naming a missing action",
-	"M488": tronfig + "an action requiring itself",
-	"M490": tronfig + "a cycle of requires",
-	"M494": tronfig + "a job name that breaks Tron's name pattern",
-
 	// Verdicts that depend on the system configuration beside the oracle
 	// (etc/: vault environments, Sensu teams, locations, Tron nodes);
 	// --paasta-config is not there yet.
@@ -33,7 +21,6 @@ var oracleExcused = map[string]string{
 }
 
 const (
-	tronfig      = "tronfig rejects "
 	paastaConfig = "needs --paasta-config: "
 	subdirDeploy = "deploy.yaml only in a subdirectory: paasta check's is_file_in_dir searches recursively and passes; contractbot reports the missing top-level deploy.yaml without saying where the other one is"
 )

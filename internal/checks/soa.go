@@ -143,6 +143,8 @@ func soaRules() []*Rule {
 		soaSecretsRule(),
 		soaDependenciesRule(),
 		soaTronScheduleRule(),
+		soaTronJobRule(),
+		soaTronActionsRule(),
 	}
 }
 

@@ -5,14 +5,6 @@ package checks_test
 // The list may only shrink; a tree that comes to agree must leave it
 // (TestTheOracleExcusesOnlyDisagreements).
 var oracleExcused = map[string]string{
-	// Verdicts that depend on the system configuration beside the oracle
-	// (etc/: vault environments, Sensu teams, locations, Tron nodes);
-	// --paasta-config is not there yet.
-	"M288": paastaConfig + "an extra_advertise location that is no known location",
-	"M370": paastaConfig + "a secret with no value for the cluster's vault environment",
-	"M426": paastaConfig + "a tron node MASTER.yaml does not know",
-	"M430": paastaConfig + "a tron monitoring team that is no Sensu team",
-
 	"M516": "a tab between a key and a trailing comment in a kubernetes file: the C loader accepts it but the ruamel loader paasta validate uses for kubernetes/eks files raises; contractbot does not model which loader reads which file yet",
 	"M616": "the oracle's copy of this tree turned the symbolic link kubernetes-norcal-stage.yaml into a file holding its target's name, which contractbot rightly rejects; PaaSTA ran on the link",
 
@@ -21,6 +13,5 @@ var oracleExcused = map[string]string{
 }
 
 const (
-	paastaConfig = "needs --paasta-config: "
 	subdirDeploy = "deploy.yaml only in a subdirectory: paasta check's is_file_in_dir searches recursively and passes; contractbot reports the missing top-level deploy.yaml without saying where the other one is"
 )

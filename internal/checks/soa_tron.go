@@ -1,7 +1,9 @@
 package checks
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/contractbot/contractbot/internal/soa"
@@ -102,4 +104,57 @@ func describeList(names []string) string {
 		q[i] = fmt.Sprintf("%q", n)
 	}
 	return strings.Join(q, ", ")
+}
+
+type systemConfigKey struct{}
+
+// systemConfig is PaaSTA's system configuration, loaded once per run, or
+// nil when the run has none (soa.system-config then says which checks
+// were skipped).
+func systemConfig(p *Pass) (*soa.SystemConfig, error) {
+	if p.PaastaConfig == nil {
+		return nil, nil
+	}
+	return Memo(p, systemConfigKey{}, func() (*soa.SystemConfig, error) {
+		c, err := soa.LoadSystemConfig(p.PaastaConfig)
+		if err != nil {
+			return nil, fmt.Errorf("--paasta-config: %w", err)
+		}
+		return c, nil
+	})
+}
+
+type tronMasterKey struct{ cluster string }
+
+// tronNodes returns the node names tronfig checks a cluster's jobs
+// against: those of the soa tree's tron/<cluster>/MASTER.yaml, else of
+// the system configuration's tron/MASTER.yaml; from says which, and ok is
+// false when there is neither.
+func tronNodes(p *Pass, cluster string) (nodes []string, from string, ok bool, err error) {
+	type master struct {
+		nodes []string
+		found bool
+	}
+	m, err := Memo(p, tronMasterKey{cluster}, func() (master, error) {
+		data, err := readRepoFile(p.SOA, soa.MasterPath(cluster), soa.DefaultLimits().MaxFileBytes)
+		if errors.Is(err, fs.ErrNotExist) {
+			return master{}, nil
+		}
+		if err != nil {
+			return master{found: true}, nil // a link, or too large: not compared with
+		}
+		root, err := soa.Parse(data, soa.DefaultLimits())
+		if err != nil {
+			return master{found: true}, nil // tronfig cannot read it either; nothing to compare with
+		}
+		return master{nodes: soa.TronNodes(root), found: true}, nil
+	})
+	if err != nil || m.found {
+		return m.nodes, p.SOAPath(soa.MasterPath(cluster)), m.found && m.nodes != nil, err
+	}
+	c, err := systemConfig(p)
+	if err != nil || c == nil || c.TronNodes == nil {
+		return nil, "", false, err
+	}
+	return c.TronNodes, "--paasta-config's tron/MASTER.yaml", true, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/contractbot/contractbot/internal/soa"
 	"github.com/contractbot/contractbot/internal/tron"
@@ -18,9 +19,11 @@ func soaTronJobRule() *Rule {
 			"255: a dot also breaks PaaSTA's <job>.<action> instance names), a time_zone that is not an IANA " +
 			"zone name such as America/Los_Angeles, and a max_runtime, expected_runtime, retries_delay or " +
 			"trigger_timeout that is not one whole number and one unit (`90m`, `2 hours`; the units are d, h, " +
-			"m, s and their longer forms). Rename the job or write the value as the message says. A time zone " +
-			"that may be a real zone written in other capitals (Tron ignores case) is a notice.",
-		Source: "paasta validate: validate_tron's tronfig (V2: Tron's job name, time zone and time delta checks) and decompose_instance (errors)",
+			"m, s and their longer forms), and a job or action node that Tron's master namespace does not define " +
+			"(the soa tree's tron/<cluster>/MASTER.yaml, else --paasta-config's tron/MASTER.yaml; a job without " +
+			"node runs on PaaSTA's default, paasta). Rename the job or write the value as the message says. A " +
+			"time zone that may be a real zone written in other capitals (Tron ignores case) is a notice.",
+		Source: "paasta validate: validate_tron's tronfig (V2: Tron's job name, node, time zone and time delta checks) and decompose_instance (errors)",
 		Run:    runTronJob,
 	}
 }
@@ -45,6 +48,9 @@ func runTronJob(ctx context.Context, p *Pass) error {
 			p.Reportf(f.Path, line(j.key), "tron job %q has a name %s: %v; rename the job", j.name, tronfigRejects, err)
 		}
 		checkTronTimeZone(p, j)
+		if err := checkTronNodes(p, j); err != nil {
+			return err
+		}
 		checkDurations(p, f, j.cfg, j.name, "tron job "+j.name, tronJobDurations)
 		if actions := j.cfg.Get("actions"); actions != nil && actions.Kind == soa.KindMap {
 			for i, k := range actions.Keys {
@@ -99,4 +105,44 @@ func checkDurations(p *Pass, f *soa.File, cfg *soa.Node, at, what string, keys [
 			p.Reportf(f.Path, line(v), "%s has the %s %s, %s: it %s", what, key, v.Describe(), tronfigRejects, msg)
 		}
 	}
+}
+
+// tronDefaultNode is the node PaaSTA gives a job that names none.
+const tronDefaultNode = "paasta"
+
+// checkTronNodes reports a job or action node that the Tron master
+// namespace tronfig checks against does not define.
+func checkTronNodes(p *Pass, j tronJob) error {
+	_, cluster := soa.InstanceFile(j.file.Rel)
+	nodes, from, ok, err := tronNodes(p, cluster)
+	if err != nil || !ok {
+		return err // without a master namespace soa.system-config says what is skipped
+	}
+	check := func(n *soa.Node, at *soa.Node, what string) {
+		name := tronDefaultNode
+		if n != nil {
+			s, isStr := n.Str()
+			if !isStr {
+				return // soa.schema reports a node that is not a name
+			}
+			name = s
+		}
+		if slices.Contains(nodes, name) {
+			return
+		}
+		how := ""
+		if n == nil {
+			how = " (PaaSTA's default, as it sets no node)"
+		}
+		p.Reportf(j.file.Path, nodeLine(n, at), "%s runs on node %q%s, which %s does not define, so tronfig (run by paasta validate) rejects it: use one of %s", what, name, how, from, describeList(nodes))
+	}
+	check(j.cfg.Get("node"), j.key, "tron job "+j.name)
+	if actions := j.cfg.Get("actions"); actions != nil && actions.Kind == soa.KindMap {
+		for i, k := range actions.Keys {
+			if n := actions.Values[i].Get("node"); n != nil && n.Kind != soa.KindNull {
+				check(n, k, "tron action "+j.name+"."+k.Text)
+			}
+		}
+	}
+	return nil
 }

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 
 	"github.com/contractbot/contractbot/internal/checks"
 	"github.com/contractbot/contractbot/internal/report"
+	"github.com/contractbot/contractbot/internal/soa"
 )
 
 func runCheck(ctx context.Context, io stdio, args []string) error {
@@ -14,6 +16,7 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	soaDir := flags.String("soa-dir", "", "yelpsoa-configs directory (default: soa_dir from .contractbot.yaml)")
 	service := flags.String("service", "", "service name (default: service from .contractbot.yaml, else the directory name)")
 	schemas := flags.String("paasta-schemas", "", "directory of an installed PaaSTA's *_schema.json files to validate against instead of the built-in schemas")
+	paastaConfig := flags.String("paasta-config", "", "PaaSTA's system configuration, a directory laid out as a PaaSTA host's /etc (paasta/*.json, sensu/, yelp_location/, tron/MASTER.yaml), for the checks that need it")
 	format := report.FormatText
 	flags.Var(&format, "format", "output format: text, json, sarif or github")
 	if err := parseFlags(flags, args); err != nil {
@@ -31,7 +34,7 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	t, err := checkTarget(ctx, dir, *soaDir, *service, *schemas)
+	t, err := checkTarget(ctx, dir, *soaDir, *service, *schemas, *paastaConfig)
 	if err != nil {
 		return err
 	}
@@ -56,7 +59,7 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 // .contractbot.yaml, and the soa tree named by a flag or by the config
 // (flags win over the config, the config over defaults: see
 // [checks.Prepare]).
-func checkTarget(ctx context.Context, dir, soaDir, service, schemas string) (checks.Target, error) {
+func checkTarget(ctx context.Context, dir, soaDir, service, schemas, paastaConfig string) (checks.Target, error) {
 	repo, err := openTree(dir)
 	if err != nil {
 		return checks.Target{}, err
@@ -76,5 +79,23 @@ func checkTarget(ctx context.Context, dir, soaDir, service, schemas string) (che
 			return checks.Target{}, err
 		}
 	}
+	if paastaConfig != "" {
+		if o.PaastaConfig, err = openSystemConfig(paastaConfig); err != nil {
+			return checks.Target{}, err
+		}
+	}
 	return checks.Prepare(ctx, repo, o)
+}
+
+// openSystemConfig opens --paasta-config's directory and reads it once, so
+// that a directory PaaSTA could not use fails at once, with its name.
+func openSystemConfig(dir string) (fs.FS, error) {
+	fsys, err := openTree(dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := soa.LoadSystemConfig(fsys); err != nil {
+		return nil, fmt.Errorf("--paasta-config %s: %w", dir, err)
+	}
+	return fsys, nil
 }

@@ -19,6 +19,7 @@ import (
 func runCheckSOA(ctx context.Context, io stdio, args []string) error {
 	flags := newFlags(io, "check-soa", "check-soa [--format text|json|sarif|github] [--paasta-schemas DIR] [--jobs N] SOA_DIR [SERVICE...]")
 	schemasDir := flags.String("paasta-schemas", "", "directory of an installed PaaSTA's *_schema.json files to validate against instead of the built-in schemas")
+	paastaConfig := flags.String("paasta-config", "", "PaaSTA's system configuration, a directory laid out as a PaaSTA host's /etc (paasta/*.json, sensu/, yelp_location/, tron/MASTER.yaml), for the checks that need it")
 	jobs := flags.Int("jobs", runtime.GOMAXPROCS(0), "services checked in parallel")
 	format := report.FormatText
 	flags.Var(&format, "format", "output format: text, json, sarif or github")
@@ -61,7 +62,13 @@ func runCheckSOA(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	results, err := checkServices(ctx, engine, cache, services, *jobs)
+	var sys fs.FS
+	if *paastaConfig != "" {
+		if sys, err = openSystemConfig(*paastaConfig); err != nil {
+			return err
+		}
+	}
+	results, err := checkServicesWith(ctx, engine, cache, sys, services, *jobs)
 	if err != nil {
 		return err
 	}
@@ -108,6 +115,12 @@ func discoverServices(repo fs.FS) ([]string, error) {
 // returns the results in the order of services. The runs share cache: the
 // repository index and the compiled schemas.
 func checkServices(ctx context.Context, engine *checks.Engine, cache *soa.Cache, services []string, jobs int) ([]*checks.Result, error) {
+	return checkServicesWith(ctx, engine, cache, nil, services, jobs)
+}
+
+// checkServicesWith is checkServices with PaaSTA's system configuration
+// (--paasta-config), or nil.
+func checkServicesWith(ctx context.Context, engine *checks.Engine, cache *soa.Cache, sys fs.FS, services []string, jobs int) ([]*checks.Result, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := make([]*checks.Result, len(services))
@@ -122,7 +135,7 @@ func checkServices(ctx context.Context, engine *checks.Engine, cache *soa.Cache,
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				t, err := checks.Prepare(ctx, nil, checks.Options{SOACache: cache, Service: services[i]})
+				t, err := checks.Prepare(ctx, nil, checks.Options{SOACache: cache, Service: services[i], PaastaConfig: sys})
 				var res *checks.Result
 				if err == nil {
 					res, err = engine.Run(ctx, t)

@@ -25,6 +25,11 @@ type Target struct {
 
 	// PaastaSchemas, when set, replaces the built-in PaaSTA schemas.
 	PaastaSchemas fs.FS
+	// PaastaConfig, when set, is PaaSTA's system configuration (the
+	// clusters' vault environments, Sensu's teams, locations, Tron's
+	// nodes), laid out as [soa.LoadSystemConfig] reads it. Without it the
+	// checks that need it are skipped, and soa.system-config says so.
+	PaastaConfig fs.FS
 	// SOACache, when set, holds what runs over the same snapshot of SOA
 	// share (the repository index, the compiled schemas): it must have
 	// been built over that tree, and its schemas replace PaastaSchemas.
@@ -132,7 +137,7 @@ func (e *Engine) Run(ctx context.Context, t Target) (*Result, error) {
 		if !t.has(r.Needs) || cfg.severityOf(r) == SeverityOff {
 			continue
 		}
-		p := &Pass{Repo: t.Repo, SOA: t.SOA, Service: t.Service, Refs: t.Refs, PaastaSchemas: t.PaastaSchemas, SOACache: t.SOACache, RefObjects: t.RefObjects, Images: t.Images, Config: cfg, rule: r, shared: sh, soaPrefix: t.SOAPrefix}
+		p := &Pass{Repo: t.Repo, SOA: t.SOA, Service: t.Service, Refs: t.Refs, PaastaSchemas: t.PaastaSchemas, PaastaConfig: t.PaastaConfig, SOACache: t.SOACache, RefObjects: t.RefObjects, Images: t.Images, Config: cfg, rule: r, shared: sh, soaPrefix: t.SOAPrefix}
 		first := len(sh.findings)
 		if err := r.Run(ctx, p); err != nil {
 			return nil, fmt.Errorf("rule %s: %w", r.ID, err)

@@ -18,7 +18,8 @@ import (
 // ../shared/reference/paasta/oracle/cases/ carries the real verdict of
 // `paasta validate` and of each file-reading `paasta check` function
 // (PaaSTA 1.60.3, Tron v3.10.5). contractbot must agree with validate's
-// exit status under the severity policy of docs/rules.md: it fails a
+// exit status under the severity policy of docs/rules.md, given the
+// system configuration PaaSTA ran with (etc/, as --paasta-config): it fails a
 // tree (has an error finding) exactly when validate does, except for the
 // contract-only rules below, which may fail a tree validate passes.
 
@@ -133,7 +134,8 @@ func runOracle(t *testing.T) []oracleCase {
 		if err := json.Unmarshal(data, &c.verdict); err != nil {
 			t.Fatalf("%s: %v", en.Name(), err)
 		}
-		target := checks.Target{SOA: os.DirFS(filepath.Join(dir, "soa")), Service: c.verdict.Service}
+		// PaaSTA ran with the system configuration in etc/ (--paasta-config).
+		target := checks.Target{SOA: os.DirFS(filepath.Join(dir, "soa")), Service: c.verdict.Service, PaastaConfig: os.DirFS(filepath.Join(oracle, "etc"))}
 		if _, err := os.Stat(filepath.Join(dir, "repo")); err == nil {
 			target.Repo = os.DirFS(filepath.Join(dir, "repo"))
 		}

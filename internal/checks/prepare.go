@@ -52,6 +52,9 @@ type Options struct {
 
 	// PaastaSchemas, when set, replaces the built-in PaaSTA schemas.
 	PaastaSchemas fs.FS
+	// PaastaConfig, when set, is PaaSTA's system configuration directory
+	// (--paasta-config; see [soa.LoadSystemConfig]).
+	PaastaConfig fs.FS
 }
 
 // servicePattern is what a service name may be: a directory name of the
@@ -71,7 +74,7 @@ var servicePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]+$`)
 // finding and nothing else. The error is for inputs that could not be read
 // at all (a retry may succeed) and for a cancelled ctx.
 func Prepare(ctx context.Context, repo fs.FS, o Options) (Target, error) {
-	t := Target{Repo: repo, Refs: o.Refs, RefObjects: o.RefObjects, Images: o.Images, PaastaSchemas: o.PaastaSchemas}
+	t := Target{Repo: repo, Refs: o.Refs, RefObjects: o.RefObjects, Images: o.Images, PaastaSchemas: o.PaastaSchemas, PaastaConfig: o.PaastaConfig}
 	cfg := o.Config
 	if cfg == nil {
 		from := o.ConfigFrom

@@ -110,6 +110,8 @@ type Pass struct {
 	// PaastaSchemas, when set, holds a PaaSTA installation's JSON schemas
 	// (*_schema.json) to validate against instead of the built-in ones.
 	PaastaSchemas fs.FS
+	// PaastaConfig is Target.PaastaConfig: read it with systemConfig.
+	PaastaConfig fs.FS
 	// SOACache is the soa tree's shared index and schemas (Target.SOACache,
 	// or one built for this run); it is set whenever SOA is.
 	SOACache *soa.Cache

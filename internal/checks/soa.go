@@ -142,6 +142,9 @@ func soaRules() []*Rule {
 		soaInstanceConfigRule(),
 		soaSecretsRule(),
 		soaDependenciesRule(),
+		soaTronScheduleRule(),
+		soaTronJobRule(),
+		soaTronActionsRule(),
 	}
 }
 

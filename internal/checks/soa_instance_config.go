@@ -2,11 +2,8 @@ package checks
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"regexp"
-	"strconv"
-	"strings"
 
 	"github.com/contractbot/contractbot/internal/soa"
 )
@@ -19,9 +16,9 @@ func soaInstanceConfigRule() *Rule {
 			"cpus and mem must be numbers, autoscaling metrics providers must fit their type (one of each, " +
 			"bespoke alone, active-requests at setpoint 0.8, arbitrary-promql with a metrics_query), and a fixed " +
 			"cpus on a CPU-autoscaled instance or a cpu_burst_add above 2 needs an acknowledging comment with a " +
-			"ticket, e.g. `# override-cpu-setting (PERF-123 needs fixed cpus)`; tron cron schedules must parse and " +
-			"spark actions take no cpus or mem. Fix the value or add the comment.",
-		Source: "paasta validate: InstanceConfig.validate's cpus/mem (V3), validate_tron's cron schedules and spark resources (V2, V2a), validate_autoscaling_configs (V5), validate_min_max_instances (V7) and validate_cpu_burst (V9) (errors)",
+			"ticket, e.g. `# override-cpu-setting (PERF-123 needs fixed cpus)`; tron spark actions take no cpus or " +
+			"mem (tron schedules are soa.tron-schedule's). Fix the value or add the comment.",
+		Source: "paasta validate: InstanceConfig.validate's cpus/mem (V3), validate_tron's spark resources (V2), validate_autoscaling_configs (V5), validate_min_max_instances (V7) and validate_cpu_burst (V9) (errors)",
 		Run:    runInstanceConfig,
 	}
 }
@@ -31,7 +28,6 @@ func runInstanceConfig(ctx context.Context, p *Pass) error {
 	if svc == nil || err != nil {
 		return err
 	}
-	checkTronSchedules(p, svc)
 	templated := map[string]bool{}
 	for _, inst := range svc.Instances() {
 		cfg, path := inst.Config, inst.File.Path
@@ -179,95 +175,6 @@ func checkAutoscaling(p *Pass, inst *soa.Instance) {
 				p.Reportf(path, at(pr.node), "instance %s autoscales on cpu with other providers but sets no cpus: set cpus explicitly (y/override-cpu-autotune)", inst.Name)
 			case cpus != nil && !overrideCPUAck.MatchString(cpus.Comment):
 				p.Reportf(path, line(cpus), "instance %s autoscales on cpu but fixes cpus: %s without an acknowledgement, so autotuning cannot size it: remove cpus or add `# override-cpu-setting (TICKET-123 why)` on that line", inst.Name, cpus.Text)
-			}
-		}
-	}
-}
-
-// cronFields are the bounds of a cron expression's fields (croniter's:
-// minute, hour, day of month, month, day of week, optional seconds).
-var cronFields = []struct {
-	name   string
-	lo, hi int
-}{{"minute", 0, 59}, {"hour", 0, 23}, {"day of month", 1, 31}, {"month", 1, 12}, {"day of week", 0, 7}, {"second", 0, 59}}
-
-// cronNames are the month and weekday names croniter accepts.
-var cronNames = map[string]bool{
-	"jan": true, "feb": true, "mar": true, "apr": true, "may": true, "jun": true, "jul": true, "aug": true,
-	"sep": true, "oct": true, "nov": true, "dec": true,
-	"sun": true, "mon": true, "tue": true, "wed": true, "thu": true, "fri": true, "sat": true,
-}
-
-// cronProblem returns why croniter would reject a cron expression, or "".
-// It is deliberately lenient (L, W, # and ? pass): a finding must be a
-// certain failure of paasta validate's schedule check (V2a).
-func cronProblem(expr string) string {
-	fields := strings.Fields(expr)
-	if len(fields) < 5 || len(fields) > 6 {
-		return fmt.Sprintf("a cron expression has 5 fields (minute hour day-of-month month day-of-week), found %d", len(fields))
-	}
-	for i, f := range fields {
-		spec := cronFields[i]
-		for _, part := range strings.Split(f, ",") {
-			rng, step, hasStep := strings.Cut(part, "/")
-			if hasStep {
-				if n, err := strconv.Atoi(step); err != nil || n < 1 {
-					return fmt.Sprintf("the %s field %q has a bad step %q", spec.name, f, step)
-				}
-			}
-			if rng == "*" || rng == "?" {
-				continue
-			}
-			for _, v := range strings.Split(rng, "-") {
-				if v == "" {
-					return fmt.Sprintf("the %s field %q is malformed", spec.name, f)
-				}
-				if n, err := strconv.Atoi(v); err == nil {
-					if n < spec.lo || n > spec.hi {
-						return fmt.Sprintf("the %s field %q is out of range %d-%d", spec.name, f, spec.lo, spec.hi)
-					}
-					continue
-				}
-				low := strings.ToLower(v)
-				if cronNames[low] || strings.ContainsAny(v, "LW#") {
-					continue
-				}
-				return fmt.Sprintf("the %s field %q is not a number, range, list or step", spec.name, f)
-			}
-		}
-	}
-	return ""
-}
-
-// checkTronSchedules reports tron jobs whose cron schedule paasta
-// validate cannot parse (V2a).
-func checkTronSchedules(p *Pass, svc *soa.Service) {
-	for _, f := range svc.Files {
-		if typ, _ := soa.InstanceFile(f.Rel); typ != "tron" || f.Root == nil || f.Root.Kind != soa.KindMap {
-			continue
-		}
-		for i, k := range f.Root.Keys {
-			job, ok := k.Str()
-			if !ok || strings.HasPrefix(job, "_") || f.Root.Values[i].Kind != soa.KindMap {
-				continue
-			}
-			sched := f.Root.Values[i].Get("schedule")
-			var expr string
-			if s, ok := sched.Str(); ok {
-				rest, isCron := strings.CutPrefix(strings.TrimSpace(s), "cron ")
-				if !isCron {
-					continue
-				}
-				expr = rest
-			} else if typ, _ := sched.Get("type").Str(); typ == "cron" {
-				if expr, ok = sched.Get("value").Str(); !ok {
-					continue
-				}
-			} else {
-				continue
-			}
-			if why := cronProblem(expr); why != "" {
-				p.Reportf(f.Path, line(sched), "tron job %s has the schedule %q, which paasta validate cannot parse: %s (see crontab.guru)", job, expr, why)
 			}
 		}
 	}

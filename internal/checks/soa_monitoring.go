@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/contractbot/contractbot/internal/soa"
+	"github.com/contractbot/contractbot/internal/suggest"
 )
 
 func soaMonitoringRule() *Rule {
@@ -16,7 +18,8 @@ func soaMonitoringRule() *Rule {
 		Doc: "PaaSTA routes a service's alerts to the team named in monitoring.yaml (or service.yaml); with no " +
 			"team nobody is paged. `paasta validate` requires monitoring.yaml of every service with a " +
 			"service.yaml, a team for every tron job and a monitoring team for every flink job: those are errors. " +
-			"A monitoring.yaml that names no team is flagged only by `paasta check` (sensu_check): a warning. Add " +
+			"With --paasta-config, those teams must also be teams Sensu knows (sensu/team_data.json). A " +
+			"monitoring.yaml that names no team is flagged only by `paasta check` (sensu_check): a warning. Add " +
 			"monitoring.yaml with `team: <your team>`. " + monitoringFixDoc,
 		Source: "paasta validate: check_monitoring_file_exists (V12), validate_tron's job team (V2) and validate_flink_monitoring_team (V11) (errors); paasta check: sensu_check (C13) for a monitoring.yaml without a team (warning)",
 		Run:    runMonitoring,
@@ -30,6 +33,9 @@ func runMonitoring(ctx context.Context, p *Pass) error {
 	}
 	checkFlinkTeams(p, svc)
 	mon, service := svc.File("monitoring.yaml"), svc.File("service.yaml")
+	if err := checkSensuTeams(p, svc, mon); err != nil {
+		return err
+	}
 	if mon == nil {
 		if service != nil {
 			p.Report(Finding{Path: path.Join(p.Service, "monitoring.yaml"), Line: 1, SuggestedFixes: monitoringFileFix(p, service),
@@ -89,4 +95,55 @@ func checkFlinkTeams(p *Pass, svc *soa.Service) {
 			}
 		}
 	}
+}
+
+// checkSensuTeams is the rest of validate_tron's job team check (V2) and
+// of validate_flink_monitoring_team (V11): the team must be one Sensu
+// knows, which only the system configuration says (--paasta-config).
+func checkSensuTeams(p *Pass, svc *soa.Service, mon *soa.File) error {
+	c, err := systemConfig(p)
+	if err != nil || c == nil || c.SensuTeams == nil {
+		return err // soa.system-config says the check is skipped
+	}
+	var fallback *soa.Node // monitoring.yaml's team, which tron jobs inherit
+	if mon != nil && mon.Err == nil {
+		fallback = mon.Root.Get("team")
+	}
+	reported := map[*soa.Node]bool{}
+	check := func(n *soa.Node, path, what string) {
+		t, ok := n.Str()
+		if !ok || t == "" || c.SensuTeams[t] || reported[n] {
+			return
+		}
+		reported[n] = true
+		p.Reportf(path, line(n), "%s has the monitoring team %q, which is not a team Sensu knows (--paasta-config's sensu/team_data.json), so paasta validate rejects it: use the team's Sensu name%s", what, t, closestTeam(t, c.SensuTeams))
+	}
+	for _, j := range tronJobs(p, svc, "its tron jobs' teams") {
+		if n := j.cfg.Get("monitoring").Get("team"); n != nil {
+			check(n, j.file.Path, "tron job "+j.name)
+		} else if fallback != nil {
+			check(fallback, mon.Path, "monitoring.yaml, which tron job "+j.name+" inherits,")
+		}
+	}
+	for _, inst := range svc.Instances() {
+		if jobs := inst.Config.Get("jobs"); (inst.Type == "flink" || inst.Type == "flinkeks") && jobs != nil && jobs.Kind == soa.KindMap {
+			for i, k := range jobs.Keys {
+				check(jobs.Values[i].Get("monitoring").Get("team"), inst.File.Path, "flink job "+k.Text+" of instance "+inst.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// closestTeam suggests the known team nearest to t, as ", e.g. ..." or "".
+func closestTeam(t string, teams map[string]bool) string {
+	names := make([]string, 0, len(teams))
+	for n := range teams {
+		names = append(names, n)
+	}
+	slices.Sort(names) // ties go to the first
+	if s, _ := suggest.Closest(t, names); s != "" {
+		return fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return ""
 }

@@ -21,7 +21,9 @@ func soaSmartstackRule() *Rule {
 		Title: "smartstack.yaml or a registration is inconsistent",
 		Doc: "SmartStack routes traffic to the namespaces in smartstack.yaml. paasta validate rejects an empty " +
 			"smartstack.yaml, names longer than Envoy's and HAProxy's limits, a discover level not advertised, " +
-			"and a proxied_through or clb_proxy naming a namespace that does not exist (errors); an instance " +
+			"an extra_advertise location that is not <type>:<location> or, with --paasta-config, not one Yelp " +
+			"location of its yelp_location mapping, and a proxied_through or clb_proxy naming a namespace that " +
+			"does not exist (errors); an instance " +
 			"registration naming a missing namespace registers nothing but passes validate (a warning). Point " +
 			"registrations at existing namespaces and keep <service>.<namespace> short.",
 		Source: "paasta validate: validate_smartstack (V10, errors); a registration naming a missing namespace passes validate (warning)",
@@ -32,6 +34,10 @@ func soaSmartstackRule() *Rule {
 func runSmartstack(ctx context.Context, p *Pass) error {
 	svc, err := loadedService(p)
 	if svc == nil || err != nil {
+		return err
+	}
+	sys, err := systemConfig(p) // for extra_advertise's locations
+	if err != nil {
 		return err
 	}
 	f := svc.File("smartstack.yaml")
@@ -70,8 +76,14 @@ func runSmartstack(ctx context.Context, p *Pass) error {
 						locs = append(locs, v.Items...)
 					}
 					for _, loc := range locs {
-						if s, ok := loc.Str(); ok && !strings.Contains(s, ":") {
+						s, ok := loc.Str()
+						switch {
+						case ok && !strings.Contains(s, ":"):
 							p.Reportf(f.Path, line(loc), "extra_advertise entry %q of namespace %q must be <location type>:<location>, e.g. region:uswest1-prod", s, ns.Name)
+						case ok && sys != nil && sys.Locations != nil:
+							if valid, why := sys.ValidLocation(s); !valid {
+								p.Reportf(f.Path, line(loc), "extra_advertise entry %q of namespace %q is not a Yelp location (--paasta-config's yelp_location: %s), so paasta validate fails: name a location of the mapping, e.g. region:<region>", s, ns.Name, why)
+							}
 						}
 					}
 				}

@@ -8,7 +8,8 @@
 //   - soa/: a soa tree (yelpsoa-configs); every directory at its top is a
 //     service, checked in a run of its own;
 //   - repo/: the service repository, optional;
-//   - .contractbot.yaml: the configuration, optional (else repo/'s).
+//   - .contractbot.yaml: the configuration, optional (else repo/'s);
+//   - etc/: PaaSTA's system configuration (--paasta-config), optional.
 //
 // Every rule runs, as it does for users, but only the findings of rule <id>
 // are compared. A finding is expected by a comment in any file of the
@@ -175,6 +176,10 @@ func runCase(e *checks.Engine, dir, id string) ([]located, error) {
 	if err != nil {
 		return nil, err
 	}
+	var etc fs.FS
+	if fi, err := os.Stat(filepath.Join(dir, "etc")); err == nil && fi.IsDir() {
+		etc = os.DirFS(filepath.Join(dir, "etc"))
+	}
 	var cache *soa.Cache
 	if soaTree != nil {
 		cache = soa.NewCache(soaTree, nil, soa.DefaultLimits())
@@ -182,7 +187,7 @@ func runCase(e *checks.Engine, dir, id string) ([]located, error) {
 	var out []located
 	seen := map[string]bool{}
 	for _, svc := range services {
-		res, err := e.Run(context.Background(), checks.Target{Repo: repo, SOA: soaTree, SOACache: cache, Service: svc, Config: cfg})
+		res, err := e.Run(context.Background(), checks.Target{Repo: repo, SOA: soaTree, SOACache: cache, Service: svc, Config: cfg, PaastaConfig: etc})
 		if err != nil {
 			return nil, fmt.Errorf("service %s: %w", svc, err)
 		}

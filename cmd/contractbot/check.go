@@ -43,6 +43,7 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	sink = report.Rebase(sink, outputBase(format, dir, *soaDir))
 	if err := report.Publish(ctx, sink, res); err != nil {
 		return err
 	}

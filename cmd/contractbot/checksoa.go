@@ -69,6 +69,7 @@ func runCheckSOA(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	sink = report.Rebase(sink, outputBase(format, "", flags.Arg(0)))
 	if err := report.Publish(ctx, sink, results...); err != nil {
 		return err
 	}

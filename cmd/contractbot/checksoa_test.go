@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -59,7 +60,10 @@ func TestCheckSOAReportsCrossServicePortClashesAsJSON(t *testing.T) {
 	if doc.OK || len(doc.Results) != 3 || doc.Results[0].Service != "alpha" || doc.Results[2].Service != "gamma" {
 		t.Errorf("want ok=false and alpha, beta, gamma in order; got %+v", doc)
 	}
-	for _, want := range []string{`"alpha/smartstack.yaml"`, `"beta/smartstack.yaml"`, `"soa.proxy-port"`} {
+	// JSON paths are relative to the root of the repository the soa tree
+	// is in (here, contractbot's own checkout, when it is one).
+	under := relTo(repoRootOf, filepath.Join(soaFixtureRoot, "bad", "proxy-port"))
+	for _, want := range []string{`"` + path.Join(under, "alpha/smartstack.yaml") + `"`, `"` + path.Join(under, "beta/smartstack.yaml") + `"`, `"soa.proxy-port"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %s:\n%s", want, out)
 		}

@@ -232,3 +232,32 @@ func TestMultiPostsAndFlushesEverySink(t *testing.T) {
 		t.Errorf("text:\n%s\njson:\n%s", a.String(), b.String())
 	}
 }
+
+func TestRebaseMovesEveryPathOfAFindingAndLeavesTheOriginal(t *testing.T) {
+	in := &checks.Result{Findings: []checks.Finding{{
+		RuleID: "a.b", Severity: checks.SeverityError, Path: "Makefile", Line: 3, EndLine: 3, Message: "m",
+		Related:        []checks.Related{{Position: checks.Position{Path: "Dockerfile", Line: 1, EndLine: 1}, Message: "r"}},
+		SuggestedFixes: []checks.SuggestedFix{checks.LineFix("f", "Makefile", 3, 3, "x\n")},
+	}, {
+		RuleID: "ref.name", Severity: checks.SeverityError, Subject: "refs/tags/x", Message: "bad",
+	}}}
+	var got []*checks.Result
+	sink := Rebase(sinkFunc(func(r *checks.Result) { got = append(got, r) }), Base{Repo: "../svc", SOA: "soa"})
+	if err := Publish(context.Background(), sink, in); err != nil {
+		t.Fatal(err)
+	}
+	f := got[0].Findings[0]
+	if f.Path != "../svc/Makefile" || f.Related[0].Path != "../svc/Dockerfile" || f.SuggestedFixes[0].Edits[0].Path != "../svc/Makefile" {
+		t.Errorf("rebased finding: %+v", f)
+	}
+	if r := got[0].Findings[1]; r.Path != "" || r.Subject != "refs/tags/x" {
+		t.Errorf("a ref finding got a path: %+v", r)
+	}
+	if o := in.Findings[0]; o.Path != "Makefile" || o.Related[0].Path != "Dockerfile" || o.SuggestedFixes[0].Edits[0].Path != "Makefile" {
+		t.Errorf("the original finding was changed: %+v", o)
+	}
+}
+
+type sinkFunc func(*checks.Result)
+
+func (f sinkFunc) Post(_ context.Context, r *checks.Result) error { f(r); return nil }

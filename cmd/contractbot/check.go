@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"path/filepath"
 
@@ -16,6 +17,7 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	schemas := flags.String("paasta-schemas", "", "directory of an installed PaaSTA's *_schema.json files to validate against instead of the built-in schemas")
 	format := report.FormatText
 	flags.Var(&format, "format", "output format: text, json, sarif or github")
+	docs := rulesURLFlag(flags)
 	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
@@ -39,7 +41,7 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	sink, err := report.New(format, io.out, report.Tool{Version: version, Rules: engine.Rules()})
+	sink, err := report.New(format, io.out, report.Tool{Version: version, Rules: engine.Rules(), Docs: *docs})
 	if err != nil {
 		return err
 	}
@@ -51,6 +53,13 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 		return &exitError{code: exitFindings}
 	}
 	return nil
+}
+
+// rulesURLFlag defines --rules-url, the base of the rule link that ends
+// each text finding.
+func rulesURLFlag(flags *flag.FlagSet) *string {
+	return flags.String("rules-url", envOr("CONTRACTBOT_RULES_URL", report.DefaultDocs),
+		"base of the rule link that ends each text finding, e.g. "+checks.DocsURL+" (env CONTRACTBOT_RULES_URL)")
 }
 
 // checkTarget assembles what `check` looks at: the repository in dir, its

@@ -10,6 +10,7 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -108,17 +109,21 @@ func (m multi) Flush(ctx context.Context) error {
 	return nil
 }
 
-// Tool describes contractbot for formats that name the producing tool.
+// Tool describes contractbot for formats that name the producing tool or
+// link to its documentation.
 type Tool struct {
 	Version string
 	Rules   []*checks.Rule
+	// Docs is the base of the text format's rule links; "" is
+	// [DefaultDocs]. (SARIF's helpUri is always [checks.RuleURL].)
+	Docs string
 }
 
 // New returns the sink that writes format f to w.
 func New(f Format, w io.Writer, tool Tool) (Sink, error) {
 	switch f {
 	case FormatText, "":
-		return &Text{W: w}, nil
+		return &Text{W: w, Docs: cmp.Or(tool.Docs, DefaultDocs)}, nil
 	case FormatJSON:
 		return &JSON{W: w}, nil
 	case FormatSARIF:

@@ -201,7 +201,7 @@ func TestARefFindingHasNoFileInAnyFormat(t *testing.T) {
 		RuleID: "ref.name", Severity: checks.SeverityError, Subject: "refs/tags/paasta-x", Column: 17, Message: "bad",
 	}}}}
 	want := map[Format]string{
-		FormatText:   "refs/tags/paasta-x: error: bad [ref.name]\n",
+		FormatText:   "refs/tags/paasta-x: error: bad [ref.name] docs/rules.md#refname\n",
 		FormatGitHub: "::error title=ref.name refs/tags/paasta-x::bad\n",
 	}
 	for f, w := range want {
@@ -261,3 +261,52 @@ func TestRebaseMovesEveryPathOfAFindingAndLeavesTheOriginal(t *testing.T) {
 type sinkFunc func(*checks.Result)
 
 func (f sinkFunc) Post(_ context.Context, r *checks.Result) error { f(r); return nil }
+
+// A run over many services is silent about clean ones and ends with one
+// total line; Verbose names every service as well.
+func TestTextTotalIsOneLineForTheWholeRun(t *testing.T) {
+	results := loadResults(t)
+	clean := &checks.Result{Service: "quiet", OK: true, Findings: []checks.Finding{}}
+	many := make([]*checks.Result, 4000)
+	for i := range many {
+		many[i] = clean
+	}
+	for _, tt := range []struct {
+		name    string
+		in      []*checks.Result
+		verbose bool
+		golden  string
+	}{
+		{"findings then the total", results, false, "golden-text-total.txt"},
+		{"verbose names every service", results, true, "golden-text-total-verbose.txt"},
+		{"a clean run of 4,000 services is one line", many, false, "golden-text-total-clean.txt"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Publish(context.Background(), &Text{W: &buf, Docs: DefaultDocs, Total: true, Verbose: tt.verbose}, tt.in...); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", tt.golden)
+			if *update {
+				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if buf.String() != string(want) {
+				t.Errorf("output differs from %s (rerun with -update if intended):\n%s", golden, buf.String())
+			}
+		})
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 12345: "12,345", 1234567: "1,234,567"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

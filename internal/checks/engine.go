@@ -147,6 +147,9 @@ func (e *Engine) Run(ctx context.Context, t Target) (*Result, error) {
 			}
 		}
 	}
+	if err := e.suppress(ctx, t, cfg, sh); err != nil {
+		return nil, err
+	}
 	SortFindings(sh.findings)
 	errs, _, _ := Count(sh.findings)
 	if sh.findings == nil {

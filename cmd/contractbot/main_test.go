@@ -24,6 +24,7 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") == "1",
 		RequireExplicitExec: true,
+		Cmds:                scriptCmds(),
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("FIXTURES", mustAbs("../../fixtures"))
 			return nil

@@ -135,7 +135,7 @@ func New(f Format, w io.Writer, tool Tool) (Sink, error) {
 }
 
 // Counts says how many errors, warnings and notices there are, in words:
-// "2 errors, 1 warning", or "" when there are none. Every sink that counts
+// "2 errors, 1 warning" ("1,200 errors"), or "" when there are none. Every sink that counts
 // uses it (the text verdict, check-run titles, the hook's summary).
 func Counts(errors, warnings, notices int) string {
 	var parts []string
@@ -147,7 +147,7 @@ func Counts(errors, warnings, notices int) string {
 		case c.n == 1:
 			parts = append(parts, "1 "+c.noun)
 		case c.n > 1:
-			parts = append(parts, fmt.Sprintf("%d %ss", c.n, c.noun))
+			parts = append(parts, thousands(c.n)+" "+c.noun+"s")
 		}
 	}
 	return strings.Join(parts, ", ")

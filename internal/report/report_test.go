@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -124,6 +125,7 @@ func TestSummary(t *testing.T) {
 		{[]checks.Finding{f(checks.SeverityError)}, "1 error"},
 		{[]checks.Finding{f(checks.SeverityError), f(checks.SeverityError), f(checks.SeverityWarning)}, "2 errors, 1 warning"},
 		{[]checks.Finding{f(checks.SeverityNotice), f(checks.SeverityNotice)}, "2 notices"},
+		{slices.Repeat([]checks.Finding{f(checks.SeverityWarning)}, 1200), "1,200 warnings"},
 	}
 	for _, tt := range tests {
 		if got := Summary(tt.in); got != tt.want {

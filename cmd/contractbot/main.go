@@ -176,9 +176,10 @@ func run(ctx context.Context, io stdio, args []string) int {
 	if wantsHelp(rest) {
 		// -h anywhere asks for help and does nothing else: `dead-letters
 		// requeue --help` must not requeue a task named --help.
-		rest = []string{"--help"}
 		if len(rest) > 1 && slices.Contains(c.verbs, rest[0]) {
 			rest = []string{rest[0], "--help"}
+		} else {
+			rest = []string{"--help"}
 		}
 	}
 	err := c.run(ctx, io, rest)

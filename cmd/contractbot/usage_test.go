@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,7 +18,7 @@ func TestEveryCommandsHelpExitsZero(t *testing.T) {
 	for _, c := range commands() {
 		cases = append(cases, []string{c.name, "--help"}, []string{c.name, "-h"}, []string{"help", c.name})
 		for _, v := range c.verbs {
-			cases = append(cases, []string{c.name, v, "--help"})
+			cases = append(cases, []string{c.name, v, "--help"}, []string{c.name, v, "-x", "y", "-h"})
 		}
 	}
 	cases = append(cases,
@@ -35,6 +36,10 @@ func TestEveryCommandsHelpExitsZero(t *testing.T) {
 			}
 			if code != exitOK || !strings.Contains(out.String(), "Usage: contractbot "+name) || errb.Len() > 0 {
 				t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+			}
+			// A verb's help is the verb's own, with its flags.
+			if c, _ := lookup(args); len(args) > 2 && slices.Contains(c.verbs, args[1]) && !strings.Contains(out.String(), "\n  -") {
+				t.Errorf("help of %s %s lists no flags:\n%s", args[0], args[1], out.String())
 			}
 		})
 	}

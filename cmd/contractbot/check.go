@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/contractbot/contractbot/internal/checks"
@@ -11,13 +12,14 @@ import (
 )
 
 func runCheck(ctx context.Context, io stdio, args []string) error {
-	flags := newFlags(io, "check", "check [--soa-dir DIR] [--service NAME] [--format text|json|sarif|github] [PATH]")
+	flags := newFlags(io, "check", "check [--soa-dir DIR] [--service NAME] [--format text|json|sarif|github] [--sarif-file FILE] [PATH]")
 	soaDir := flags.String("soa-dir", "", "yelpsoa-configs directory (default: soa_dir from .contractbot.yaml)")
 	service := flags.String("service", "", "service name (default: service from .contractbot.yaml, else the directory name)")
 	schemas := flags.String("paasta-schemas", "", "directory of an installed PaaSTA's *_schema.json files to validate against instead of the built-in schemas")
 	format := report.FormatText
 	flags.Var(&format, "format", "output format: text, json, sarif or github")
 	docs := rulesURLFlag(flags)
+	sarifFile := flags.String("sarif-file", "", "also write the findings as SARIF to this file (for github/codeql-action/upload-sarif), whatever --format is")
 	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
@@ -41,13 +43,28 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	sink, err := report.New(format, io.out, report.Tool{Version: version, Rules: engine.Rules(), Docs: *docs})
+	tool := report.Tool{Version: version, Rules: engine.Rules(), Docs: *docs}
+	sink, err := report.New(format, io.out, tool)
 	if err != nil {
 		return err
 	}
 	sink = report.Rebase(sink, outputBase(format, dir, *soaDir))
+	var sarif *os.File
+	if *sarifFile != "" {
+		if sarif, err = os.Create(*sarifFile); err != nil {
+			return fmt.Errorf("--sarif-file: %w", err)
+		}
+		defer sarif.Close()
+		// One run, two sinks, each with its own paths.
+		sink = report.Multi(sink, report.Rebase(&report.SARIF{W: sarif, Tool: tool}, outputBase(report.FormatSARIF, dir, *soaDir)))
+	}
 	if err := report.Publish(ctx, sink, res); err != nil {
 		return err
+	}
+	if sarif != nil {
+		if err := sarif.Close(); err != nil {
+			return fmt.Errorf("--sarif-file: %w", err)
+		}
 	}
 	if !res.OK {
 		return &exitError{code: exitFindings}

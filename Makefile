@@ -24,10 +24,12 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/contractbot ./cmd/contractbot
 
 # Unit tests, plus the oracle and integration tests whose tools are present
-# (GNU make, git, python3 jsonschema, docker-registry, PostgreSQL).
+# (GNU make, git, python3 jsonschema, docker-registry, PostgreSQL), ending
+# with the list of tests skipped and why (scripts/testsummary reads go
+# test -json and fails when a test or a build did).
 test:
 	$(GO) vet ./...
-	$(GO) test ./...
+	$(GO) test -json ./... | $(GO) run ./scripts/testsummary
 
 # System tests: the same suite with every integration test required (a
 # missing tool fails instead of skipping), after building the image tagged

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 
 	"github.com/contractbot/contractbot/internal/checks"
@@ -12,13 +14,15 @@ import (
 )
 
 func runCheck(ctx context.Context, io stdio, args []string) error {
-	flags := newFlags(io, "check", "check [--soa-dir DIR] [--service NAME] [--format text|json|sarif|github] [PATH]")
+	flags := newFlags(io, "check", "check [--soa-dir DIR] [--service NAME] [--format text|json|sarif|github] [--sarif-file FILE] [PATH]")
 	soaDir := flags.String("soa-dir", "", "yelpsoa-configs directory (default: soa_dir from .contractbot.yaml)")
 	service := flags.String("service", "", "service name (default: service from .contractbot.yaml, else the directory name)")
 	schemas := flags.String("paasta-schemas", "", "directory of an installed PaaSTA's *_schema.json files to validate against instead of the built-in schemas")
 	paastaConfig := flags.String("paasta-config", "", "PaaSTA's system configuration, a directory laid out as a PaaSTA host's /etc (paasta/*.json, sensu/, yelp_location/, tron/MASTER.yaml), for the checks that need it")
 	format := report.FormatText
 	flags.Var(&format, "format", "output format: text, json, sarif or github")
+	docs := rulesURLFlag(flags)
+	sarifFile := flags.String("sarif-file", "", "also write the findings as SARIF to this file (for github/codeql-action/upload-sarif), whatever --format is")
 	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
@@ -42,17 +46,40 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	sink, err := report.New(format, io.out, report.Tool{Version: version, Rules: engine.Rules()})
+	tool := report.Tool{Version: version, Rules: engine.Rules(), Docs: *docs}
+	sink, err := report.New(format, io.out, tool)
 	if err != nil {
 		return err
 	}
+	sink = report.Rebase(sink, outputBase(format, dir, *soaDir))
+	var sarif *os.File
+	if *sarifFile != "" {
+		if sarif, err = os.Create(*sarifFile); err != nil {
+			return fmt.Errorf("--sarif-file: %w", err)
+		}
+		defer sarif.Close()
+		// One run, two sinks, each with its own paths.
+		sink = report.Multi(sink, report.Rebase(&report.SARIF{W: sarif, Tool: tool}, outputBase(report.FormatSARIF, dir, *soaDir)))
+	}
 	if err := report.Publish(ctx, sink, res); err != nil {
 		return err
+	}
+	if sarif != nil {
+		if err := sarif.Close(); err != nil {
+			return fmt.Errorf("--sarif-file: %w", err)
+		}
 	}
 	if !res.OK {
 		return &exitError{code: exitFindings}
 	}
 	return nil
+}
+
+// rulesURLFlag defines --rules-url, the base of the rule link that ends
+// each text finding.
+func rulesURLFlag(flags *flag.FlagSet) *string {
+	return flags.String("rules-url", envOr("CONTRACTBOT_RULES_URL", report.DefaultDocs),
+		"base of the rule link that ends each text finding, e.g. "+checks.DocsURL+" (env CONTRACTBOT_RULES_URL)")
 }
 
 // checkTarget assembles what `check` looks at: the repository in dir, its

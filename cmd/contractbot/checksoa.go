@@ -17,12 +17,14 @@ import (
 // services of it: every soa rule per service, including the cross-service
 // ones (proxy_port uniqueness) against one repository index built once.
 func runCheckSOA(ctx context.Context, io stdio, args []string) error {
-	flags := newFlags(io, "check-soa", "check-soa [--format text|json|sarif|github] [--paasta-schemas DIR] [--jobs N] SOA_DIR [SERVICE...]")
+	flags := newFlags(io, "check-soa", "check-soa [--format text|json|sarif|github] [--verbose] [--paasta-schemas DIR] [--jobs N] SOA_DIR [SERVICE...]")
 	schemasDir := flags.String("paasta-schemas", "", "directory of an installed PaaSTA's *_schema.json files to validate against instead of the built-in schemas")
 	paastaConfig := flags.String("paasta-config", "", "PaaSTA's system configuration, a directory laid out as a PaaSTA host's /etc (paasta/*.json, sensu/, yelp_location/, tron/MASTER.yaml), for the checks that need it")
 	jobs := flags.Int("jobs", runtime.GOMAXPROCS(0), "services checked in parallel")
 	format := report.FormatText
 	flags.Var(&format, "format", "output format: text, json, sarif or github")
+	verbose := flags.Bool("verbose", false, "text: also name each service checked, with its verdict (by default only findings and a total are printed)")
+	docs := rulesURLFlag(flags)
 	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
@@ -72,10 +74,15 @@ func runCheckSOA(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	sink, err := report.New(format, io.out, report.Tool{Version: version, Rules: engine.Rules()})
-	if err != nil {
-		return err
+	// Text is quiet about clean services and ends with a total: 10,000
+	// services are not 10,000 lines.
+	var sink report.Sink = &report.Text{W: io.out, Docs: *docs, Total: true, Verbose: *verbose}
+	if format != report.FormatText {
+		if sink, err = report.New(format, io.out, report.Tool{Version: version, Rules: engine.Rules()}); err != nil {
+			return err
+		}
 	}
+	sink = report.Rebase(sink, outputBase(format, "", flags.Arg(0)))
 	if err := report.Publish(ctx, sink, results...); err != nil {
 		return err
 	}

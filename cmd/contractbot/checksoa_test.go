@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -25,15 +26,24 @@ func runSOACmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 const soaFixtureRoot = "../../fixtures/yelpsoa-configs"
 
+// A clean soa repository is one line, as linters are silent on success;
+// --verbose names each service with its verdict.
 func TestCheckSOAGoodRepositoryExitsZero(t *testing.T) {
 	code, out, errs := runSOACmd(t, "check-soa", filepath.Join(soaFixtureRoot, "good"))
-	if code != exitOK {
+	if code != exitOK || out != "3 services checked: none breaks the contract\n" {
 		t.Fatalf("exit %d, stderr %q, stdout:\n%s", code, errs, out)
 	}
+	code, out, errs = runSOACmd(t, "check-soa", "--verbose", filepath.Join(soaFixtureRoot, "good"))
+	if code != exitOK {
+		t.Fatalf("--verbose: exit %d, stderr %q, stdout:\n%s", code, errs, out)
+	}
 	for _, svc := range []string{"web", "worker", "nightly"} {
-		if !strings.Contains(out, svc+" keeps the PaaSTA contract: no problems") {
-			t.Errorf("no verdict for %s in:\n%s", svc, out)
+		if !strings.Contains(out, svc+" keeps the PaaSTA contract: no problems\n") {
+			t.Errorf("--verbose: no verdict for %s in:\n%s", svc, out)
 		}
+	}
+	if !strings.HasSuffix(out, "\n3 services checked: none breaks the contract\n") {
+		t.Errorf("--verbose: no total at the end of:\n%s", out)
 	}
 }
 
@@ -59,7 +69,10 @@ func TestCheckSOAReportsCrossServicePortClashesAsJSON(t *testing.T) {
 	if doc.OK || len(doc.Results) != 3 || doc.Results[0].Service != "alpha" || doc.Results[2].Service != "gamma" {
 		t.Errorf("want ok=false and alpha, beta, gamma in order; got %+v", doc)
 	}
-	for _, want := range []string{`"alpha/smartstack.yaml"`, `"beta/smartstack.yaml"`, `"soa.proxy-port"`} {
+	// JSON paths are relative to the root of the repository the soa tree
+	// is in (here, contractbot's own checkout, when it is one).
+	under := relTo(repoRootOf, filepath.Join(soaFixtureRoot, "bad", "proxy-port"))
+	for _, want := range []string{`"` + path.Join(under, "alpha/smartstack.yaml") + `"`, `"` + path.Join(under, "beta/smartstack.yaml") + `"`, `"soa.proxy-port"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %s:\n%s", want, out)
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"testing"
 
@@ -9,12 +8,11 @@ import (
 )
 
 // TestMain lets the scripts in testdata/script run `contractbot` as a real
-// command (testscript re-executes this test binary as it).
+// command (testscript re-executes this test binary as it), signal handling
+// included.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"contractbot": func() {
-			os.Exit(run(context.Background(), stdio{os.Stdin, os.Stdout, os.Stderr}, os.Args[1:]))
-		},
+		"contractbot": main,
 	})
 }
 
@@ -26,6 +24,7 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") == "1",
 		RequireExplicitExec: true,
+		Cmds:                scriptCmds(),
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("FIXTURES", mustAbs("../../fixtures"))
 			return nil

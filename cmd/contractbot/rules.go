@@ -5,13 +5,17 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/contractbot/contractbot/internal/checks"
+	"github.com/contractbot/contractbot/internal/suggest"
 )
 
+// runRules explains the rules: all of them, or those named. An unknown id
+// is a usage error that names the closest id.
 func runRules(_ context.Context, io stdio, args []string) error {
-	flags := newFlags(io, "rules", "rules [--format text|markdown]")
+	flags := newFlags(io, "rules", "rules [--format text|markdown] [ID...]")
 	format := flags.String("format", "text", "text, or markdown (the source of docs/rules.md)")
 	if err := parseFlags(flags, args); err != nil {
 		return err
@@ -20,6 +24,12 @@ func runRules(_ context.Context, io stdio, args []string) error {
 	if err := checks.Validate(rules); err != nil {
 		return err
 	}
+	if flags.NArg() > 0 {
+		var err error
+		if rules, err = selectRules(rules, flags.Args()); err != nil {
+			return err
+		}
+	}
 	switch *format {
 	case "text":
 		return writeRulesText(io.out, rules)
@@ -27,6 +37,29 @@ func runRules(_ context.Context, io stdio, args []string) error {
 		return writeRulesMarkdown(io.out, rules)
 	}
 	return fmt.Errorf("unknown format %q (want text or markdown)", *format)
+}
+
+// selectRules returns the rules named by ids, in the order named.
+func selectRules(rules []*checks.Rule, ids []string) ([]*checks.Rule, error) {
+	byID := make(map[string]*checks.Rule, len(rules))
+	all := make([]string, len(rules))
+	for i, r := range rules {
+		byID[r.ID], all[i] = r, r.ID
+	}
+	var out []*checks.Rule
+	for _, id := range ids {
+		r, ok := byID[id]
+		if !ok {
+			if near, _ := suggest.Closest(id, all); near != "" {
+				return nil, fmt.Errorf("no rule %q: did you mean %s? (contractbot rules lists them)", id, near)
+			}
+			return nil, fmt.Errorf("no rule %q (contractbot rules lists them)", id)
+		}
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 func writeRulesText(w io.Writer, rules []*checks.Rule) error {

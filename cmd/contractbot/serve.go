@@ -11,6 +11,7 @@ import (
 
 	"github.com/contractbot/contractbot/internal/app"
 	"github.com/contractbot/contractbot/internal/registry"
+	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 )
 
@@ -180,11 +181,23 @@ func newLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
 	switch strings.ToLower(strings.TrimSpace(format)) {
 	case "json", "":
 	case "console":
-		w = zerolog.ConsoleWriter{Out: w}
+		// Colour only for a person at a terminal: in a log file or a
+		// collector the escape codes are noise (NO_COLOR turns it off).
+		w = zerolog.ConsoleWriter{Out: w, NoColor: !colorTerminal(w)}
 	default:
 		return zerolog.Logger{}, fmt.Errorf("CONTRACTBOT_LOG_FORMAT (--log-format) is %q; want json or console", format)
 	}
 	return zerolog.New(w).Level(lvl).With().Timestamp().Str("service", "contractbot").Logger(), nil
+}
+
+// colorTerminal reports whether w is a terminal that wants colour: not a
+// file, a pipe or /dev/null, and NO_COLOR unset (https://no-color.org).
+func colorTerminal(w io.Writer) bool {
+	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
 }
 
 // checkKeyFileMode refuses a private key file that other users can modify:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -121,6 +122,39 @@ func TestServeConfig_RefusesAKeyFileOthersCanReplace(t *testing.T) {
 		}
 		if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
 			t.Errorf("mode %04o: err = %v, want %q", tc.mode, err, tc.wantErr)
+		}
+	}
+}
+
+// Console logs are coloured only on a terminal: a file, a pipe or a
+// buffer gets plain text, never escape codes.
+func TestConsoleLogsHaveNoColourOutsideATerminal(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "serve.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var buf bytes.Buffer
+	for _, w := range []io.Writer{f, &buf} {
+		logger, err := newLogger(w, "console", "info")
+		if err != nil {
+			t.Fatal(err)
+		}
+		logger.Info().Str("repo", "web").Msg("check run published")
+	}
+	data, err := os.ReadFile(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"a file": string(data), "a buffer": buf.String()} {
+		if !strings.Contains(out, "check run published") || strings.Contains(out, "\x1b[") {
+			t.Errorf("%s: %q", name, out)
+		}
+	}
+	if null, err := os.Open(os.DevNull); err == nil {
+		defer null.Close()
+		if colorTerminal(null) {
+			t.Errorf("%s counts as a terminal", os.DevNull)
 		}
 	}
 }

@@ -76,6 +76,18 @@ func TestFacesAgree(t *testing.T) {
 			want:  []string{"error config.invalid .contractbot.yaml:3"},
 		},
 		{
+			name: "a contractbot:ignore comment silences its finding on every face",
+			files: with("Makefile", strings.Replace(goodMakefile, "DOCKER_TAG ?=",
+				"# contractbot:ignore makefile.docker-tag -- the release job pins the tag\nDOCKER_TAG =", 1)),
+			ok: true,
+		},
+		{
+			name: "a contractbot:ignore comment in a soa file that suppresses nothing is a notice on every face",
+			files: with(checks.ConfigFile, "service: web\nsoa_dir: yelpsoa-configs\n",
+				"yelpsoa-configs/web/"+soaService, "description: web\n# contractbot:ignore soa.deploy-yaml -- stale\n"),
+			want: []string{"error soa.deploy-yaml yelpsoa-configs/web/deploy.yaml:1", "notice config.unused-ignore yelpsoa-configs/web/service.yaml:2"},
+		},
+		{
 			name:  "a soa_dir that leaves the repository is a config.invalid finding",
 			files: with(checks.ConfigFile, "service: web\nsoa_dir: ../soa\n"),
 			want:  []string{"error config.invalid .contractbot.yaml:2"},

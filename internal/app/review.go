@@ -362,7 +362,8 @@ func lineComment(f checks.Finding, hunks *diff.File, fp string) (ghclient.LineCo
 
 // commentBody renders one comment: severity, rule and message (escaped:
 // it quotes repository content), a suggestion block when there is a
-// mechanical fix, and the hidden fingerprint.
+// mechanical fix, the rule's link with how to suppress the finding, and
+// the hidden fingerprint.
 func commentBody(f checks.Finding, suggestion string, hasFix bool, fp string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**%s** `%s`: %s\n", f.Severity, f.RuleID, ghclient.MarkdownEscape(f.Message))
@@ -380,8 +381,10 @@ func commentBody(f checks.Finding, suggestion string, hasFix bool, fp string) st
 			b.WriteString("\nSuggested fix: " + ghclient.MarkdownEscape(fix.Message) + ".\n")
 		}
 	}
-	fmt.Fprintf(&b, "\n<sub>contractbot · rule [%s](%s)</sub>\n%s%s -->",
-		f.RuleID, checks.RuleURL(f.RuleID), fingerprintMarker, fp)
+	// How to keep the finding, if it is deliberate: a suppression comment
+	// where it is, which every face honours (see config.unused-ignore).
+	fmt.Fprintf(&b, "\n<sub>contractbot · rule [%s](%s) · deliberate? <code># contractbot:ignore %s -- reason</code> on this line or the line above silences it</sub>\n%s%s -->",
+		f.RuleID, checks.RuleURL(f.RuleID), f.RuleID, fingerprintMarker, fp)
 	return b.String()
 }
 

@@ -173,6 +173,9 @@ func TestCommentBody_EscapesTheMessageAndFencesASuggestionContainingBackticks(t 
 	if !strings.Contains(body, "````suggestion\n\techo ```\n````") {
 		t.Fatalf("suggestion fence:\n%s", body)
 	}
+	if !strings.Contains(body, "<code># contractbot:ignore makefile.tabs -- reason</code> on this line or the line above") {
+		t.Fatalf("the comment does not say how to suppress the finding:\n%s", body)
+	}
 }
 
 func TestRefCheckRun_SaysWhatIsWrongAndWhetherTheTagWasDeleted(t *testing.T) {

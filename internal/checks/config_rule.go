@@ -19,7 +19,7 @@ func configRules() []*Rule {
 		// Engine.Run reports a configuration's problem itself, before any
 		// rule runs: there is nothing for this rule to read.
 		Run: func(context.Context, *Pass) error { return nil },
-	}}
+	}, unusedIgnoreRule()}
 }
 
 // configFinding is the config.invalid finding of a configuration problem.

@@ -142,11 +142,18 @@ func (e *Engine) Run(ctx context.Context, t Target) (*Result, error) {
 		if err := r.Run(ctx, p); err != nil {
 			return nil, fmt.Errorf("rule %s: %w", r.ID, err)
 		}
-		if t.SOAPrefix != "" && r.readsSOA() {
+		if r.readsSOA() {
 			for i := first; i < len(sh.findings); i++ {
-				sh.findings[i].underDir(t.SOAPrefix)
+				if t.SOAPrefix != "" {
+					sh.findings[i].underDir(t.SOAPrefix)
+				} else {
+					sh.findings[i].inSOA = true
+				}
 			}
 		}
+	}
+	if err := e.suppress(ctx, t, cfg, sh); err != nil {
+		return nil, err
 	}
 	SortFindings(sh.findings)
 	errs, _, _ := Count(sh.findings)

@@ -110,3 +110,50 @@ func TestEngineRun(t *testing.T) {
 		}
 	})
 }
+
+// A face that prints paths relative to somewhere else must know which tree
+// each finding's paths are in: the repository, or a soa tree of its own.
+// A soa tree inside the repository (soa_dir) has repository paths.
+func TestFinding_InSOASaysWhichTreeThePathsAreIn(t *testing.T) {
+	report := func(path string) func(context.Context, *Pass) error {
+		return func(_ context.Context, p *Pass) error { p.Reportf(path, 1, "m"); return nil }
+	}
+	doc := strings.Repeat("x", 40)
+	e, err := NewEngine([]*Rule{
+		{ID: "t.repo", Severity: SeverityError, Needs: NeedsRepo, Title: "repo rule", Doc: doc, Run: report("Makefile")},
+		{ID: "t.soa", Severity: SeverityError, Needs: NeedsService, Title: "soa rule", Doc: doc, Run: report("web/deploy.yaml")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := fstest.MapFS{"Makefile": {Data: []byte("x\n")}, "soa/web/deploy.yaml": {Data: []byte("x\n")}}
+	soaTree := fstest.MapFS{"web/deploy.yaml": {Data: []byte("x\n")}}
+	for _, tt := range []struct {
+		name   string
+		target Target
+		want   map[string]bool // path: InSOA
+	}{
+		{"a soa tree of its own", Target{Repo: repo, SOA: soaTree, Service: "web"}, map[string]bool{"Makefile": false, "web/deploy.yaml": true}},
+		{"a soa tree inside the repository", Target{Repo: repo, SOA: soaTree, SOAPrefix: "soa", Service: "web"}, map[string]bool{"Makefile": false, "soa/web/deploy.yaml": false}},
+		{"a soa tree alone", Target{SOA: soaTree, Service: "web"}, map[string]bool{"web/deploy.yaml": true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := e.Run(context.Background(), tt.target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, f := range res.Findings {
+				got[f.Path] = f.InSOA()
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("findings at %v, want %v", got, tt.want)
+			}
+			for p, w := range tt.want {
+				if v, ok := got[p]; !ok || v != w {
+					t.Errorf("%s: InSOA = %v (found %v), want %v", p, v, ok, w)
+				}
+			}
+		})
+	}
+}

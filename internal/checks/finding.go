@@ -102,7 +102,22 @@ type Finding struct {
 	// SuggestedFixes are alternative mechanical fixes, the preferred
 	// first; each is a set of edits applied together.
 	SuggestedFixes []SuggestedFix `json:"suggested_fixes,omitempty"`
+
+	// inSOA is set by the engine when the finding's paths are relative to
+	// the target's soa tree rather than to its repository: see
+	// [Finding.InSOA].
+	inSOA bool
 }
+
+// InSOA reports whether the finding's paths (its own, its related
+// positions' and its edits') are relative to the root of the soa tree the
+// run checked, a soa repository of its own (--soa-dir, check-soa, the App's
+// soa repository), rather than to the checked repository. A soa tree inside
+// the repository (soa_dir) has its findings at repository paths, so they
+// are not InSOA. A face that prints paths relative to somewhere else (the
+// CLI: the current directory) moves each finding by the tree it is in.
+// Only the engine sets it; a finding decoded from JSON is never InSOA.
+func (f Finding) InSOA() bool { return f.inSOA }
 
 // Related is another place a finding refers to.
 type Related struct {

@@ -10,6 +10,7 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -108,17 +109,21 @@ func (m multi) Flush(ctx context.Context) error {
 	return nil
 }
 
-// Tool describes contractbot for formats that name the producing tool.
+// Tool describes contractbot for formats that name the producing tool or
+// link to its documentation.
 type Tool struct {
 	Version string
 	Rules   []*checks.Rule
+	// Docs is the base of the text format's rule links; "" is
+	// [DefaultDocs]. (SARIF's helpUri is always [checks.RuleURL].)
+	Docs string
 }
 
 // New returns the sink that writes format f to w.
 func New(f Format, w io.Writer, tool Tool) (Sink, error) {
 	switch f {
 	case FormatText, "":
-		return &Text{W: w}, nil
+		return &Text{W: w, Docs: cmp.Or(tool.Docs, DefaultDocs)}, nil
 	case FormatJSON:
 		return &JSON{W: w}, nil
 	case FormatSARIF:
@@ -130,7 +135,7 @@ func New(f Format, w io.Writer, tool Tool) (Sink, error) {
 }
 
 // Counts says how many errors, warnings and notices there are, in words:
-// "2 errors, 1 warning", or "" when there are none. Every sink that counts
+// "2 errors, 1 warning" ("1,200 errors"), or "" when there are none. Every sink that counts
 // uses it (the text verdict, check-run titles, the hook's summary).
 func Counts(errors, warnings, notices int) string {
 	var parts []string
@@ -142,7 +147,7 @@ func Counts(errors, warnings, notices int) string {
 		case c.n == 1:
 			parts = append(parts, "1 "+c.noun)
 		case c.n > 1:
-			parts = append(parts, fmt.Sprintf("%d %ss", c.n, c.noun))
+			parts = append(parts, thousands(c.n)+" "+c.noun+"s")
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -124,6 +125,7 @@ func TestSummary(t *testing.T) {
 		{[]checks.Finding{f(checks.SeverityError)}, "1 error"},
 		{[]checks.Finding{f(checks.SeverityError), f(checks.SeverityError), f(checks.SeverityWarning)}, "2 errors, 1 warning"},
 		{[]checks.Finding{f(checks.SeverityNotice), f(checks.SeverityNotice)}, "2 notices"},
+		{slices.Repeat([]checks.Finding{f(checks.SeverityWarning)}, 1200), "1,200 warnings"},
 	}
 	for _, tt := range tests {
 		if got := Summary(tt.in); got != tt.want {
@@ -201,7 +203,7 @@ func TestARefFindingHasNoFileInAnyFormat(t *testing.T) {
 		RuleID: "ref.name", Severity: checks.SeverityError, Subject: "refs/tags/paasta-x", Column: 17, Message: "bad",
 	}}}}
 	want := map[Format]string{
-		FormatText:   "refs/tags/paasta-x: error: bad [ref.name]\n",
+		FormatText:   "refs/tags/paasta-x: error: bad [ref.name] docs/rules.md#refname\n",
 		FormatGitHub: "::error title=ref.name refs/tags/paasta-x::bad\n",
 	}
 	for f, w := range want {
@@ -230,5 +232,83 @@ func TestMultiPostsAndFlushesEverySink(t *testing.T) {
 	}
 	if !strings.Contains(a.String(), "web-api breaks the PaaSTA contract") || !strings.Contains(b.String(), `"results"`) {
 		t.Errorf("text:\n%s\njson:\n%s", a.String(), b.String())
+	}
+}
+
+func TestRebaseMovesEveryPathOfAFindingAndLeavesTheOriginal(t *testing.T) {
+	in := &checks.Result{Findings: []checks.Finding{{
+		RuleID: "a.b", Severity: checks.SeverityError, Path: "Makefile", Line: 3, EndLine: 3, Message: "m",
+		Related:        []checks.Related{{Position: checks.Position{Path: "Dockerfile", Line: 1, EndLine: 1}, Message: "r"}},
+		SuggestedFixes: []checks.SuggestedFix{checks.LineFix("f", "Makefile", 3, 3, "x\n")},
+	}, {
+		RuleID: "ref.name", Severity: checks.SeverityError, Subject: "refs/tags/x", Message: "bad",
+	}}}
+	var got []*checks.Result
+	sink := Rebase(sinkFunc(func(r *checks.Result) { got = append(got, r) }), Base{Repo: "../svc", SOA: "soa"})
+	if err := Publish(context.Background(), sink, in); err != nil {
+		t.Fatal(err)
+	}
+	f := got[0].Findings[0]
+	if f.Path != "../svc/Makefile" || f.Related[0].Path != "../svc/Dockerfile" || f.SuggestedFixes[0].Edits[0].Path != "../svc/Makefile" {
+		t.Errorf("rebased finding: %+v", f)
+	}
+	if r := got[0].Findings[1]; r.Path != "" || r.Subject != "refs/tags/x" {
+		t.Errorf("a ref finding got a path: %+v", r)
+	}
+	if o := in.Findings[0]; o.Path != "Makefile" || o.Related[0].Path != "Dockerfile" || o.SuggestedFixes[0].Edits[0].Path != "Makefile" {
+		t.Errorf("the original finding was changed: %+v", o)
+	}
+}
+
+type sinkFunc func(*checks.Result)
+
+func (f sinkFunc) Post(_ context.Context, r *checks.Result) error { f(r); return nil }
+
+// A run over many services is silent about clean ones and ends with one
+// total line; Verbose names every service as well.
+func TestTextTotalIsOneLineForTheWholeRun(t *testing.T) {
+	results := loadResults(t)
+	clean := &checks.Result{Service: "quiet", OK: true, Findings: []checks.Finding{}}
+	many := make([]*checks.Result, 4000)
+	for i := range many {
+		many[i] = clean
+	}
+	for _, tt := range []struct {
+		name    string
+		in      []*checks.Result
+		verbose bool
+		golden  string
+	}{
+		{"findings then the total", results, false, "golden-text-total.txt"},
+		{"verbose names every service", results, true, "golden-text-total-verbose.txt"},
+		{"a clean run of 4,000 services is one line", many, false, "golden-text-total-clean.txt"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Publish(context.Background(), &Text{W: &buf, Docs: DefaultDocs, Total: true, Verbose: tt.verbose}, tt.in...); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", tt.golden)
+			if *update {
+				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if buf.String() != string(want) {
+				t.Errorf("output differs from %s (rerun with -update if intended):\n%s", golden, buf.String())
+			}
+		})
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 12345: "12,345", 1234567: "1,234,567"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

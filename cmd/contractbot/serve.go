@@ -35,6 +35,7 @@ func serveTable(vals map[string]*string) []setting {
 		{"github-timeout", "CONTRACTBOT_GITHUB_TIMEOUT", "10s", "bound on one attempt of a GitHub API request, headers and body"},
 		{"queue-lease", "CONTRACTBOT_QUEUE_LEASE", "15m", "with --queue-url: how long a replica holds a task before another may take it over (a killed replica's tasks wait this long); checks are cut off at half of it, 5m at most"},
 		{"soa-repo", "CONTRACTBOT_SOA_REPO", "", "owner/name of the yelpsoa-configs repository (optional)"},
+		{"paasta-config", "CONTRACTBOT_PAASTA_CONFIG", "", "PaaSTA's system configuration, a directory laid out as a PaaSTA host's /etc, for the checks that need it (optional)"},
 		{"sweep-interval", "CONTRACTBOT_SWEEP_INTERVAL", "24h", "how often every installation's repositories are re-checked at the head of their default branch (0: never), so that status stays true after rule or schema changes and missed events"},
 		{"service-repos", "CONTRACTBOT_SERVICE_REPOS", "", "service=owner/repo,… for services whose repository neither service.yaml's git_url nor the service's name finds; a soa push re-checks a changed service's repository"},
 		{"log-format", "CONTRACTBOT_LOG_FORMAT", "json", "log format: json or console"},
@@ -79,6 +80,7 @@ func serveConfig(get func(flag string) string, logOut io.Writer) (app.Config, er
 		QueueURL:     strings.TrimSpace(get("queue-url")),
 		SOARepo:      strings.TrimSpace(get("soa-repo")),
 		ServiceRepos: get("service-repos"),
+		PaastaConfig: strings.TrimSpace(get("paasta-config")),
 		UserAgent:    "contractbot/" + version,
 	}
 	if s := strings.TrimSpace(get("app-id")); s != "" {

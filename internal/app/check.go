@@ -61,6 +61,9 @@ type Checker struct {
 	WarningsConclusion string
 	// PaastaSchemas, when set, replaces the built-in PaaSTA schemas.
 	PaastaSchemas fs.FS
+	// PaastaConfig, when set, is PaaSTA's system configuration (a host's
+	// /etc layout), for the checks that need it.
+	PaastaConfig fs.FS
 
 	metrics *metrics
 	now     func() time.Time
@@ -179,7 +182,7 @@ func (c *Checker) runCheck(ctx context.Context, client Client, j checkJob) (*che
 // nil when the commit is unknown): the soa tree is the repository's
 // soa_dir, else the configured soa repository at its default branch.
 func (c *Checker) target(ctx context.Context, client Client, j checkJob, tree fs.FS, cfg *checks.Config, o checks.Options) (checks.Target, error) {
-	o.Config, o.DefaultService, o.PaastaSchemas = cfg, j.Repo, c.PaastaSchemas
+	o.Config, o.DefaultService, o.PaastaSchemas, o.PaastaConfig = cfg, j.Repo, c.PaastaSchemas, c.PaastaConfig
 	if c.SOARepo != "" {
 		o.FallbackSOA = func(ctx context.Context) (*soa.Cache, error) { return c.soaRepoTree(ctx, client, j) }
 	}
@@ -217,7 +220,7 @@ func (c *Checker) checkSOA(ctx context.Context, j checkJob, tree fs.FS, cfg *che
 	merged := &checks.Result{Service: strings.Join(services, ","), Findings: []checks.Finding{}, Facts: map[string]any{}}
 	seen := map[string]bool{}
 	for _, s := range services {
-		t, err := checks.Prepare(ctx, nil, checks.Options{Config: cfg, SOACache: cache, Service: s})
+		t, err := checks.Prepare(ctx, nil, checks.Options{Config: cfg, SOACache: cache, Service: s, PaastaConfig: c.PaastaConfig})
 		if err != nil {
 			return nil, err
 		}

@@ -70,6 +70,9 @@ type Config struct {
 	// service.yaml's git_url nor the service's name finds them:
 	// "svc=owner/repo,…" (CONTRACTBOT_SERVICE_REPOS).
 	ServiceRepos string
+	// PaastaConfig is the directory of PaaSTA's system configuration
+	// (CONTRACTBOT_PAASTA_CONFIG), or "".
+	PaastaConfig string
 	Workers      int // check jobs run at once
 	UserAgent    string
 	Logger       zerolog.Logger
@@ -182,6 +185,12 @@ func Serve(ctx context.Context, cfg Config) error {
 	base := &Base{AppID: cfg.AppID, SOARepo: cfg.SOARepo, state: newState()}
 	clients := AppsClients{Apps: apps}
 	checker := &Checker{Base: base, Clients: clients, Engine: engine, metrics: m}
+	if cfg.PaastaConfig != "" {
+		if st, err := os.Stat(cfg.PaastaConfig); err != nil || !st.IsDir() {
+			return fmt.Errorf("CONTRACTBOT_PAASTA_CONFIG %s: not a directory", cfg.PaastaConfig)
+		}
+		checker.PaastaConfig = os.DirFS(cfg.PaastaConfig)
+	}
 	handler, err := NewHandler(checker,
 		PushHandler{base}, PullRequestHandler{base}, CheckSuiteHandler{base}, CheckRunHandler{base},
 		InstallationHandler{Base: base, Clients: clients}, PingHandler{base}, RefGuardHandler{base})

@@ -40,6 +40,7 @@ func commands() []command {
 		{"check", "check [flags] [PATH]", "check a service repository (and its yelpsoa-configs) against the contract", runCheck},
 		{"fix", fixUsage, "apply the mechanical fixes to a service repository (and its yelpsoa-configs), then check again", runFix},
 		{"check-soa", "check-soa [flags] SOA_DIR [SERVICE...]", "check a whole yelpsoa-configs repository", runCheckSOA},
+		{"report", "report [flags] [--soa-dir DIR] [--repos DIR]", "check every service of a soa tree and its checkouts, and print the fleet view", runReport},
 		{"rules", "rules [--format text|markdown]", "list the rules with their ids, severities and explanations", runRules},
 		{"ref", "ref check [--soa-dir DIR --service NAME] REFNAME...", "check PaaSTA deploy ref names", runRef},
 		{"serve", "serve [flags]", "run the GitHub App: webhooks in, check runs out", runServe},

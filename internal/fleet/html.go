@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/contractbot/contractbot/internal/checks"
 	"github.com/contractbot/contractbot/internal/report"
@@ -160,7 +162,7 @@ const pageTemplate = `<!DOCTYPE html>
 <tbody>
 {{- range .Rows}}
 <tr class="{{.Class}}"><td class="name">{{if .Link}}<a href="{{.Link}}">{{.Name}}</a>{{else}}{{.Name}}{{end}}{{if .Note}} <span class="muted">({{.Note}})</span>{{end}}</td><td class="status" data-v="{{.Rank}}">{{.Status}}</td><td>{{.Errors}}</td><td>{{.Warnings}}</td><td>{{.Notices}}</td>
-{{- range .Cells}}<td class="{{.Class}}">{{.N}}</td>{{end}}</tr>
+{{- .Cells}}</tr>
 {{- end}}
 </tbody>
 </table>
@@ -218,12 +220,10 @@ type htmlRow struct {
 	Name, Link, Note, Class, Status string
 	Rank                            int
 	Counts
-	Cells []htmlCell
-}
-
-type htmlCell struct {
-	N     int
-	Class string
+	// Cells are the row's cells of rules, written out here rather than by
+	// the template (a 5,000-service fleet has 200,000 of them): only
+	// numbers and fixed class names, nothing to escape.
+	Cells template.HTML
 }
 
 type htmlFailing struct {
@@ -309,6 +309,7 @@ func HTML(w io.Writer, v *View, o Options) error {
 	p.ChartWidth = chartLabelWidth + chartBarWidth + 60
 	p.ChartHeight = len(v.Rules) * chartRowHeight
 
+	var cells strings.Builder
 	for _, s := range v.Services {
 		row := htmlRow{Name: report.Escape(s.Name), Link: s.Link, Note: s.Note, Counts: s.Counts}
 		switch {
@@ -319,19 +320,21 @@ func HTML(w io.Writer, v *View, o Options) error {
 		default:
 			row.Class, row.Status, row.Rank = "ok", "ok", 0
 		}
+		cells.Reset()
 		for _, r := range v.Rules {
 			c := s.Rules[r.Rule]
-			cell := htmlCell{N: c.Findings(), Class: "z"}
+			class := "z"
 			switch {
 			case c.Errors > 0:
-				cell.Class = "ce"
+				class = "ce"
 			case c.Warnings > 0:
-				cell.Class = "cw"
+				class = "cw"
 			case c.Notices > 0:
-				cell.Class = "cn"
+				class = "cn"
 			}
-			row.Cells = append(row.Cells, cell)
+			cells.WriteString(`<td class="` + class + `">` + strconv.Itoa(c.Findings()) + `</td>`)
 		}
+		row.Cells = template.HTML(cells.String())
 		p.Rows = append(p.Rows, row)
 		if !s.OK {
 			f := htmlFailing{Name: row.Name, Counts: report.Counts(s.Errors, s.Warnings, s.Notices)}

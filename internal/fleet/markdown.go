@@ -63,9 +63,17 @@ func Markdown(v *View, o Options) string {
 		return cmp.Or(cmp.Compare(b.Errors, a.Errors), cmp.Compare(b.Warnings, a.Warnings), cmp.Compare(a.Name, b.Name))
 	})
 
-	details := make([]string, len(failing))
-	for i, s := range failing {
-		details[i] = detailEntry(s)
+	budget := MaxIssueBodyChars - fixed.Len() - trailerReserve
+	// The detailed entries, only as many as could fit: beyond the budget
+	// the view is summarised anyway.
+	var details []string
+	detailLen := 0
+	for _, s := range failing {
+		d := detailEntry(s)
+		if detailLen += len(d); detailLen > budget {
+			break
+		}
+		details = append(details, d)
 	}
 	failNames := make([]string, len(failing))
 	for i, s := range failing {
@@ -76,9 +84,8 @@ func Markdown(v *View, o Options) string {
 		warnNames[i] = nameEntry(s, report.Counts(s.Errors, s.Warnings, s.Notices))
 	}
 
-	budget := MaxIssueBodyChars - fixed.Len() - trailerReserve
 	nDetail, nNames, nWarned := len(failing), 0, len(warned)
-	if total := sumLen(details) + sumLen(warnNames) + 2*len(warnNames) + 200; total > budget {
+	if len(details) < len(failing) || sumLen(details)+sumLen(warnNames)+2*len(warnNames)+200 > budget {
 		// Everything does not fit: half the room for details, then names
 		// of the other failing services, then the services with warnings
 		// in what is left.

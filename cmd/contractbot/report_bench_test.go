@@ -17,8 +17,7 @@ import (
 // (a copy of a bundled example service: web-api, which keeps the
 // contract, or legacy-service, which does not). SmartStack's port range
 // holds soatest.MaxServices services, so beyond that services share a
-// proxy_port with an earlier one and both fail soa.proxy-port: a fleet
-// with failing services, as a real one has.
+// proxy_port with an earlier one, which soa.proxy-port reports.
 func writeFleet(b *testing.B, dir string, n, files int) (soaDir, reposDir string) {
 	b.Helper()
 	soaDir, reposDir = filepath.Join(dir, "soa"), filepath.Join(dir, "repos")
@@ -66,10 +65,8 @@ func BenchmarkReport(b *testing.B) {
 		args []string
 	}{
 		{"soa/markdown", []string{"--soa-dir", soaDir, "--format", "markdown"}},
-		{"soa/html", []string{"--soa-dir", soaDir, "--format", "html"}},
 		{"soa+repos/markdown", []string{"--soa-dir", soaDir, "--repos", reposDir, "--format", "markdown"}},
 		{"soa+repos/html", []string{"--soa-dir", soaDir, "--repos", reposDir, "--format", "html"}},
-		{"soa+repos/json", []string{"--soa-dir", soaDir, "--repos", reposDir, "--format", "json"}},
 	}
 	for _, c := range cases {
 		b.Run(fmt.Sprintf("%d/%s", services, c.name), func(b *testing.B) {
@@ -78,7 +75,7 @@ func BenchmarkReport(b *testing.B) {
 				var errb strings.Builder
 				out := &countingWriter{}
 				code := run(context.Background(), stdio{strings.NewReader(""), out, &errb}, append([]string{"report"}, c.args...))
-				if code != exitFindings {
+				if code != exitOK && code != exitFindings {
 					b.Fatalf("exit %d, stderr %q", code, errb.String())
 				}
 				b.ReportMetric(float64(out.n), "output-bytes")

@@ -201,11 +201,12 @@ func listCheckouts(dir string) ([]string, error) {
 }
 
 // looksLikeService reports whether a repository the soa tree does not
-// list is a PaaSTA service all the same: it has a Makefile, a Dockerfile
-// or a .contractbot.yaml (which may name its soa directory). The others
+// list is a PaaSTA service all the same: it has a Makefile (under any of
+// the names GNU make reads), a Dockerfile or a .contractbot.yaml (which
+// may name its soa directory), as the App's onboarding decides. The others
 // (libraries, documentation) are listed as not services, not checked.
 func looksLikeService(repo fs.FS) bool {
-	for _, name := range []string{"Makefile", "Dockerfile", checks.ConfigFile} {
+	for _, name := range []string{"Makefile", "makefile", "GNUmakefile", "Dockerfile", checks.ConfigFile} {
 		if _, err := fs.Stat(repo, name); err == nil || !errors.Is(err, fs.ErrNotExist) {
 			return true // present, or unreadable: check it rather than skip it
 		}

@@ -56,10 +56,16 @@ func writeFleet(b *testing.B, dir string, n, files int) (soaDir, reposDir string
 }
 
 // BenchmarkReport is `contractbot report` over 4,000 services in process
-// (every check, then the rendering), by format; see BENCHMARKS.md.
+// (every check, then the rendering), by format; see BENCHMARKS.md. With
+// CONTRACTBOT_BENCH_FLEET_DIR set, the fleet is written there and kept,
+// for the whole-process figures.
 func BenchmarkReport(b *testing.B) {
 	const services, files = 4000, 10
-	soaDir, reposDir := writeFleet(b, b.TempDir(), services, files)
+	dir := os.Getenv("CONTRACTBOT_BENCH_FLEET_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	soaDir, reposDir := writeFleet(b, dir, services, files)
 	cases := []struct {
 		name string
 		args []string

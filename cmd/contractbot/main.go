@@ -49,6 +49,7 @@ func commands() []command {
 		{name: "check", usage: "check [flags] [PATH]", summary: "check a service repository (and its yelpsoa-configs) against the contract", run: runCheck},
 		{name: "fix", usage: fixUsage, summary: "apply the mechanical fixes to a service repository (and its yelpsoa-configs), then check again", run: runFix},
 		{name: "check-soa", usage: "check-soa [flags] SOA_DIR [SERVICE...]", summary: "check a whole yelpsoa-configs repository", run: runCheckSOA},
+		{name: "report", usage: "report [flags] [--soa-dir DIR] [--repos DIR]", summary: "check every service of a soa tree and its checkouts, and print the fleet view", run: runReport},
 		{name: "rules", usage: "rules [--format text|markdown] [ID...]", summary: "explain the rules (or the named ones): ids, severities, why and how to fix", run: runRules},
 		{name: "ref", usage: refUsage, summary: "check PaaSTA deploy ref names", run: runRef, verbs: []string{"check"}},
 		{name: "serve", usage: "serve [flags]", summary: "run the GitHub App: webhooks in, check runs out", run: runServe, drains: true},

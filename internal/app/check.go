@@ -66,7 +66,10 @@ type Checker struct {
 	PaastaConfig fs.FS
 
 	metrics *metrics
-	now     func() time.Time
+	// fleet is the view of every service this replica checked since it
+	// started, behind the contractbot_fleet_* gauges; nil without them.
+	fleet *fleetState
+	now   func() time.Time
 }
 
 // Run runs the check job of task t. Errors worth retrying (GitHub
@@ -103,6 +106,9 @@ func (c *Checker) Run(ctx context.Context, t webhook.Task) error {
 	sink := &checkRunSink{client: client, owner: j.Owner, repo: j.Repo, run: run, tree: done.tree}
 	if err := report.Publish(ctx, sink, done.res); err != nil {
 		return permanentIfHopeless(err)
+	}
+	if !j.SOA {
+		c.fleet.add(done.res, c.clock())
 	}
 	e, w, n := checks.Count(done.res.Findings)
 	outcome := "ok"

@@ -174,6 +174,7 @@ func (o *Onboarder) RunRepo(ctx context.Context, t webhook.Task, q webhook.Enque
 	}
 	if !o.isService(j.Owner, j.Repo, tree) {
 		o.repos.WithLabelValues("not_service").Inc()
+		o.fleet.notService(j.Owner + "/" + j.Repo)
 		logger.Info().Str(logSHA, sha).Msg("onboarding: not a PaaSTA service (no Makefile, Dockerfile or soa_dir); no check run")
 		return nil
 	}

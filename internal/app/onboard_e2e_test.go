@@ -111,4 +111,15 @@ func TestServe_TheSweepReChecksEveryDefaultBranch(t *testing.T) {
 	if swept == 0 {
 		t.Fatalf("no run of the sweep among %+v", runs)
 	}
+	// The fleet gauges count the service once, however often it ran.
+	resp, err := http.Get(b.url("/metrics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readAll(t, resp)
+	for _, want := range []string{"contractbot_fleet_services 1\n", "contractbot_fleet_services_failing 0\n", `contractbot_fleet_findings{rule="soa.deploy-group",severity="error"} 0`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("no %q in /metrics:\n%s", want, body)
+		}
+	}
 }

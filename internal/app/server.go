@@ -184,7 +184,11 @@ func Serve(ctx context.Context, cfg Config) error {
 
 	base := &Base{AppID: cfg.AppID, SOARepo: cfg.SOARepo, state: newState()}
 	clients := AppsClients{Apps: apps}
-	checker := &Checker{Base: base, Clients: clients, Engine: engine, metrics: m}
+	fleetGauges, err := newFleetState(reg, engine.Rules())
+	if err != nil {
+		return err
+	}
+	checker := &Checker{Base: base, Clients: clients, Engine: engine, metrics: m, fleet: fleetGauges}
 	if cfg.PaastaConfig != "" {
 		if st, err := os.Stat(cfg.PaastaConfig); err != nil || !st.IsDir() {
 			return fmt.Errorf("CONTRACTBOT_PAASTA_CONFIG %s: not a directory", cfg.PaastaConfig)

@@ -62,6 +62,10 @@ CREATE UNIQUE INDEX IF NOT EXISTS contractbot_tasks_pending_kind_key
 CREATE UNIQUE INDEX IF NOT EXISTS contractbot_tasks_inflight_key
 	ON contractbot_tasks (key) WHERE state = 'inflight';
 CREATE INDEX IF NOT EXISTS contractbot_tasks_state_seq ON contractbot_tasks (state, seq);
+CREATE TABLE IF NOT EXISTS contractbot_state (
+	name text PRIMARY KEY,
+	at   timestamptz NOT NULL
+);
 `
 
 // schemaLock is the advisory lock key that serialises schema setup.
@@ -593,6 +597,37 @@ func (q *Queue) Discard(ctx context.Context, id string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("discard %s: %w", id, err)
+	}
+	return nil
+}
+
+// RedeliveryWatermark returns the redelivery reconciler's watermark, shared
+// by the replicas: whichever leads next reads GitHub's delivery log back to
+// where the last completed pass left off.
+func (q *Queue) RedeliveryWatermark(ctx context.Context) (time.Time, bool, error) {
+	if err := q.open(); err != nil {
+		return time.Time{}, false, fmt.Errorf("redelivery watermark: %w", err)
+	}
+	var at time.Time
+	err := q.pool.QueryRow(ctx, `SELECT at FROM contractbot_state WHERE name = 'redelivery_watermark'`).Scan(&at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("redelivery watermark: %w", err)
+	}
+	return at.UTC(), true, nil
+}
+
+// SetRedeliveryWatermark stores the redelivery reconciler's watermark.
+func (q *Queue) SetRedeliveryWatermark(ctx context.Context, at time.Time) error {
+	if err := q.open(); err != nil {
+		return fmt.Errorf("store redelivery watermark: %w", err)
+	}
+	_, err := q.pool.Exec(ctx, `INSERT INTO contractbot_state (name, at) VALUES ('redelivery_watermark', $1)
+		ON CONFLICT (name) DO UPDATE SET at = EXCLUDED.at`, at)
+	if err != nil {
+		return fmt.Errorf("store redelivery watermark: %w", err)
 	}
 	return nil
 }

@@ -200,3 +200,26 @@ func TestSeenAndLeadership(t *testing.T) {
 	}
 	release()
 }
+
+// The reconciler's watermark is shared: what one replica stores, the
+// replica that leads next reads.
+func TestTheRedeliveryWatermarkIsSharedByTheReplicas(t *testing.T) {
+	srv := pgtest.Start(t)
+	var n atomic.Int64
+	url := newDatabase(t, srv, &n)
+	a := open(t, url).(*Queue)
+	b := open(t, url).(*Queue)
+	if _, ok, err := b.RedeliveryWatermark(t.Context()); err != nil || ok {
+		t.Fatalf("watermark of a new queue: ok %v, %v; want none", ok, err)
+	}
+	at := time.Date(2026, 11, 25, 10, 0, 0, 123456000, time.UTC)
+	for _, w := range []time.Time{at.Add(-time.Hour), at} {
+		if err := a.SetRedeliveryWatermark(t.Context(), w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, ok, err := b.RedeliveryWatermark(t.Context())
+	if err != nil || !ok || !got.Equal(at) {
+		t.Fatalf("the other replica reads %v (%v, %v), want %v", got, ok, err, at)
+	}
+}

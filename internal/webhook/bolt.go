@@ -26,7 +26,10 @@ var (
 	bktCoalesce = []byte("coalesce")  // kind NUL key -> seq of the pending task with that Kind and Key
 	bktSeen     = []byte("seen")      // task ID -> unix nanos when first enqueued (dedupe memory)
 	bktSeenTime = []byte("seen_time") // unix nanos (8 bytes) + ID -> nothing, to prune seen in time order
-	allBuckets  = [][]byte{bktPending, bktDue, bktInFlight, bktDead, bktPayload, bktIDs, bktCoalesce, bktSeen, bktSeenTime}
+	bktMeta     = []byte("meta")      // name -> value: the redelivery reconciler's watermark
+	allBuckets  = [][]byte{bktPending, bktDue, bktInFlight, bktDead, bktPayload, bktIDs, bktCoalesce, bktSeen, bktSeenTime, bktMeta}
+
+	keyWatermark = []byte("redelivery_watermark") // unix nanos, 8 bytes big-endian
 )
 
 // maxCommitBatch bounds how many operations share one transaction.
@@ -836,4 +839,39 @@ func (q *BoltQueue) Seen(ctx context.Context, id string) (bool, error) {
 		return nil
 	})
 	return seen, err
+}
+
+// RedeliveryWatermark returns the redelivery reconciler's watermark, kept
+// in the queue file so that a restarted process reads GitHub's delivery log
+// back to where its last completed pass left off.
+func (q *BoltQueue) RedeliveryWatermark(ctx context.Context) (time.Time, bool, error) {
+	select {
+	case <-q.quit:
+		return time.Time{}, false, fmt.Errorf("redelivery watermark: %w", ErrClosed)
+	default:
+	}
+	var at time.Time
+	var ok bool
+	err := q.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bktMeta).Get(keyWatermark)
+		if v == nil {
+			return nil
+		}
+		if len(v) != 8 {
+			return fmt.Errorf("redelivery watermark: %d bytes, want 8", len(v))
+		}
+		at, ok = time.Unix(0, int64(binary.BigEndian.Uint64(v))).UTC(), true
+		return nil
+	})
+	return at, ok, err
+}
+
+// SetRedeliveryWatermark stores the redelivery reconciler's watermark.
+func (q *BoltQueue) SetRedeliveryWatermark(ctx context.Context, at time.Time) error {
+	v := seqKey(uint64(at.UnixNano()))
+	err := q.write(ctx, func(tx *bolt.Tx) error { return tx.Bucket(bktMeta).Put(keyWatermark, v) })
+	if err != nil {
+		return fmt.Errorf("store redelivery watermark: %w", err)
+	}
+	return nil
 }

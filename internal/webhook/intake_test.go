@@ -607,3 +607,43 @@ func mustURL(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+// Bodies beyond their first chunk may use only part of the budget: even
+// clients that send large bodies quickly and then stall before the last
+// byte leave room for small deliveries.
+func TestIntake_LargeStalledBodiesLeaveRoomForSmallDeliveries(t *testing.T) {
+	const maxBody, budget = 1 << 20, 4 << 20
+	q := &memEnqueuer{}
+	in, err := webhook.NewIntake([][]byte{secret}, q, webhook.WithMaxBodyBytes(maxBody), webhook.WithMaxInFlightBytes(budget))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(in)
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	for i := range 8 { // 8 MiB announced and all but a byte sent
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "POST /webhook HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\n"+
+			"X-GitHub-Delivery: big-%d\r\nX-Hub-Signature-256: sha256=%s\r\nContent-Length: %d\r\n\r\n",
+			addr, i, strings.Repeat("0", 64), maxBody)
+		go func() { _, _ = c.Write(bytes.Repeat([]byte(" "), maxBody-1)) }()
+	}
+	time.Sleep(500 * time.Millisecond)
+	client := &http.Client{Timeout: 10 * time.Second}
+	for i := range 10 {
+		req := signedRequest("push", fmt.Sprintf("small-%d", i), pushBody, secret)
+		req.URL, req.RequestURI = mustURL(t, srv.URL+"/webhook"), ""
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("small delivery %d: status %d, want 202", i, resp.StatusCode)
+		}
+	}
+}

@@ -44,6 +44,7 @@ func commands() []command {
 		{"ref", "ref check [--soa-dir DIR --service NAME] REFNAME...", "check PaaSTA deploy ref names", runRef},
 		{"serve", "serve [flags]", "run the GitHub App: webhooks in, check runs out", runServe},
 		{"dead-letters", deadLettersUsage, "list, requeue or discard the App's tasks that kept failing", runDeadLetters},
+		{"queue", queueUsage, "check the queue file of a single serve, or salvage the tasks it can still read into a new file", runQueue},
 		{"app-manifest", "app-manifest [--url URL]", "print the GitHub App manifest to register contractbot", runAppManifest},
 		{"rulesets", "rulesets [--repo OWNER/NAME] [--apply]", "print (or create) GitHub rulesets that refuse malformed deploy refs", runRulesets},
 		{"hook", "hook pre-receive [flags]", "git server-side hook: refuse malformed deploy refs and contract-breaking pushes", runHook},

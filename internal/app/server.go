@@ -393,6 +393,9 @@ func openQueue(ctx context.Context, cfg Config, shared []webhook.SharedOption) (
 		return nil, nil, fmt.Errorf("data directory: %w", err)
 	}
 	q, err := webhook.OpenBolt(filepath.Join(cfg.DataDir, QueueFile), shared[0], shared[1])
+	if errors.Is(err, webhook.ErrDamaged) {
+		return nil, nil, fmt.Errorf("%w; refusing to start on it: `contractbot queue --data-dir %s salvage` copies the tasks that can still be read into a new file", err, cfg.DataDir)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sync"
 	"time"
 
@@ -116,6 +118,12 @@ func (e logicalError) Unwrap() error { return e.err }
 // OpenBolt opens (creating if needed) the queue file at path. Tasks that a
 // previous process left in flight become pending again: bbolt's file lock
 // means that process is gone.
+//
+// An existing file is checked first, without bbolt ([CheckBolt]): one that
+// is empty, truncated or has a page that does not read is refused with an
+// error wrapping [ErrDamaged] that names the file and the cause, never
+// opened as an empty queue, and never a crash. [SalvageBolt] copies what
+// can still be read into a new file.
 func OpenBolt(path string, opts ...BoltOption) (*BoltQueue, error) {
 	c := boltConfig{
 		log: zerolog.Nop(), now: time.Now,
@@ -127,6 +135,17 @@ func OpenBolt(path string, opts ...BoltOption) (*BoltQueue, error) {
 	}
 	if c.lease <= 0 || c.retention <= 0 || c.pruneEvery <= 0 {
 		return nil, errors.New("open webhook queue: lease, retention and prune interval must be positive")
+	}
+	// An existing file is read and checked before bbolt maps it: bbolt
+	// faults (SIGBUS) on a file truncated inside its data and panics,
+	// where no recover reaches, on a garbled page; and it would start an
+	// empty file as a new queue, dropping every task the file held.
+	if _, err := os.Lstat(path); err == nil {
+		if _, err := checkBolt(path, c.openTimeout); err != nil {
+			return nil, fmt.Errorf("open webhook queue %s: %w", path, err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open webhook queue %s: %w", path, err)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      c.openTimeout,

@@ -84,7 +84,7 @@ func checkBolt(path string, lockWait time.Duration) (BoltReport, error) {
 		if len(c) == 0 {
 			return rep, nil // a new file whose buckets were never created
 		}
-		return rep, damaged("the queue's buckets are missing (found %d of %d)", len(c), len(allBuckets))
+		return rep, damaged("the buckets that hold the tasks are missing (the file has %d buckets)", len(c))
 	}
 	ids := c[string(bktIDs)]
 	for _, st := range []struct {
@@ -108,11 +108,13 @@ func checkBolt(path string, lockWait time.Duration) (BoltReport, error) {
 	return rep, nil
 }
 
+// taskBuckets hold the tasks; every file the queue ever wrote has them.
+// The others are indexes or were added later (due, meta): OpenBolt
+// creates what is missing.
+var taskBuckets = [][]byte{bktPending, bktInFlight, bktDead, bktPayload, bktIDs, bktSeen}
+
 func hasQueueBuckets(c boltContents) bool {
-	for _, b := range allBuckets {
-		if string(b) == string(bktMeta) {
-			continue // added later: older files lack it
-		}
+	for _, b := range taskBuckets {
 		if _, ok := c[string(b)]; !ok {
 			return false
 		}

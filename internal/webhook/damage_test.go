@@ -371,3 +371,41 @@ func TestSalvageBolt_KeepsEachTasksState(t *testing.T) {
 		t.Fatalf("dead letters %+v, %v", dead, err)
 	}
 }
+
+// A file written by an older version, before the due index and the meta
+// bucket existed, is not damage: it opens and keeps its task.
+func TestOpenBolt_OpensAFileOfAnOlderVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "queue.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := []byte{0, 0, 0, 0, 0, 0, 0, 1}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range []string{"pending", "inflight", "dead", "payload", "ids", "coalesce", "seen", "seen_time"} {
+			if _, err := tx.CreateBucket([]byte(name)); err != nil {
+				return err
+			}
+		}
+		rec := []byte(`{"id":"old","key":"k","kind":"check","enqueued_at":"2026-11-25T10:00:00Z"}`)
+		if err := tx.Bucket([]byte("pending")).Put(seq, rec); err != nil {
+			return err
+		}
+		if err := tx.Bucket([]byte("payload")).Put(seq, []byte("p")); err != nil {
+			return err
+		}
+		return tx.Bucket([]byte("ids")).Put([]byte("old"), seq)
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := webhook.OpenBolt(path)
+	if err != nil {
+		t.Fatalf("an older version's file: %v", err)
+	}
+	defer q.Close()
+	if st, err := q.Stats(t.Context()); err != nil || st.Pending != 1 {
+		t.Fatalf("stats %+v, %v; want the older file's task", st, err)
+	}
+}

@@ -54,6 +54,7 @@ func commands() []command {
 		{name: "ref", usage: refUsage, summary: "check PaaSTA deploy ref names", run: runRef, verbs: []string{"check"}},
 		{name: "serve", usage: "serve [flags]", summary: "run the GitHub App: webhooks in, check runs out", run: runServe, drains: true},
 		{name: "dead-letters", usage: deadLettersUsage, summary: "list, requeue or discard the App's tasks that kept failing", run: runDeadLetters},
+		{name: "queue", usage: queueUsage, summary: "check the queue file of a single serve, or salvage the tasks it can still read into a new file", run: runQueue},
 		{name: "app-manifest", usage: "app-manifest [--url URL]", summary: "print the GitHub App manifest to register contractbot", run: runAppManifest},
 		{name: "rulesets", usage: "rulesets [--repo OWNER/NAME] [--apply]", summary: "print (or create) GitHub rulesets that refuse malformed deploy refs", run: runRulesets},
 		{name: "hook", usage: "hook pre-receive [flags]", summary: "git server-side hook: refuse malformed deploy refs and contract-breaking pushes", run: runHook, verbs: []string{"pre-receive", "update"}},

@@ -32,6 +32,7 @@ func serveTable(vals map[string]*string) []setting {
 		{"queue-url", "CONTRACTBOT_QUEUE_URL", "", "postgres://… URL of a webhook queue shared by several replicas (default: a file in the data directory, one replica)"},
 		{"redelivery-interval", "CONTRACTBOT_REDELIVERY_INTERVAL", "5m", "how often GitHub's delivery log is read for deliveries the queue never stored, which are then redelivered: the longest a missed delivery stays missed"},
 		{"redelivery-lookback", "CONTRACTBOT_REDELIVERY_LOOKBACK", "72h", "how far back the reconciler reads GitHub's delivery log when it has no record of a completed pass (a new queue), and the most it ever reads back after an outage; GitHub keeps 3 days"},
+		{"redelivery-max", "CONTRACTBOT_REDELIVERY_MAX", "100", "most redeliveries one reconciler pass asks GitHub for; the rest wait for the next pass (raise it to recover a long outage faster, within GitHub's rate limits)"},
 		{"github-timeout", "CONTRACTBOT_GITHUB_TIMEOUT", "10s", "bound on one attempt of a GitHub API request, headers and body"},
 		{"queue-lease", "CONTRACTBOT_QUEUE_LEASE", "15m", "with --queue-url: how long a replica holds a task before another may take it over (a killed replica's tasks wait this long); checks are cut off at half of it, 5m at most"},
 		{"soa-repo", "CONTRACTBOT_SOA_REPO", "", "owner/name of the yelpsoa-configs repository (optional)"},
@@ -142,6 +143,13 @@ func serveConfig(get func(flag string) string, logOut io.Writer) (app.Config, er
 			return cfg, fmt.Errorf("CONTRACTBOT_REDELIVERY_LOOKBACK (--redelivery-lookback) is %q; want a duration from 1m to 72h (GitHub keeps deliveries 3 days), like 72h", s)
 		}
 		cfg.RedeliveryLookback = d
+	}
+	if s := strings.TrimSpace(get("redelivery-max")); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("CONTRACTBOT_REDELIVERY_MAX (--redelivery-max) is %q; want a positive number", s)
+		}
+		cfg.RedeliveryMax = n
 	}
 	if s := strings.TrimSpace(get("github-timeout")); s != "" {
 		d, err := time.ParseDuration(s)

@@ -52,6 +52,7 @@ func TestServeConfig_RefusesWhatWouldMakeTheAppUnsafeOrUnusable(t *testing.T) {
 		{"a redelivery interval too short to be kind to GitHub", settings("redelivery-interval", "1s"), "CONTRACTBOT_REDELIVERY_INTERVAL"},
 		{"a redelivery look-back beyond GitHub's three days", settings("redelivery-lookback", "96h"), "CONTRACTBOT_REDELIVERY_LOOKBACK"},
 		{"a GitHub timeout that is no duration", settings("github-timeout", "10"), "CONTRACTBOT_GITHUB_TIMEOUT"},
+		{"no redeliveries per pass", settings("redelivery-max", "0"), "CONTRACTBOT_REDELIVERY_MAX"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := serveConfig(tc.get, io.Discard)

@@ -95,9 +95,11 @@ func (c *Checker) Run(ctx context.Context, t webhook.Task) error {
 		ExternalID:         t.ID,
 		Rules:              c.Engine.Rules(),
 		WarningsConclusion: c.WarningsConclusion,
-		// A task that ran before (a retry, or one taken over from a
-		// replica that died) may have published its run already.
-		Resume: t.Attempts > 1,
+		// A task that ran before (a retry, one taken over from a replica
+		// that died, or a dead letter requeued, which starts its attempts
+		// again but keeps its last error) may have published its run
+		// already.
+		Resume: t.Attempts > 1 || t.LastError != "",
 	}
 	done, err := c.check(ctx, client, j, true)
 	if err != nil {

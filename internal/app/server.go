@@ -62,6 +62,9 @@ type Config struct {
 	// queue holds no record of a completed pass, and the most it reads
 	// back after an outage (default and maximum: GitHub's 72 hours).
 	RedeliveryLookback time.Duration
+	// RedeliveryMax is the most redeliveries one reconciler pass asks for
+	// (default 100).
+	RedeliveryMax int
 	// GitHubTimeout bounds one attempt of a GitHub API request (default
 	// 10 s).
 	GitHubTimeout time.Duration
@@ -273,7 +276,8 @@ func Serve(ctx context.Context, cfg Config) error {
 	// answered 503); the reconciler asks it to redeliver those from its
 	// delivery log. It needs a queue that can say which GUIDs it has seen.
 	if store, ok := any(q).(redeliver.Store); ok {
-		rec := redeliver.New(apps, store, leader, redeliver.Config{Log: log, Metrics: reg, Interval: cfg.RedeliveryInterval, Lookback: cfg.RedeliveryLookback})
+		rec := redeliver.New(apps, store, leader, redeliver.Config{Log: log, Metrics: reg, Interval: cfg.RedeliveryInterval,
+			Lookback: cfg.RedeliveryLookback, MaxRedeliveries: cfg.RedeliveryMax})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -406,6 +410,9 @@ func openQueue(ctx context.Context, cfg Config, shared []webhook.SharedOption) (
 		return nil, nil, fmt.Errorf("data directory: %w", err)
 	}
 	q, err := webhook.OpenBolt(filepath.Join(cfg.DataDir, QueueFile), shared[0], shared[1])
+	if errors.Is(err, webhook.ErrDamaged) {
+		return nil, nil, fmt.Errorf("%w; refusing to start on it: `contractbot queue --data-dir %s salvage` copies the tasks that can still be read into a new file", err, cfg.DataDir)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

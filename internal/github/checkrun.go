@@ -109,8 +109,8 @@ type annotation struct {
 // never sent again blindly: the run is looked up first (by head SHA, name
 // and external_id after a create, by id after an update, where
 // output.annotations_count says which batches landed) and publishing goes
-// on from what GitHub holds. A request GitHub refuses as invalid (400, 413,
-// 422) still leaves a completed run: conclusion [ConclusionActionRequired]
+// on from what GitHub holds. A request GitHub refuses as invalid (422)
+// still leaves a completed run: conclusion [ConclusionActionRequired]
 // and a summary that says what went wrong and how to run the check again;
 // the refusal is returned so that the task is dead-lettered.
 func (c *Client) PublishCheckRun(ctx context.Context, owner, repo string, run CheckRun) (int64, error) {
@@ -260,18 +260,12 @@ func (p *publisher) update(ctx context.Context, st runState) (runState, error) {
 	return runState{id: st.id, annotations: st.annotations + len(b), completed: done}, nil
 }
 
-// refused reports whether GitHub rejected a request as invalid, which no
+// refused reports whether GitHub rejected a request as invalid (422
+// Unprocessable Entity, its answer to a body it will not take), which no
 // retry changes.
 func refused(err error) bool {
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	switch apiErr.StatusCode {
-	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
-		return true
-	}
-	return false
+	return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnprocessableEntity
 }
 
 // completeRefused completes a run GitHub refused part of, so that it never

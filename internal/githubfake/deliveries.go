@@ -133,14 +133,6 @@ func (s *Server) listDeliveries(req *http.Request) reply {
 	if n, err := strconv.Atoi(q.Get("per_page")); err == nil && n > 0 {
 		perPage = min(n, 100)
 	}
-	start := 0
-	if c := q.Get("cursor"); c != "" {
-		n, err := strconv.Atoi(c)
-		if err != nil || n < 0 {
-			return errReply(http.StatusBadRequest, "Invalid cursor")
-		}
-		start = n
-	}
 	s.mu.Lock()
 	newestFirst := make([]*Delivery, 0, len(s.deliveries))
 	for i := len(s.deliveries) - 1; i >= 0; i-- {
@@ -149,12 +141,28 @@ func (s *Server) listDeliveries(req *http.Request) reply {
 	s.mu.Unlock()
 	// By time, newest first, as GitHub lists them: attempts logged out of
 	// order (LogFailedDelivery) take their place by when they happened.
-	slices.SortStableFunc(newestFirst, func(a, b *Delivery) int {
+	newer := func(a, b *Delivery) int {
 		if c := b.DeliveredAt.Compare(a.DeliveredAt); c != 0 {
 			return c
 		}
 		return cmp.Compare(b.ID, a.ID)
-	})
+	}
+	slices.SortStableFunc(newestFirst, newer)
+	// The cursor names the last attempt of the previous page, so a page
+	// goes on after it however many attempts were logged since, as
+	// GitHub's cursor does (an offset would shift).
+	start := 0
+	if c := q.Get("cursor"); c != "" {
+		var at, id int64
+		if _, err := fmt.Sscanf(c, "%d.%d", &at, &id); err != nil {
+			return errReply(http.StatusBadRequest, "Invalid cursor")
+		}
+		last := &Delivery{ID: id, DeliveredAt: time.Unix(0, at)}
+		start, _ = slices.BinarySearchFunc(newestFirst, last, newer)
+		if start < len(newestFirst) && newestFirst[start].ID == id {
+			start++
+		}
+	}
 	items := []any{}
 	end := min(start+perPage, len(newestFirst))
 	for _, d := range newestFirst[min(start, end):end] {
@@ -170,9 +178,10 @@ func (s *Server) listDeliveries(req *http.Request) reply {
 	}
 	rep := ok(items)
 	if end < len(newestFirst) {
+		last := newestFirst[end-1]
 		next := *req.URL
 		v := next.Query()
-		v.Set("cursor", strconv.Itoa(end))
+		v.Set("cursor", fmt.Sprintf("%d.%d", last.DeliveredAt.UnixNano(), last.ID))
 		v.Set("per_page", strconv.Itoa(perPage))
 		next.RawQuery = v.Encode()
 		rep.header = http.Header{"Link": {fmt.Sprintf("<%s>; rel=\"next\"", s.apiURL("app/hook/deliveries?"+next.RawQuery))}}

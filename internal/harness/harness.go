@@ -1,10 +1,13 @@
 // Package harness is the fault and load harness of `contractbot serve`
-// (issue 8): it drives signed push deliveries into several real serve
-// processes that share one PostgreSQL queue, against the fake GitHub with
-// latency and injected faults, kills a replica with SIGKILL and restarts
-// PostgreSQL in the middle of the run, and reports whether every event got
-// exactly one check run, how long that took and what it cost in API
-// requests.
+// (issues 8 and 15): it drives signed push deliveries into several real
+// serve processes that share one PostgreSQL queue, against the fake GitHub
+// with latency and injected faults (among them faults that fire after the
+// fake carried out a write, so that only its answer is lost, and a body cut
+// off mid-JSON), replays an outage of hours in the fake's delivery log for
+// the reconciler to recover, kills a replica with SIGKILL while it has work
+// in flight and restarts PostgreSQL twice in the middle of the run, and
+// reports whether every event got exactly one check run with each
+// annotation once, how long that took and what it cost in API requests.
 //
 // It is driven by TestHarness (see harness_test.go for the environment
 // variables); [Run] is exported so that a benchmark or another test can
@@ -21,6 +24,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,9 +81,27 @@ type Options struct {
 	// PGDown is how long PostgreSQL stays stopped when it is restarted
 	// [2s]: deliveries meanwhile are refused and sent again.
 	PGDown time.Duration
-	// NoFaults turns off the injected API faults, the kill and the
-	// PostgreSQL restart: a clean baseline.
+	// NoFaults turns off the injected API faults, the outage, the kill and
+	// the PostgreSQL restarts: a clean baseline.
 	NoFaults bool
+	// Outage is how many more events happened during an outage before the
+	// run: the App was down for OutageSpan and GitHub's attempts to deliver
+	// them failed, spread over it in the fake's delivery log, plus a few a
+	// day or two older still. No sender sends them: the replicas'
+	// reconciler must find each in the log and have it redelivered [N/10;
+	// negative: none].
+	Outage int
+	// OutageSpan is how long that outage lasted [2h].
+	OutageSpan time.Duration
+	// MaxP99 bounds the p99 latency of the events sent during the run
+	// (outage events excluded): a report above it is not OK
+	// [2 × Lease + 10 s when paced; unbounded when unpaced]. Negative:
+	// unbounded.
+	MaxP99 time.Duration
+	// GiveUp is how long a sender keeps sending one delivery that no
+	// replica acknowledges before it gives up [2m]; a delivery given up
+	// counts as unacknowledged.
+	GiveUp time.Duration
 	// Validate makes the fake validate every request and response against
 	// GitHub's OpenAPI description (the default in tests; costly in CPU).
 	Validate bool
@@ -118,8 +140,23 @@ func (o *Options) defaults() {
 	if o.PGDown <= 0 {
 		o.PGDown = 2 * time.Second
 	}
+	if o.Outage == 0 && !o.NoFaults {
+		o.Outage = o.N / 10
+	}
+	if o.NoFaults || o.Outage < 0 {
+		o.Outage = 0
+	}
+	if o.OutageSpan <= 0 {
+		o.OutageSpan = 2 * time.Hour
+	}
+	if o.MaxP99 == 0 && o.Rate > 0 {
+		o.MaxP99 = 2*o.Lease + 10*time.Second
+	}
+	if o.GiveUp <= 0 {
+		o.GiveUp = 2 * time.Minute
+	}
 	if o.Timeout <= 0 {
-		o.Timeout = 2*o.Lease + time.Duration(o.N/20)*time.Second + time.Minute
+		o.Timeout = 2*o.Lease + time.Duration((o.N+o.Outage)/20)*time.Second + 2*time.Minute
 	}
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
@@ -130,19 +167,46 @@ func (o *Options) defaults() {
 type Report struct {
 	Options Options
 
-	Sent     int // deliveries, one per commit
-	Accepted int // acknowledged with a 2xx by some replica
+	Sent     int // deliveries sent by the senders, one per commit
+	Accepted int // of them acknowledged with a 2xx by some replica
+	// Unacknowledged counts deliveries no replica acknowledged within
+	// GiveUp: each is an event GitHub would show as failed.
+	Unacknowledged int
+	// AckedNotStored counts acknowledged deliveries the queue has not
+	// seen: an acknowledgement before the durable write.
+	AckedNotStored int
 	// Resent counts deliveries sent again (same GUID) because a replica
 	// refused one (5xx while PostgreSQL restarted) or could not be reached
 	// (killed): what GitHub's redelivery does.
 	Resent int
 
+	// OutageEvents were never sent: GitHub's failed attempts to deliver
+	// them during the outage before the run are in the fake's delivery
+	// log, for the reconciler. OutageRecovered have their check run at
+	// the end; OutageDone is when the last one was completed, from the
+	// replicas' start.
+	OutageEvents, OutageRecovered int
+	OutageDone                    time.Duration
+	Redelivered                   int // redeliveries the replicas asked of the fake
+
 	CheckRuns  int // "PaaSTA contract" runs on the pushed commits
 	Duplicates int // runs beyond the first on a commit
-	Lost       int // commits without a completed run at the end
+	Lost       int // commits (sent or of the outage) without a completed run at the end
 	Incomplete int // runs left in progress
-	Wrong      int // runs whose conclusion is not success (every commit is a good service)
+	Wrong      int // runs whose conclusion is not the expected one
 	Dead       int // tasks dead-lettered in the queue
+
+	// Annotated counts the runs that must carry annotations (a Makefile
+	// breaking the contract in 130 lines: three annotation requests);
+	// DuplicateAnnotations are annotations sent twice, MissingAnnotations
+	// those never sent, over all runs.
+	Annotated, DuplicateAnnotations, MissingAnnotations int
+
+	// KilledInFlight counts the tasks the killed replica held in flight
+	// right after SIGKILL (its claims in the queue); a kill with nothing
+	// in flight would test nothing, and is not OK.
+	KilledInFlight int
+	Killed         bool
 
 	// Published counts "check run published" in the replicas' logs (the
 	// killed replica's included); Reruns those of a task's second or later
@@ -151,10 +215,11 @@ type Report struct {
 	Published, Reruns int
 
 	// Latency is from the first attempt to deliver a push to the check run
-	// completed on its commit.
+	// completed on its commit, over the events sent during the run.
 	P50, P99, Max time.Duration
 
 	APICalls int            // requests the fake GitHub received (not the reconciler's)
+	Budget   int            // the requests the events should cost at most, faults included
 	Calls    map[string]int // by operationId
 	Statuses map[int]int    // by HTTP status; injected hangs and disconnects under 0
 
@@ -164,16 +229,39 @@ type Report struct {
 
 // CallsPerEvent is API requests per delivered event.
 func (r Report) CallsPerEvent() float64 {
-	if r.Sent == 0 {
-		return 0
+	if n := r.Sent + r.OutageEvents; n > 0 {
+		return float64(r.APICalls) / float64(n)
 	}
-	return float64(r.APICalls) / float64(r.Sent)
+	return 0
 }
 
-// OK reports whether no event was lost or duplicated.
-func (r Report) OK() bool {
-	return r.Lost == 0 && r.Duplicates == 0 && r.Incomplete == 0 && r.Dead == 0 && r.Accepted == r.Sent
+// LatencyOK reports whether the p99 latency is within Options.MaxP99.
+func (r Report) LatencyOK() bool { return r.Options.MaxP99 <= 0 || r.P99 <= r.Options.MaxP99 }
+
+// Problems lists what makes the run fail, one line each; none when OK.
+func (r Report) Problems() []string {
+	var p []string
+	add := func(bad bool, f string, a ...any) {
+		if bad {
+			p = append(p, fmt.Sprintf(f, a...))
+		}
+	}
+	add(r.Unacknowledged > 0, "%d of %d deliveries were never acknowledged", r.Unacknowledged, r.Sent)
+	add(r.AckedNotStored > 0, "%d acknowledged deliveries are not in the queue", r.AckedNotStored)
+	add(r.Lost > 0, "%d events lost: their commits have no completed check run (%d of %d outage events recovered)", r.Lost, r.OutageRecovered, r.OutageEvents)
+	add(r.Duplicates > 0, "%d duplicate check runs", r.Duplicates)
+	add(r.DuplicateAnnotations > 0 || r.MissingAnnotations > 0, "%d annotations sent twice, %d never sent", r.DuplicateAnnotations, r.MissingAnnotations)
+	add(r.Incomplete > 0 || r.Wrong > 0 || r.Dead > 0, "%d runs left in progress, %d with a wrong conclusion, %d dead-lettered tasks", r.Incomplete, r.Wrong, r.Dead)
+	add(r.Killed && r.KilledInFlight == 0, "the replica killed with SIGKILL had no task in flight: the kill tested nothing")
+	add(!r.LatencyOK(), "p99 latency %s above the bound %s", round(r.P99), r.Options.MaxP99)
+	add(r.Budget > 0 && r.APICalls > r.Budget, "%d API requests, over the budget of %d", r.APICalls, r.Budget)
+	return p
 }
+
+// OK reports whether no event was lost or duplicated, every annotation
+// was sent once, the latency was within its bound, and every fault did
+// what it was meant to.
+func (r Report) OK() bool { return len(r.Problems()) == 0 }
 
 // Table renders the report as a Markdown table.
 func (r Report) Table() string {
@@ -188,15 +276,26 @@ func (r Report) Table() string {
 	row("setup", "%d replicas × %d workers, one PostgreSQL queue (lease %s), %d senders %s, fake GitHub latency %s, validation %v",
 		o.Replicas, o.Workers, o.Lease, o.Senders, rate, o.Latency, o.Validate)
 	row("events sent (signed push deliveries)", "%d", r.Sent)
-	row("acknowledged (2xx)", "%d", r.Accepted)
+	row("acknowledged (2xx) / given up / acknowledged but not in the queue", "%d / %d / %d", r.Accepted, r.Unacknowledged, r.AckedNotStored)
 	row("re-sent with the same GUID (replica refused or unreachable)", "%d", r.Resent)
+	row("outage events (failed in GitHub's log before the run, over "+o.OutageSpan.String()+" and days back) / recovered / last recovered at", "%d / %d / %s",
+		r.OutageEvents, r.OutageRecovered, round(r.OutageDone))
+	row("redeliveries asked of GitHub", "%d", r.Redelivered)
 	row("check runs created", "%d", r.CheckRuns)
-	row("**duplicates**", "**%d**", r.Duplicates)
+	row("**duplicate runs**", "**%d**", r.Duplicates)
 	row("**lost events**", "**%d**", r.Lost)
+	row("runs with 130 annotations (3 requests each) / **annotations sent twice** / never sent", "%d / **%d** / %d", r.Annotated, r.DuplicateAnnotations, r.MissingAnnotations)
 	row("runs left in progress / wrong conclusion / dead-lettered tasks", "%d / %d / %d", r.Incomplete, r.Wrong, r.Dead)
+	if r.Killed {
+		row("tasks in flight on the replica killed with SIGKILL", "%d", r.KilledInFlight)
+	}
 	row("check tasks published / of them on a second or later attempt", "%d / %d", r.Published, r.Reruns)
-	row("delivery → completed check run, p50 / p99 / max", "%s / %s / %s", round(r.P50), round(r.P99), round(r.Max))
-	row("API requests per event", "%.2f (%d requests)", r.CallsPerEvent(), r.APICalls)
+	bound := "unbounded"
+	if o.MaxP99 > 0 {
+		bound = "bound " + o.MaxP99.String()
+	}
+	row("delivery → completed check run, p50 / p99 / max (events sent during the run)", "%s / %s (%s) / %s", round(r.P50), round(r.P99), bound, round(r.Max))
+	row("API requests per event", "%.2f (%d requests; budget %d)", r.CallsPerEvent(), r.APICalls, r.Budget)
 	ops := make([]string, 0, len(r.Calls))
 	for op := range r.Calls {
 		ops = append(ops, op)
@@ -226,7 +325,7 @@ func (r Report) Table() string {
 	for _, e := range r.Events {
 		row("fault", "%s", e)
 	}
-	row("wall time (first delivery to last check run, queue empty)", "%s (%.0f events/s)", round(r.Elapsed), float64(r.Sent)/r.Elapsed.Seconds())
+	row("wall time (first delivery to last check run, queue empty)", "%s (%.0f events/s)", round(r.Elapsed), float64(r.Sent+r.OutageEvents)/r.Elapsed.Seconds())
 	return b.String()
 }
 
@@ -252,7 +351,7 @@ var reconcilerOps = map[string]bool{"apps/list-webhook-deliveries": true, "apps/
 // duplicated events are in the report.
 func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 	o.defaults()
-	rep := Report{Options: o, Sent: o.N}
+	rep := Report{Options: o, Sent: o.N, OutageEvents: o.Outage}
 	if o.Binary == "" {
 		return rep, errors.New("harness: no contractbot binary")
 	}
@@ -271,22 +370,40 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 	}
 	defer q.Close()
 
-	// Commits and their deliveries, made before the clock starts.
+	// Commits and their deliveries, made before the clock starts. The
+	// first Outage events are the outage's: GitHub failed to deliver them
+	// before the run. Every fifth repository breaks the contract in 130
+	// lines of its Makefile: 130 annotations, in three requests.
 	type event struct {
 		repo, sha, guid string
 		payload         []byte
+		broken, outage  bool
 	}
-	events := make([]event, o.N)
+	total := o.N + o.Outage
+	events := make([]event, total)
 	prev := map[string]string{}
 	for i := range events {
-		repo := fmt.Sprintf("svc%03d", i/perRepo)
-		sha := fake.Push(owner, repo, branch, service(repo, i))
+		repoIndex := i / perRepo
+		repo := fmt.Sprintf("svc%03d", repoIndex)
+		broken := repoIndex%5 == 4
+		sha := fake.Push(owner, repo, branch, service(repo, i, broken))
 		before := prev[repo]
 		if before == "" {
 			before = zeroSHA
 		}
 		prev[repo] = sha
-		events[i] = event{repo: repo, sha: sha, guid: guid(i), payload: pushPayload(t, repo, before, sha)}
+		events[i] = event{repo: repo, sha: sha, guid: guid(i), payload: pushPayload(t, repo, before, sha), broken: broken, outage: i < o.Outage}
+	}
+	// The outage in GitHub's delivery log: attempts spread over
+	// OutageSpan up to a minute ago, and one in twenty a day or two
+	// older, so the log the reconciler reads spans days.
+	now := time.Now()
+	for i := range o.Outage {
+		at := now.Add(-time.Minute - o.OutageSpan + time.Duration(i)*o.OutageSpan/time.Duration(max(o.Outage, 1)))
+		if i%20 == 0 {
+			at = now.Add(-25*time.Hour - time.Duration(i)*time.Minute)
+		}
+		events[i].guid = fake.LogFailedDelivery("push", events[i].payload, at)
 	}
 
 	dir := t.TempDir()
@@ -309,9 +426,13 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 				"CONTRACTBOT_PRIVATE_KEY=",
 				"CONTRACTBOT_WEBHOOK_SECRET=" + secret,
 				"CONTRACTBOT_GITHUB_API_URL=" + fake.URL(),
+				// An answer later than this is one the replica gave up on.
+				"CONTRACTBOT_GITHUB_TIMEOUT=2s",
 				"CONTRACTBOT_DATA_DIR=" + filepath.Join(dir, fmt.Sprintf("data-%c", 'A'+i)),
 				"CONTRACTBOT_QUEUE_URL=" + pg.URL(),
 				"CONTRACTBOT_QUEUE_LEASE=" + o.Lease.String(),
+				"CONTRACTBOT_REDELIVERY_INTERVAL=10s",
+				"CONTRACTBOT_REDELIVERY_MAX=1000",
 				fmt.Sprintf("CONTRACTBOT_WORKERS=%d", o.Workers),
 				"CONTRACTBOT_SOA_REPO=",
 				"CONTRACTBOT_LOG_FORMAT=json",
@@ -320,11 +441,26 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 			},
 		}
 		replicas[i] = r
+	}
+	// GitHub posts redeliveries to the App's public address: a balancer
+	// in front of the replicas that tries the next one when one fails.
+	addrs := make([]string, len(replicas))
+	for i, r := range replicas {
+		addrs[i] = r.addr
+	}
+	front := httptest.NewServer(balancer(addrs))
+	defer front.Close()
+	fake.SetWebhook(front.URL+"/webhook", []byte(secret))
+	fake.SetLatency(o.Latency)
+	fake.ResetCalls()
+	up := time.Now() // the reconciler starts with the replicas
+	for _, r := range replicas {
 		if err := r.start(ctx); err != nil {
 			return rep, err
 		}
 		defer r.stop()
 	}
+	start := time.Now()
 	defer func() {
 		if t.Failed() || !rep.OK() {
 			for _, r := range replicas {
@@ -332,38 +468,40 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 			}
 		}
 	}()
-	fake.SetLatency(o.Latency)
-	fake.ResetCalls()
 
-	// Senders.
+	// Senders, for the events after the outage.
 	client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: o.Senders}}
-	firstTry := make([]time.Time, o.N)
-	var next, started, accepted, resent atomic.Int64
+	firstTry := make([]time.Time, total)
+	acked := make([]bool, total)
+	var next, started, accepted, resent, gaveUp atomic.Int64
+	next.Store(int64(o.Outage))
 	sendCtx, stopSending := context.WithCancel(ctx)
 	defer stopSending()
 	var wg sync.WaitGroup
-	start := time.Now()
 	for s := 0; s < o.Senders; s++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= o.N {
+				if i >= total {
 					return
 				}
 				if o.Rate > 0 { // negative: unpaced
-					if !sleepUntil(sendCtx, start.Add(time.Duration(float64(i)/o.Rate*float64(time.Second)))) {
+					if !sleepUntil(sendCtx, start.Add(time.Duration(float64(i-o.Outage)/o.Rate*float64(time.Second)))) {
 						return
 					}
 				}
 				firstTry[i] = time.Now()
 				started.Add(1)
 				e := events[i]
-				n, ok := deliver(sendCtx, client, replicas, i, e.guid, e.payload)
+				n, ok := deliver(sendCtx, client, replicas, i, e.guid, e.payload, o.GiveUp)
 				resent.Add(int64(n))
 				if ok {
 					accepted.Add(1)
+					acked[i] = true
+				} else if sendCtx.Err() == nil {
+					gaveUp.Add(1)
 				}
 			}
 		}()
@@ -389,42 +527,63 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 		inject := func(f githubfake.Fault, what string) func() error {
 			return func() error { fake.InjectFault(f); note("%s", what); return nil }
 		}
+		restartPG := func() error {
+			t0 := time.Now()
+			pg.Stop() // fast shutdown: connections are cut
+			note("PostgreSQL stopped (fast shutdown)")
+			time.Sleep(o.PGDown)
+			pg.Restart()
+			note("PostgreSQL started again, %s after it was stopped", time.Since(t0).Round(100*time.Millisecond))
+			return nil
+		}
+		after := func(kind githubfake.FaultKind, op string, times int, latency time.Duration) githubfake.Fault {
+			return githubfake.Fault{Kind: kind, Operation: op, Times: times, After: true, Latency: latency}
+		}
 		steps = []step{
+			{0.05, inject(githubfake.Fault{Kind: githubfake.FaultTruncatedBody, Operation: "git/get-tree"}, "a body cut off mid-JSON: the next git/get-tree answers half its tree, with its ETag")},
 			{0.10, inject(githubfake.Fault{Kind: githubfake.FaultServerError, Status: 502, Times: 20}, "5xx burst: the next 20 requests to any operation answer 502")},
+			{0.15, inject(after(githubfake.FaultServerError, "checks/create", 10, 0), "after-handling 502: the next 10 checks/create are carried out and answered 502")},
 			{0.20, inject(githubfake.Fault{Kind: githubfake.FaultSecondaryRateLimit, Operation: "checks/create", RetryAfter: time.Second, Times: 5}, "secondary rate limit: the next 5 checks/create answer 403 with Retry-After: 1")},
+			{0.25, inject(after(githubfake.FaultDisconnect, "checks/update", 5, 0), "after-handling reset: the next 5 checks/update (annotation batches) are carried out and their connection cut")},
 			{0.30, inject(githubfake.Fault{Kind: githubfake.FaultHang, Operation: "git/get-tree", Times: 3}, "hanging responses: the next 3 git/get-tree never answer")},
 		}
 		if len(replicas) > 1 {
 			steps = append(steps, step{0.35, func() error {
-				// Kill it mid-work: wait (a little) for checks in flight.
-				var st webhook.Stats
-				for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
-					if st, _ = q.Stats(ctx); st.InFlight >= 2*len(replicas) {
+				// Kill it mid-work: wait (a little) until it holds tasks,
+				// as its claims in the queue show.
+				claimant := victim.claimant()
+				held := 0
+				for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+					if held, _ = q.InFlightBy(ctx, claimant); held > 0 {
 						break
 					}
 				}
 				if err := victim.kill(); err != nil {
 					return err
 				}
-				note("replica %s killed with SIGKILL (queue-wide %d tasks in flight, %d pending)", victim.name, st.InFlight, st.Pending)
+				rep.Killed = true
+				// Its claims stay in flight until their leases expire.
+				n, err := q.InFlightBy(ctx, claimant)
+				if err != nil {
+					return err
+				}
+				rep.KilledInFlight = n
+				note("replica %s killed with SIGKILL with %d tasks in flight", victim.name, n)
 				restartAt = time.Now().Add(o.KillFor)
 				return nil
 			}})
 		}
 		steps = append(steps,
+			step{0.45, inject(after(githubfake.FaultLatency, "checks/create", 3, 3*time.Second), "after-handling slow answer: the next 3 checks/create are carried out and answered after 3 s, past the replicas' 2 s timeout")},
 			step{0.50, inject(githubfake.Fault{Kind: githubfake.FaultServerError, Operation: "checks/create", Times: 20}, "5xx burst: the next 20 checks/create answer 500")},
-			step{0.60, func() error {
-				t0 := time.Now()
-				pg.Stop() // fast shutdown: connections are cut
-				note("PostgreSQL stopped (fast shutdown)")
-				time.Sleep(o.PGDown)
-				pg.Restart()
-				note("PostgreSQL started again, %s after it was stopped", time.Since(t0).Round(100*time.Millisecond))
-				return nil
-			}},
+			step{0.55, inject(after(githubfake.FaultServerError, "checks/update", 10, 0), "after-handling 502: the next 10 checks/update are carried out and answered 502")},
+			step{0.60, restartPG},
 			step{0.70, inject(githubfake.Fault{Kind: githubfake.FaultSecondaryRateLimit, Status: 429, RetryAfter: time.Second, Times: 5}, "secondary rate limit: the next 5 requests answer 429 with Retry-After: 1")},
+			step{0.75, inject(after(githubfake.FaultLatency, "checks/update", 3, 3*time.Second), "after-handling slow answer: the next 3 checks/update are carried out and answered after 3 s")},
 			step{0.80, inject(githubfake.Fault{Kind: githubfake.FaultHang, Operation: "checks/create", Times: 3}, "hanging responses: the next 3 checks/create never answer")},
+			step{0.85, restartPG},
 			step{0.90, inject(githubfake.Fault{Kind: githubfake.FaultDisconnect, Times: 5}, "dropped connections: the next 5 requests are cut without an answer")},
+			step{0.95, inject(after(githubfake.FaultDisconnect, "checks/create", 5, 0), "after-handling reset: the next 5 checks/create are carried out and their connection cut")},
 		)
 	}
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -437,7 +596,7 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 			sending = false
 		case <-tick.C:
 		}
-		progress := float64(started.Load()) / float64(o.N)
+		progress := float64(started.Load()) / float64(max(o.N, 1))
 		if !sending {
 			progress = 1
 		}
@@ -455,13 +614,13 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 			restartAt = time.Time{}
 		}
 	}
-	rep.Accepted, rep.Resent = int(accepted.Load()), int(resent.Load())
-	o.Logf("harness: %d deliveries acknowledged in %s (%d re-sent); waiting for the check runs", rep.Accepted, time.Since(start).Round(time.Millisecond), rep.Resent)
+	rep.Accepted, rep.Resent, rep.Unacknowledged = int(accepted.Load()), int(resent.Load()), int(gaveUp.Load())
+	o.Logf("harness: %d deliveries acknowledged in %s (%d re-sent, %d given up); waiting for the check runs", rep.Accepted, time.Since(start).Round(time.Millisecond), rep.Resent, rep.Unacknowledged)
 
 	// Wait for a completed run on every commit and an empty queue: a task
 	// taken over from the killed replica runs only when its lease expires,
 	// and a duplicate would appear then.
-	want := make(map[string]int, o.N) // sha -> event index
+	want := make(map[string]int, total) // sha -> event index
 	for i, e := range events {
 		want[e.sha] = i
 	}
@@ -488,22 +647,51 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	rep.Elapsed = time.Since(start)
+	rep.Redelivered = fake.Redeliveries()
+
+	// Every acknowledged delivery must be in the queue.
+	for i, e := range events {
+		if !acked[i] {
+			continue
+		}
+		seen, err := q.Seen(ctx, e.guid)
+		if err != nil {
+			return rep, err
+		}
+		if !seen {
+			rep.AckedNotStored++
+		}
+	}
 
 	// Count.
 	first := map[string]time.Time{}
 	count := map[string]int{}
 	for _, r := range runs {
-		if _, ok := want[r.HeadSHA]; !ok || r.Name != CheckName {
+		i, ok := want[r.HeadSHA]
+		if !ok || r.Name != CheckName {
 			continue
 		}
 		count[r.HeadSHA]++
 		rep.CheckRuns++
+		wantConclusion := "success"
+		if events[i].broken {
+			wantConclusion = "failure"
+		}
 		switch {
 		case r.Status != "completed":
 			rep.Incomplete++
 			continue
-		case r.Conclusion != "success":
+		case r.Conclusion != wantConclusion:
 			rep.Wrong++
+		}
+		if events[i].broken {
+			rep.Annotated++
+			uniq := map[string]bool{}
+			for _, a := range r.Annotations {
+				uniq[fmt.Sprint(a.Path, "\x00", a.StartLine, "\x00", a.Message)] = true
+			}
+			rep.DuplicateAnnotations += len(r.Annotations) - len(uniq)
+			rep.MissingAnnotations += max(brokenLines-len(uniq), 0)
 		}
 		if f, ok := first[r.HeadSHA]; !ok || r.Completed.Before(f) {
 			first[r.HeadSHA] = r.Completed
@@ -518,13 +706,17 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 					at = append(at, r.Created.Sub(start).Round(10*time.Millisecond).String())
 				}
 			}
-			o.Logf("harness: duplicate: %s (delivery %d, first sent at %s) has %d runs, created at %s", sha, i,
-				firstTry[i].Sub(start).Round(10*time.Millisecond), count[sha], strings.Join(at, ", "))
+			o.Logf("harness: duplicate: %s (event %d, outage %v) has %d runs, created at %s", sha, i, events[i].outage, count[sha], strings.Join(at, ", "))
 		}
 		rep.Duplicates += max(count[sha]-1, 0)
 		done, ok := first[sha]
 		if !ok {
 			rep.Lost++
+			continue
+		}
+		if events[i].outage {
+			rep.OutageRecovered++
+			rep.OutageDone = max(rep.OutageDone, done.Sub(up))
 			continue
 		}
 		lat = append(lat, done.Sub(firstTry[i]))
@@ -540,6 +732,13 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 			rep.APICalls += n
 		}
 	}
+	// Warm, an event costs 2 requests (tree, check run) and a broken one
+	// 2 more (two annotation batches). Each replica's cold cache adds a
+	// Makefile blob per repository, and the faults add their retries,
+	// tokens and the look-ups after lost answers: a few hundred requests
+	// in all, not a request per event.
+	repos := (total + perRepo - 1) / perRepo
+	rep.Budget = 2*total + 2*rep.Annotated + 2*repos*o.Replicas + 500
 	rep.Statuses = fake.Statuses()
 	for _, r := range replicas {
 		p, rr, err := published(r.logPath)
@@ -552,13 +751,54 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 	return rep, nil
 }
 
+// brokenLines is how many recipe lines a broken service's Makefile
+// indents with spaces: one makefile.tabs error, so one annotation, each.
+const brokenLines = 130
+
+// balancer forwards a delivery to the replicas at addrs in turn, trying
+// the next one when one refuses or cannot be reached, as a load balancer
+// with health checks would; it answers 502 when none takes it.
+func balancer(addrs []string) http.Handler {
+	var turn atomic.Int64
+	c := &http.Client{Timeout: 15 * time.Second}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 25<<20))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		first := int(turn.Add(1))
+		for k := range addrs {
+			addr := addrs[(first+k)%len(addrs)]
+			req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, "http://"+addr+r.URL.Path, bytes.NewReader(body))
+			if err != nil {
+				continue
+			}
+			req.Header = r.Header.Clone()
+			resp, err := c.Do(req)
+			if err != nil {
+				continue
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode/100 == 2 {
+				w.WriteHeader(resp.StatusCode)
+				return
+			}
+		}
+		http.Error(w, "no replica took the delivery", http.StatusBadGateway)
+	})
+}
+
 // deliver posts one delivery until a replica acknowledges it, starting
 // with replica i mod n and moving to the next one after each refusal, as
 // GitHub's redelivery of the same GUID would reach whichever replica the
-// load balancer picks. It returns how many times it re-sent.
-func deliver(ctx context.Context, c *http.Client, replicas []*replica, i int, guid string, payload []byte) (resent int, ok bool) {
+// load balancer picks. It gives up after giveUp. It returns how many times
+// it re-sent.
+func deliver(ctx context.Context, c *http.Client, replicas []*replica, i int, guid string, payload []byte, giveUp time.Duration) (resent int, ok bool) {
 	sig := webhook.Sign([]byte(secret), payload)
 	backoff := 50 * time.Millisecond
+	end := time.Now().Add(giveUp)
 	for attempt := 0; ; attempt++ {
 		r := replicas[(i+attempt)%len(replicas)]
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+r.addr+"/webhook", bytes.NewReader(payload))
@@ -579,7 +819,7 @@ func deliver(ctx context.Context, c *http.Client, replicas []*replica, i int, gu
 				return resent, true
 			}
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || time.Now().After(end) {
 			return resent, false
 		}
 		resent++
@@ -607,13 +847,24 @@ func sleepUntil(ctx context.Context, at time.Time) bool {
 	}
 }
 
-// service is a repository that keeps the contract; each commit changes
-// the README only, so every event is a warm check (tree + check run).
-func service(repo string, i int) map[string]string {
+// service is a repository that keeps the contract, or (broken) breaks it
+// in brokenLines recipe lines; each commit changes the README only, so
+// every event is a warm check (tree + check run, and the annotation
+// batches of a broken one).
+func service(repo string, i int, broken bool) map[string]string {
+	mk := "DOCKER_TAG ?= " + repo + "-dev-$(USER)\n\n.PHONY: test itest cook-image\n\n" +
+		"test:\n\tgo test ./...\n\nitest: cook-image\n\tdocker run --rm $(DOCKER_TAG) ./run-system-tests\n\n" +
+		"cook-image:\n\tdocker build -t $(DOCKER_TAG) .\n"
+	if broken {
+		var b strings.Builder
+		b.WriteString(mk)
+		for l := 1; l <= brokenLines; l++ {
+			fmt.Fprintf(&b, "\nstep%d:\n    echo %d\n", l, l)
+		}
+		mk = b.String()
+	}
 	return map[string]string{
-		"Makefile": "DOCKER_TAG ?= " + repo + "-dev-$(USER)\n\n.PHONY: test itest cook-image\n\n" +
-			"test:\n\tgo test ./...\n\nitest: cook-image\n\tdocker run --rm $(DOCKER_TAG) ./run-system-tests\n\n" +
-			"cook-image:\n\tdocker build -t $(DOCKER_TAG) .\n",
+		"Makefile":   mk,
 		"Dockerfile": "FROM debian:bookworm-slim\nCOPY service /usr/local/bin/service\nEXPOSE 8888\nCMD [\"/usr/local/bin/service\"]\n",
 		"README.md":  fmt.Sprintf("# %s\n\nchange %d\n", repo, i),
 		"main.go":    "package main\n\nfunc main() {}\n",
@@ -711,6 +962,16 @@ func (r *replica) startOnce(ctx context.Context, deadline time.Time) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("replica %s not ready within 30 s:\n%s", r.name, tail(r.logPath, 20))
+}
+
+// claimant is how the running process names itself in its queue claims
+// (pgqueue.DefaultClaimant: host and pid).
+func (r *replica) claimant() string {
+	h, err := os.Hostname()
+	if err != nil {
+		h = "unknown"
+	}
+	return fmt.Sprintf("%s:%d", h, r.cmd.Process.Pid)
 }
 
 // kill ends the process with SIGKILL: no shutdown code runs, its claims

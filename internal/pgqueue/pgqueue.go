@@ -25,6 +25,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -62,6 +63,11 @@ CREATE UNIQUE INDEX IF NOT EXISTS contractbot_tasks_pending_kind_key
 CREATE UNIQUE INDEX IF NOT EXISTS contractbot_tasks_inflight_key
 	ON contractbot_tasks (key) WHERE state = 'inflight';
 CREATE INDEX IF NOT EXISTS contractbot_tasks_state_seq ON contractbot_tasks (state, seq);
+ALTER TABLE contractbot_tasks ADD COLUMN IF NOT EXISTS claimed_by text NOT NULL DEFAULT '';
+CREATE TABLE IF NOT EXISTS contractbot_state (
+	name text PRIMARY KEY,
+	at   timestamptz NOT NULL
+);
 `
 
 // schemaLock is the advisory lock key that serialises schema setup.
@@ -74,11 +80,27 @@ type config struct {
 	lease     time.Duration
 	retention time.Duration
 	now       func() time.Time
+	claimant  string
 }
 
 // WithLease sets how long a claim is held before another replica may take
 // the task over (default 15 minutes; longer than any check should run).
 func WithLease(d time.Duration) Option { return func(c *config) { c.lease = d } }
+
+// WithClaimant names this replica in the tasks it claims (column
+// claimed_by; default [DefaultClaimant]), so that an operator, or the
+// fault harness, can tell whose work a task in flight is.
+func WithClaimant(name string) Option { return func(c *config) { c.claimant = name } }
+
+// DefaultClaimant is how a replica names itself in its claims: host name
+// and process id, "host:pid".
+func DefaultClaimant() string {
+	h, err := os.Hostname()
+	if err != nil {
+		h = "unknown"
+	}
+	return fmt.Sprintf("%s:%d", h, os.Getpid())
+}
 
 // WithRetention sets how long enqueued IDs are remembered for dedupe
 // (default 72 hours, GitHub's redelivery window).
@@ -102,6 +124,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*Queue, error) {
 	c := config{lease: 15 * time.Minute, retention: 72 * time.Hour, now: time.Now}
 	for _, o := range opts {
 		o(&c)
+	}
+	if c.claimant == "" {
+		c.claimant = DefaultClaimant()
 	}
 	if c.lease <= 0 || c.retention <= 0 {
 		return nil, errors.New("open postgres queue: lease and retention must be positive")
@@ -269,10 +294,10 @@ func (q *Queue) Claim(ctx context.Context, n int) ([]webhook.Task, error) {
 			// key by another replica fail here; retrySerial runs the claim
 			// again and it then skips that key.
 			rows, err = tx.Query(ctx, `
-				UPDATE contractbot_tasks SET state = 'inflight', attempts = attempts + 1, lease_until = $2
+				UPDATE contractbot_tasks SET state = 'inflight', attempts = attempts + 1, lease_until = $2, claimed_by = $3
 				WHERE seq = ANY($1)
 				RETURNING id, key, kind, payload, attempts, not_before, enqueued_at, last_error, seq`,
-				seqs, now.Add(q.cfg.lease))
+				seqs, now.Add(q.cfg.lease), q.cfg.claimant)
 			if err != nil {
 				return err
 			}
@@ -595,4 +620,47 @@ func (q *Queue) Discard(ctx context.Context, id string) error {
 		return fmt.Errorf("discard %s: %w", id, err)
 	}
 	return nil
+}
+
+// RedeliveryWatermark returns the redelivery reconciler's watermark, shared
+// by the replicas: whichever leads next reads GitHub's delivery log back to
+// where the last completed pass left off.
+func (q *Queue) RedeliveryWatermark(ctx context.Context) (time.Time, bool, error) {
+	if err := q.open(); err != nil {
+		return time.Time{}, false, fmt.Errorf("redelivery watermark: %w", err)
+	}
+	var at time.Time
+	err := q.pool.QueryRow(ctx, `SELECT at FROM contractbot_state WHERE name = 'redelivery_watermark'`).Scan(&at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("redelivery watermark: %w", err)
+	}
+	return at.UTC(), true, nil
+}
+
+// SetRedeliveryWatermark stores the redelivery reconciler's watermark.
+func (q *Queue) SetRedeliveryWatermark(ctx context.Context, at time.Time) error {
+	if err := q.open(); err != nil {
+		return fmt.Errorf("store redelivery watermark: %w", err)
+	}
+	_, err := q.pool.Exec(ctx, `INSERT INTO contractbot_state (name, at) VALUES ('redelivery_watermark', $1)
+		ON CONFLICT (name) DO UPDATE SET at = EXCLUDED.at`, at)
+	if err != nil {
+		return fmt.Errorf("store redelivery watermark: %w", err)
+	}
+	return nil
+}
+
+// InFlightBy counts the tasks in flight under claimant's claims, lease
+// expired or not: the work a replica had when it died stays in flight until
+// another replica takes it over.
+func (q *Queue) InFlightBy(ctx context.Context, claimant string) (int, error) {
+	var n int
+	err := q.pool.QueryRow(ctx, `SELECT count(*) FROM contractbot_tasks WHERE state = 'inflight' AND claimed_by = $1`, claimant).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("tasks in flight of %s: %w", claimant, err)
+	}
+	return n, nil
 }

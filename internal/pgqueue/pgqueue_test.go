@@ -200,3 +200,52 @@ func TestSeenAndLeadership(t *testing.T) {
 	}
 	release()
 }
+
+// The reconciler's watermark is shared: what one replica stores, the
+// replica that leads next reads.
+func TestTheRedeliveryWatermarkIsSharedByTheReplicas(t *testing.T) {
+	srv := pgtest.Start(t)
+	var n atomic.Int64
+	url := newDatabase(t, srv, &n)
+	a := open(t, url).(*Queue)
+	b := open(t, url).(*Queue)
+	if _, ok, err := b.RedeliveryWatermark(t.Context()); err != nil || ok {
+		t.Fatalf("watermark of a new queue: ok %v, %v; want none", ok, err)
+	}
+	at := time.Date(2026, 11, 25, 10, 0, 0, 123456000, time.UTC)
+	for _, w := range []time.Time{at.Add(-time.Hour), at} {
+		if err := a.SetRedeliveryWatermark(t.Context(), w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, ok, err := b.RedeliveryWatermark(t.Context())
+	if err != nil || !ok || !got.Equal(at) {
+		t.Fatalf("the other replica reads %v (%v, %v), want %v", got, ok, err, at)
+	}
+}
+
+// A claim names the replica that holds it, so whose work a task in flight
+// is can be told after that replica died.
+func TestClaimsNameTheirReplica(t *testing.T) {
+	srv := pgtest.Start(t)
+	var n atomic.Int64
+	url := newDatabase(t, srv, &n)
+	a := open(t, url, WithClaimant("replica-a")).(*Queue)
+	b := open(t, url, WithClaimant("replica-b")).(*Queue)
+	for _, id := range []string{"t1", "t2", "t3"} {
+		if _, err := a.Enqueue(t.Context(), webhook.Task{ID: id, Key: id, Kind: "check"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := a.Claim(t.Context(), 2); err != nil || len(got) != 2 {
+		t.Fatalf("a claims %v, %v", got, err)
+	}
+	if got, err := b.Claim(t.Context(), 2); err != nil || len(got) != 1 {
+		t.Fatalf("b claims %v, %v", got, err)
+	}
+	for name, want := range map[string]int{"replica-a": 2, "replica-b": 1, "replica-c": 0} {
+		if got, err := a.InFlightBy(t.Context(), name); err != nil || got != want {
+			t.Errorf("in flight by %s: %d, %v; want %d", name, got, err, want)
+		}
+	}
+}

@@ -104,8 +104,11 @@ func TestAPassThatHitsThePageCapLeavesTheRestToTheNextPass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Redelivered != 5000 {
-		t.Fatalf("first pass: %+v, want 5000 redelivered", first)
+	if first.Redelivered != 5000 || !first.Capped {
+		t.Fatalf("first pass: %+v, want 5000 redelivered and the cap reported", first)
+	}
+	if got := testutil.ToFloat64(r.capped); got != 1 {
+		t.Errorf("contractbot_redelivery_capped_passes_total = %v, want 1", got)
 	}
 	if oldest := now.Add(-time.Minute - 5199*50*time.Minute/5200); store.wm.After(oldest) {
 		t.Errorf("watermark %v moved past the unread attempts (the oldest at %v)", store.wm, oldest)
@@ -117,6 +120,9 @@ func TestAPassThatHitsThePageCapLeavesTheRestToTheNextPass(t *testing.T) {
 	second, err := r.Pass(t.Context())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if second.Capped || testutil.ToFloat64(r.capped) != 1 {
+		t.Errorf("second pass: %+v, capped passes %v; want it to read to the end", second, testutil.ToFloat64(r.capped))
 	}
 	if second.Redelivered != 200 || len(log.redelivers) != 5200 {
 		t.Fatalf("second pass redelivered %d (%d in all), want the 200 the first pass could not read", second.Redelivered, len(log.redelivers))

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,6 +36,16 @@ type Store interface {
 	Seen(ctx context.Context, id string) (bool, error)
 }
 
+// Watermarks is implemented by a [Store] that keeps the reconciler's
+// watermark across restarts (both webhook queues do): the time back to
+// which the next pass must read, everything logged before it having been
+// handled. Without it a restarted reconciler reads back its whole
+// look-back window.
+type Watermarks interface {
+	RedeliveryWatermark(ctx context.Context) (t time.Time, ok bool, err error)
+	SetRedeliveryWatermark(ctx context.Context, t time.Time) error
+}
+
 // Leader lets one replica at a time reconcile. TryLead returns ok=false when
 // another replica leads; release ends this replica's turn.
 type Leader interface {
@@ -52,9 +63,11 @@ type Config struct {
 	// Interval between passes (default 5 minutes): the longest a missed
 	// delivery stays missed.
 	Interval time.Duration
-	// Lookback is how far back the first pass reads (default 1 hour; at most
-	// GitHub's 3-day log). Later passes read back to the previous pass's
-	// start, plus Overlap.
+	// Lookback is how far back a pass reads at most (default and maximum:
+	// GitHub's 3-day log, [Retention]). A pass reads back to the watermark
+	// the last completed pass left (kept by a [Watermarks] store across
+	// restarts, so an outage of any length up to Lookback is recovered),
+	// plus Overlap; with no record of a pass, the whole Lookback.
 	Lookback time.Duration
 	// Overlap re-reads the end of the previous window (default 1 minute), for
 	// attempts logged late.
@@ -66,7 +79,11 @@ type Config struct {
 	// stay well inside GitHub's rate limits after an outage; the rest wait
 	// for the next pass.
 	MaxRedeliveries int
-	// MaxPages bounds the log pages one pass reads (default 50 × 100).
+	// MaxPages bounds the log pages one pass reads (default 100 × 100
+	// attempts). A pass that hits it says so (a log line,
+	// contractbot_redelivery_capped_passes_total) and keeps its watermark
+	// where reading stopped; the next pass reads what is new, then goes on
+	// from there.
 	MaxPages int
 	// Now replaces time.Now in tests.
 	Now func() time.Time
@@ -82,20 +99,23 @@ func (c *Config) defaults() {
 		}
 	}
 	def(&c.Interval, 5*time.Minute)
-	def(&c.Lookback, time.Hour)
+	def(&c.Lookback, Retention)
 	def(&c.Overlap, time.Minute)
 	def(&c.Settle, 10*time.Second)
-	c.Lookback = min(c.Lookback, 72*time.Hour)
+	c.Lookback = min(c.Lookback, Retention)
 	if c.MaxRedeliveries <= 0 {
 		c.MaxRedeliveries = 100
 	}
 	if c.MaxPages <= 0 {
-		c.MaxPages = 50
+		c.MaxPages = 100
 	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
 }
+
+// Retention is how long GitHub keeps an App's webhook delivery log.
+const Retention = 72 * time.Hour
 
 // Reconciler finds and redelivers missed deliveries.
 type Reconciler struct {
@@ -104,12 +124,31 @@ type Reconciler struct {
 	leader Leader
 	cfg    Config
 
-	since time.Time            // the previous pass's start, or its oldest attempt left for later
-	asked map[string]time.Time // GUID -> when this replica last asked for it
+	// since is where the next pass reads back to from the newest attempt:
+	// the previous pass's start, or its oldest attempt left for later
+	// (unsettled, or over the redelivery cap). Zero before the first pass.
+	since time.Time
+	// backlog holds the parts of the log a capped pass did not reach,
+	// oldest first, for the next passes to go on with.
+	backlog []segment
+	// stored is the watermark this replica last stored; another value in
+	// the store means another replica led since, and this one's state is
+	// stale.
+	stored time.Time
+	asked  map[string]time.Time // GUID -> when this replica last asked for it
 
 	passes      *prometheus.CounterVec
 	redelivered prometheus.Counter
 	missing     prometheus.Gauge
+	capped      prometheus.Counter
+	lag         prometheus.Gauge
+}
+
+// segment is a part of the delivery log still to read: from cursor ("" is
+// the newest page) back to until.
+type segment struct {
+	cursor string
+	until  time.Time
 }
 
 // New returns a reconciler; nothing runs until [Reconciler.Run] or
@@ -127,13 +166,23 @@ func New(log Log, store Store, leader Leader, cfg Config) *Reconciler {
 		}),
 		missing: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "contractbot_redelivery_missing",
-			Help: "Deliveries in GitHub's log that the queue had not stored, at the last pass.",
+			Help: "Deliveries in GitHub's log that the queue had not stored and the last pass could not recover (not redelivered: over its cap, or asked for within the interval and still missing).",
+		}),
+		capped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "contractbot_redelivery_capped_passes_total",
+			Help: "Passes that stopped at their page cap before reading back to the watermark; the next passes go on from where they stopped.",
+		}),
+		lag: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "contractbot_redelivery_watermark_age_seconds",
+			Help: "How far back the delivery log still has to be read, at the last completed pass: the age of its watermark.",
 		}),
 	}
-	var errs [3]error
+	var errs [5]error
 	r.passes, errs[0] = metricsutil.Register(cfg.Metrics, r.passes)
 	r.redelivered, errs[1] = metricsutil.Register(cfg.Metrics, r.redelivered)
 	r.missing, errs[2] = metricsutil.Register(cfg.Metrics, r.missing)
+	r.capped, errs[3] = metricsutil.Register(cfg.Metrics, r.capped)
+	r.lag, errs[4] = metricsutil.Register(cfg.Metrics, r.lag)
 	if err := errors.Join(errs[:]...); err != nil {
 		cfg.Log.Warn().Err(err).Msg("redelivery metrics not registered")
 	}
@@ -147,6 +196,13 @@ type Report struct {
 	Deliveries  int  // distinct GUIDs among them
 	Missing     int  // GUIDs the store has not seen
 	Redelivered int  // redeliveries asked for
+	// Unrecovered is Missing less Redelivered: deliveries found missing
+	// and left for a later pass (contractbot_redelivery_missing).
+	Unrecovered int
+	Pages       int  // log pages read
+	Capped      bool // the page cap stopped reading before the watermark
+	// Watermark is where the next pass will read back to.
+	Watermark time.Time
 }
 
 // Run makes a pass every Interval until ctx ends.
@@ -159,9 +215,9 @@ func (r *Reconciler) Run(ctx context.Context) error {
 		if err != nil {
 			ev = r.cfg.Log.Warn().Err(err)
 		}
-		if rep.Led && (err != nil || rep.Missing > 0) {
-			ev.Int("attempts", rep.Attempts).Int("missing", rep.Missing).Int("redelivered", rep.Redelivered).
-				Msg("redelivery pass")
+		if rep.Led && (err != nil || rep.Missing > 0 || rep.Capped) {
+			ev.Int("attempts", rep.Attempts).Int("pages", rep.Pages).Int("missing", rep.Missing).Int("redelivered", rep.Redelivered).
+				Int("unrecovered", rep.Unrecovered).Time("watermark", rep.Watermark).Msg("redelivery pass")
 		}
 		select {
 		case <-ctx.Done():
@@ -182,7 +238,11 @@ func (r *Reconciler) Pass(ctx context.Context) (Report, error) {
 		r.passes.WithLabelValues("follower").Inc()
 	default:
 		r.passes.WithLabelValues("ok").Inc()
-		r.missing.Set(float64(rep.Missing))
+		r.missing.Set(float64(rep.Unrecovered))
+		r.lag.Set(max(r.cfg.Now().Sub(rep.Watermark), 0).Seconds())
+		if rep.Capped {
+			r.capped.Inc()
+		}
 	}
 	r.redelivered.Add(float64(rep.Redelivered))
 	return rep, err
@@ -198,9 +258,17 @@ func (r *Reconciler) pass(ctx context.Context) (Report, error) {
 	rep.Led = true
 
 	start := r.cfg.Now()
-	from := start.Add(-r.cfg.Lookback)
-	if !r.since.IsZero() {
-		from = r.since.Add(-r.cfg.Overlap)
+	oldest := start.Add(-r.cfg.Lookback) // GitHub has nothing older
+	// Nothing of the reconciler's state changes unless the pass completes:
+	// a failed pass is tried again from the same watermark.
+	since, pending, stored, err := r.resume(ctx, start)
+	if err != nil {
+		return rep, err
+	}
+	if since.Before(oldest) {
+		r.cfg.Log.Warn().Time("watermark", since).Dur("retention", r.cfg.Lookback).
+			Msg("redelivery: the last completed pass is older than GitHub's delivery log reaches back; deliveries that failed before the log's start cannot be recovered")
+		since = oldest
 	}
 	settled := start.Add(-r.cfg.Settle)
 
@@ -211,31 +279,40 @@ func (r *Reconciler) pass(ctx context.Context) (Report, error) {
 	}
 	byGUID := map[string]*guidState{}
 	var order []string
-	cursor := ""
-pages:
-	for page := 0; page < r.cfg.MaxPages; page++ {
-		items, next, err := r.log.ListDeliveries(ctx, cursor, github.MaxDeliveriesPerPage)
+	record := func(d github.HookDelivery) {
+		rep.Attempts++
+		st := byGUID[d.GUID]
+		if st == nil {
+			st = &guidState{newest: d}
+			byGUID[d.GUID] = st
+			order = append(order, d.GUID)
+		}
+		if d.DeliveredAt.After(st.newest.DeliveredAt) {
+			st.newest = d
+		}
+		st.ok = st.ok || d.OK()
+	}
+	// What earlier capped passes did not reach, oldest first (it leaves
+	// GitHub's log first), then what is new since the last pass. The page
+	// budget is shared; a part not read to its end is left, from where
+	// reading stopped, to the next pass, which goes on from its cursor, so
+	// every pass gets further however busy the log is.
+	segs := append(slices.Clone(pending), segment{until: since})
+	var backlog []segment
+	for i, seg := range segs {
+		if rep.Pages >= r.cfg.MaxPages {
+			backlog = append(backlog, segs[i:]...)
+			break
+		}
+		rest, err := r.read(ctx, seg, &rep, record)
 		if err != nil {
 			return rep, err
 		}
-		for _, d := range items {
-			if d.DeliveredAt.Before(from) {
-				break pages
-			}
-			rep.Attempts++
-			st := byGUID[d.GUID]
-			if st == nil {
-				st = &guidState{newest: d}
-				byGUID[d.GUID] = st
-				order = append(order, d.GUID)
-			}
-			st.ok = st.ok || d.OK()
+		if rest != nil {
+			backlog = append(backlog, *rest)
 		}
-		if next == "" {
-			break
-		}
-		cursor = next
 	}
+	rep.Capped = len(backlog) > 0
 	rep.Deliveries = len(byGUID)
 
 	// watermark is where the next pass reads back to: this pass's start,
@@ -281,11 +358,89 @@ pages:
 		r.cfg.Log.Info().Str("github_delivery_id", guid).Str("github_event_type", st.newest.Event).
 			Int64("attempt_id", st.newest.ID).Msg("redelivery requested for a delivery the queue never stored")
 	}
+	rep.Unrecovered = rep.Missing - rep.Redelivered
 	for guid, at := range r.asked {
-		if start.Sub(at) > 72*time.Hour {
+		if start.Sub(at) > Retention {
 			delete(r.asked, guid)
 		}
 	}
-	r.since = watermark
+	r.since, r.backlog, r.stored = watermark, backlog, stored
+	// Stores keep microseconds (PostgreSQL); reading back a little
+	// earlier is harmless, and the stored value compares equal later.
+	rep.Watermark = r.watermark().Truncate(time.Microsecond)
+	if rep.Capped {
+		r.cfg.Log.Warn().Int("pages", rep.Pages).Int("max_pages", r.cfg.MaxPages).Time("watermark", rep.Watermark).
+			Msg("redelivery pass stopped at its page cap: the older part of the delivery log, back to the watermark, is read by the next passes")
+	}
+	if w, ok := r.store.(Watermarks); ok {
+		if err := w.SetRedeliveryWatermark(ctx, rep.Watermark); err != nil {
+			// The pass itself did its work; the next one reads back to
+			// the watermark in memory, a restarted one further.
+			r.cfg.Log.Warn().Err(err).Msg("redelivery: could not store the watermark")
+		} else {
+			r.stored = rep.Watermark
+		}
+	}
 	return rep, nil
+}
+
+// watermark is the oldest point the next passes must still read back to.
+func (r *Reconciler) watermark() time.Time {
+	w := r.since
+	for _, s := range r.backlog {
+		if s.until.Before(w) {
+			w = s.until
+		}
+	}
+	return w
+}
+
+// resume says where a pass reads back to: this replica's own state, or
+// the stored watermark when there is none or another replica stored
+// another one since (it led meanwhile), or the whole look-back window when
+// no pass ever completed.
+func (r *Reconciler) resume(ctx context.Context, start time.Time) (since time.Time, backlog []segment, stored time.Time, err error) {
+	since, backlog, stored = r.since, r.backlog, r.stored
+	if w, ok := r.store.(Watermarks); ok {
+		at, found, err := w.RedeliveryWatermark(ctx)
+		if err != nil {
+			return since, backlog, stored, fmt.Errorf("redelivery: read the watermark: %w", err)
+		}
+		if found && (since.IsZero() || !at.Equal(stored)) {
+			return at, nil, at, nil
+		}
+	}
+	if since.IsZero() {
+		since = start.Add(-r.cfg.Lookback)
+	}
+	return since, backlog, stored, nil
+}
+
+// read reads seg of the log within the pass's page budget, handing every
+// attempt back to the segment's end (less Overlap, for attempts logged
+// late) to record. It returns what is left of seg when the budget ran out
+// first.
+func (r *Reconciler) read(ctx context.Context, seg segment, rep *Report, record func(github.HookDelivery)) (*segment, error) {
+	from := seg.until.Add(-r.cfg.Overlap)
+	cursor := seg.cursor
+	for {
+		if rep.Pages >= r.cfg.MaxPages {
+			return &segment{cursor: cursor, until: seg.until}, nil
+		}
+		items, next, err := r.log.ListDeliveries(ctx, cursor, github.MaxDeliveriesPerPage)
+		if err != nil {
+			return nil, err
+		}
+		rep.Pages++
+		for _, d := range items {
+			if d.DeliveredAt.Before(from) {
+				return nil, nil
+			}
+			record(d)
+		}
+		if next == "" {
+			return nil, nil
+		}
+		cursor = next
+	}
 }

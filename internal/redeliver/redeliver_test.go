@@ -110,6 +110,7 @@ func TestPass(t *testing.T) {
 				attempt(2, "old", "push", 0, 3*time.Hour),
 			},
 			seen: memStore{"a": true},
+			cfg:  Config{Lookback: time.Hour},
 			want: []int64{9},
 			check: func(t *testing.T, r Report) {
 				if r.Attempts != 2 {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sync"
 	"time"
 
@@ -26,7 +28,10 @@ var (
 	bktCoalesce = []byte("coalesce")  // kind NUL key -> seq of the pending task with that Kind and Key
 	bktSeen     = []byte("seen")      // task ID -> unix nanos when first enqueued (dedupe memory)
 	bktSeenTime = []byte("seen_time") // unix nanos (8 bytes) + ID -> nothing, to prune seen in time order
-	allBuckets  = [][]byte{bktPending, bktDue, bktInFlight, bktDead, bktPayload, bktIDs, bktCoalesce, bktSeen, bktSeenTime}
+	bktMeta     = []byte("meta")      // name -> value: the redelivery reconciler's watermark
+	allBuckets  = [][]byte{bktPending, bktDue, bktInFlight, bktDead, bktPayload, bktIDs, bktCoalesce, bktSeen, bktSeenTime, bktMeta}
+
+	keyWatermark = []byte("redelivery_watermark") // unix nanos, 8 bytes big-endian
 )
 
 // maxCommitBatch bounds how many operations share one transaction.
@@ -113,6 +118,12 @@ func (e logicalError) Unwrap() error { return e.err }
 // OpenBolt opens (creating if needed) the queue file at path. Tasks that a
 // previous process left in flight become pending again: bbolt's file lock
 // means that process is gone.
+//
+// An existing file is checked first, without bbolt ([CheckBolt]): one that
+// is empty, truncated or has a page that does not read is refused with an
+// error wrapping [ErrDamaged] that names the file and the cause, never
+// opened as an empty queue, and never a crash. [SalvageBolt] copies what
+// can still be read into a new file.
 func OpenBolt(path string, opts ...BoltOption) (*BoltQueue, error) {
 	c := boltConfig{
 		log: zerolog.Nop(), now: time.Now,
@@ -124,6 +135,17 @@ func OpenBolt(path string, opts ...BoltOption) (*BoltQueue, error) {
 	}
 	if c.lease <= 0 || c.retention <= 0 || c.pruneEvery <= 0 {
 		return nil, errors.New("open webhook queue: lease, retention and prune interval must be positive")
+	}
+	// An existing file is read and checked before bbolt maps it: bbolt
+	// faults (SIGBUS) on a file truncated inside its data and panics,
+	// where no recover reaches, on a garbled page; and it would start an
+	// empty file as a new queue, dropping every task the file held.
+	if _, err := os.Lstat(path); err == nil {
+		if _, err := checkBolt(path, c.openTimeout); err != nil {
+			return nil, fmt.Errorf("open webhook queue %s: %w", path, err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open webhook queue %s: %w", path, err)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      c.openTimeout,
@@ -836,4 +858,39 @@ func (q *BoltQueue) Seen(ctx context.Context, id string) (bool, error) {
 		return nil
 	})
 	return seen, err
+}
+
+// RedeliveryWatermark returns the redelivery reconciler's watermark, kept
+// in the queue file so that a restarted process reads GitHub's delivery log
+// back to where its last completed pass left off.
+func (q *BoltQueue) RedeliveryWatermark(ctx context.Context) (time.Time, bool, error) {
+	select {
+	case <-q.quit:
+		return time.Time{}, false, fmt.Errorf("redelivery watermark: %w", ErrClosed)
+	default:
+	}
+	var at time.Time
+	var ok bool
+	err := q.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bktMeta).Get(keyWatermark)
+		if v == nil {
+			return nil
+		}
+		if len(v) != 8 {
+			return fmt.Errorf("redelivery watermark: %d bytes, want 8", len(v))
+		}
+		at, ok = time.Unix(0, int64(binary.BigEndian.Uint64(v))).UTC(), true
+		return nil
+	})
+	return at, ok, err
+}
+
+// SetRedeliveryWatermark stores the redelivery reconciler's watermark.
+func (q *BoltQueue) SetRedeliveryWatermark(ctx context.Context, at time.Time) error {
+	v := seqKey(uint64(at.UnixNano()))
+	err := q.write(ctx, func(tx *bolt.Tx) error { return tx.Bucket(bktMeta).Put(keyWatermark, v) })
+	if err != nil {
+		return fmt.Errorf("store redelivery watermark: %w", err)
+	}
+	return nil
 }

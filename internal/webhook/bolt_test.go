@@ -324,3 +324,29 @@ func TestBoltQueueSeenRemembersEnqueuedIDs(t *testing.T) {
 		t.Fatalf("Seen after completion = %v, %v; the reconciler would redeliver a handled delivery", seen, err)
 	}
 }
+
+// The redelivery reconciler's watermark outlives the process.
+func TestBoltQueue_KeepsTheRedeliveryWatermarkAcrossRestarts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "queue.db")
+	q, err := webhook.OpenBolt(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := q.RedeliveryWatermark(t.Context()); err != nil || ok {
+		t.Fatalf("watermark of a new queue: ok %v, %v; want none", ok, err)
+	}
+	at := time.Date(2026, 11, 25, 10, 0, 0, 123456789, time.UTC)
+	if err := q.SetRedeliveryWatermark(t.Context(), at); err != nil {
+		t.Fatal(err)
+	}
+	q.Close()
+	q, err = webhook.OpenBolt(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	got, ok, err := q.RedeliveryWatermark(t.Context())
+	if err != nil || !ok || !got.Equal(at) {
+		t.Fatalf("after a restart: %v (%v, %v), want %v", got, ok, err, at)
+	}
+}

@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -84,9 +83,11 @@ type intakeConfig struct {
 // secret (the SHA-1 X-Hub-Signature is never consulted); 200 for "ping"
 // (nothing stored); 202 once stored, also for a delivery GUID seen before
 // (not stored twice); 503 when the store fails, so the delivery shows as
-// failed in GitHub and can be redelivered, and 503 with Retry-After before
-// reading a body that would exceed the in-flight body budget
-// ([WithMaxInFlightBytes]).
+// failed in GitHub and can be redelivered, and 503 with Retry-After when
+// the bodies being received would exceed the in-flight body budget
+// ([WithMaxInFlightBytes]; charged as bytes arrive, so a client that
+// announces a large body and trickles it cannot hold the budget against
+// signed deliveries).
 type Intake struct {
 	secrets     [][]byte
 	q           Enqueuer
@@ -197,40 +198,29 @@ func (in *Intake) serve(w http.ResponseWriter, r *http.Request, event, id string
 		return refuse(http.StatusUnauthorized, fmt.Errorf("%w: missing or malformed %s header", ErrSignature, HeaderSignature))
 	}
 
-	// Reserve memory for the body before reading it: bodies are read
-	// before the signature can be checked, so without a budget anyone could
-	// exhaust memory with concurrent 25 MiB requests.
-	reserve := in.maxBody
-	if r.ContentLength >= 0 {
-		reserve = r.ContentLength
-	}
-	if !in.reserve(reserve) {
-		w.Header().Set("Retry-After", "1")
-		return refuse(http.StatusServiceUnavailable, fmt.Errorf("%w: more than %d body bytes being received", ErrOverloaded, in.maxInFlight))
-	}
-	defer in.release(reserve)
-
 	prefix, err := deliveryPrefix(id, event, in.now())
 	if err != nil {
 		return refuse(http.StatusBadRequest, err)
 	}
-	// The task payload is the prefix followed by the body, read in place
-	// and sized from Content-Length (already checked against the cap).
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(len(prefix) + int(r.ContentLength) + bytes.MinRead)
-	}
-	buf.Write(prefix)
-	_, err = buf.ReadFrom(http.MaxBytesReader(w, r.Body, in.maxBody))
-	payload := buf.Bytes()
-	body := payload[len(prefix):]
+	// The task payload is the prefix followed by the body, read in place.
+	// The signature covers the whole body, so it can only be checked once
+	// the body is in: the budget is charged as bytes arrive, never for
+	// what Content-Length announces, so a client that announces 25 MiB and
+	// trickles holds no more than it sent (see readBody).
+	payload, reserved, err := in.readBody(w, r, prefix)
+	defer in.release(reserved)
 	if err != nil {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		switch {
+		case errors.As(err, &tooBig):
 			return refuse(http.StatusRequestEntityTooLarge, fmt.Errorf("body larger than %d bytes", in.maxBody))
+		case errors.Is(err, ErrOverloaded):
+			w.Header().Set("Retry-After", "1")
+			return refuse(http.StatusServiceUnavailable, err)
 		}
 		return refuse(http.StatusBadRequest, fmt.Errorf("read body: %w", err))
 	}
+	body := payload[len(prefix):]
 	if !in.verify(body, want) {
 		return refuse(http.StatusUnauthorized, ErrSignature)
 	}
@@ -257,12 +247,70 @@ func (in *Intake) serve(w http.ResponseWriter, r *http.Request, event, id string
 	return http.StatusServiceUnavailable, "unavailable", fmt.Errorf("enqueue: %w", err)
 }
 
+// firstChunk is what a request may hold of the in-flight budget before it
+// has sent more: most deliveries (a push, a pull request) fit in it.
+const firstChunk = 64 << 10
+
+// readBody reads the request body after prefix, within the body cap, and
+// returns the payload and the budget it holds (to release).
+//
+// The budget is charged for buffer space as the body arrives: up to the
+// first 64 KiB (or the announced length, if smaller) at once, then in
+// doublings as the buffer fills. Space beyond the first chunk may use only
+// part of the budget (all but an eighth, or all but the body cap if that
+// is less), so that large unverified bodies cannot starve small
+// deliveries, whose signature is checked as soon as they are in. When the
+// budget is spent the request fails with [ErrOverloaded] (a 503 GitHub
+// records, and the reconciler has redelivered).
+func (in *Intake) readBody(w http.ResponseWriter, r *http.Request, prefix []byte) (payload []byte, reserved int64, err error) {
+	body := http.MaxBytesReader(w, r.Body, in.maxBody)
+	first := int64(firstChunk)
+	if r.ContentLength >= 0 {
+		first = min(first, r.ContentLength+1) // +1: room to see the end
+	}
+	if !in.reserve(first, false) {
+		return nil, 0, fmt.Errorf("%w: more than %d body bytes being received", ErrOverloaded, in.maxInFlight)
+	}
+	reserved = first
+	buf := make([]byte, len(prefix), len(prefix)+int(first))
+	copy(buf, prefix)
+	for {
+		if len(buf) == cap(buf) {
+			grow := int64(cap(buf) - len(prefix))
+			if r.ContentLength > int64(len(buf)-len(prefix)) {
+				grow = min(grow, r.ContentLength+1-int64(len(buf)-len(prefix)))
+			}
+			grow = max(min(grow, in.maxBody+1-int64(len(buf)-len(prefix))), 1)
+			if !in.reserve(grow, true) {
+				return nil, reserved, fmt.Errorf("%w: more than %d body bytes being received", ErrOverloaded, in.maxInFlight)
+			}
+			reserved += grow
+			nb := make([]byte, len(buf), cap(buf)+int(grow)) // exactly what was reserved
+			copy(nb, buf)
+			buf = nb
+		}
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, reserved, nil
+		}
+		if err != nil {
+			return nil, reserved, err
+		}
+	}
+}
+
 // reserve takes n bytes of the in-flight body budget, or reports that the
-// budget is exhausted.
-func (in *Intake) reserve(n int64) bool {
+// budget is exhausted. Bytes beyond a request's first chunk (more) leave a
+// share of the budget to first chunks.
+func (in *Intake) reserve(n int64, more bool) bool {
+	limit := in.maxInFlight
+	if more {
+		limit -= min(in.maxInFlight/8, in.maxInFlight-in.maxBody)
+	}
 	for {
 		cur := in.inFlight.Load()
-		if cur+n > in.maxInFlight {
+		if cur+n > limit {
 			return false
 		}
 		if in.inFlight.CompareAndSwap(cur, cur+n) {

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -545,5 +548,102 @@ func TestIntake_RefusesBodiesBeyondTheInFlightBudgetWith503(t *testing.T) {
 	in.ServeHTTP(w, signedRequest("push", guid, pushBody, secret))
 	if w.Code != http.StatusAccepted {
 		t.Fatalf("after the budget was released: status = %d, want 202", w.Code)
+	}
+}
+
+// Issue 15, defect 6: clients that announce large bodies, carry a
+// well-formed but wrong signature and then trickle their bodies must not
+// hold the in-flight budget, which they used to reserve (and allocate)
+// from Content-Length before the signature could be checked: signed
+// deliveries got 503 for as long as they kept their connections open.
+func TestIntake_SlowUnsignedSendersCannotStarveSignedDeliveries(t *testing.T) {
+	const maxBody, budget = 1 << 20, 4 << 20 // 20 senders announce 5 times the budget
+	q := &memEnqueuer{}
+	in, err := webhook.NewIntake([][]byte{secret}, q, webhook.WithMaxBodyBytes(maxBody), webhook.WithMaxInFlightBytes(budget))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(in)
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	for i := range 20 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "POST /webhook HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\n"+
+			"X-GitHub-Delivery: slow-%d\r\nX-Hub-Signature-256: sha256=%s\r\nContent-Length: %d\r\n\r\n{\"ref\":",
+			addr, i, strings.Repeat("0", 64), maxBody)
+	}
+	time.Sleep(200 * time.Millisecond) // the slow requests are being read
+
+	client := &http.Client{Timeout: 10 * time.Second}
+	for i := range 20 {
+		id := fmt.Sprintf("signed-%d", i)
+		req := signedRequest("push", id, pushBody, secret)
+		req.URL, req.RequestURI = mustURL(t, srv.URL+"/webhook"), ""
+		start := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		// A generous bound, not a benchmark: BENCHMARKS.md has the figure.
+		if resp.StatusCode != http.StatusAccepted || time.Since(start) > 5*time.Second {
+			t.Fatalf("signed delivery %d: status %d after %s, want 202 while 20 slow senders hold their connections", i, resp.StatusCode, time.Since(start))
+		}
+	}
+	if n := len(q.stored()); n != 20 {
+		t.Errorf("%d deliveries stored, want the 20 signed ones", n)
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// Bodies beyond their first chunk may use only part of the budget: even
+// clients that send large bodies quickly and then stall before the last
+// byte leave room for small deliveries.
+func TestIntake_LargeStalledBodiesLeaveRoomForSmallDeliveries(t *testing.T) {
+	const maxBody, budget = 1 << 20, 4 << 20
+	q := &memEnqueuer{}
+	in, err := webhook.NewIntake([][]byte{secret}, q, webhook.WithMaxBodyBytes(maxBody), webhook.WithMaxInFlightBytes(budget))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(in)
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	for i := range 8 { // 8 MiB announced and all but a byte sent
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "POST /webhook HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\n"+
+			"X-GitHub-Delivery: big-%d\r\nX-Hub-Signature-256: sha256=%s\r\nContent-Length: %d\r\n\r\n",
+			addr, i, strings.Repeat("0", 64), maxBody)
+		go func() { _, _ = c.Write(bytes.Repeat([]byte(" "), maxBody-1)) }()
+	}
+	time.Sleep(500 * time.Millisecond)
+	client := &http.Client{Timeout: 10 * time.Second}
+	for i := range 10 {
+		req := signedRequest("push", fmt.Sprintf("small-%d", i), pushBody, secret)
+		req.URL, req.RequestURI = mustURL(t, srv.URL+"/webhook"), ""
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("small delivery %d: status %d, want 202", i, resp.StatusCode)
+		}
 	}
 }

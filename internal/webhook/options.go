@@ -77,9 +77,12 @@ func WithMaxBodyBytes(n int64) IntakeOption {
 }
 
 // WithMaxInFlightBytes bounds the body bytes all requests together may be
-// receiving (default [DefaultMaxInFlightBytes]); a request that would exceed
-// it is answered 503 with Retry-After before its body is read. A request
-// without Content-Length reserves the whole body cap.
+// holding while they are received (default [DefaultMaxInFlightBytes]); a
+// request that would exceed it is answered 503 with Retry-After. Bytes are
+// charged as they arrive, never for what Content-Length announces: a
+// request holds its first 64 KiB (or less, as announced) and then what it
+// actually sent, and what requests hold beyond their first 64 KiB may use
+// all but an eighth of the budget, which stays for small deliveries.
 func WithMaxInFlightBytes(n int64) IntakeOption {
 	return intakeOption(func(c *intakeConfig) { c.maxInFlight = n })
 }

@@ -17,9 +17,8 @@ import (
 	"github.com/contractbot/contractbot/internal/webhook"
 )
 
-// CheckName is the name of the check run contractbot publishes. Branch
-// protection requires it by this name, so it never changes.
-const CheckName = "PaaSTA contract"
+// CheckName is the name of the check run contractbot publishes.
+const CheckName = ghclient.DefaultCheckRunName
 
 // Clients creates API clients for the installations of this App;
 // [*github.Apps] is one, through [AppsClients].

@@ -151,8 +151,8 @@ func TestChecker_ReadsTheConfigFromTheDefaultBranchAndCachesItByItsHead(t *testi
 		if len(runs) != 1 {
 			t.Fatalf("%d runs published, want 1", len(runs))
 		}
-		if runs[0].ConfigError != nil {
-			return "config error: " + runs[0].ConfigError.Error()
+		if isConfigProblem(runs[0].Result) {
+			return "config error: " + runs[0].Result.Findings[0].Message
 		}
 		if runs[0].Result.OK {
 			return "ok"

@@ -24,7 +24,7 @@ func (c *Checker) publishFailure(ctx context.Context, client Client, j checkJob,
 	if u := errors.Unwrap(err); u != nil {
 		cause = u // without the queue's "permanent:" prefix
 	}
-	run.Result, run.ConfigError, run.Failure, run.Annotate = nil, nil, cause, nil
+	run.Result, run.Failure, run.Annotate = nil, cause, nil
 	log := zerolog.Ctx(ctx)
 	if id, perr := client.PublishCheckRun(ctx, j.Owner, j.Repo, run); perr != nil {
 		log.Error().Err(perr).AnErr("cause", cause).Msg("the commit cannot be checked, and its check run could not be completed to say so")

@@ -30,7 +30,7 @@ import (
 const KindRefGuard = "refguard"
 
 // RefCheckName is the name of the guard's check run.
-const RefCheckName = "PaaSTA deploy ref"
+const RefCheckName = ghclient.DeployRefCheckRunName
 
 // Deploy-ref actions (CONTRACTBOT_DEPLOY_REF_ACTION).
 const (

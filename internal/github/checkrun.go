@@ -18,16 +18,22 @@ import (
 	"github.com/contractbot/contractbot/internal/report"
 )
 
-// DefaultCheckRunName is the check run's name when [CheckRun.Name] is empty.
-const DefaultCheckRunName = "PaaSTA contract"
+// The names of contractbot's check runs, the one place they are written.
+// Branch protection requires them by name, so they never change.
+const (
+	// DefaultCheckRunName is the contract's check run, and the name of a
+	// [CheckRun] whose Name is empty.
+	DefaultCheckRunName = "PaaSTA contract"
+	// DeployRefCheckRunName is the deploy-ref guard's check run.
+	DeployRefCheckRunName = "PaaSTA deploy ref"
+)
 
 // CheckRun is what [Client.PublishCheckRun] posts for one commit.
 type CheckRun struct {
 	Name        string // DefaultCheckRunName when empty
 	HeadSHA     string
 	ExternalID  string         // the task id, to find the run again
-	Result      *checks.Result // nil when ConfigError is set
-	ConfigError error          // a broken .contractbot.yaml: a failing run that says what is wrong
+	Result      *checks.Result // nil when Failure is set
 	Rules       []*checks.Rule // for the "how to fix" text in the summary
 	// WarningsConclusion is the conclusion when there are warnings but no
 	// errors: "neutral" (the default), "success" or "failure".
@@ -117,8 +123,8 @@ func (c *Client) PublishCheckRun(ctx context.Context, owner, repo string, run Ch
 	if !IsSHA(run.HeadSHA) {
 		return 0, fmt.Errorf("publish check run on %s/%s: head sha %q is not a commit SHA", owner, repo, run.HeadSHA)
 	}
-	if run.Result == nil && run.ConfigError == nil && run.Failure == nil {
-		return 0, fmt.Errorf("publish check run on %s/%s@%s: neither a result nor a configuration error", owner, repo, run.HeadSHA)
+	if run.Result == nil && run.Failure == nil {
+		return 0, fmt.Errorf("publish check run on %s/%s@%s: neither a result nor a failure", owner, repo, run.HeadSHA)
 	}
 	out, err := renderCheckRun(run, c.apps.cfg.maxAnnotations)
 	if err != nil {
@@ -362,21 +368,13 @@ type rendered struct {
 
 // renderCheckRun computes the conclusion, title, summary and annotations.
 func renderCheckRun(run CheckRun, maxAnnotations int) (rendered, error) {
-	if run.Failure != nil && run.Result == nil && run.ConfigError == nil {
+	if run.Failure != nil && run.Result == nil {
 		return rendered{
 			title:      "Not checked",
 			conclusion: ConclusionActionRequired,
 			summary: truncateSummary("contractbot could not check this commit, so nothing was checked.\n\n> " +
 				MarkdownEscape(run.Failure.Error()) + "\n\nTo run the check again, press **Re-run** on this check (or push a new commit). " +
 				"If it fails the same way, the App's operator finds the task with `contractbot dead-letters list`.\n"),
-		}, nil
-	}
-	if run.ConfigError != nil {
-		return rendered{
-			title:      "Configuration error",
-			conclusion: ConclusionFailure,
-			summary: truncateSummary("contractbot could not use this repository's configuration, so nothing was checked.\n\n> " +
-				MarkdownEscape(run.ConfigError.Error()) + "\n\nFix the file and push again.\n"),
 		}, nil
 	}
 	warnConclusion := run.WarningsConclusion

@@ -2,7 +2,6 @@ package github_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -59,9 +58,10 @@ func TestClient_PublishCheckRun(t *testing.T) {
 			fs := append(findings(1, checks.SeverityError, "Makefile"), checks.Finding{RuleID: "ref.name", Severity: checks.SeverityError, Line: 1, EndLine: 1, Message: "bad ref"})
 			return github.CheckRun{HeadSHA: sha, Result: &checks.Result{Findings: fs}}
 		}, 1, 1, "failure", "2 errors", []string{"bad ref"}},
-		{"a configuration error fails without annotations", func(sha string) github.CheckRun {
-			return github.CheckRun{HeadSHA: sha, ConfigError: errors.New(".contractbot.yaml:3: unknown key \"rulez\"")}
-		}, 1, 0, "failure", "Configuration error", []string{`unknown key "rulez"`}},
+		{"a configuration error is its one config.invalid finding", func(sha string) github.CheckRun {
+			f := checks.Finding{RuleID: "config.invalid", Severity: checks.SeverityError, Path: ".contractbot.yaml", Line: 3, EndLine: 3, Message: `unknown key "rulez"`}
+			return github.CheckRun{HeadSHA: sha, Result: &checks.Result{Findings: []checks.Finding{f}}}
+		}, 1, 1, "failure", "1 error", []string{`unknown key "rulez"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

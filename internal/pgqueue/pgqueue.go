@@ -102,10 +102,6 @@ func DefaultClaimant() string {
 	return fmt.Sprintf("%s:%d", h, os.Getpid())
 }
 
-// WithRetention sets how long enqueued IDs are remembered for dedupe
-// (default 72 hours, GitHub's redelivery window).
-func WithRetention(d time.Duration) Option { return func(c *config) { c.retention = d } }
-
 // Queue is a [webhook.Queue] in PostgreSQL.
 type Queue struct {
 	pool *pgxpool.Pool

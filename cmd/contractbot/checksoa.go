@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/contractbot/contractbot/internal/checks"
 	"github.com/contractbot/contractbot/internal/report"
@@ -128,48 +127,11 @@ func checkServices(ctx context.Context, engine *checks.Engine, cache *soa.Cache,
 // checkServicesWith is checkServices with PaaSTA's system configuration
 // (--paasta-config), or nil.
 func checkServicesWith(ctx context.Context, engine *checks.Engine, cache *soa.Cache, sys fs.FS, services []string, jobs int) ([]*checks.Result, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	results := make([]*checks.Result, len(services))
-	work := make(chan int)
-	var (
-		wg       sync.WaitGroup
-		errOnce  sync.Once
-		firstErr error
-	)
-	for range min(jobs, len(services)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				t, err := checks.Prepare(ctx, nil, checks.Options{SOACache: cache, Service: services[i], PaastaConfig: sys})
-				var res *checks.Result
-				if err == nil {
-					res, err = engine.Run(ctx, t)
-				}
-				if err != nil {
-					errOnce.Do(func() { firstErr = fmt.Errorf("%s: %w", services[i], err); cancel() })
-					continue
-				}
-				results[i] = res
-			}
-		}()
-	}
-feed:
-	for i := range services {
-		select {
-		case work <- i:
-		case <-ctx.Done():
-			break feed
+	return forEach(ctx, jobs, services, func(ctx context.Context, service string) (*checks.Result, error) {
+		t, err := checks.Prepare(ctx, nil, checks.Options{SOACache: cache, Service: service, PaastaConfig: sys})
+		if err != nil {
+			return nil, err
 		}
-	}
-	close(work)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return results, nil
+		return engine.Run(ctx, t)
+	})
 }

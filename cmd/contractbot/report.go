@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/contractbot/contractbot/internal/checks"
@@ -223,44 +222,8 @@ type fleetResult struct {
 // results in the order of names; a nil result is a repository that is
 // not a service. The first error cancels the rest.
 func checkFleet(ctx context.Context, jobs int, names []string, check func(context.Context, string) (*checks.Result, fleet.Meta, error)) ([]fleetResult, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	results := make([]fleetResult, len(names))
-	work := make(chan int)
-	var (
-		wg       sync.WaitGroup
-		errOnce  sync.Once
-		firstErr error
-	)
-	for range min(jobs, len(names)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				res, meta, err := check(ctx, names[i])
-				if err != nil {
-					errOnce.Do(func() { firstErr = fmt.Errorf("%s: %w", names[i], err); cancel() })
-					continue
-				}
-				results[i] = fleetResult{res, meta}
-			}
-		}()
-	}
-feed:
-	for i := range names {
-		select {
-		case work <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(work)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return results, nil
+	return forEach(ctx, jobs, names, func(ctx context.Context, name string) (fleetResult, error) {
+		res, meta, err := check(ctx, name)
+		return fleetResult{res, meta}, err
+	})
 }

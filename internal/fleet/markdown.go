@@ -331,30 +331,9 @@ func truncateBody(s string) string {
 	return s[:n] + tail
 }
 
-// markdownEscape makes s safe to embed in GitHub Markdown, including a
-// table cell: punctuation that Markdown or HTML would interpret is
-// backslash-escaped, "&" becomes "&amp;" and line breaks become spaces, so
-// repository content cannot add links, HTML, headings or table cells.
-// (The same escape as the check-run summary's; this package does not
-// import the GitHub client.)
-func markdownEscape(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for _, r := range s {
-		switch r {
-		case '\r', '\n':
-			b.WriteByte(' ')
-		case '&':
-			b.WriteString("&amp;")
-		case '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '<', '>', '#', '+', '-', '.', '!', '|', '~', ':', '@', '=':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// markdownEscape is the one escape of repository text in GitHub
+// Markdown, the check-run summary's too.
+func markdownEscape(s string) string { return report.MarkdownEscape(s) }
 
 // plainID reports whether a rule id is plain enough to put in a link as
 // it is (ids come from the engine, but a view may be read from a file).

@@ -30,11 +30,11 @@ const (
 
 // CheckRun is what [Client.PublishCheckRun] posts for one commit.
 type CheckRun struct {
-	Name        string // DefaultCheckRunName when empty
-	HeadSHA     string
-	ExternalID  string         // the task id, to find the run again
-	Result      *checks.Result // nil when Failure is set
-	Rules       []*checks.Rule // for the "how to fix" text in the summary
+	Name       string // DefaultCheckRunName when empty
+	HeadSHA    string
+	ExternalID string         // the task id, to find the run again
+	Result     *checks.Result // nil when Failure is set
+	Rules      []*checks.Rule // for the "how to fix" text in the summary
 	// WarningsConclusion is the conclusion when there are warnings but no
 	// errors: "neutral" (the default), "success" or "failure".
 	WarningsConclusion string
@@ -581,28 +581,9 @@ func plural(n int) string {
 	return "s"
 }
 
-// MarkdownEscape makes s safe to embed in GitHub Markdown, including a
-// table cell: punctuation that Markdown or HTML would interpret is
-// backslash-escaped, "&" becomes "&amp;" and line breaks become spaces, so
-// repository content cannot add links, HTML, headings or table cells.
-func MarkdownEscape(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for _, r := range s {
-		switch r {
-		case '\r', '\n':
-			b.WriteByte(' ')
-		case '&':
-			b.WriteString("&amp;")
-		case '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '<', '>', '#', '+', '-', '.', '!', '|', '~', ':', '@', '=':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// MarkdownEscape is [report.MarkdownEscape], kept here for the many
+// callers that render GitHub text.
+func MarkdownEscape(s string) string { return report.MarkdownEscape(s) }
 
 // truncateSummary is a last guard: the summary never exceeds the limit even
 // if a single rule doc is enormous.

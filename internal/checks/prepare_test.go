@@ -81,18 +81,7 @@ func TestEngine_SoaFindingsOfAnInRepositorySoaTreeNameFilesOfTheRepository(t *te
 		ConfigFile:                 {Data: []byte("service: web\nsoa_dir: ./yelpsoa-configs/\n")},
 		"yelpsoa-configs/web/x.md": {Data: []byte("no deploy.yaml\n")},
 	}
-	target, err := Prepare(context.Background(), repo, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := NewEngine(All())
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := e.Run(context.Background(), target)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := prepareAndRun(t, repo)
 	var soa int
 	for _, f := range res.Findings {
 		if strings.HasPrefix(f.RuleID, "soa.") {
@@ -113,18 +102,7 @@ func TestEngine_MessagesNameFilesOfAnInRepositorySoaTreeWhereTheyAre(t *testing.
 		"soa/web/service.yaml":   {Data: []byte("description: x\n")},
 		"soa/web/kubernetes.yml": {Data: []byte("{}\n")},
 	}
-	target, err := Prepare(context.Background(), repo, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := NewEngine(All())
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := e.Run(context.Background(), target)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := prepareAndRun(t, repo)
 	var named int
 	for _, f := range res.Findings {
 		switch f.RuleID {
@@ -138,4 +116,22 @@ func TestEngine_MessagesNameFilesOfAnInRepositorySoaTreeWhereTheyAre(t *testing.
 	if named != 3 {
 		t.Fatalf("%d of the 3 missing-file findings: %v", named, res.Findings)
 	}
+}
+
+// prepareAndRun checks repo as a face would: Prepare, then every rule.
+func prepareAndRun(t *testing.T, repo fstest.MapFS) *Result {
+	t.Helper()
+	target, err := Prepare(context.Background(), repo, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEngine(All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Run(context.Background(), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }

@@ -151,6 +151,14 @@ func prefix(args []string) string {
 }
 
 // run dispatches args to a subcommand and turns its error into an exit code.
+// DefaultRunTimeout bounds one CLI run (CONTRACTBOT_TIMEOUT; 0: none):
+// long enough for check-soa over thousands of services on a small
+// machine, short enough that a run that cannot finish says so.
+const DefaultRunTimeout = 30 * time.Minute
+
+// errRunTimeout is the cause of a run's context when its time ran out.
+var errRunTimeout = errors.New("the run's time limit ran out")
+
 func run(ctx context.Context, io stdio, args []string) int {
 	if len(args) == 0 {
 		usage(io.out)
@@ -184,10 +192,33 @@ func run(ctx context.Context, io stdio, args []string) int {
 			rest = []string{"--help"}
 		}
 	}
+	// Every run but serve's has a time limit, so that no input can keep
+	// a CI job or a terminal waiting for ever: it fails closed with a
+	// line that says which limit ran out. (The hook has its own, 3 s.)
+	limit := DefaultRunTimeout
+	if v, ok := os.LookupEnv("CONTRACTBOT_TIMEOUT"); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			fmt.Fprintf(io.err, "contractbot: CONTRACTBOT_TIMEOUT=%q: want a duration such as 10m, or 0 for none\n", v)
+			return exitUsage
+		}
+		limit = d
+	}
+	if c.drains || c.name == "hook" {
+		limit = 0
+	}
+	if limit > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, limit, errRunTimeout)
+		defer cancel()
+	}
 	err := c.run(ctx, io, rest)
 	var ee *exitError
 	var in interrupted
 	switch {
+	case err != nil && errors.Is(context.Cause(ctx), errRunTimeout):
+		fmt.Fprintf(io.err, "contractbot %s: gave up after %s (CONTRACTBOT_TIMEOUT): nothing was decided, so treat it as a failure\n", c.name, limit)
+		return exitUsage
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ee):

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -38,4 +41,19 @@ func mustAbs(p string) string {
 		panic(err)
 	}
 	return wd + "/" + p
+}
+
+func TestARunThatOutlastsItsTimeLimitFailsClosedAndSaysSo(t *testing.T) {
+	t.Setenv("CONTRACTBOT_TIMEOUT", "1ns")
+	var out, errb bytes.Buffer
+	code := run(context.Background(), stdio{strings.NewReader(""), &out, &errb}, []string{"check", "../../fixtures/services/legacy-service"})
+	if code != exitUsage || !strings.Contains(errb.String(), "contractbot check: gave up after 1ns (CONTRACTBOT_TIMEOUT)") {
+		t.Fatalf("exit %d, stderr %q, stdout %q", code, errb.String(), out.String())
+	}
+	if strings.Contains(out.String(), "keeps the PaaSTA contract") {
+		t.Errorf("a run cut short said the contract is kept:\n%s", out.String())
+	}
+	if DefaultRunTimeout <= 0 {
+		t.Errorf("no default time limit")
+	}
 }

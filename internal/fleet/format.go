@@ -3,8 +3,8 @@ package fleet
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/contractbot/contractbot/internal/report"
 	"io"
-	"strings"
 )
 
 // Format names a rendering of a view. It implements [flag.Value].
@@ -24,19 +24,7 @@ var Formats = []Format{FormatMarkdown, FormatHTML, FormatCSV, FormatJSON}
 func (f *Format) String() string { return string(*f) }
 
 // Set implements [flag.Value].
-func (f *Format) Set(s string) error {
-	for _, k := range Formats {
-		if s == string(k) {
-			*f = k
-			return nil
-		}
-	}
-	names := make([]string, len(Formats))
-	for i, k := range Formats {
-		names[i] = string(k)
-	}
-	return fmt.Errorf("unknown format %q (want %s)", s, strings.Join(names, ", "))
-}
+func (f *Format) Set(s string) error { return report.SetChoice(f, s, Formats, "format") }
 
 // Render writes v to w in format f. o gives the title and the link to a
 // full report (see [Options]).

@@ -11,13 +11,7 @@ import (
 // repositories of the installation's owner, by page (per_page at most 100,
 // as GitHub), with total_count.
 func (s *Server) listInstallationRepos(req *http.Request, p principal) reply {
-	perPage, page := 30, 1
-	if v, err := strconv.Atoi(req.URL.Query().Get("per_page")); err == nil && v > 0 {
-		perPage = min(v, 100)
-	}
-	if v, err := strconv.Atoi(req.URL.Query().Get("page")); err == nil && v > 0 {
-		page = v
-	}
+	perPage, page := paging(req)
 	s.mu.Lock()
 	owner := s.installations[p.installation]
 	var names []string
@@ -67,13 +61,7 @@ func clone(m map[string]any) map[string]any {
 // listInstallations answers GET /app/installations (the App's JWT): every
 // installation, by page.
 func (s *Server) listInstallations(req *http.Request) reply {
-	perPage, page := 30, 1
-	if v, err := strconv.Atoi(req.URL.Query().Get("per_page")); err == nil && v > 0 {
-		perPage = min(v, 100)
-	}
-	if v, err := strconv.Atoi(req.URL.Query().Get("page")); err == nil && v > 0 {
-		page = v
-	}
+	perPage, page := paging(req)
 	s.mu.Lock()
 	ids := make([]int64, 0, len(s.installations))
 	owners := map[int64]string{}
@@ -97,4 +85,17 @@ func (s *Server) listInstallations(req *http.Request) reply {
 		out = append(out, m)
 	}
 	return ok(out)
+}
+
+// paging reads a list request's per_page (default 30, at most 100, as
+// GitHub) and page (1-based).
+func paging(req *http.Request) (perPage, page int) {
+	perPage, page = 30, 1
+	if v, err := strconv.Atoi(req.URL.Query().Get("per_page")); err == nil && v > 0 {
+		perPage = min(v, 100)
+	}
+	if v, err := strconv.Atoi(req.URL.Query().Get("page")); err == nil && v > 0 {
+		page = v
+	}
+	return perPage, page
 }

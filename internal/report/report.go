@@ -36,18 +36,20 @@ var Formats = []Format{FormatText, FormatJSON, FormatSARIF, FormatGitHub}
 func (f *Format) String() string { return string(*f) }
 
 // Set implements [flag.Value].
-func (f *Format) Set(s string) error {
-	for _, k := range Formats {
+func (f *Format) Set(s string) error { return SetChoice(f, s, Formats, "format") }
+
+// SetChoice sets *p to the choice named s, or says which names there are:
+// the Set of a flag.Value that is one of a few names.
+func SetChoice[T ~string](p *T, s string, choices []T, what string) error {
+	names := make([]string, len(choices))
+	for i, k := range choices {
 		if s == string(k) {
-			*f = k
+			*p = k
 			return nil
 		}
-	}
-	names := make([]string, len(Formats))
-	for i, k := range Formats {
 		names[i] = string(k)
 	}
-	return fmt.Errorf("unknown format %q (want %s)", s, strings.Join(names, ", "))
+	return fmt.Errorf("unknown %s %q (want %s)", what, s, strings.Join(names, ", "))
 }
 
 // Sink takes the results of a run and writes or publishes them: one Post

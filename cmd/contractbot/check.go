@@ -15,10 +15,7 @@ import (
 
 func runCheck(ctx context.Context, io stdio, args []string) error {
 	flags := newFlags(io, "check", "check [--soa-dir DIR] [--service NAME] [--format text|json|sarif|github] [--sarif-file FILE] [PATH]")
-	soaDir := flags.String("soa-dir", "", "yelpsoa-configs directory (default: soa_dir from .contractbot.yaml)")
-	service := flags.String("service", "", "service name (default: service from .contractbot.yaml, else the directory name)")
-	schemas := flags.String("paasta-schemas", "", "directory of an installed PaaSTA's *_schema.json files to validate against instead of the built-in schemas")
-	paastaConfig := flags.String("paasta-config", "", "PaaSTA's system configuration, a directory laid out as a PaaSTA host's /etc (paasta/*.json, sensu/, yelp_location/, tron/MASTER.yaml), for the checks that need it")
+	tf := addTargetFlags(flags)
 	format := report.FormatText
 	flags.Var(&format, "format", "output format: text, json, sarif or github")
 	docs := rulesURLFlag(flags)
@@ -26,19 +23,15 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
-	if flags.NArg() > 1 {
-		return fmt.Errorf("want at most one PATH, got %d", flags.NArg())
+	dir, err := onePath(flags)
+	if err != nil {
+		return err
 	}
-	dir := "."
-	if flags.NArg() == 1 {
-		dir = flags.Arg(0)
-	}
-
 	engine, err := checks.NewEngine(checks.All())
 	if err != nil {
 		return err
 	}
-	t, err := checkTarget(ctx, dir, *soaDir, *service, *schemas, *paastaConfig)
+	t, err := checkTarget(ctx, dir, *tf.soaDir, *tf.service, *tf.schemas, *tf.paastaConfig)
 	if err != nil {
 		return err
 	}
@@ -51,7 +44,7 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	sink = report.Rebase(sink, outputBase(format, dir, *soaDir))
+	sink = report.Rebase(sink, outputBase(format, dir, *tf.soaDir))
 	var sarif *os.File
 	if *sarifFile != "" {
 		if sarif, err = os.Create(*sarifFile); err != nil {
@@ -59,7 +52,7 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 		}
 		defer sarif.Close()
 		// One run, two sinks, each with its own paths.
-		sink = report.Multi(sink, report.Rebase(&report.SARIF{W: sarif, Tool: tool}, outputBase(report.FormatSARIF, dir, *soaDir)))
+		sink = report.Multi(sink, report.Rebase(&report.SARIF{W: sarif, Tool: tool}, outputBase(report.FormatSARIF, dir, *tf.soaDir)))
 	}
 	if err := report.Publish(ctx, sink, res); err != nil {
 		return err
@@ -80,6 +73,34 @@ func runCheck(ctx context.Context, io stdio, args []string) error {
 func rulesURLFlag(flags *flag.FlagSet) *string {
 	return flags.String("rules-url", envOr("CONTRACTBOT_RULES_URL", report.DefaultDocs),
 		"base of the rule link that ends each text finding, e.g. "+checks.DocsURL+" (env CONTRACTBOT_RULES_URL)")
+}
+
+// targetFlags are the flags of the commands that check one repository
+// (check, fix): where its soa tree is, its service name and the PaaSTA
+// installation to check against.
+type targetFlags struct {
+	soaDir, service, schemas, paastaConfig *string
+}
+
+func addTargetFlags(flags *flag.FlagSet) targetFlags {
+	return targetFlags{
+		soaDir:       flags.String("soa-dir", "", "yelpsoa-configs directory (default: soa_dir from .contractbot.yaml)"),
+		service:      flags.String("service", "", "service name (default: service from .contractbot.yaml, else the directory name)"),
+		schemas:      flags.String("paasta-schemas", "", "directory of an installed PaaSTA's *_schema.json files to validate against instead of the built-in schemas"),
+		paastaConfig: flags.String("paasta-config", "", "PaaSTA's system configuration, a directory laid out as a PaaSTA host's /etc (paasta/*.json, sensu/, yelp_location/, tron/MASTER.yaml), for the checks that need it"),
+	}
+}
+
+// onePath is a command's one optional PATH argument, "." when there is
+// none.
+func onePath(flags *flag.FlagSet) (string, error) {
+	switch flags.NArg() {
+	case 0:
+		return ".", nil
+	case 1:
+		return flags.Arg(0), nil
+	}
+	return "", fmt.Errorf("want at most one PATH, got %d", flags.NArg())
 }
 
 // checkTarget assembles what `check` looks at: the repository in dir, its

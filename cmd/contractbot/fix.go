@@ -39,21 +39,17 @@ func (r *ruleList) Set(s string) error {
 // unified diff instead of writing them.
 func runFix(ctx context.Context, io stdio, args []string) error {
 	flags := newFlags(io, "fix", fixUsage)
-	soaDir := flags.String("soa-dir", "", "yelpsoa-configs directory (default: soa_dir from .contractbot.yaml)")
-	service := flags.String("service", "", "service name (default: service from .contractbot.yaml, else the directory name)")
-	schemas := flags.String("paasta-schemas", "", "directory of an installed PaaSTA's *_schema.json files to validate against instead of the built-in schemas")
+	tf := addTargetFlags(flags)
+	soaDir, service, schemas := tf.soaDir, tf.service, tf.schemas
 	diffOnly := flags.Bool("diff", false, "print the fixes as a unified diff on stdout instead of writing them (what would be left goes to stderr)")
 	var rules ruleList
 	flags.Var(&rules, "rule", "apply only the fixes of this rule (repeatable, or comma-separated); every rule is still checked")
 	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
-	if flags.NArg() > 1 {
-		return fmt.Errorf("want at most one PATH, got %d", flags.NArg())
-	}
-	dir := "."
-	if flags.NArg() == 1 {
-		dir = flags.Arg(0)
+	dir, err := onePath(flags)
+	if err != nil {
+		return err
 	}
 	engine, err := checks.NewEngine(checks.All())
 	if err != nil {
@@ -78,6 +74,12 @@ func runFix(ctx context.Context, io stdio, args []string) error {
 		}
 		defer soaRoot.Close()
 	}
+	var sysFS fs.FS
+	if *tf.paastaConfig != "" {
+		if sysFS, err = openSystemConfig(*tf.paastaConfig); err != nil {
+			return err
+		}
+	}
 	var schemasFS fs.FS
 	if *schemas != "" {
 		if schemasFS, err = openTree(*schemas); err != nil {
@@ -89,7 +91,7 @@ func runFix(ctx context.Context, io stdio, args []string) error {
 		return err
 	}
 	prepare := func(ctx context.Context, repo, soa fs.FS) (checks.Target, error) {
-		return checks.Prepare(ctx, repo, checks.Options{Service: *service, DefaultService: filepath.Base(abs), SOA: soa, PaastaSchemas: schemasFS})
+		return checks.Prepare(ctx, repo, checks.Options{Service: *service, DefaultService: filepath.Base(abs), SOA: soa, PaastaSchemas: schemasFS, PaastaConfig: sysFS})
 	}
 	out, err := fix.Run(ctx, fix.Options{Engine: engine, Prepare: prepare, Rules: rules}, repo, soaFS)
 	if err != nil {

@@ -89,7 +89,7 @@ func checkTronSchedule(p *Pass, j tronJob) {
 				return
 			}
 		}
-		parsed, err = tron.ParseTypedSchedule(typ, value)
+		_, err = tron.ParseTypedSchedule(typ, value)
 		if typ == "cron" {
 			cron = value
 		}
@@ -110,7 +110,7 @@ func checkTronSchedule(p *Pass, j tronJob) {
 				*v = s
 			}
 		}
-		parsed, err = tron.ParseLegacySchedule(start, days)
+		_, err = tron.ParseLegacySchedule(start, days)
 	default:
 		p.Reportf(j.file.Path, at, "tron job %s has the schedule %s, which must be a string or a mapping: write e.g. \"cron 0 4 * * *\"", j.name, sched.Describe())
 		return

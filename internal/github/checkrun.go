@@ -345,19 +345,6 @@ func (c *Client) findCheckRun(ctx context.Context, owner, repo, sha, name, exter
 	return nil, nil
 }
 
-func chunk[T any](s []T, n int) [][]T {
-	out := [][]T{nil}
-	if len(s) == 0 {
-		return out
-	}
-	out = out[:0]
-	for len(s) > n {
-		out = append(out, s[:n])
-		s = s[n:]
-	}
-	return append(out, s)
-}
-
 // rendered is a check run's output, computed once and sent in pieces.
 type rendered struct {
 	title       string

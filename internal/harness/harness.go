@@ -372,7 +372,7 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 
 	// Commits and their deliveries, made before the clock starts. The
 	// first Outage events are the outage's: GitHub failed to deliver them
-	// before the run. Every fifth repository breaks the contract in 130
+	// before the run. Every tenth repository breaks the contract in 130
 	// lines of its Makefile: 130 annotations, in three requests.
 	type event struct {
 		repo, sha, guid string
@@ -385,7 +385,7 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 	for i := range events {
 		repoIndex := i / perRepo
 		repo := fmt.Sprintf("svc%03d", repoIndex)
-		broken := repoIndex%5 == 4
+		broken := repoIndex%10 == 9
 		sha := fake.Push(owner, repo, branch, service(repo, i, broken))
 		before := prev[repo]
 		if before == "" {
@@ -432,7 +432,9 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 				"CONTRACTBOT_QUEUE_URL=" + pg.URL(),
 				"CONTRACTBOT_QUEUE_LEASE=" + o.Lease.String(),
 				"CONTRACTBOT_REDELIVERY_INTERVAL=10s",
-				"CONTRACTBOT_REDELIVERY_MAX=1000",
+				// 20 redeliveries a second: the outage is recovered
+				// within a minute without swamping the live load.
+				"CONTRACTBOT_REDELIVERY_MAX=200",
 				fmt.Sprintf("CONTRACTBOT_WORKERS=%d", o.Workers),
 				"CONTRACTBOT_SOA_REPO=",
 				"CONTRACTBOT_LOG_FORMAT=json",

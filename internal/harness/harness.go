@@ -400,8 +400,8 @@ func Run(ctx context.Context, t testing.TB, o Options) (Report, error) {
 	now := time.Now()
 	for i := range o.Outage {
 		at := now.Add(-time.Minute - o.OutageSpan + time.Duration(i)*o.OutageSpan/time.Duration(max(o.Outage, 1)))
-		if i%20 == 0 {
-			at = now.Add(-25*time.Hour - time.Duration(i)*time.Minute)
+		if i%20 == 0 { // a day or two back, well inside GitHub's three days
+			at = now.Add(-24*time.Hour - time.Duration(i%(24*60))*time.Minute)
 		}
 		events[i].guid = fake.LogFailedDelivery("push", events[i].payload, at)
 	}

@@ -37,6 +37,7 @@ import (
 	"testing"
 	"time"
 
+	ghclient "github.com/contractbot/contractbot/internal/github"
 	"github.com/contractbot/contractbot/internal/githubfake"
 	"github.com/contractbot/contractbot/internal/pgqueue"
 	"github.com/contractbot/contractbot/internal/pgtest"
@@ -44,7 +45,7 @@ import (
 )
 
 // CheckName is the check run every pushed commit must get exactly once.
-const CheckName = "PaaSTA contract"
+const CheckName = ghclient.DefaultCheckRunName
 
 const (
 	secret       = "harness-webhook-secret"

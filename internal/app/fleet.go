@@ -23,7 +23,10 @@ func newFleetState(reg prometheus.Registerer, rules []*checks.Rule) (*fleetState
 	if err != nil {
 		return nil, err
 	}
-	return &fleetState{view: fleet.NewCollector(fleet.Options{Rules: rules}), metrics: m}, nil
+	f := &fleetState{view: fleet.NewCollector(fleet.Options{Rules: rules}), metrics: m}
+	// The view is built when /metrics is scraped, not at every check.
+	m.Follow(f.view)
+	return f, nil
 }
 
 // add records a service's published result.
@@ -31,9 +34,7 @@ func (f *fleetState) add(r *checks.Result, at time.Time) {
 	if f == nil || r == nil || r.Service == "" {
 		return
 	}
-	if f.view.Add(r, fleet.Meta{Checked: at}) == nil {
-		f.metrics.Set(f.view.View())
-	}
+	_ = f.view.Add(r, fleet.Meta{Checked: at}) // only a result without a service is refused
 }
 
 // notService records a repository that is not a PaaSTA service.
@@ -42,5 +43,4 @@ func (f *fleetState) notService(fullName string) {
 		return
 	}
 	f.view.NotAService(fullName)
-	f.metrics.Set(f.view.View())
 }

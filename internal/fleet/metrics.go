@@ -31,6 +31,7 @@ type Metrics struct {
 	findings, updated, oldest              *prometheus.Desc
 	mu                                     sync.Mutex
 	view                                   *View
+	source                                 *Collector
 }
 
 var _ prometheus.Collector = (*Metrics)(nil)
@@ -59,7 +60,16 @@ func NewMetrics(reg prometheus.Registerer, rules []*checks.Rule) (*Metrics, erro
 func (m *Metrics) Set(v *View) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.view = v
+	m.view, m.source = v, nil
+}
+
+// Follow makes the gauges show c's view as it is at each scrape: a face
+// that adds results all the time (the App) builds the view once per
+// scrape, not once per result.
+func (m *Metrics) Follow(c *Collector) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.view, m.source = nil, c
 }
 
 // Describe implements [prometheus.Collector].
@@ -72,8 +82,11 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements [prometheus.Collector].
 func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	m.mu.Lock()
-	v := m.view
+	v, src := m.view, m.source
 	m.mu.Unlock()
+	if src != nil {
+		v = src.View()
+	}
 	if v == nil {
 		return
 	}

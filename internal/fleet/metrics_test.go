@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +95,38 @@ func TestNewMetricsTwiceSharesTheRegisteredGauges(t *testing.T) {
 	b, err := NewMetrics(reg, nil)
 	if err != nil || a != b {
 		t.Errorf("second NewMetrics: %p, %v; want the first, %p", b, err, a)
+	}
+}
+
+func TestMetricsThatFollowACollectorShowItsViewAtEachScrape(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	m, err := NewMetrics(reg, testRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewCollector(Options{Now: fixedClock})
+	m.Follow(c)
+	services := func() string {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() == "contractbot_fleet_services" {
+				return strings.TrimSpace(mf.GetMetric()[0].GetGauge().String())
+			}
+		}
+		return "absent"
+	}
+	before := services()
+	results := loadResults(t)
+	for _, r := range results {
+		if err := c.Add(r, Meta{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := services()
+	if before == after || !strings.Contains(after, "value:"+strconv.Itoa(len(results))) {
+		t.Errorf("services gauge %q before, %q after adding %d results", before, after, len(results))
 	}
 }

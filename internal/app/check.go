@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -65,6 +66,9 @@ type Checker struct {
 	PaastaConfig fs.FS
 
 	metrics *metrics
+	// onboardRepos counts what onboarding met (onboard.go), once
+	// NewOnboarder set it.
+	onboardRepos *prometheus.CounterVec
 	// fleet is the view of every service this replica checked since it
 	// started, behind the contractbot_fleet_* gauges; nil without them.
 	fleet *fleetState
@@ -101,6 +105,14 @@ func (c *Checker) Run(ctx context.Context, t webhook.Task) error {
 		Resume: t.Attempts > 1 || t.LastError != "",
 	}
 	done, err := c.check(ctx, client, j, true)
+	if errors.Is(err, errNotService) {
+		if c.onboardRepos != nil {
+			c.onboardRepos.WithLabelValues("not_service").Inc()
+		}
+		c.fleet.notService(j.Owner + "/" + j.Repo)
+		logger.Info().Msg("onboarding: not a PaaSTA service (no Makefile, Dockerfile or soa_dir); no check run")
+		return nil
+	}
 	if err != nil {
 		return c.publishFailure(ctx, client, j, run, permanentIfHopeless(err))
 	}
@@ -168,6 +180,9 @@ func (c *Checker) runCheck(ctx context.Context, client Client, j checkJob) (*che
 	tree, err := client.Tree(ctx, j.Owner, j.Repo, j.SHA)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("tree of %s: %w", j.SHA, err)
+	}
+	if j.OnlyIfService && !c.isService(j.Owner, j.Repo, tree) {
+		return nil, nil, nil, errNotService
 	}
 	cfg, err := c.config(ctx, client, j, tree)
 	if err != nil {

@@ -32,6 +32,9 @@ type checkJob struct {
 	// SOA marks a push to the soa repository: check Services there.
 	SOA      bool     `json:"soa,omitempty"`
 	Services []string `json:"services,omitempty"`
+	// OnlyIfService asks for no check run when the commit is not a PaaSTA
+	// service's (onboarding and the sweep look at every repository).
+	OnlyIfService bool `json:"only_if_service,omitempty"`
 	// Event and Delivery say what asked for the check, for the logs.
 	Event    string `json:"event"`
 	Delivery string `json:"delivery"`

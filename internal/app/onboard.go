@@ -105,11 +105,12 @@ type Onboarder struct {
 func NewOnboarder(c *Checker, reg prometheus.Registerer) (*Onboarder, error) {
 	repos, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "contractbot_onboarding_repositories_total",
-		Help: "Repositories met by onboarding, by result: queued (a task to look at it), checked (a PaaSTA service whose check was enqueued), not_service (no Makefile, Dockerfile or soa_dir: no check run), archived, empty. queued minus the others is the backlog.",
+		Help: "Repositories met by onboarding, by result: queued (a task to look at it), check_enqueued (its default branch's check, which publishes a run only for a PaaSTA service), not_service (counted by that check: no Makefile, Dockerfile or soa_dir, no check run), archived, empty.",
 	}, []string{"result"}), nil)
 	if err != nil {
 		return nil, err
 	}
+	c.onboardRepos = repos
 	return &Onboarder{Checker: c, repos: repos}, nil
 }
 
@@ -168,18 +169,10 @@ func (o *Onboarder) RunRepo(ctx context.Context, t webhook.Task, q webhook.Enque
 	if err != nil {
 		return permanentIfHopeless(err)
 	}
-	tree, err := client.Tree(ctx, j.Owner, j.Repo, sha)
-	if err != nil {
-		return permanentIfHopeless(err)
-	}
-	if !o.isService(j.Owner, j.Repo, tree) {
-		o.repos.WithLabelValues("not_service").Inc()
-		o.fleet.notService(j.Owner + "/" + j.Repo)
-		logger.Info().Str(logSHA, sha).Msg("onboarding: not a PaaSTA service (no Makefile, Dockerfile or soa_dir); no check run")
-		return nil
-	}
+	// The check job reads the commit's tree anyway: it decides there
+	// whether the repository is a service, with no request of its own.
 	cj := checkJob{Installation: j.Installation, Owner: j.Owner, Repo: j.Repo, SHA: sha, DefaultBranch: branch, DefaultSHA: sha,
-		SOA: o.isSOARepo(j.Owner, j.Repo), Event: "installation", Delivery: j.Delivery}
+		SOA: o.isSOARepo(j.Owner, j.Repo), OnlyIfService: true, Event: "installation", Delivery: j.Delivery}
 	id := checkTaskID(j.Owner, j.Repo, sha)
 	if j.Sweep != "" {
 		// A sweep re-checks a commit checked before (the rules or the soa
@@ -191,16 +184,20 @@ func (o *Onboarder) RunRepo(ctx context.Context, t webhook.Task, q webhook.Enque
 	if err != nil {
 		return err
 	}
-	o.repos.WithLabelValues("checked").Inc()
+	o.repos.WithLabelValues("check_enqueued").Inc()
 	logger.Info().Str(logSHA, sha).Bool("duplicate", dup).Msg("onboarding: check enqueued")
 	return nil
 }
 
+// errNotService ends an OnlyIfService check of a repository that is not a
+// PaaSTA service: no check run.
+var errNotService = errors.New("not a PaaSTA service")
+
 // isService reports whether a repository is one contractbot checks: a
 // PaaSTA service (a Makefile or a Dockerfile at its root, or a
 // .contractbot.yaml), or the soa repository itself.
-func (o *Onboarder) isService(owner, repo string, tree fs.FS) bool {
-	if o.isSOARepo(owner, repo) {
+func (c *Checker) isService(owner, repo string, tree fs.FS) bool {
+	if c.isSOARepo(owner, repo) {
 		return true
 	}
 	for _, name := range []string{"Makefile", "makefile", "GNUmakefile", "Dockerfile", checks.ConfigFile} {

@@ -12,6 +12,26 @@
 // checks/list-for-ref (installation token). Any other request fails the
 // test. Responses start from GitHub's documented examples, so every field
 // GitHub documents is present.
+//
+// Git smart HTTP: each repository can also be fetched with the real git at
+// [Server.CloneURL] (repos/get's clone_url), /<owner>/<repo>.git, through
+// the real `git http-backend`: info/refs?service=git-upload-pack and
+// git-upload-pack, protocol v0 and v2 (the Git-Protocol header becomes
+// GIT_PROTOCOL), with partial clones (--filter=blob:none) and fetches of
+// any object by id allowed, as on GitHub. Credentials are HTTP basic, user
+// x-access-token, password an installation token the fake issued whose
+// installation covers the repository; repositories are private unless
+// [Server.SetPrivate] makes them public, which git can then read without a
+// credential. git-receive-pack and the dumb protocol are refused (403). Git
+// requests count in [Server.Calls] as [GitInfoRefsOp], [GitUploadPackOp],
+// [GitReceivePackOp] and [GitDumbOp], take the fake's latency and injected
+// faults (before the request is carried out), but not the API's hourly
+// quota, as on GitHub. The fake's objects are git objects already; the
+// first git request of a repository writes them as a pack into a bare
+// repository in a temporary directory of the Server's own (removed when
+// the test ends), and each later one writes only what was pushed since
+// (see [Server.Materialize]), with refs mirroring branches, tags and
+// refs/pull/<n>/head.
 package githubfake
 
 import (
@@ -102,6 +122,7 @@ type Server struct {
 	deliveries    []*Delivery
 	redeliveries  atomic.Int64
 	ext           extState // pull requests, reviews, tags, rulesets (pulls.go, refs.go)
+	git           gitDisk  // bare repositories served over git smart HTTP (gitdisk.go, smarthttp.go)
 }
 
 type token struct {
@@ -120,6 +141,7 @@ type repo struct {
 	defaultBranch string
 	branches      map[string]string // branch -> commit id
 	objects       store
+	public        bool // readable over git without a token (smarthttp.go)
 }
 
 // CheckRunRecord is a check run as the fake holds it after create and
@@ -248,6 +270,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	t.Cleanup(func() {
 		close(s.closing)
 		s.srv.Close()
+		s.git.close()
 	})
 	return s
 }
@@ -478,6 +501,9 @@ func errReply(status int, msg string) reply {
 // serveHTTP is the fake's single entry point: route, count, fault, delay,
 // authenticate, validate, handle, add GitHub's headers, validate, answer.
 func (s *Server) serveHTTP(w http.ResponseWriter, req *http.Request) {
+	if s.serveGit(w, req) {
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxRequestBody))
 	if err != nil {
 		s.write(w, req, nil, nil, errReply(http.StatusRequestEntityTooLarge, "request body too large"))

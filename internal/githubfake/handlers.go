@@ -335,6 +335,8 @@ func (s *Server) getRepo(req *http.Request, r *repo) reply {
 	m["has_discussions"] = false // required by the schema, missing from GitHub's example
 	m["url"] = s.apiURL("repos/" + r.owner + "/" + r.name)
 	m["html_url"] = "https://github.com/" + r.owner + "/" + r.name
+	m["clone_url"] = s.CloneURL(r.owner, r.name) // served by smarthttp.go
+	m["private"], m["visibility"] = !r.public, map[bool]string{true: "public", false: "private"}[r.public]
 	if o, ok := m["owner"].(map[string]any); ok {
 		o["login"] = r.owner
 	}

@@ -56,6 +56,9 @@ type Target struct {
 	// Ref is push "ref" ("refs/heads/main"), or create/delete "ref" as a
 	// short name.
 	Ref string
+	// CloneURL is the repositories' clone_url, usually the fake's own
+	// ([Server.CloneURL]) so that a client can fetch over git from it.
+	CloneURL string
 }
 
 // Retarget returns an edit for [Payload] that points a real payload at
@@ -140,6 +143,9 @@ func retargetRepo(v any, tg Target) {
 	}
 	r["name"] = name
 	r["full_name"] = owner + "/" + name
+	if tg.CloneURL != "" {
+		r["clone_url"] = tg.CloneURL
+	}
 	if o, ok := r["owner"].(map[string]any); ok {
 		o["login"] = owner
 		if _, has := o["name"]; has { // push payloads carry owner.name too

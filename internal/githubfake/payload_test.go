@@ -53,13 +53,16 @@ func TestPayload_EveryEventTheAppUsesLoadsAndRetargets(t *testing.T) {
 		name := strings.TrimSuffix(f.File, ".json")
 		t.Run(name, func(t *testing.T) {
 			raw := Payload(t, name, nil)
-			edited := Payload(t, name, Retarget(Target{Owner: "acme", Repo: "svc", InstallationID: 77, SHA: sha}))
+			edited := Payload(t, name, Retarget(Target{Owner: "acme", Repo: "svc", InstallationID: 77, SHA: sha, CloneURL: s.CloneURL("acme", "svc")}))
 			var m map[string]any
 			if err := json.Unmarshal(edited, &m); err != nil {
 				t.Fatal(err)
 			}
 			if r, ok := m["repository"].(map[string]any); ok && r["full_name"] != "acme/svc" {
 				t.Errorf("repository.full_name = %v", r["full_name"])
+			}
+			if r, ok := m["repository"].(map[string]any); ok && r["clone_url"] != s.CloneURL("acme", "svc") {
+				t.Errorf("repository.clone_url = %v", r["clone_url"])
 			}
 			if inst := m["installation"].(map[string]any); inst["id"] != float64(77) {
 				t.Errorf("installation.id = %v", inst["id"])

@@ -29,11 +29,17 @@ func WriteRepo(dir string, services, files int) error {
 	return nil
 }
 
-// WriteService writes one valid service with the given proxy_port and
-// number of files.
-func WriteService(dir, name string, port, files int) error {
+// ServiceFiles returns the files (name -> content) of one valid service
+// with the given number of files. With port 0 the service has no
+// smartstack.yaml: its instances are batch daemons that register nowhere
+// and are health-checked by a command, and one more kubernetes file takes
+// the place of SmartStack's, so that it still has files files.
+func ServiceFiles(name string, port, files int) map[string]string {
 	files = max(files, 6)
 	clusters := files - 5
+	if port == 0 {
+		clusters++
+	}
 	tron := files >= 8
 	if tron {
 		clusters--
@@ -100,6 +106,22 @@ worker:
       requires: [build]
 `
 	}
+	if port == 0 {
+		delete(out, "smartstack.yaml")
+		for c := range clusters {
+			k := fmt.Sprintf("kubernetes-cluster%02d.yaml", c)
+			// A batch daemon: registered nowhere, so probed by a command.
+			out[k] = strings.NewReplacer("  registrations: ["+name+".main]\n", "",
+				"  healthcheck_mode: http\n  healthcheck_uri: /status\n", "  healthcheck_mode: cmd\n  healthcheck_cmd: /bin/true\n").Replace(out[k])
+		}
+	}
+	return out
+}
+
+// WriteService writes one valid service with the given proxy_port and
+// number of files.
+func WriteService(dir, name string, port, files int) error {
+	out := ServiceFiles(name, port, files)
 	sd := filepath.Join(dir, name)
 	if err := os.MkdirAll(sd, 0o755); err != nil {
 		return err

@@ -1,0 +1,51 @@
+package githubfake
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/contractbot/contractbot/internal/soa/soatest"
+)
+
+// TestBigRepository_LoadsMaterializesAndClones is the fake's side of the
+// organisation-scale repository (issue 12): 4,000 services pushed in one
+// commit, written to disk for git, and cloned partially by the real git.
+// It logs the time of each step (for BENCHMARKS.md) but asserts none.
+func TestBigRepository_LoadsMaterializesAndClones(t *testing.T) {
+	requireGit(t)
+	if testing.Short() {
+		t.Skip("the 40,000-file repository takes seconds; not under -short")
+	}
+	start := time.Now()
+	files, err := soatest.BigRepo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	generated := time.Now()
+	s := New(t)
+	s.AddInstallation(1, "acme")
+	head := s.PushFiles("acme", "yelpsoa-configs", "main", FilesOf(files))
+	loaded := time.Now()
+	st := s.Materialize("acme", "yelpsoa-configs")
+	materialized := time.Now()
+	c := gitClient{t: t, home: t.TempDir(), token: s.InstallationToken(1)}
+	dir := filepath.Join(c.home, "m.git")
+	c.must(c.home, "clone", "-q", "--bare", "--filter=blob:none", s.CloneURL("acme", "yelpsoa-configs"), dir)
+	cloned := time.Now()
+	t.Logf("generate %d files %v, load into the fake %v, materialize %d objects %v, partial clone %v (git requests %d)",
+		len(files), generated.Sub(start), loaded.Sub(generated), st.Objects, materialized.Sub(loaded), cloned.Sub(materialized),
+		s.Calls()[GitInfoRefsOp]+s.Calls()[GitUploadPackOp])
+	if got := c.must(dir, "rev-parse", "main"); got != head {
+		t.Fatalf("cloned main %s, pushed %s", got, head)
+	}
+	// The objects hash as git's: git finds the file at the path it was pushed to.
+	want := files[len(files)/2]
+	if got := c.must(dir, "cat-file", "blob", "main:"+want.Path); got != strings.TrimSpace(want.Content) {
+		t.Errorf("%s reads %q, pushed %q", want.Path, got, want.Content)
+	}
+	if n := strings.Count(c.must(dir, "ls-tree", "-r", "--name-only", "main"), "\n") + 1; n != len(files) {
+		t.Errorf("the clone's tree has %d files, pushed %d", n, len(files))
+	}
+}

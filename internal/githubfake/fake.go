@@ -74,7 +74,7 @@ func WithRateLimit(n int) Option { return func(s *Server) { s.rateLimit = n } }
 func WithTokenTTL(d time.Duration) Option { return func(s *Server) { s.tokenTTL = d } }
 
 // WithTreeLimit makes recursive trees with more than n entries come back
-// truncated, as GitHub does over 100,000 entries or 7 MB.
+// truncated (default [MaxTreeEntries], GitHub's; see also [WithTreeBytes]).
 func WithTreeLimit(n int) Option { return func(s *Server) { s.treeLimit = n } }
 
 // RecordViolations makes OpenAPI violations and requests to endpoints the
@@ -98,6 +98,7 @@ type Server struct {
 	rateLimit  int
 	tokenTTL   time.Duration
 	treeLimit  int
+	treeBytes  int
 	lenient    bool
 	noValidate bool
 	closing    chan struct{}
@@ -239,6 +240,8 @@ func New(t testing.TB, opts ...Option) *Server {
 		appID:         4242,
 		rateLimit:     DefaultRateLimit,
 		tokenTTL:      time.Hour,
+		treeLimit:     MaxTreeEntries,
+		treeBytes:     MaxTreeBytes,
 		closing:       make(chan struct{}),
 		installations: map[int64]string{},
 		tokens:        map[string]token{},

@@ -387,8 +387,8 @@ func (s *Server) getTree(req *http.Request, r *repo, ref string) reply {
 		entries = append(entries, ent)
 	})
 	truncated := false
-	if s.treeLimit > 0 && len(entries) > s.treeLimit {
-		entries, truncated = entries[:s.treeLimit], true
+	if recursive { // GitHub's limits are for recursive trees (treelimit.go)
+		entries, truncated = truncateTree(entries, s.treeLimit, s.treeBytes)
 	}
 	return ok(map[string]any{"sha": id, "url": base + "trees/" + id, "tree": entries, "truncated": truncated})
 }

@@ -52,6 +52,8 @@ type config struct {
 	maxAttempts    int
 	maxWait        time.Duration
 	clock          clock
+	// maxTreeRequests bounds completing a truncated tree (treewalk.go).
+	maxTreeRequests int
 }
 
 // WithTransport sets the innermost round tripper (tests point it at the
@@ -146,16 +148,17 @@ func NewApps(appID int64, privateKeyPEM []byte, baseURL string, opts ...Option) 
 		return nil, fmt.Errorf("github api url %q: want http(s)://host/path/", baseURL)
 	}
 	cfg := config{
-		userAgent:      "contractbot",
-		timeout:        DefaultTimeout,
-		log:            zerolog.Nop(),
-		blobCacheBytes: DefaultBlobCacheBytes,
-		maxBlobBytes:   DefaultMaxBlobBytes,
-		etagCacheBytes: 8 << 20,
-		maxAnnotations: DefaultMaxAnnotations,
-		maxAttempts:    4,
-		maxWait:        DefaultMaxWait,
-		clock:          realClock{},
+		userAgent:       "contractbot",
+		timeout:         DefaultTimeout,
+		log:             zerolog.Nop(),
+		blobCacheBytes:  DefaultBlobCacheBytes,
+		maxBlobBytes:    DefaultMaxBlobBytes,
+		maxTreeRequests: DefaultMaxTreeRequests,
+		etagCacheBytes:  8 << 20,
+		maxAnnotations:  DefaultMaxAnnotations,
+		maxAttempts:     4,
+		maxWait:         DefaultMaxWait,
+		clock:           realClock{},
 	}
 	for _, o := range opts {
 		o(&cfg)

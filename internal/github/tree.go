@@ -25,8 +25,10 @@ import (
 var ErrBlobTooLarge = errors.New("file too large to read")
 
 // ErrTreeTruncated is returned by [Client.Tree] when GitHub truncated the
-// recursive tree (over 100,000 entries or 7 MB): contractbot does not check
-// such repositories through the API.
+// recursive tree (over 100,000 entries or 7 MB) and completing it one
+// sub-tree at a time would take more requests than allowed
+// ([WithMaxTreeRequests]): contractbot then does not check the repository
+// through the API, and says so.
 var ErrTreeTruncated = errors.New("repository tree too large: GitHub truncated it")
 
 // maxSymlinkHops bounds symlink resolution inside a tree.
@@ -34,7 +36,10 @@ const maxSymlinkHops = 8
 
 // Tree returns the tree of commit (or tree) sha in owner/repo as a
 // read-only file system. It makes one request, GET
-// /repos/{owner}/{repo}/git/trees/{sha}?recursive=1; file contents are
+// /repos/{owner}/{repo}/git/trees/{sha}?recursive=1, unless GitHub
+// truncates the answer: then it fetches the sub-trees the answer did not
+// list whole, one request each (treewalk.go), up to [WithMaxTreeRequests]
+// of them. File contents are
 // fetched on first Read through the Blobs API and cached by blob SHA, shared
 // with every installation. Listing and Stat never fetch contents, except
 // that following a symbolic link reads the link.
@@ -52,7 +57,14 @@ func (c *Client) Tree(ctx context.Context, owner, repo, sha string) (*TreeFS, er
 		return nil, fmt.Errorf("read tree of %s/%s@%s: %w", owner, repo, sha, err)
 	}
 	if out.Truncated {
-		return nil, fmt.Errorf("read tree of %s/%s@%s: %w", owner, repo, sha, ErrTreeTruncated)
+		if out.SHA == "" {
+			return nil, fmt.Errorf("read tree of %s/%s@%s: %w", owner, repo, sha, ErrTreeTruncated)
+		}
+		full, _, err := c.completeTree(ctx, owner, repo, out.SHA, out.Tree)
+		if err != nil {
+			return nil, fmt.Errorf("read tree of %s/%s@%s: %w", owner, repo, sha, err)
+		}
+		out.Tree = full
 	}
 	t := buildTree(out.Tree)
 	t.ctx, t.c, t.owner, t.repo, t.sha = ctx, c, owner, repo, sha

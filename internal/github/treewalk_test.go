@@ -1,0 +1,158 @@
+package github_test
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/contractbot/contractbot/internal/github"
+	"github.com/contractbot/contractbot/internal/githubfake"
+	"github.com/contractbot/contractbot/internal/soa/soatest"
+)
+
+// nestedFiles is a repository whose directories nest three deep, with a
+// symbolic link, an executable and a directory that sorts before a file of
+// a similar name ("a" and "a.txt"), so that a completed tree must get git's
+// order and modes right to hash as GitHub's.
+func nestedFiles() []githubfake.File {
+	var files []githubfake.File
+	for i := range 6 {
+		for j := range 3 {
+			files = append(files, githubfake.File{Path: "d" + strconv.Itoa(i) + "/s" + strconv.Itoa(j) + "/f.yaml", Content: "n: " + strconv.Itoa(i*10+j) + "\n"})
+		}
+		files = append(files, githubfake.File{Path: "d" + strconv.Itoa(i) + "/top.txt", Content: strconv.Itoa(i) + "\n"})
+	}
+	return append(files,
+		githubfake.File{Path: "a/x", Content: "1\n"}, githubfake.File{Path: "a.txt", Content: "2\n"},
+		githubfake.File{Path: "run.sh", Content: "#!/bin/sh\n", Mode: "100755"},
+		githubfake.File{Path: "link", Content: "a/x", Mode: "120000"})
+}
+
+// listing returns every path of fsys with its mode, in walk order.
+func listing(t *testing.T, fsys fs.FS) []string {
+	t.Helper()
+	var out []string
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		out = append(out, p+" "+d.Type().String())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestClient_TreeCompletesATruncatedTreeSubTreeBySubTree(t *testing.T) {
+	whole := githubfake.New(t)
+	whole.AddInstallation(7, "acme")
+	sha := whole.PushFiles("acme", "svc", "main", nestedFiles())
+	_, wc := newClient(t, whole)
+	wantTree, err := wc.Tree(context.Background(), "acme", "svc", sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := listing(t, wantTree)
+
+	for _, limit := range []int{1, 2, 3, 7, 20, len(want) - 2} {
+		t.Run("truncated after "+strconv.Itoa(limit)+" entries", func(t *testing.T) {
+			gh := githubfake.New(t, githubfake.WithTreeLimit(limit))
+			gh.AddInstallation(7, "acme")
+			if got := gh.PushFiles("acme", "svc", "main", nestedFiles()); got != sha {
+				t.Fatalf("the same files gave commit %s, want %s", got, sha)
+			}
+			_, c := newClient(t, gh)
+			tree, err := c.Tree(context.Background(), "acme", "svc", sha)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := listing(t, tree); strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("completed tree:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if b, err := fs.ReadFile(tree, "d5/s2/f.yaml"); err != nil || string(b) != "n: 52\n" {
+				t.Errorf("d5/s2/f.yaml = %q, %v", b, err)
+			}
+			if b, err := fs.ReadFile(tree, "link"); err != nil || string(b) != "1\n" {
+				t.Errorf("the link reads %q, %v; want a/x's content", b, err)
+			}
+			// At most: the truncated answer, then per directory (6 d*, 18 s*,
+			// a) one recursive and one plain listing.
+			if n := gh.Calls()["git/get-tree"]; n > 1+2*25 {
+				t.Errorf("%d tree requests", n)
+			}
+		})
+	}
+}
+
+func TestClient_TreeRefusesATruncatedTreeOverTheRequestBound(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		max  int
+	}{
+		{"no requests allowed refuses at once", 0},
+		{"a bound below what the tree needs stops there", 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gh := githubfake.New(t, githubfake.WithTreeLimit(2))
+			gh.AddInstallation(7, "acme")
+			sha := gh.PushFiles("acme", "svc", "main", nestedFiles())
+			_, c := newClient(t, gh, github.WithMaxTreeRequests(tc.max))
+			_, err := c.Tree(context.Background(), "acme", "svc", sha)
+			if !errors.Is(err, github.ErrTreeTruncated) {
+				t.Fatalf("err = %v, want ErrTreeTruncated", err)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("the error is not one line: %q", err)
+			}
+			if n := gh.Calls()["git/get-tree"]; n > 1+tc.max {
+				t.Errorf("%d tree requests, over the bound %d (+1 for the truncated answer)", n, tc.max)
+			}
+		})
+	}
+}
+
+// TestClient_TreeCompletesTheBigRepository reads the 4,000-service soa
+// repository through the REST API alone, as the App must when git is not
+// available: GitHub's recursive answer stops near 7 MB, the rest comes one
+// service directory at a time. The request count is the REST-only figure
+// for BENCHMARKS.md.
+func TestClient_TreeCompletesTheBigRepository(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the 40,000-file repository takes seconds; not under -short")
+	}
+	files, err := soatest.BigRepo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh := githubfake.New(t, githubfake.WithRateLimit(100000))
+	gh.AddInstallation(7, "acme")
+	sha := gh.PushFiles("acme", "yelpsoa-configs", "main", githubfake.FilesOf(files))
+	_, c := newClient(t, gh)
+	gh.ResetCalls()
+	tree, err := c.Tree(context.Background(), "acme", "yelpsoa-configs", sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range listing(t, tree) {
+		if strings.HasSuffix(p, " ----------") {
+			n++
+		}
+	}
+	if n != len(files) {
+		t.Errorf("the completed tree has %d files, the repository %d", n, len(files))
+	}
+	last := files[len(files)-1]
+	if b, err := fs.ReadFile(tree, last.Path); err != nil || string(b) != last.Content {
+		t.Errorf("%s: %q, %v", last.Path, b, err)
+	}
+	t.Logf("%d files listed with %d git/get-tree requests (%v)", n, gh.Calls()["git/get-tree"], gh.Calls())
+	if got := gh.Calls()["git/get-tree"]; got > github.DefaultMaxTreeRequests+1 {
+		t.Errorf("%d tree requests, over the default bound", got)
+	}
+}

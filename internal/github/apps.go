@@ -52,8 +52,10 @@ type config struct {
 	maxAttempts    int
 	maxWait        time.Duration
 	clock          clock
-	// maxTreeRequests bounds completing a truncated tree (treewalk.go).
-	maxTreeRequests int
+	// maxTreeRequests bounds completing a truncated tree (treewalk.go);
+	// treeCacheEntries bounds the sub-tree listings kept (treecache.go).
+	maxTreeRequests  int
+	treeCacheEntries int
 }
 
 // WithTransport sets the innermost round tripper (tests point it at the
@@ -118,6 +120,7 @@ type Apps struct {
 	cfg     config
 	m       *metrics
 	blobs   *blobCache
+	trees   *treeCache // verified sub-tree listings (treewalk.go)
 	etags   *etagCache
 	app     *http.Client // JWT-authenticated
 
@@ -148,17 +151,18 @@ func NewApps(appID int64, privateKeyPEM []byte, baseURL string, opts ...Option) 
 		return nil, fmt.Errorf("github api url %q: want http(s)://host/path/", baseURL)
 	}
 	cfg := config{
-		userAgent:       "contractbot",
-		timeout:         DefaultTimeout,
-		log:             zerolog.Nop(),
-		blobCacheBytes:  DefaultBlobCacheBytes,
-		maxBlobBytes:    DefaultMaxBlobBytes,
-		maxTreeRequests: DefaultMaxTreeRequests,
-		etagCacheBytes:  8 << 20,
-		maxAnnotations:  DefaultMaxAnnotations,
-		maxAttempts:     4,
-		maxWait:         DefaultMaxWait,
-		clock:           realClock{},
+		userAgent:        "contractbot",
+		timeout:          DefaultTimeout,
+		log:              zerolog.Nop(),
+		blobCacheBytes:   DefaultBlobCacheBytes,
+		maxBlobBytes:     DefaultMaxBlobBytes,
+		maxTreeRequests:  DefaultMaxTreeRequests,
+		treeCacheEntries: DefaultTreeCacheEntries,
+		etagCacheBytes:   8 << 20,
+		maxAnnotations:   DefaultMaxAnnotations,
+		maxAttempts:      4,
+		maxWait:          DefaultMaxWait,
+		clock:            realClock{},
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -181,6 +185,7 @@ func NewApps(appID int64, privateKeyPEM []byte, baseURL string, opts ...Option) 
 		cfg:     cfg,
 		m:       m,
 		blobs:   newBlobCache(cfg.blobCacheBytes, m),
+		trees:   newTreeCache(cfg.treeCacheEntries),
 		etags:   newETagCache(cfg.etagCacheBytes),
 		clients: map[int64]*Client{},
 	}

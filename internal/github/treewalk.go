@@ -103,6 +103,12 @@ func (w *treeWalk) add(dir string, entries []apiTreeEntry) {
 // listedRecursively says the recursive answer for dir is already in: the
 // root's, which came back truncated.
 func (w *treeWalk) resolve(ctx context.Context, dir, sha string, listedRecursively bool) error {
+	if !w.complete(dir, sha) {
+		if cached, ok := w.c.apps.trees.get(sha); ok {
+			delete(w.dirs, dir)
+			w.add(dir, cached)
+		}
+	}
 	if !w.complete(dir, sha) && !listedRecursively {
 		entries, truncated, err := w.fetch(ctx, dir, sha, true)
 		if err != nil {
@@ -125,6 +131,7 @@ func (w *treeWalk) resolve(ctx context.Context, dir, sha string, listedRecursive
 			return fmt.Errorf("directory %s (tree %s): %w", dir, sha, errTreeMismatch)
 		}
 	}
+	w.remember(dir, sha)
 	for _, name := range slices.Sorted(maps.Keys(w.dirs[dir])) {
 		e := w.dirs[dir][name]
 		if e.Type != "tree" {
@@ -135,6 +142,17 @@ func (w *treeWalk) resolve(ctx context.Context, dir, sha string, listedRecursive
 		}
 	}
 	return nil
+}
+
+// remember keeps dir's verified listing (tree sha) for later walks, with
+// paths relative to dir, as a non-recursive answer for it would give them.
+func (w *treeWalk) remember(dir, sha string) {
+	entries := make([]apiTreeEntry, 0, len(w.dirs[dir]))
+	for name, e := range w.dirs[dir] {
+		e.Path = name
+		entries = append(entries, e)
+	}
+	w.c.apps.trees.put(sha, entries)
 }
 
 // fetch lists tree sha (recursively or not), counting the request

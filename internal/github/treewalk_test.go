@@ -155,4 +155,56 @@ func TestClient_TreeCompletesTheBigRepository(t *testing.T) {
 	if got := gh.Calls()["git/get-tree"]; got > github.DefaultMaxTreeRequests+1 {
 		t.Errorf("%d tree requests, over the default bound", got)
 	}
+
+	// The next head changes one service at each end of the listing: only
+	// the truncated answer, the new root and the changed directory that the
+	// answer cut off are listed again; the rest is known by id.
+	for i, f := range files {
+		switch f.Path {
+		case "svc0000/monitoring.yaml", "svc3999/monitoring.yaml":
+			files[i].Content += "notification_email: x@example.com\n"
+		}
+	}
+	next := gh.PushFiles("acme", "yelpsoa-configs", "main", githubfake.FilesOf(files))
+	gh.ResetCalls()
+	tree, err = c.Tree(context.Background(), "acme", "yelpsoa-configs", next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := gh.Calls()["git/get-tree"]; got != 3 {
+		t.Errorf("the next head took %d tree requests, want 3 (truncated answer, root, svc3999)", got)
+	}
+	for _, p := range []string{"svc0000/monitoring.yaml", "svc3999/monitoring.yaml"} {
+		if b, err := fs.ReadFile(tree, p); err != nil || !strings.Contains(string(b), "notification_email") {
+			t.Errorf("%s at the next head: %q, %v", p, b, err)
+		}
+	}
+}
+
+func TestClient_TreeWithoutTheListingCacheListsEverySubTreeAgain(t *testing.T) {
+	gh := githubfake.New(t, githubfake.WithTreeLimit(3))
+	gh.AddInstallation(7, "acme")
+	sha := gh.PushFiles("acme", "svc", "main", nestedFiles())
+	_, c := newClient(t, gh, github.WithTreeCacheEntries(0))
+	var counts []int
+	for range 2 {
+		gh.ResetCalls()
+		if _, err := c.Tree(context.Background(), "acme", "svc", sha); err != nil {
+			t.Fatal(err)
+		}
+		counts = append(counts, gh.Calls()["git/get-tree"])
+	}
+	if counts[0] != counts[1] || counts[0] < 3 {
+		t.Errorf("tree requests per read %v, want the same walk twice", counts)
+	}
+	_, cached := newClient(t, gh)
+	for i := range 2 {
+		gh.ResetCalls()
+		if _, err := cached.Tree(context.Background(), "acme", "svc", sha); err != nil {
+			t.Fatal(err)
+		}
+		if n := gh.Calls()["git/get-tree"]; i == 1 && n != 1 {
+			t.Errorf("the same tree again, with the cache: %d requests, want 1", n)
+		}
+	}
 }

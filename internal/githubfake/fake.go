@@ -30,8 +30,8 @@
 // first git request of a repository writes them as a pack into a bare
 // repository in a temporary directory of the Server's own (removed when
 // the test ends), and each later one writes only what was pushed since
-// (see [Server.Materialize]), with refs mirroring branches, tags and
-// refs/pull/<n>/head.
+// (see [Server.Materialize]), merging the packs into one every 32, with
+// refs mirroring branches, tags and refs/pull/<n>/head.
 package githubfake
 
 import (

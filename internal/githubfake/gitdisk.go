@@ -19,8 +19,12 @@ import (
 // every commit and ref made before it. Each materialization writes only
 // the objects not yet on disk, as one new pack, and rewrites the refs.
 type gitDisk struct {
-	mu      sync.Mutex // serialises materialization; taken before Server.mu, never while holding it
-	root    string     // created on first use, removed by close
+	mu sync.Mutex // serialises materialization; taken before Server.mu, never while holding it
+	// serving is held (read) by every running git http-backend, and
+	// (write) while a repository's packs are merged, so that no git
+	// process sees a pack vanish under it.
+	serving sync.RWMutex
+	root    string // created on first use, removed by close
 	written map[string]map[string]struct{}
 	refs    map[string]string // repository key -> packed-refs and HEAD last written
 	packs   map[string]int    // repository key -> packs written
@@ -36,6 +40,12 @@ func (g *gitDisk) close() {
 		_ = os.RemoveAll(g.root)
 	}
 }
+
+// maxPacks is how many packs a bare repository collects before the next
+// materialization merges them into one: git looks an object up pack by
+// pack, and a test that pushes hundreds of commits should not make every
+// later fetch slower.
+const maxPacks = 32
 
 // MaterializeStats says what one materialization wrote.
 type MaterializeStats struct {
@@ -84,6 +94,13 @@ func (s *Server) materialize(key string) (string, MaterializeStats, error) {
 			fresh = append(fresh, packedObject{id: id, obj: o})
 		}
 	}
+	merge := len(fresh) > 0 && g.packs[key] >= maxPacks
+	if merge {
+		fresh = fresh[:0]
+		for id, o := range r.objects {
+			fresh = append(fresh, packedObject{id: id, obj: o})
+		}
+	}
 	refs := map[string]string{}
 	for b, id := range r.branches {
 		refs["refs/heads/"+b] = id
@@ -105,10 +122,16 @@ func (s *Server) materialize(key string) (string, MaterializeStats, error) {
 			return "", st, err
 		}
 	}
-	if _, err := writePack(filepath.Join(dir, "objects", "pack"), fresh); err != nil {
-		return "", st, err
-	}
-	if len(fresh) > 0 {
+	packDir := filepath.Join(dir, "objects", "pack")
+	if merge {
+		if err := mergePacks(&g.serving, packDir, fresh); err != nil {
+			return "", st, err
+		}
+		g.packs[key] = 1
+	} else if len(fresh) > 0 {
+		if _, err := writePack(packDir, fresh); err != nil {
+			return "", st, err
+		}
 		g.packs[key]++
 	}
 	for _, po := range fresh {
@@ -137,6 +160,30 @@ func (s *Server) materialize(key string) (string, MaterializeStats, error) {
 		g.refs[key] = packed + headRef
 	}
 	return dir, st, nil
+}
+
+// mergePacks replaces every pack in packDir with one holding all of objs,
+// while no git process runs.
+func mergePacks(serving *sync.RWMutex, packDir string, all []packedObject) error {
+	serving.Lock()
+	defer serving.Unlock()
+	old, err := filepath.Glob(filepath.Join(packDir, "pack-*"))
+	if err != nil {
+		return fmt.Errorf("githubfake: merge packs: %w", err)
+	}
+	name, err := writePack(packDir, all)
+	if err != nil {
+		return err
+	}
+	for _, f := range old {
+		if strings.HasPrefix(filepath.Base(f), name+".") {
+			continue // the same objects as before: the same pack
+		}
+		if err := os.Remove(f); err != nil {
+			return fmt.Errorf("githubfake: merge packs: %w", err)
+		}
+	}
+	return nil
 }
 
 // initBare lays out an empty bare repository as `git init --bare` would,

@@ -239,6 +239,8 @@ func (s *Server) serveGit(w http.ResponseWriter, req *http.Request) bool {
 	// The token has done its work; git need not see it in its environment.
 	req2.Header.Del("Authorization")
 	h := &cgi.Handler{Path: gitBin, Args: []string{"http-backend"}, Root: "/", Dir: root, Env: env, Stderr: io.Discard}
+	s.git.serving.RLock()
+	defer s.git.serving.RUnlock()
 	h.ServeHTTP(sw, req2)
 	return true
 }

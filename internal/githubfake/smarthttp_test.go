@@ -2,6 +2,7 @@ package githubfake
 
 import (
 	"encoding/base64"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -233,5 +234,69 @@ func TestMaterialize_WritesPacksGitAccepts(t *testing.T) {
 	packs, _ := filepath.Glob(filepath.Join(dir, "objects", "pack", "*.idx"))
 	for _, p := range packs {
 		c.must(dir, "verify-pack", p)
+	}
+}
+
+func TestMaterialize_MergesPacksAfterManyPushes(t *testing.T) {
+	requireGit(t)
+	s := New(t)
+	s.AddInstallation(1, "acme")
+	c := gitClient{t: t, home: t.TempDir(), token: s.InstallationToken(1)}
+	dir := filepath.Join(c.home, "m.git")
+	var head string
+	for i := range maxPacks + 5 {
+		head = s.Push("acme", "soa", "main", map[string]string{"n": strconv.Itoa(i) + "\n", "keep": "same\n"})
+		st := s.Materialize("acme", "soa")
+		if st.Packs > maxPacks {
+			t.Fatalf("push %d: %d packs, over %d", i, st.Packs, maxPacks)
+		}
+		if i == 0 {
+			c.must(c.home, "clone", "-q", "--bare", "--filter=blob:none", s.CloneURL("acme", "soa"), dir)
+		}
+	}
+	c.must(dir, "fetch", "-q", "origin", "+refs/heads/*:refs/heads/*")
+	if got := c.must(dir, "rev-parse", "main"); got != head {
+		t.Fatalf("fetched %s, pushed %s", got, head)
+	}
+	if got := c.must(dir, "cat-file", "blob", "main~36:n"); got != "0" {
+		t.Errorf("the first commit's file reads %q after the packs were merged", got)
+	}
+	bare, _, err := s.materialize("acme/soa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.must(bare, "fsck", "--full", "--strict", "--no-dangling")
+}
+
+func TestGitSmartHTTP_ServesConcurrentFetchesWhilePushesLand(t *testing.T) {
+	requireGit(t)
+	s := New(t)
+	s.AddInstallation(1, "acme")
+	s.Push("acme", "soa", "main", map[string]string{"n": "start\n"})
+	c := gitClient{t: t, home: t.TempDir(), token: s.InstallationToken(1)}
+	errs := make(chan error, 4)
+	for g := range 4 {
+		go func() {
+			dir := filepath.Join(c.home, "m"+strconv.Itoa(g)+".git")
+			if out, err := c.run(c.home, "clone", "-q", "--bare", "--filter=blob:none", s.CloneURL("acme", "soa"), dir); err != nil {
+				errs <- fmt.Errorf("clone: %v\n%s", err, out)
+				return
+			}
+			for range 10 {
+				if out, err := c.run(dir, "fetch", "-q", "origin", "+refs/heads/*:refs/heads/*"); err != nil {
+					errs <- fmt.Errorf("fetch: %v\n%s", err, out)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for i := range maxPacks + 10 { // enough to merge packs while git runs
+		s.Push("acme", "soa", "main", map[string]string{"n": strconv.Itoa(i) + "\n"})
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -42,10 +42,12 @@ var errTreeMismatch = errors.New("listing does not hash to the tree's id")
 // request for the whole sub-tree when it fits), then, if that too comes
 // back truncated, on its own and one level down at a time.
 type treeWalk struct {
-	c           *Client
-	owner, repo string
-	max         int
-	requests    int
+	// list fetches tree sha's listing, recursively or not, and says
+	// whether GitHub truncated it (the Trees API; tests put in others).
+	list     func(ctx context.Context, sha string, recursive bool) ([]apiTreeEntry, bool, error)
+	cache    *treeCache
+	max      int
+	requests int
 	// dirs maps a directory's path ("." for the root) to its direct
 	// entries by name, with paths from the root.
 	dirs map[string]map[string]apiTreeEntry
@@ -54,13 +56,35 @@ type treeWalk struct {
 // completeTree returns the whole recursive listing of tree rootSHA, given
 // the truncated answer partial.
 func (c *Client) completeTree(ctx context.Context, owner, repo, rootSHA string, partial []apiTreeEntry) ([]apiTreeEntry, int, error) {
-	w := &treeWalk{c: c, owner: owner, repo: repo, max: c.apps.cfg.maxTreeRequests, dirs: map[string]map[string]apiTreeEntry{}}
+	list := func(ctx context.Context, sha string, recursive bool) ([]apiTreeEntry, bool, error) {
+		var out struct {
+			Truncated bool           `json:"truncated"`
+			Tree      []apiTreeEntry `json:"tree"`
+		}
+		p := repoPath(owner, repo) + "/git/trees/" + pathEscape(sha)
+		if recursive {
+			p += "?recursive=1"
+		}
+		if err := c.do(ctx, http.MethodGet, p, nil, &out); err != nil {
+			return nil, false, err
+		}
+		return out.Tree, out.Truncated, nil
+	}
+	w := &treeWalk{list: list, cache: c.apps.trees, max: c.apps.cfg.maxTreeRequests}
+	out, err := w.complete(ctx, rootSHA, partial)
+	return out, w.requests, err
+}
+
+// complete returns the whole listing of tree rootSHA from its truncated
+// recursive listing partial.
+func (w *treeWalk) complete(ctx context.Context, rootSHA string, partial []apiTreeEntry) ([]apiTreeEntry, error) {
+	w.dirs = map[string]map[string]apiTreeEntry{}
 	if w.max <= 0 {
-		return nil, 0, ErrTreeTruncated
+		return nil, ErrTreeTruncated
 	}
 	w.add(".", partial)
 	if err := w.resolve(ctx, ".", rootSHA, true); err != nil {
-		return nil, w.requests, err
+		return nil, err
 	}
 	var out []apiTreeEntry
 	var walk func(dir string)
@@ -79,7 +103,7 @@ func (c *Client) completeTree(ctx context.Context, owner, repo, rootSHA string, 
 		}
 	}
 	walk(".")
-	return out, w.requests, nil
+	return out, nil
 }
 
 // add records entries listed under dir (paths relative to dir).
@@ -103,13 +127,13 @@ func (w *treeWalk) add(dir string, entries []apiTreeEntry) {
 // listedRecursively says the recursive answer for dir is already in: the
 // root's, which came back truncated.
 func (w *treeWalk) resolve(ctx context.Context, dir, sha string, listedRecursively bool) error {
-	if !w.complete(dir, sha) {
-		if cached, ok := w.c.apps.trees.get(sha); ok {
+	if !w.whole(dir, sha) {
+		if cached, ok := w.cache.get(sha); ok {
 			delete(w.dirs, dir)
 			w.add(dir, cached)
 		}
 	}
-	if !w.complete(dir, sha) && !listedRecursively {
+	if !w.whole(dir, sha) && !listedRecursively {
 		entries, truncated, err := w.fetch(ctx, dir, sha, true)
 		if err != nil {
 			return err
@@ -117,7 +141,7 @@ func (w *treeWalk) resolve(ctx context.Context, dir, sha string, listedRecursive
 		w.add(dir, entries)
 		listedRecursively = !truncated
 	}
-	if !w.complete(dir, sha) {
+	if !w.whole(dir, sha) {
 		entries, truncated, err := w.fetch(ctx, dir, sha, false)
 		if err != nil {
 			return err
@@ -127,7 +151,7 @@ func (w *treeWalk) resolve(ctx context.Context, dir, sha string, listedRecursive
 		}
 		delete(w.dirs, dir)
 		w.add(dir, entries)
-		if !w.complete(dir, sha) {
+		if !w.whole(dir, sha) {
 			return fmt.Errorf("directory %s (tree %s): %w", dir, sha, errTreeMismatch)
 		}
 	}
@@ -152,7 +176,7 @@ func (w *treeWalk) remember(dir, sha string) {
 		e.Path = name
 		entries = append(entries, e)
 	}
-	w.c.apps.trees.put(sha, entries)
+	w.cache.put(sha, entries)
 }
 
 // fetch lists tree sha (recursively or not), counting the request
@@ -162,23 +186,16 @@ func (w *treeWalk) fetch(ctx context.Context, dir, sha string, recursive bool) (
 		return nil, false, fmt.Errorf("%w, and completing it takes more than %d requests", ErrTreeTruncated, w.max)
 	}
 	w.requests++
-	var out struct {
-		Truncated bool           `json:"truncated"`
-		Tree      []apiTreeEntry `json:"tree"`
-	}
-	p := repoPath(w.owner, w.repo) + "/git/trees/" + pathEscape(sha)
-	if recursive {
-		p += "?recursive=1"
-	}
-	if err := w.c.do(ctx, http.MethodGet, p, nil, &out); err != nil {
+	entries, truncated, err := w.list(ctx, sha, recursive)
+	if err != nil {
 		return nil, false, fmt.Errorf("read sub-tree %s (%s): %w", dir, sha, err)
 	}
-	return out.Tree, out.Truncated, nil
+	return entries, truncated, nil
 }
 
-// complete reports whether dir's known direct entries are exactly the
+// whole reports whether dir's known direct entries are exactly the
 // entries of tree sha.
-func (w *treeWalk) complete(dir, sha string) bool {
+func (w *treeWalk) whole(dir, sha string) bool {
 	entries := w.dirs[dir]
 	if entries == nil {
 		// An empty directory has no entries to list; git has no empty trees

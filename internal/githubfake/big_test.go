@@ -1,6 +1,7 @@
 package githubfake
 
 import (
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,6 +38,11 @@ func TestBigRepository_LoadsMaterializesAndClones(t *testing.T) {
 	t.Logf("generate %d files %v, load into the fake %v, materialize %d objects %v, partial clone %v (git requests %d)",
 		len(files), generated.Sub(start), loaded.Sub(generated), st.Objects, materialized.Sub(loaded), cloned.Sub(materialized),
 		s.Calls()[GitInfoRefsOp]+s.Calls()[GitUploadPackOp])
+	bare, _, err := s.materialize("acme/yelpsoa-configs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("on disk: the fake's bare repository %d KiB, the blob:none clone %d KiB", dirSize(t, bare)>>10, dirSize(t, dir)>>10)
 	if got := c.must(dir, "rev-parse", "main"); got != head {
 		t.Fatalf("cloned main %s, pushed %s", got, head)
 	}
@@ -48,4 +54,27 @@ func TestBigRepository_LoadsMaterializesAndClones(t *testing.T) {
 	if n := strings.Count(c.must(dir, "ls-tree", "-r", "--name-only", "main"), "\n") + 1; n != len(files) {
 		t.Errorf("the clone's tree has %d files, pushed %d", n, len(files))
 	}
+}
+
+// dirSize is the bytes of the regular files under dir.
+func dirSize(t *testing.T, dir string) int64 {
+	t.Helper()
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			n += info.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -2,6 +2,7 @@ package soa
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -74,16 +75,9 @@ func (x *RepoIndex) Derive(ctx context.Context, fsys fs.FS, changed []string, li
 	if len(names) == 0 {
 		return x, nil // an index is never modified once built
 	}
-	// Whether a changed name is still a service is decided by the same
-	// listing as a full build's, so that both agree on links, hidden and
-	// underscore directories and files.
-	listed, err := ListServices(fsys)
+	isService, err := serviceTest(fsys)
 	if err != nil {
 		return nil, err
-	}
-	order := make(map[string]int, len(listed)) // service -> its place in the listing
-	for i, s := range listed {
-		order[s] = i
 	}
 	gone := make(map[string]bool, len(names))
 	for _, n := range names {
@@ -111,7 +105,9 @@ func (x *RepoIndex) Derive(ctx context.Context, fsys fs.FS, changed []string, li
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if _, ok := order[svc]; !ok {
+		if ok, err := isService(svc); err != nil {
+			return nil, err
+		} else if !ok {
 			continue // removed, or no longer a service directory
 		}
 		nss, uses, ok := readIndexEntry(fsys, svc, lim)
@@ -127,14 +123,46 @@ func (x *RepoIndex) Derive(ctx context.Context, fsys fs.FS, changed []string, li
 		}
 	}
 	// A full build lists each port's users in the order of the services'
-	// listing, and within a service in file order; the findings name the
-	// first users, so the order must be the same. The kept users are in
-	// that order already and the added ones in file order per service: a
-	// stable sort by place in the listing restores it.
+	// listing, by name (fs.ReadDir's), and within a service in file order;
+	// the findings name the first users, so the order must be the same.
+	// The kept users are in that order already and the added ones in file
+	// order per service: a stable sort by service restores it.
 	for port := range touched {
-		slices.SortStableFunc(y.ports[port], func(a, b PortUse) int { return order[a.Service] - order[b.Service] })
+		slices.SortStableFunc(y.ports[port], func(a, b PortUse) int { return strings.Compare(a.Service, b.Service) })
 	}
 	return y, nil
+}
+
+// serviceTest returns whether a top-level name is a service directory by
+// [ListServices]' rule: a directory, not a link, not hidden or starting
+// with "_". A tree that can Lstat answers per name; others are listed once,
+// as a full build lists them (4,000 entries, which a changed service or two
+// should not cost on a tree that can do better).
+func serviceTest(fsys fs.FS) (func(name string) (bool, error), error) {
+	skip := func(name string) bool { return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") }
+	if rl, ok := fsys.(fs.ReadLinkFS); ok {
+		return func(name string) (bool, error) {
+			if skip(name) {
+				return false, nil
+			}
+			fi, err := rl.Lstat(name)
+			if errors.Is(err, fs.ErrNotExist) {
+				return false, nil
+			} else if err != nil {
+				return false, fmt.Errorf("service directory %s: %w", name, err)
+			}
+			return fi.IsDir() && fi.Mode()&fs.ModeSymlink == 0, nil
+		}, nil
+	}
+	listed, err := ListServices(fsys)
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(listed) // fs.ReadDir's order already, unless the tree breaks its contract
+	return func(name string) (bool, error) {
+		_, found := slices.BinarySearch(listed, name)
+		return found, nil
+	}, nil
 }
 
 // Services returns how many services have a readable smartstack.yaml in

@@ -1,0 +1,121 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"strings"
+	"testing"
+
+	"github.com/contractbot/contractbot/internal/soa"
+	"github.com/contractbot/contractbot/internal/soa/soatest"
+)
+
+// scaledSOA is issue 12's organisation in memory (4,000 services of 10
+// files, 1,800 in SmartStack), after edit changes what the test needs.
+func scaledSOA(tb testing.TB, edit func(map[string][]byte)) fs.FS {
+	tb.Helper()
+	files, err := soatest.MemRepo(4000, 1800, 10)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if edit != nil {
+		edit(files)
+	}
+	return soatest.NewMemFS(files)
+}
+
+// checkChangedServices is the App's check of a soa push (internal/app
+// checkSOA): every changed service checked against one cache, the
+// repository-wide findings that several runs report kept once.
+func checkChangedServices(ctx context.Context, tb testing.TB, e *Engine, cache *soa.Cache, services []string) []Finding {
+	tb.Helper()
+	seen := map[string]bool{}
+	var out []Finding
+	for _, s := range services {
+		t, err := Prepare(ctx, nil, Options{Config: &Config{}, SOACache: cache, Service: s})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		res, err := e.Run(ctx, t)
+		if err != nil {
+			tb.Fatalf("service %s: %v", s, err)
+		}
+		for _, f := range res.Findings {
+			if k := f.String(); !seen[k] {
+				seen[k] = true
+				out = append(out, f)
+			}
+		}
+	}
+	SortFindings(out)
+	return out
+}
+
+func serviceNames(n, step int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("svc%04d", (i*step)%4000)
+	}
+	return out
+}
+
+// TestCheckingEveryServiceOf4000FindsTheOneBrokenDeployGroup: issue 12's
+// organisation, every service checked against one cache as check-soa and
+// the App do; one canary's deploy group is not in its pipeline, and that
+// is the only finding.
+func TestCheckingEveryServiceOf4000FindsTheOneBrokenDeployGroup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("checks 40,000 files")
+	}
+	const broken = "svc2345/kubernetes-cluster03.yaml"
+	var line int
+	tree := scaledSOA(t, func(files map[string][]byte) {
+		// The canary names a deploy group no step of deploy.yaml has.
+		before, after, ok := strings.Cut(string(files[broken]), "  deploy_group: canary\n")
+		if !ok {
+			t.Fatalf("%s has no canary deploy group: the generator changed, move the test's break", broken)
+		}
+		line = strings.Count(before, "\n") + 1
+		files[broken] = []byte(before + "  deploy_group: cluster03.nowhere\n" + after)
+	})
+	e, err := NewEngine(All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := soa.NewCache(tree, nil, soa.DefaultLimits())
+	got := checkChangedServices(context.Background(), t, e, cache, serviceNames(4000, 1))
+	if len(got) != 1 {
+		t.Fatalf("%d findings, want 1; the first: %v", len(got), got[:min(len(got), 3)])
+	}
+	if f := got[0]; f.RuleID != "soa.deploy-group" || f.Path != broken || f.Line != line {
+		t.Errorf("the finding is %s, want soa.deploy-group at %s:%d", f, broken, line)
+	}
+}
+
+// BenchmarkCheckSOAChangedServices measures the App's check of a soa push
+// (checkChangedServices) in issue 12's 4,000-service tree, for 200 and
+// 2,000 changed services: if a run's repository-wide work grew with the
+// repository, the cost per service would grow with their number.
+func BenchmarkCheckSOAChangedServices(b *testing.B) {
+	fsys := scaledSOA(b, nil)
+	e, err := NewEngine(All())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, n := range []int{200, 2000} {
+		services := serviceNames(n, 4000/n)
+		b.Run(fmt.Sprintf("%d changed", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				// A fresh cache per push: its index is part of the cost.
+				cache := soa.NewCache(fsys, nil, soa.DefaultLimits())
+				if fs := checkChangedServices(ctx, b, e, cache, services); len(fs) != 0 {
+					b.Fatalf("%d findings; the first: %v", len(fs), fs[0])
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/service")
+		})
+	}
+}

@@ -119,3 +119,37 @@ func BenchmarkCheckSOAChangedServices(b *testing.B) {
 		})
 	}
 }
+
+// TestAPortTakenFromAnotherServiceIsReportedThroughTheDerivedIndex: the
+// next soa head's cache derives its index from the previous head's; a
+// push that gives svc0005 the proxy_port of svc0010 is reported at
+// svc0005's line, naming svc0010, as a full build would.
+func TestAPortTakenFromAnotherServiceIsReportedThroughTheDerivedIndex(t *testing.T) {
+	ctx := context.Background()
+	e, err := NewEngine(All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := soa.NewCache(scaledSOA(t, nil), nil, soa.DefaultLimits())
+	if fs := checkChangedServices(ctx, t, e, first, []string{"svc0005", "svc0010"}); len(fs) != 0 {
+		t.Fatalf("the first head has findings: %v", fs)
+	}
+	const changed = "svc0005/smartstack.yaml"
+	next := first.Next(scaledSOA(t, func(files map[string][]byte) {
+		files[changed] = []byte(strings.Replace(string(files[changed]), "proxy_port: 19005\n", "proxy_port: 19010\n", 1))
+	}), []string{changed})
+	got := checkChangedServices(ctx, t, e, next, []string{"svc0005"})
+	if len(got) != 1 {
+		t.Fatalf("%d findings, want 1: %v", len(got), got)
+	}
+	if f := got[0]; f.RuleID != "soa.proxy-port" || f.Path != changed || f.Line != 2 || !strings.Contains(f.Message, "svc0010.main (svc0010/smartstack.yaml:2)") {
+		t.Errorf("the finding is %s, want soa.proxy-port at %s:2 naming svc0010.main", f, changed)
+	}
+	x, err := next.Index(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if users := x.PortUsers(19005); len(users) != 0 {
+		t.Errorf("port 19005 is still in use in the derived index: %v", users)
+	}
+}

@@ -94,9 +94,11 @@ func TestCheckingEveryServiceOf4000FindsTheOneBrokenDeployGroup(t *testing.T) {
 }
 
 // BenchmarkCheckSOAChangedServices measures the App's check of a soa push
-// (checkChangedServices) in issue 12's 4,000-service tree, for 200 and
-// 2,000 changed services: if a run's repository-wide work grew with the
-// repository, the cost per service would grow with their number.
+// (checkChangedServices) in issue 12's 4,000-service tree: one changed
+// service against a fresh cache and against one derived from the previous
+// head's (Cache.Next); and 200 and 2,000 changed services against a fresh
+// cache, where, if a run's repository-wide work grew with the repository,
+// the cost per service would grow with their number.
 func BenchmarkCheckSOAChangedServices(b *testing.B) {
 	fsys := scaledSOA(b, nil)
 	e, err := NewEngine(All())
@@ -104,6 +106,30 @@ func BenchmarkCheckSOAChangedServices(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
+	// One changed service, its index derived from the previous head's
+	// (what the App does with Cache.Next) or built afresh.
+	prev := soa.NewCache(fsys, nil, soa.DefaultLimits())
+	if _, err := prev.Index(ctx); err != nil {
+		b.Fatal(err)
+	}
+	for _, derived := range []bool{false, true} {
+		name := "1 changed, fresh index"
+		if derived {
+			name = "1 changed, derived index"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				cache := soa.NewCache(fsys, nil, soa.DefaultLimits())
+				if derived {
+					cache = prev.Next(fsys, []string{"svc0042/smartstack.yaml"})
+				}
+				if fs := checkChangedServices(ctx, b, e, cache, []string{"svc0042"}); len(fs) != 0 {
+					b.Fatalf("%d findings; the first: %v", len(fs), fs[0])
+				}
+			}
+		})
+	}
 	for _, n := range []int{200, 2000} {
 		services := serviceNames(n, 4000/n)
 		b.Run(fmt.Sprintf("%d changed", n), func(b *testing.B) {

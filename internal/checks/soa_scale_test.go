@@ -11,18 +11,32 @@ import (
 	"github.com/contractbot/contractbot/internal/soa/soatest"
 )
 
-// scaledSOA is issue 12's organisation in memory (4,000 services of 10
-// files, 1,800 in SmartStack), after edit changes what the test needs.
-func scaledSOA(tb testing.TB, edit func(map[string][]byte)) fs.FS {
+// scaledSOA is issue 12's organisation in memory (soatest.BigRepo: 4,000
+// services of 10 files, 1,800 in SmartStack), with edit applied to the
+// files it names.
+func scaledSOA(tb testing.TB, edit map[string]func(string) string) fs.FS {
 	tb.Helper()
-	files, err := soatest.MemRepo(4000, 1800, 10)
+	files, err := soatest.BigRepo()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if edit != nil {
-		edit(files)
+	for i, f := range files {
+		if e := edit[f.Path]; e != nil {
+			files[i].Content = e(f.Content)
+		}
 	}
 	return soatest.NewMemFS(files)
+}
+
+// smartstackServices returns the first n services of soatest.BigRepo with
+// a smartstack.yaml, and their proxy_ports.
+func smartstackServices(n int) (names []string, ports []int) {
+	for i := 0; len(names) < n; i++ {
+		if port, ok := soatest.HasSmartStack(i, soatest.BigServices, soatest.BigSmartStack); ok {
+			names, ports = append(names, fmt.Sprintf("svc%04d", i)), append(ports, port)
+		}
+	}
+	return names, ports
 }
 
 // checkChangedServices is the App's check of a soa push (internal/app
@@ -70,15 +84,15 @@ func TestCheckingEveryServiceOf4000FindsTheOneBrokenDeployGroup(t *testing.T) {
 	}
 	const broken = "svc2345/kubernetes-cluster03.yaml"
 	var line int
-	tree := scaledSOA(t, func(files map[string][]byte) {
+	tree := scaledSOA(t, map[string]func(string) string{broken: func(body string) string {
 		// The canary names a deploy group no step of deploy.yaml has.
-		before, after, ok := strings.Cut(string(files[broken]), "  deploy_group: canary\n")
+		before, after, ok := strings.Cut(body, "  deploy_group: canary\n")
 		if !ok {
 			t.Fatalf("%s has no canary deploy group: the generator changed, move the test's break", broken)
 		}
 		line = strings.Count(before, "\n") + 1
-		files[broken] = []byte(before + "  deploy_group: cluster03.nowhere\n" + after)
-	})
+		return before + "  deploy_group: cluster03.nowhere\n" + after
+	}})
 	e, err := NewEngine(All())
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +122,7 @@ func BenchmarkCheckSOAChangedServices(b *testing.B) {
 	ctx := context.Background()
 	// One changed service, its index derived from the previous head's
 	// (what the App does with Cache.Next) or built afresh.
+	svcs, _ := smartstackServices(1)
 	prev := soa.NewCache(fsys, nil, soa.DefaultLimits())
 	if _, err := prev.Index(ctx); err != nil {
 		b.Fatal(err)
@@ -122,9 +137,9 @@ func BenchmarkCheckSOAChangedServices(b *testing.B) {
 			for b.Loop() {
 				cache := soa.NewCache(fsys, nil, soa.DefaultLimits())
 				if derived {
-					cache = prev.Next(fsys, []string{"svc0042/smartstack.yaml"})
+					cache = prev.Next(fsys, []string{svcs[0] + "/smartstack.yaml"})
 				}
-				if fs := checkChangedServices(ctx, b, e, cache, []string{"svc0042"}); len(fs) != 0 {
+				if fs := checkChangedServices(ctx, b, e, cache, svcs); len(fs) != 0 {
 					b.Fatalf("%d findings; the first: %v", len(fs), fs[0])
 				}
 			}
@@ -148,34 +163,36 @@ func BenchmarkCheckSOAChangedServices(b *testing.B) {
 
 // TestAPortTakenFromAnotherServiceIsReportedThroughTheDerivedIndex: the
 // next soa head's cache derives its index from the previous head's; a
-// push that gives svc0005 the proxy_port of svc0010 is reported at
-// svc0005's line, naming svc0010, as a full build would.
+// push that gives one service the proxy_port of another is reported at
+// its line, naming the other, as a full build would.
 func TestAPortTakenFromAnotherServiceIsReportedThroughTheDerivedIndex(t *testing.T) {
 	ctx := context.Background()
 	e, err := NewEngine(All())
 	if err != nil {
 		t.Fatal(err)
 	}
+	svcs, ports := smartstackServices(2)
 	first := soa.NewCache(scaledSOA(t, nil), nil, soa.DefaultLimits())
-	if fs := checkChangedServices(ctx, t, e, first, []string{"svc0005", "svc0010"}); len(fs) != 0 {
+	if fs := checkChangedServices(ctx, t, e, first, svcs); len(fs) != 0 {
 		t.Fatalf("the first head has findings: %v", fs)
 	}
-	const changed = "svc0005/smartstack.yaml"
-	next := first.Next(scaledSOA(t, func(files map[string][]byte) {
-		files[changed] = []byte(strings.Replace(string(files[changed]), "proxy_port: 19005\n", "proxy_port: 19010\n", 1))
-	}), []string{changed})
-	got := checkChangedServices(ctx, t, e, next, []string{"svc0005"})
+	changed := svcs[0] + "/smartstack.yaml"
+	next := first.Next(scaledSOA(t, map[string]func(string) string{changed: func(body string) string {
+		return strings.Replace(body, fmt.Sprintf("proxy_port: %d\n", ports[0]), fmt.Sprintf("proxy_port: %d\n", ports[1]), 1)
+	}}), []string{changed})
+	got := checkChangedServices(ctx, t, e, next, svcs[:1])
 	if len(got) != 1 {
 		t.Fatalf("%d findings, want 1: %v", len(got), got)
 	}
-	if f := got[0]; f.RuleID != "soa.proxy-port" || f.Path != changed || f.Line != 2 || !strings.Contains(f.Message, "svc0010.main (svc0010/smartstack.yaml:2)") {
-		t.Errorf("the finding is %s, want soa.proxy-port at %s:2 naming svc0010.main", f, changed)
+	other := fmt.Sprintf("%s.main (%s/smartstack.yaml:2)", svcs[1], svcs[1])
+	if f := got[0]; f.RuleID != "soa.proxy-port" || f.Path != changed || f.Line != 2 || !strings.Contains(f.Message, other) {
+		t.Errorf("the finding is %s, want soa.proxy-port at %s:2 naming %s", f, changed, other)
 	}
 	x, err := next.Index(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if users := x.PortUsers(19005); len(users) != 0 {
-		t.Errorf("port 19005 is still in use in the derived index: %v", users)
+	if users := x.PortUsers(int64(ports[0])); len(users) != 0 {
+		t.Errorf("port %d is still in use in the derived index: %v", ports[0], users)
 	}
 }

@@ -15,7 +15,7 @@ import (
 // are once read: the cost is finding and parsing the smartstack.yaml files
 // the index needs.
 func BenchmarkRepoIndex(b *testing.B) {
-	files, err := soatest.MemRepo(4000, 1800, 10)
+	files, err := soatest.BigRepo()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -30,11 +30,17 @@ func BenchmarkRepoIndex(b *testing.B) {
 		b.Fatalf("%v, want 1,800 services with smartstack.yaml", base)
 	}
 	changed := func(n int) []string {
-		// Every other service, so that half of the changed ones have a
-		// smartstack.yaml to re-read.
+		if n == 1 { // a service in SmartStack, whose file is re-read
+			for i := 0; ; i++ {
+				if _, ok := soatest.HasSmartStack(i, soatest.BigServices, soatest.BigSmartStack); ok {
+					return []string{fmt.Sprintf("svc%04d/smartstack.yaml", i)}
+				}
+			}
+		}
+		// Every other service: 45% of them have a smartstack.yaml.
 		out := make([]string, n)
 		for i := range out {
-			out[i] = fmt.Sprintf("svc%04d/smartstack.yaml", (i*2+1)%4000)
+			out[i] = fmt.Sprintf("svc%04d/smartstack.yaml", (i*2+1)%soatest.BigServices)
 		}
 		return out
 	}

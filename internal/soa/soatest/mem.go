@@ -2,12 +2,9 @@ package soatest
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -15,9 +12,9 @@ import (
 
 // MemFS is a read-only in-memory tree for tests and benchmarks at
 // organisation scale. fstest.MapFS scans every file to open a directory,
-// which makes loading 4,000 services of a 40,000-file tree quadratic, and
-// writing those files to disk takes longer than checking them; MemFS indexes
-// its directories once.
+// which makes loading 4,000 services of a 40,000-file tree ([BigRepo])
+// quadratic, and writing those files to disk takes longer than checking
+// them; MemFS indexes its directories once.
 type MemFS struct {
 	files map[string][]byte
 	dirs  map[string][]fs.DirEntry // sorted by name
@@ -29,14 +26,14 @@ var (
 	_ fs.StatFS     = (*MemFS)(nil)
 )
 
-// NewMemFS returns a tree of the given files (slash-separated paths
-// relative to the root); their directories are implied. The map is not
-// kept.
-func NewMemFS(files map[string][]byte) *MemFS {
+// NewMemFS returns a tree of files (as [Generate] returns them; a later
+// file of the same path wins); their directories are implied.
+func NewMemFS(files []File) *MemFS {
 	m := &MemFS{files: make(map[string][]byte, len(files)), dirs: map[string][]fs.DirEntry{".": nil}}
 	children := map[string]map[string]bool{} // dir -> child -> is a dir
-	for name, data := range files {
-		m.files[name] = data
+	for _, f := range files {
+		name := f.Path
+		m.files[name] = []byte(f.Content)
 		for p := name; p != "."; {
 			parent := path.Dir(p)
 			if children[parent] == nil {
@@ -154,59 +151,4 @@ func (d *memDir) ReadDir(n int) ([]fs.DirEntry, error) {
 	rest = rest[:min(n, len(rest))]
 	d.off += len(rest)
 	return slices.Clone(rest), nil
-}
-
-// MemRepo returns the files of a soa repository of services valid
-// synthetic services (svc0000, svc0001, ...) of files files each (see
-// [WriteService]), as issue 12's organisation has them: the first
-// withStack in SmartStack, each with a proxy_port of its own, the others
-// without smartstack.yaml, registering nowhere and health-checked
-// by a command. Pass them to
-// [NewMemFS], after changing what the test needs.
-func MemRepo(services, withStack, files int) (map[string][]byte, error) {
-	if withStack > MaxServices {
-		return nil, fmt.Errorf("at most %d services fit SmartStack's port range", MaxServices)
-	}
-	// Every service is the template with its name and port put in: one
-	// service written to disk instead of 4,000.
-	const tmplName, tmplPort = "tmplsvc", 20999
-	dir, err := os.MkdirTemp("", "soatest")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	if err := WriteService(dir, tmplName, tmplPort, files); err != nil {
-		return nil, err
-	}
-	entries, err := os.ReadDir(filepath.Join(dir, tmplName))
-	if err != nil {
-		return nil, err
-	}
-	tmpl := map[string]string{}
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(dir, tmplName, e.Name()))
-		if err != nil {
-			return nil, err
-		}
-		tmpl[e.Name()] = string(data)
-	}
-	out := make(map[string][]byte, services*len(tmpl))
-	for i := range services {
-		name := fmt.Sprintf("svc%04d", i)
-		for rel, body := range tmpl {
-			if i >= withStack {
-				if rel == "smartstack.yaml" {
-					continue
-				}
-				// Registered nowhere, so not an HTTP service: probed by
-				// a command, not on port 8888.
-				body = strings.ReplaceAll(body, "  registrations: ["+tmplName+".main]\n", "")
-				body = strings.ReplaceAll(body, "  healthcheck_mode: http\n  healthcheck_uri: /status\n", "  healthcheck_mode: cmd\n  healthcheck_cmd: /bin/true\n")
-			}
-			body = strings.ReplaceAll(body, tmplName, name)
-			body = strings.ReplaceAll(body, fmt.Sprint(tmplPort), fmt.Sprint(19000+i))
-			out[name+"/"+rel] = []byte(body)
-		}
-	}
-	return out, nil
 }

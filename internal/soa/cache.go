@@ -114,7 +114,13 @@ func (c *Cache) Index(ctx context.Context) (*RepoIndex, error) {
 // this one dropped at any time. When this cache has not built its index
 // yet, the new one derives from the index this one would have derived from,
 // with both lists of changes; failing that it builds from scratch: Next
-// never reads the tree itself.
+// never reads a tree itself, nor waits. A caller that wants the derivation
+// even while this cache's index is still being built calls Index on this
+// cache first, which waits for that build.
+//
+// changed must list every path that differs (git diff-tree -r -z
+// --name-only, unquoted): a name left out keeps its old entry. When the
+// list may be incomplete (the push payload's capped lists), pass ".".
 func (c *Cache) Next(fsys fs.FS, changed []string) *Cache {
 	n := NewCache(fsys, c.schemaDir, c.lim)
 	n.schemas = c.schemas // compiled once per schema directory, read-only after

@@ -394,3 +394,26 @@ func TestCacheNext_OfACacheThatNeverBuiltItsIndexBuildsFromScratch(t *testing.T)
 		t.Error(d)
 	}
 }
+
+func FuzzChangedServices(f *testing.F) {
+	for _, s := range []string{"web/smartstack.yaml", "web", ".", "", "../x", "a/b\x00c/d", "web/", "//", "a\nb/c"} {
+		f.Add(s, "other/deploy.yaml")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		names, whole := ChangedServices([]string{a, b})
+		if whole {
+			if names != nil {
+				t.Fatalf("whole tree, yet names %q", names)
+			}
+			return
+		}
+		for i, n := range names {
+			if n == "" || n == "." || n == ".." || strings.Contains(n, "/") || !fs.ValidPath(n) {
+				t.Fatalf("ChangedServices(%q, %q) names %q, not one top-level name", a, b, n)
+			}
+			if i > 0 && names[i-1] >= n {
+				t.Fatalf("names %q are not sorted and unique", names)
+			}
+		}
+	})
+}

@@ -3,6 +3,7 @@ package soa
 import (
 	"context"
 	"io/fs"
+	"path"
 	"slices"
 	"sync"
 )
@@ -96,6 +97,27 @@ func (c *Cache) Index(ctx context.Context) (*RepoIndex, error) {
 	}
 	c.index, c.base, c.changed = x, nil, nil // the base may now be freed
 	return x, nil
+}
+
+// IndexReads says which files the cache's first [Cache.Index] will read,
+// so that a tree whose blobs are fetched lazily (a partial git clone) can
+// fetch them in one batch beforehand: the smartstack.yaml of each changed
+// service when the index is derived ([Cache.Next]), or, with all set, every
+// service's smartstack.yaml (a build from the whole tree). Nothing when the
+// index is built already or shared unchanged.
+func (c *Cache) IndexReads() (paths []string, all bool) {
+	c.indexMu.Lock()
+	defer c.indexMu.Unlock()
+	switch {
+	case c.index != nil:
+		return nil, false
+	case c.base == nil:
+		return nil, true
+	}
+	for _, svc := range c.changed {
+		paths = append(paths, path.Join(svc, "smartstack.yaml"))
+	}
+	return paths, false
 }
 
 // Next returns the cache of the next snapshot of the soa tree, fsys, whose

@@ -417,3 +417,24 @@ func FuzzChangedServices(f *testing.F) {
 		}
 	})
 }
+
+func TestCacheIndexReads_NamesWhatTheFirstIndexReads(t *testing.T) {
+	ctx := context.Background()
+	c := NewCache(indexBase(), nil, DefaultLimits())
+	if paths, all := c.IndexReads(); paths != nil || !all {
+		t.Errorf("a new cache: IndexReads = %q, %v; want every smartstack.yaml", paths, all)
+	}
+	if _, err := c.Index(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if paths, all := c.IndexReads(); paths != nil || all {
+		t.Errorf("a cache with its index: IndexReads = %q, %v; want nothing", paths, all)
+	}
+	next := c.Next(indexBase(), []string{"gamma/kubernetes-norcal.yaml", "beta/smartstack.yaml", "beta/deploy.yaml"})
+	if paths, all := next.IndexReads(); !slices.Equal(paths, []string{"beta/smartstack.yaml", "gamma/smartstack.yaml"}) || all {
+		t.Errorf("a derived cache: IndexReads = %q, %v; want beta's and gamma's smartstack.yaml", paths, all)
+	}
+	if paths, all := c.Next(indexBase(), nil).IndexReads(); len(paths) != 0 || all {
+		t.Errorf("an unchanged tree: IndexReads = %q, %v; want nothing", paths, all)
+	}
+}

@@ -218,22 +218,12 @@ func BuildRepoIndex(ctx context.Context, fsys fs.FS, lim Limits) (*RepoIndex, er
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		p := path.Join(svc, "smartstack.yaml")
-		if link, err := isSymlink(fsys, p); err != nil || link {
-			continue
-		}
-		f := loadFile(fsys, svc, "smartstack.yaml", lim)
-		if f.Err != nil {
-			continue
-		}
-		nss := map[string]bool{}
-		for _, ns := range Namespaces(f) {
-			nss[ns.Name] = ns.HasProxyPort()
-			if at, port, ok := ns.ProxyPort(); ok {
-				x.ports[port] = append(x.ports[port], PortUse{Service: svc, Namespace: ns.Name, Path: p, Line: at.Line, Port: port})
+		if nss, uses, ok := readIndexEntry(fsys, svc, lim); ok {
+			x.namespaces[svc] = nss
+			for _, u := range uses {
+				x.ports[u.Port] = append(x.ports[u.Port], u)
 			}
 		}
-		x.namespaces[svc] = nss
 	}
 	return x, nil
 }

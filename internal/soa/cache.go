@@ -23,12 +23,21 @@ type Cache struct {
 	schemaDir fs.FS
 	lim       Limits
 
-	indexMu sync.Mutex // held while the index is built, so it is built once
+	// buildMu is held while the index is built, so that it is built once;
+	// mu guards the fields below it, and is never held while a tree is
+	// read, so that Next and IndexReads do not wait for a build.
+	buildMu sync.Mutex
+	mu      sync.Mutex
 	index   *RepoIndex
 	// base and changed, set by [Cache.Next] until the index is built: the
 	// previous snapshot's index and the top-level names that differ since,
-	// to derive this snapshot's index from.
+	// to derive this snapshot's index from. prev, instead of base, is a
+	// previous snapshot's cache that had no index yet when Next was called
+	// (it may be building it): the first Index takes its index, or its
+	// base, then. A prev never has a prev itself, so a chain of caches
+	// that never built an index holds one old tree, not all of them.
 	base    *RepoIndex
+	prev    *Cache
 	changed []string
 
 	schemas func() (Schemas, error)
@@ -80,23 +89,53 @@ func (c *Cache) Limits() Limits { return c.lim }
 // build is not remembered (it may have been stopped by ctx): the next
 // caller tries again.
 func (c *Cache) Index(ctx context.Context) (*RepoIndex, error) {
-	c.indexMu.Lock()
-	defer c.indexMu.Unlock()
-	if c.index != nil {
-		return c.index, nil
+	c.buildMu.Lock()
+	defer c.buildMu.Unlock()
+	c.mu.Lock()
+	index, base, prev, changed := c.index, c.base, c.prev, c.changed
+	c.mu.Unlock()
+	if index != nil {
+		return index, nil
 	}
 	var x *RepoIndex
 	var err error
-	if c.base != nil {
-		x, err = c.base.Derive(ctx, c.fsys, c.changed, c.lim)
+	if base, changed = resolve(base, prev, changed); base != nil {
+		x, err = base.Derive(ctx, c.fsys, changed, c.lim)
 	} else {
 		x, err = BuildRepoIndex(ctx, c.fsys, c.lim)
 	}
 	if err != nil {
 		return nil, err
 	}
-	c.index, c.base, c.changed = x, nil, nil // the base may now be freed
+	c.mu.Lock()
+	// The base and the previous cache, with its tree, may now be freed.
+	c.index, c.base, c.prev, c.changed = x, nil, nil, nil
+	c.mu.Unlock()
 	return x, nil
+}
+
+// resolve returns the index to derive a cache's from, given its base, prev
+// and changed, and the top-level names changed since; nil to build it from
+// the whole tree. It waits for a build of prev's index in progress. Locks
+// are taken from the newer cache to the older only (a prev has no prev), so
+// two caches never wait for each other.
+func resolve(base *RepoIndex, prev *Cache, changed []string) (*RepoIndex, []string) {
+	if base != nil || prev == nil {
+		return base, changed
+	}
+	prev.buildMu.Lock() // wait for its build in progress, if any
+	prev.mu.Lock()
+	index, pbase, pchanged := prev.index, prev.base, prev.changed
+	prev.mu.Unlock()
+	prev.buildMu.Unlock()
+	switch {
+	case index != nil:
+		return index, changed
+	case pbase != nil:
+		names, _ := ChangedServices(slices.Concat(pchanged, changed))
+		return pbase, names
+	}
+	return nil, nil
 }
 
 // IndexReads says which files the cache's first [Cache.Index] will read,
@@ -104,17 +143,19 @@ func (c *Cache) Index(ctx context.Context) (*RepoIndex, error) {
 // fetch them in one batch beforehand: the smartstack.yaml of each changed
 // service when the index is derived ([Cache.Next]), or, with all set, every
 // service's smartstack.yaml (a build from the whole tree). Nothing when the
-// index is built already or shared unchanged.
+// index is built already or shared unchanged. Like Index, it waits for a
+// build of the previous snapshot's index in progress.
 func (c *Cache) IndexReads() (paths []string, all bool) {
-	c.indexMu.Lock()
-	defer c.indexMu.Unlock()
-	switch {
-	case c.index != nil:
+	c.mu.Lock()
+	index, base, prev, changed := c.index, c.base, c.prev, c.changed
+	c.mu.Unlock()
+	if index != nil {
 		return nil, false
-	case c.base == nil:
+	}
+	if base, changed = resolve(base, prev, changed); base == nil {
 		return nil, true
 	}
-	for _, svc := range c.changed {
+	for _, svc := range changed {
 		paths = append(paths, path.Join(svc, "smartstack.yaml"))
 	}
 	return paths, false
@@ -131,14 +172,14 @@ func (c *Cache) IndexReads() (paths []string, all bool) {
 // equal, and the index is shared. The schemas and limits are the same as
 // this cache's.
 //
-// The new cache holds this one's index (never modified once built) and no
-// reference to this cache or its tree, so both can be used concurrently and
-// this one dropped at any time. When this cache has not built its index
-// yet, the new one derives from the index this one would have derived from,
-// with both lists of changes; failing that it builds from scratch: Next
-// never reads a tree itself, nor waits. A caller that wants the derivation
-// even while this cache's index is still being built calls Index on this
-// cache first, which waits for that build.
+// The new cache holds this one's index (never modified once built), so
+// both can be used concurrently and this one dropped at any time. When this
+// cache has not built its index yet, the new one holds this cache until
+// its own first Index, and derives then from this one's index if it has
+// been built meanwhile (waiting for a build in progress), else from the
+// index this one would have derived from, with both lists of changes;
+// failing both it builds from scratch. Next itself never reads a tree, nor
+// waits.
 //
 // changed must list every path that differs (git diff-tree -r -z
 // --name-only, unquoted): a name left out keeps its old entry. When the
@@ -146,20 +187,23 @@ func (c *Cache) IndexReads() (paths []string, all bool) {
 func (c *Cache) Next(fsys fs.FS, changed []string) *Cache {
 	n := NewCache(fsys, c.schemaDir, c.lim)
 	n.schemas = c.schemas // compiled once per schema directory, read-only after
-	c.indexMu.Lock()
-	base, earlier := c.index, []string(nil)
-	if base == nil {
-		base, earlier = c.base, c.changed
-	}
-	c.indexMu.Unlock()
-	if base == nil {
-		return n
-	}
+	c.mu.Lock()
+	index, base, prev, earlier := c.index, c.base, c.prev, c.changed
+	c.mu.Unlock()
 	names, whole := ChangedServices(slices.Concat(earlier, changed))
-	if whole {
-		return n
+	switch {
+	case whole:
+	case index != nil:
+		n.base, n.changed = index, names
+	case base != nil:
+		n.base, n.changed = base, names
+	case prev != nil:
+		// c is itself waiting on prev: skip c, so that prev stays the
+		// only old cache held, with c's changes and these.
+		n.prev, n.changed = prev, names
+	default:
+		n.prev, n.changed = c, names
 	}
-	n.base, n.changed = base, names
 	return n
 }
 

@@ -8,8 +8,10 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 // sameIndex reports how two indexes differ, or "".
@@ -308,7 +310,15 @@ func checkDerivedChain(t *testing.T, seed uint64, steps int) {
 			// service from a listing of the root.
 			tree = struct{ fs.FS }{tree}
 		}
-		c = c.Next(tree, changed)
+		prev := c
+		c = prev.Next(tree, changed)
+		if r.IntN(4) == 0 {
+			// The previous snapshot's check builds its index only now,
+			// after Next: the next Index derives from it all the same.
+			if _, err := prev.Index(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if r.IntN(4) == 0 {
 			continue // this snapshot is never checked
 		}
@@ -436,5 +446,107 @@ func TestCacheIndexReads_NamesWhatTheFirstIndexReads(t *testing.T) {
 	}
 	if paths, all := c.Next(indexBase(), nil).IndexReads(); len(paths) != 0 || all {
 		t.Errorf("an unchanged tree: IndexReads = %q, %v; want nothing", paths, all)
+	}
+}
+
+func TestCacheNext_DerivesFromAnIndexThePreviousCacheBuiltAfterNext(t *testing.T) {
+	ctx := context.Background()
+	c := NewCache(indexBase(), nil, DefaultLimits())
+	after := indexBase()
+	after["beta/smartstack.yaml"] = stack("main:\n  proxy_port: 20003\n")
+	counted := &countOpens{FS: after, n: map[string]int{}}
+	next := c.Next(counted, []string{"beta"})
+	if _, err := c.Index(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := next.Index(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := BuildRepoIndex(ctx, after, DefaultLimits())
+	if d := sameIndex(got, want); d != "" {
+		t.Error(d)
+	}
+	if counted.n["alpha/smartstack.yaml"] != 0 || counted.n["gamma/smartstack.yaml"] != 0 {
+		t.Errorf("the next index read unchanged services' files: %v", counted.n)
+	}
+	if next.prev != nil {
+		t.Error("the next cache still holds the previous one after building its index")
+	}
+}
+
+func TestCacheNext_AChainOfCachesWithoutIndexesHoldsOneOldCache(t *testing.T) {
+	c0 := NewCache(indexBase(), nil, DefaultLimits())
+	c1 := c0.Next(indexBase(), []string{"alpha"})
+	c2 := c1.Next(indexBase(), []string{"beta"})
+	if c1.prev != c0 || c2.prev != c0 {
+		t.Fatalf("prev of c1 %p, of c2 %p; want both c0 %p", c1.prev, c2.prev, c0)
+	}
+	if !slices.Equal(c2.changed, []string{"alpha", "beta"}) {
+		t.Errorf("c2's changes since c0 are %q, want alpha and beta", c2.changed)
+	}
+}
+
+// gatedFS blocks the first read of one file until the gate opens, so that
+// a test can hold an index build in progress.
+type gatedFS struct {
+	fs.FS
+	name    string
+	reached chan struct{}
+	gate    chan struct{}
+	once    sync.Once
+}
+
+func (g *gatedFS) Open(name string) (fs.File, error) {
+	if name == g.name {
+		g.once.Do(func() {
+			close(g.reached)
+			<-g.gate
+		})
+	}
+	return g.FS.Open(name)
+}
+
+func TestCacheNext_DoesNotWaitForABuildInProgressButItsIndexDoes(t *testing.T) {
+	ctx := context.Background()
+	before := &gatedFS{FS: indexBase(), name: "beta/smartstack.yaml", reached: make(chan struct{}), gate: make(chan struct{})}
+	c := NewCache(before, nil, DefaultLimits())
+	built := make(chan error, 1)
+	go func() {
+		_, err := c.Index(ctx)
+		built <- err
+	}()
+	<-before.reached // c's build is in progress, holding its build lock
+
+	after := indexBase()
+	after["beta/smartstack.yaml"] = stack("main:\n  proxy_port: 20003\n")
+	counted := &countOpens{FS: after, n: map[string]int{}}
+	nextc := make(chan *Cache, 1)
+	go func() { nextc <- c.Next(counted, []string{"beta"}) }()
+	var next *Cache
+	select {
+	case next = <-nextc:
+	case <-time.After(time.Minute): // a deadlock detector, not a timing
+		t.Fatal("Next waited for the previous cache's index build")
+	}
+	derived := make(chan error, 1)
+	go func() {
+		_, err := next.Index(ctx)
+		derived <- err
+	}()
+	close(before.gate)
+	if err := <-built; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-derived; err != nil {
+		t.Fatal(err)
+	}
+	got, _ := next.Index(ctx)
+	want, _ := BuildRepoIndex(ctx, after, DefaultLimits())
+	if d := sameIndex(got, want); d != "" {
+		t.Error(d)
+	}
+	if counted.n["alpha/smartstack.yaml"] != 0 {
+		t.Errorf("the next index was built from the whole tree, not derived from the build it waited for: %v", counted.n)
 	}
 }

@@ -68,6 +68,13 @@ CREATE TABLE IF NOT EXISTS contractbot_state (
 	name text PRIMARY KEY,
 	at   timestamptz NOT NULL
 );
+CREATE TABLE IF NOT EXISTS contractbot_records (
+	ns         text NOT NULL,
+	key        text NOT NULL,
+	value      bytea NOT NULL,
+	updated_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (ns, key)
+);
 `
 
 // schemaLock is the advisory lock key that serialises schema setup.

@@ -29,7 +29,7 @@ var (
 	bktSeen     = []byte("seen")      // task ID -> unix nanos when first enqueued (dedupe memory)
 	bktSeenTime = []byte("seen_time") // unix nanos (8 bytes) + ID -> nothing, to prune seen in time order
 	bktMeta     = []byte("meta")      // name -> value: the redelivery reconciler's watermark
-	allBuckets  = [][]byte{bktPending, bktDue, bktInFlight, bktDead, bktPayload, bktIDs, bktCoalesce, bktSeen, bktSeenTime, bktMeta}
+	allBuckets  = [][]byte{bktPending, bktDue, bktInFlight, bktDead, bktPayload, bktIDs, bktCoalesce, bktSeen, bktSeenTime, bktMeta, bktState}
 
 	keyWatermark = []byte("redelivery_watermark") // unix nanos, 8 bytes big-endian
 )

@@ -348,6 +348,16 @@ func writeSalvaged(dst string, c boltContents, tasks []salvaged, rep *SalvageRep
 			}
 		}
 		rep.Seen = tx.Bucket(bktSeen).Stats().KeyN
+		// The App's state records (the fleet view) are copied as they are:
+		// whatever is lost of them, the next sweep puts back.
+		for k, v := range c[string(bktState)] {
+			if v == nil {
+				v = []byte{}
+			}
+			if err := tx.Bucket(bktState).Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
 		if v, ok := c[string(bktMeta)][string(keyWatermark)]; ok && len(v) == 8 {
 			return tx.Bucket(bktMeta).Put(keyWatermark, v)
 		}

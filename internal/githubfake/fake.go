@@ -124,6 +124,8 @@ type Server struct {
 	redeliveries  atomic.Int64
 	ext           extState // pull requests, reviews, tags, rulesets (pulls.go, refs.go)
 	git           gitDisk  // bare repositories served over git smart HTTP (gitdisk.go, smarthttp.go)
+
+	iss issueState // issues (issues.go)
 }
 
 type token struct {

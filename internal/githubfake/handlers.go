@@ -211,6 +211,8 @@ func (s *Server) handle(req *http.Request, op string, params map[string]string, 
 		rep = s.withRepo(p, params, func(r *repo) reply { return s.getCheckRun(req, r, params["check_run_id"]) })
 	case "checks/list-for-ref":
 		rep = s.withRepo(p, params, func(r *repo) reply { return s.listCheckRuns(req, r, params["ref"]) })
+	case "issues/create", "issues/get", "issues/update", "issues/list-for-repo":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.handleIssues(req, op, p, r, params["issue_number"], body) })
 	default:
 		s.violation("%s %s: %s is in GitHub's description but the fake does not implement it; add it if the App needs it",
 			req.Method, req.URL.Path, op)

@@ -44,6 +44,8 @@ func serveTable(vals map[string]*string) []setting {
 		{"workers", "CONTRACTBOT_WORKERS", strconv.Itoa(app.DefaultWorkers), "checks run at once"},
 		{"deploy-ref-action", "CONTRACTBOT_DEPLOY_REF_ACTION", app.RefActionReport, "what to do with a malformed PaaSTA deploy tag: report (a failing check run) or delete (also delete it; needs contents: write)"},
 		{"registry", "CONTRACTBOT_REGISTRY", "", "Docker registry URL; when set, a deploy tag must name an image that exists there"},
+		{"dashboard", "CONTRACTBOT_DASHBOARD", "on", "on or off: the dashboard issue in the soa repository (PaaSTA contract dashboard), edited in place with the fleet's status; needs issues: write"},
+		{"dashboard-interval", "CONTRACTBOT_DASHBOARD_INTERVAL", app.DefaultDashboardInterval.String(), "the least time between two edits of the dashboard issue"},
 	} {
 		v := s.def
 		vals[s.flag] = &v
@@ -129,6 +131,20 @@ func serveConfig(get func(flag string) string, logOut io.Writer) (app.Config, er
 			return cfg, fmt.Errorf("CONTRACTBOT_SWEEP_INTERVAL (--sweep-interval) is %q; want 0 or a duration of at least 10s, like 24h", s)
 		}
 		cfg.SweepInterval = d
+	}
+	switch s := strings.TrimSpace(get("dashboard")); s {
+	case "", "on":
+	case "off":
+		cfg.DashboardOff = true
+	default:
+		return cfg, fmt.Errorf("CONTRACTBOT_DASHBOARD (--dashboard) is %q; want on or off", s)
+	}
+	if s := strings.TrimSpace(get("dashboard-interval")); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < time.Second {
+			return cfg, fmt.Errorf("CONTRACTBOT_DASHBOARD_INTERVAL (--dashboard-interval) is %q; want a duration of at least 1s, like 5m", s)
+		}
+		cfg.DashboardInterval = d
 	}
 	if s := strings.TrimSpace(get("redelivery-interval")); s != "" {
 		d, err := time.ParseDuration(s)

@@ -41,6 +41,7 @@ type Client interface {
 	ReviewClient
 	RefGuardClient
 	OnboardClient
+	DashboardClient
 	// Tree returns the tree of a commit; files are read lazily.
 	Tree(ctx context.Context, owner, repo, sha string) (fs.FS, error)
 	// DefaultBranchHead returns the repository's default branch and the
@@ -109,7 +110,7 @@ func (c *Checker) Run(ctx context.Context, t webhook.Task) error {
 		if c.onboardRepos != nil {
 			c.onboardRepos.WithLabelValues("not_service").Inc()
 		}
-		c.fleet.notService(j.Owner + "/" + j.Repo)
+		c.fleet.notService(ctx, j.Owner+"/"+j.Repo)
 		logger.Info().Msg("onboarding: not a PaaSTA service (no Makefile, Dockerfile or soa_dir); no check run")
 		return nil
 	}
@@ -121,7 +122,7 @@ func (c *Checker) Run(ctx context.Context, t webhook.Task) error {
 		return permanentIfHopeless(err)
 	}
 	if !j.SOA {
-		c.fleet.add(done.res, c.clock())
+		c.fleet.add(ctx, done.res, j.Owner, j.Repo, sink.id, c.clock())
 	}
 	e, w, n := checks.Count(done.res.Findings)
 	outcome := "ok"

@@ -76,9 +76,14 @@ type Config struct {
 	// PaastaConfig is the directory of PaaSTA's system configuration
 	// (CONTRACTBOT_PAASTA_CONFIG), or "".
 	PaastaConfig string
-	Workers      int // check jobs run at once
-	UserAgent    string
-	Logger       zerolog.Logger
+	// DashboardOff turns the dashboard issue off
+	// (CONTRACTBOT_DASHBOARD=off); DashboardInterval is the least time
+	// between two of its edits (default [DefaultDashboardInterval]).
+	DashboardOff      bool
+	DashboardInterval time.Duration
+	Workers           int // check jobs run at once
+	UserAgent         string
+	Logger            zerolog.Logger
 
 	// DeployRefAction is what the deploy-ref guard does with a malformed
 	// PaaSTA tag: RefActionReport (the default) or RefActionDelete.
@@ -212,6 +217,9 @@ func Serve(ctx context.Context, cfg Config) error {
 		return err
 	}
 	if err := handler.Register(KindRefGuard, guard.Run); err != nil {
+		return err
+	}
+	if err := handler.Register(KindDashboard, setupDashboard(cfg, q, checker, fleetGauges).Run); err != nil {
 		return err
 	}
 	onboard, err := NewOnboarder(checker, reg)

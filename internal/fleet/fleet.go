@@ -195,11 +195,30 @@ func (c *Collector) Post(_ context.Context, r *checks.Result) error { return c.A
 // A result without a service name is refused: a fleet view is per
 // service.
 func (c *Collector) Add(r *checks.Result, m Meta) error {
+	s, err := NewService(r, m, c.opts.TopFindings)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.services[s.Name] = s
+	delete(c.notServices, s.Name)
+	return nil
+}
+
+// NewService is one service's status from its result, keeping its
+// topFindings most severe findings (default [DefaultTopFindings]): the
+// record a face that keeps its own (the App's store) builds its view
+// from with [Build].
+func NewService(r *checks.Result, m Meta, topFindings int) (Service, error) {
 	if r == nil {
-		return fmt.Errorf("fleet: nil result")
+		return Service{}, fmt.Errorf("fleet: nil result")
 	}
 	if r.Service == "" {
-		return fmt.Errorf("fleet: a result without a service name")
+		return Service{}, fmt.Errorf("fleet: a result without a service name")
+	}
+	if topFindings <= 0 {
+		topFindings = DefaultTopFindings
 	}
 	s := Service{Name: r.Service, OK: r.OK, Link: safeURL(m.Link), Note: report.Escape(m.Note), Checked: m.Checked}
 	for _, f := range r.Findings {
@@ -218,12 +237,8 @@ func (c *Collector) Add(r *checks.Result, m Meta) error {
 	if s.Errors > 0 {
 		s.OK = false
 	}
-	s.Top = top(r.Findings, c.opts.TopFindings)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.services[s.Name] = s
-	delete(c.notServices, s.Name)
-	return nil
+	s.Top = top(r.Findings, topFindings)
+	return s, nil
 }
 
 // NotAService records a repository that is not a PaaSTA service (no

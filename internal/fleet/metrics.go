@@ -31,7 +31,7 @@ type Metrics struct {
 	findings, updated, oldest              *prometheus.Desc
 	mu                                     sync.Mutex
 	view                                   *View
-	source                                 *Collector
+	source                                 func() *View
 }
 
 var _ prometheus.Collector = (*Metrics)(nil)
@@ -69,7 +69,16 @@ func (m *Metrics) Set(v *View) {
 func (m *Metrics) Follow(c *Collector) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.view, m.source = nil, c
+	m.view, m.source = nil, c.View
+}
+
+// FollowFunc makes the gauges show the view view returns at each scrape
+// (nil: no gauges): a face that keeps its services elsewhere (the App's
+// store, shared by its replicas) builds it there.
+func (m *Metrics) FollowFunc(view func() *View) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.view, m.source = nil, view
 }
 
 // Describe implements [prometheus.Collector].
@@ -85,7 +94,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	v, src := m.view, m.source
 	m.mu.Unlock()
 	if src != nil {
-		v = src.View()
+		v = src()
 	}
 	if v == nil {
 		return

@@ -76,14 +76,15 @@ type Config struct {
 	// PaastaConfig is the directory of PaaSTA's system configuration
 	// (CONTRACTBOT_PAASTA_CONFIG), or "".
 	PaastaConfig string
+	Workers      int // check jobs run at once
+	UserAgent    string
+	Logger       zerolog.Logger
+
 	// DashboardOff turns the dashboard issue off
 	// (CONTRACTBOT_DASHBOARD=off); DashboardInterval is the least time
 	// between two of its edits (default [DefaultDashboardInterval]).
 	DashboardOff      bool
 	DashboardInterval time.Duration
-	Workers           int // check jobs run at once
-	UserAgent         string
-	Logger            zerolog.Logger
 
 	// DeployRefAction is what the deploy-ref guard does with a malformed
 	// PaaSTA tag: RefActionReport (the default) or RefActionDelete.

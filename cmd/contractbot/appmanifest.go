@@ -57,6 +57,7 @@ func newAppManifest(base string) appManifest {
 			"checks":        "write", // publish check runs with annotations
 			"contents":      "read",  // read trees and files, never write
 			"pull_requests": "write", // inline review comments with fixes
+			"issues":        "write", // the dashboard issue in the soa repository
 			"metadata":      "read",  // mandatory for every App
 		},
 	}

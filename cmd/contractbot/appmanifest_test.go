@@ -35,7 +35,7 @@ func TestAppManifest_ListsTheEventsAndLeastPermissionsTheAppNeeds(t *testing.T) 
 	if !reflect.DeepEqual(m.DefaultEvents, wantEvents) {
 		t.Errorf("events = %q, want %q", m.DefaultEvents, wantEvents)
 	}
-	wantPerms := map[string]string{"checks": "write", "contents": "read", "pull_requests": "write", "metadata": "read"}
+	wantPerms := map[string]string{"checks": "write", "contents": "read", "pull_requests": "write", "issues": "write", "metadata": "read"}
 	if !reflect.DeepEqual(m.DefaultPermissions, wantPerms) {
 		t.Errorf("permissions = %v, want %v", m.DefaultPermissions, wantPerms)
 	}

@@ -16,6 +16,8 @@ import (
 	"github.com/contractbot/contractbot/internal/fleet"
 	ghclient "github.com/contractbot/contractbot/internal/github"
 	"github.com/contractbot/contractbot/internal/githubfake"
+	"github.com/contractbot/contractbot/internal/pgqueue"
+	"github.com/contractbot/contractbot/internal/pgtest"
 	"github.com/contractbot/contractbot/internal/webhook"
 )
 
@@ -211,5 +213,51 @@ func TestDashboardScheduleEnqueuesOneTaskPerInterval(t *testing.T) {
 	}
 	if got, _ := q.Claim(ctx, 10); len(got) != 0 {
 		t.Fatalf("a task due at the interval's end was claimable at once: %+v", got)
+	}
+}
+
+// TestDashboard_ReplicasSharingPostgreSQLSeeOneFleet: two replicas on one
+// PostgreSQL queue each record the services they checked; either one's
+// dashboard shows them all, in one issue, and a restarted replica's
+// gauges count them before it checks anything.
+func TestDashboard_ReplicasSharingPostgreSQLSeeOneFleet(t *testing.T) {
+	srv := pgtest.Start(t)
+	open := func() *pgqueue.Queue {
+		q, err := pgqueue.Open(t.Context(), srv.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { q.Close() })
+		return q
+	}
+	a, b := newDashboardRig(t), newDashboardRig(t)
+	b.fake = a.fake
+	b.dash.Clients = a.dash.Clients
+	for _, r := range []*dashboardRig{a, b} {
+		q := open()
+		r.fleet.keep(q, a.fake.URL(), zerolog.Nop())
+		r.dash.store = q
+	}
+	for i := range 4 {
+		rig := []*dashboardRig{a, b}[i%2]
+		rig.add(t, i, i == 3, "broken")
+	}
+	is := a.run(t)
+	if len(is) != 1 || !strings.Contains(is[0].Body, "1 of 4 services breaks") {
+		t.Fatalf("replica a's dashboard: %+v", is)
+	}
+	b.add(t, 3, false, "")
+	if is = b.run(t); len(is) != 1 || is[0].Edits != 1 || !strings.Contains(is[0].Body, "Fixed (1)") {
+		t.Fatalf("replica b's edit of the same issue: %+v", is)
+	}
+	// A third replica, just started, counts the stored fleet.
+	c, err := newFleetState(nil, checks.All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.keep(open(), a.fake.URL(), zerolog.Nop())
+	v, err := c.view(t.Context(), fleet.Options{})
+	if err != nil || v.Totals.Services != 4 || v.Totals.Failing != 0 {
+		t.Fatalf("a new replica's view: %+v, %v", v, err)
 	}
 }

@@ -174,6 +174,17 @@ func TestDashboard(t *testing.T) {
 			t.Fatalf("record %s (%v), want it to name issue %d", raw, err, first)
 		}
 	})
+	t.Run("a stored result the App cannot read is shown failing, not dropped", func(t *testing.T) {
+		r := newDashboardRig(t)
+		r.services(t, 2, func(int) bool { return false })
+		if err := r.store.PutState(t.Context(), nsFleetServices, "service-00001", []byte("{not json")); err != nil {
+			t.Fatal(err)
+		}
+		is := r.run(t)
+		if len(is) != 1 || !strings.Contains(is[0].Body, "1 of 2 services breaks") || !strings.Contains(is[0].Body, "cannot read its stored result") {
+			t.Fatalf("issues %+v, want service-00001 failing with a note", is)
+		}
+	})
 	t.Run("without the issues permission it stays off and fails no task", func(t *testing.T) {
 		r := newDashboardRig(t)
 		r.fake.GrantPermission(7, "issues", "")

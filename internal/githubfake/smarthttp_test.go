@@ -173,7 +173,7 @@ func TestGitSmartHTTP_ServesTagsBranchesAndCaseInsensitiveNames(t *testing.T) {
 	}
 }
 
-func TestRepoGet_GivesTheFakesCloneURLAndVisibility(t *testing.T) {
+func TestRepositories_GiveTheFakesCloneURLAndVisibility(t *testing.T) {
 	s := New(t)
 	s.AddInstallation(1, "acme")
 	s.Push("acme", "soa", "main", map[string]string{"a": "1\n"})
@@ -185,6 +185,14 @@ func TestRepoGet_GivesTheFakesCloneURLAndVisibility(t *testing.T) {
 	s.SetPrivate("acme", "soa", false)
 	if _, m, _ = do(t, s, "GET", "repos/acme/soa", tok, nil); m["private"] != false || m["visibility"] != "public" {
 		t.Fatalf("public repository: private=%v visibility=%v", m["private"], m["visibility"])
+	}
+	st, m, _ = do(t, s, "GET", "installation/repositories", tok, nil)
+	repos, _ := m["repositories"].([]any)
+	if st != 200 || len(repos) != 1 {
+		t.Fatalf("installation/repositories: %d %v", st, m)
+	}
+	if r := repos[0].(map[string]any); r["clone_url"] != s.CloneURL("acme", "soa") || r["private"] != false {
+		t.Errorf("listed: clone_url=%v private=%v", r["clone_url"], r["private"])
 	}
 }
 

@@ -42,8 +42,15 @@ func (c gitClient) env() []string {
 // run runs git in dir and returns its trimmed output and error.
 func (c gitClient) run(dir string, args ...string) (string, error) {
 	c.t.Helper()
+	return c.runStdin(dir, "", args...)
+}
+
+// runStdin is run with stdin.
+func (c gitClient) runStdin(dir, stdin string, args ...string) (string, error) {
+	c.t.Helper()
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Env = c.env()
 	out, err := cmd.CombinedOutput()
 	return strings.TrimSpace(string(out)), err

@@ -144,6 +144,17 @@ func TestGitSmartHTTP_RefusesWhatGitHubRefuses(t *testing.T) {
 		})
 	}
 
+	t.Run("a token whose installation was removed is refused", func(t *testing.T) {
+		s.AddInstallation(3, "acme")
+		tok := s.InstallationToken(3)
+		c := gitClient{t: t, home: t.TempDir(), token: tok}
+		c.must(c.home, "ls-remote", s.CloneURL("acme", "private"))
+		s.RemoveInstallation(3)
+		if out, err := c.run(c.home, "ls-remote", s.CloneURL("acme", "private")); err == nil {
+			t.Fatalf("ls-remote with a dead token succeeded:\n%s", out)
+		}
+	})
+
 	t.Run("a push is refused even with a covering token", func(t *testing.T) {
 		c := gitClient{t: t, home: t.TempDir(), token: good}
 		c.must(c.home, "clone", "-q", s.CloneURL("acme", "private"), "w")
@@ -162,7 +173,7 @@ func TestGitSmartHTTP_RefusesWhatGitHubRefuses(t *testing.T) {
 	})
 }
 
-func TestGitSmartHTTP_ServesTagsBranchesAndCaseInsensitiveNames(t *testing.T) {
+func TestGitSmartHTTP_ServesBranchesTagsPullRefsAndCaseInsensitiveNames(t *testing.T) {
 	requireGit(t)
 	s := New(t)
 	s.AddInstallation(1, "acme")
@@ -170,10 +181,11 @@ func TestGitSmartHTTP_ServesTagsBranchesAndCaseInsensitiveNames(t *testing.T) {
 	dev := s.Push("acme", "svc", "dev", map[string]string{"a": "2\n"})
 	s.PushTag("acme", "svc", "v1", main)
 	tag := s.PushAnnotatedTag("acme", "svc", "v2", dev)
+	pr := s.OpenPull("acme", "svc", "main", "dev")
 	c := gitClient{t: t, home: t.TempDir(), token: s.InstallationToken(1)}
 	out := c.must(c.home, "ls-remote", s.CloneURL("ACME", "Svc"))
 	for _, want := range []string{main + "\tHEAD", main + "\trefs/heads/main", dev + "\trefs/heads/dev",
-		main + "\trefs/tags/v1", tag + "\trefs/tags/v2", dev + "\trefs/tags/v2^{}"} {
+		main + "\trefs/tags/v1", tag + "\trefs/tags/v2", dev + "\trefs/tags/v2^{}", dev + "\trefs/pull/" + strconv.Itoa(pr) + "/head"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("ls-remote lacks %q:\n%s", want, out)
 		}

@@ -229,6 +229,20 @@ func TestGitSmartHTTP_InjectedFaultsApplyToGitRequests(t *testing.T) {
 		t.Errorf("statuses %v, want one 502", s.Statuses())
 	}
 	c.must(c.home, "clone", "-q", "--bare", s.CloneURL("acme", "soa"), "b.git") // the fault is spent
+
+	s.InjectFault(Fault{Kind: FaultDisconnect, Operation: GitInfoRefsOp})
+	if out, err := c.run(c.home, "ls-remote", s.CloneURL("acme", "soa")); err == nil {
+		t.Fatalf("ls-remote through a dropped connection succeeded:\n%s", out)
+	}
+	// A truncated body is for a JSON answer: git requests leave it queued.
+	s.InjectFault(Fault{Kind: FaultTruncatedBody, Operation: ""})
+	c.must(c.home, "ls-remote", s.CloneURL("acme", "soa"))
+	s.mu.Lock()
+	left := len(s.faults)
+	s.mu.Unlock()
+	if left != 1 {
+		t.Errorf("%d faults queued after a git request, want the truncated body still waiting", left)
+	}
 }
 
 func TestMaterialize_WritesPacksGitAccepts(t *testing.T) {

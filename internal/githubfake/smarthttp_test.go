@@ -109,6 +109,28 @@ func TestGitSmartHTTP_PartialCloneFetchAndBlobByID(t *testing.T) {
 	}
 }
 
+func TestGitSmartHTTP_SpeaksTheProtocolVersionTheClientAsksFor(t *testing.T) {
+	requireGit(t)
+	s := New(t)
+	s.AddInstallation(1, "acme")
+	s.Push("acme", "soa", "main", map[string]string{"a": "1\n"})
+	for _, tc := range []struct{ protocol, want string }{{"2", "version 2"}, {"0", "# service=git-upload-pack"}} {
+		c := gitClient{t: t, home: t.TempDir(), token: s.InstallationToken(1), protocol: tc.protocol}
+		cmd := exec.Command("git", "ls-remote", s.CloneURL("acme", "soa"))
+		cmd.Env = append(c.env(), "GIT_TRACE_PACKET=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("ls-remote: %v\n%s", err, out)
+		}
+		if !strings.Contains(string(out), "< "+tc.want) {
+			t.Errorf("protocol.version=%s: the server's first packets lack %q:\n%s", tc.protocol, tc.want, out)
+		}
+		if tc.protocol == "0" && strings.Contains(string(out), "< version 2") {
+			t.Errorf("protocol.version=0 answered with v2")
+		}
+	}
+}
+
 func TestGitSmartHTTP_RefusesWhatGitHubRefuses(t *testing.T) {
 	requireGit(t)
 	s := New(t)

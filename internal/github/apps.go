@@ -52,9 +52,10 @@ type config struct {
 	maxAttempts    int
 	maxWait        time.Duration
 	clock          clock
-	// maxTreeRequests bounds completing a truncated tree (treewalk.go);
-	// treeCacheEntries bounds the sub-tree listings kept (treecache.go).
+	// maxTreeRequests and maxTreeEntries bound completing a truncated
+	// tree (treewalk.go); treeCacheEntries bounds the sub-tree listings kept (treecache.go).
 	maxTreeRequests  int
+	maxTreeEntries   int
 	treeCacheEntries int
 }
 
@@ -157,6 +158,7 @@ func NewApps(appID int64, privateKeyPEM []byte, baseURL string, opts ...Option) 
 		blobCacheBytes:   DefaultBlobCacheBytes,
 		maxBlobBytes:     DefaultMaxBlobBytes,
 		maxTreeRequests:  DefaultMaxTreeRequests,
+		maxTreeEntries:   DefaultMaxTreeEntries,
 		treeCacheEntries: DefaultTreeCacheEntries,
 		etagCacheBytes:   8 << 20,
 		maxAnnotations:   DefaultMaxAnnotations,

@@ -27,6 +27,17 @@ const DefaultMaxTreeRequests = 2000
 // truncated trees outright.
 func WithMaxTreeRequests(n int) Option { return func(c *config) { c.maxTreeRequests = n } }
 
+// DefaultMaxTreeEntries bounds the entries a completed tree may have
+// ([WithMaxTreeEntries]): 4 times the 4,000-service soa repository's, so
+// that a repository of millions of files cannot make [Client.Tree] hold
+// them all (about 150 bytes each) within its request bound.
+const DefaultMaxTreeEntries = 200_000
+
+// WithMaxTreeEntries sets how many entries a tree completed after GitHub
+// truncated it may have (default [DefaultMaxTreeEntries]); over it, Tree
+// fails with [ErrTreeTruncated].
+func WithMaxTreeEntries(n int) Option { return func(c *config) { c.maxTreeEntries = n } }
+
 // errTreeMismatch says that a directory's listing does not hash to the
 // directory's id: GitHub's answer is not the tree it names.
 var errTreeMismatch = errors.New("listing does not hash to the tree's id")
@@ -44,10 +55,12 @@ var errTreeMismatch = errors.New("listing does not hash to the tree's id")
 type treeWalk struct {
 	// list fetches tree sha's listing, recursively or not, and says
 	// whether GitHub truncated it (the Trees API; tests put in others).
-	list     func(ctx context.Context, sha string, recursive bool) ([]apiTreeEntry, bool, error)
-	cache    *treeCache
-	max      int
-	requests int
+	list       func(ctx context.Context, sha string, recursive bool) ([]apiTreeEntry, bool, error)
+	cache      *treeCache
+	max        int // requests
+	maxEntries int // entries known at once; 0: no bound
+	requests   int
+	entries    int
 	// dirs maps a directory's path ("." for the root) to its direct
 	// entries by name, with paths from the root.
 	dirs map[string]map[string]apiTreeEntry
@@ -70,7 +83,7 @@ func (c *Client) completeTree(ctx context.Context, owner, repo, rootSHA string, 
 		}
 		return out.Tree, out.Truncated, nil
 	}
-	w := &treeWalk{list: list, cache: c.apps.trees, max: c.apps.cfg.maxTreeRequests}
+	w := &treeWalk{list: list, cache: c.apps.trees, max: c.apps.cfg.maxTreeRequests, maxEntries: c.apps.cfg.maxTreeEntries}
 	out, err := w.complete(ctx, rootSHA, partial)
 	return out, w.requests, err
 }
@@ -83,6 +96,9 @@ func (w *treeWalk) complete(ctx context.Context, rootSHA string, partial []apiTr
 		return nil, ErrTreeTruncated
 	}
 	w.add(".", partial)
+	if err := w.tooMany(); err != nil {
+		return nil, err
+	}
 	if err := w.resolve(ctx, ".", rootSHA, true); err != nil {
 		return nil, err
 	}
@@ -119,8 +135,25 @@ func (w *treeWalk) add(dir string, entries []apiTreeEntry) {
 		if w.dirs[parent] == nil {
 			w.dirs[parent] = map[string]apiTreeEntry{}
 		}
+		if _, seen := w.dirs[parent][path.Base(e.Path)]; !seen {
+			w.entries++
+		}
 		w.dirs[parent][path.Base(e.Path)] = e
 	}
+}
+
+// forget drops dir's direct entries, to be listed again.
+func (w *treeWalk) forget(dir string) {
+	w.entries -= len(w.dirs[dir])
+	delete(w.dirs, dir)
+}
+
+// tooMany says whether the walk knows more entries than it may hold.
+func (w *treeWalk) tooMany() error {
+	if w.maxEntries > 0 && w.entries > w.maxEntries {
+		return fmt.Errorf("%w, and it has more than %d entries", ErrTreeTruncated, w.maxEntries)
+	}
+	return nil
 }
 
 // resolve makes dir's listing (tree sha) whole, then its sub-directories'.
@@ -129,7 +162,7 @@ func (w *treeWalk) add(dir string, entries []apiTreeEntry) {
 func (w *treeWalk) resolve(ctx context.Context, dir, sha string, listedRecursively bool) error {
 	if !w.whole(dir, sha) {
 		if cached, ok := w.cache.get(sha); ok {
-			delete(w.dirs, dir)
+			w.forget(dir)
 			w.add(dir, cached)
 		}
 	}
@@ -139,6 +172,9 @@ func (w *treeWalk) resolve(ctx context.Context, dir, sha string, listedRecursive
 			return err
 		}
 		w.add(dir, entries)
+		if err := w.tooMany(); err != nil {
+			return err
+		}
 		listedRecursively = !truncated
 	}
 	if !w.whole(dir, sha) {
@@ -149,8 +185,11 @@ func (w *treeWalk) resolve(ctx context.Context, dir, sha string, listedRecursive
 		if truncated { // GitHub cut even one directory's own entries: fail closed
 			return fmt.Errorf("directory %s: %w", dir, ErrTreeTruncated)
 		}
-		delete(w.dirs, dir)
+		w.forget(dir)
 		w.add(dir, entries)
+		if err := w.tooMany(); err != nil {
+			return err
+		}
 		if !w.whole(dir, sha) {
 			return fmt.Errorf("directory %s (tree %s): %w", dir, sha, errTreeMismatch)
 		}

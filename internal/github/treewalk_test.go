@@ -91,23 +91,32 @@ func TestClient_TreeCompletesATruncatedTreeSubTreeBySubTree(t *testing.T) {
 
 func TestClient_TreeRefusesATruncatedTreeOverTheRequestBound(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		max  int
+		name       string
+		max        int
+		maxEntries int
 	}{
-		{"no requests allowed refuses at once", 0},
-		{"a bound below what the tree needs stops there", 3},
+		{"no requests allowed refuses at once", 0, 0},
+		{"a bound below what the tree needs stops there", 3, 0},
+		{"a tree with more entries than allowed is refused", 1000, 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			gh := githubfake.New(t, githubfake.WithTreeLimit(2))
 			gh.AddInstallation(7, "acme")
 			sha := gh.PushFiles("acme", "svc", "main", nestedFiles())
-			_, c := newClient(t, gh, github.WithMaxTreeRequests(tc.max))
+			opts := []github.Option{github.WithMaxTreeRequests(tc.max)}
+			if tc.maxEntries > 0 {
+				opts = append(opts, github.WithMaxTreeEntries(tc.maxEntries))
+			}
+			_, c := newClient(t, gh, opts...)
 			_, err := c.Tree(context.Background(), "acme", "svc", sha)
 			if !errors.Is(err, github.ErrTreeTruncated) {
 				t.Fatalf("err = %v, want ErrTreeTruncated", err)
 			}
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("the error is not one line: %q", err)
+			}
+			if tc.maxEntries > 0 && !strings.Contains(err.Error(), "more than 10 entries") {
+				t.Errorf("the error does not say the entry bound stopped it: %v", err)
 			}
 			if n := gh.Calls()["git/get-tree"]; n > 1+tc.max {
 				t.Errorf("%d tree requests, over the bound %d (+1 for the truncated answer)", n, tc.max)

@@ -54,6 +54,34 @@ func TestBigRepository_LoadsMaterializesAndClones(t *testing.T) {
 	if n := strings.Count(c.must(dir, "ls-tree", "-r", "--name-only", "main"), "\n") + 1; n != len(files) {
 		t.Errorf("the clone's tree has %d files, pushed %d", n, len(files))
 	}
+
+	// The blobs the rules read, fetched by id in one batch, as a mirror
+	// does instead of one lazy fetch per blob.
+	var ids []string
+	for _, line := range strings.Split(c.must(dir, "ls-tree", "-r", "main"), "\n") {
+		if strings.HasSuffix(line, "/smartstack.yaml") {
+			ids = append(ids, strings.Fields(line)[2])
+		}
+	}
+	before := s.Calls()
+	batch := time.Now()
+	if out, err := c.runStdin(dir, strings.Join(ids, "\n")+"\n", "-c", "fetch.negotiationAlgorithm=noop", "fetch", "-q", "--no-tags",
+		"--no-write-fetch-head", "--filter=blob:none", "--stdin", "origin"); err != nil {
+		t.Fatalf("batch fetch of %d blobs: %v\n%s", len(ids), err, out)
+	}
+	after := s.Calls()
+	requests := after[GitInfoRefsOp] + after[GitUploadPackOp] - before[GitInfoRefsOp] - before[GitUploadPackOp]
+	t.Logf("fetched %d smartstack.yaml blobs by id in %v with %d git requests; the clone is now %d KiB",
+		len(ids), time.Since(batch), requests, dirSize(t, dir)>>10)
+	if len(ids) != soatest.BigSmartStack || requests > 3 {
+		t.Errorf("%d blobs in %d requests, want %d in at most 3", len(ids), requests, soatest.BigSmartStack)
+	}
+	missing := c.must(dir, "rev-list", "--objects", "--missing=print", "main")
+	for _, id := range ids {
+		if strings.Contains(missing, "?"+id) {
+			t.Fatalf("blob %s still missing after the batch fetch", id)
+		}
+	}
 }
 
 // dirSize is the bytes of the regular files under dir.

@@ -708,7 +708,7 @@ func (s *Server) write(w http.ResponseWriter, req *http.Request, route routeRef,
 		_, _ = w.Write(body[:len(body)/2])
 		return
 	}
-	if body != nil {
+	if body != nil && len(body) <= chunkedAbove {
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 	}
 	s.countStatus(status)

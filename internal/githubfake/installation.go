@@ -36,6 +36,8 @@ func (s *Server) listInstallationRepos(req *http.Request, p principal) reply {
 		e["default_branch"] = r.defaultBranch
 		e["url"] = s.apiURL("repos/" + r.owner + "/" + r.name)
 		e["html_url"] = "https://github.com/" + r.owner + "/" + r.name
+		e["clone_url"] = s.CloneURL(r.owner, r.name) // served by smarthttp.go
+		e["private"], e["visibility"] = !r.public, map[bool]string{true: "public", false: "private"}[r.public]
 		if o, ok := e["owner"].(map[string]any); ok {
 			o = clone(o)
 			o["login"] = r.owner

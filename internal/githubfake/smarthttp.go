@@ -145,7 +145,9 @@ func (s *Server) serveGit(w http.ResponseWriter, req *http.Request) bool {
 	latency := s.latency
 	var fault *Fault
 	for i, f := range s.faults {
-		if f.Operation == "" || f.Operation == op {
+		// A truncated body is a JSON answer's fault; git requests leave it
+		// to the API request it was meant for.
+		if (f.Operation == "" || f.Operation == op) && f.Kind != FaultTruncatedBody {
 			fault = f
 			if f.Times--; f.Times <= 0 {
 				s.faults = append(s.faults[:i], s.faults[i+1:]...)
@@ -163,14 +165,14 @@ func (s *Server) serveGit(w http.ResponseWriter, req *http.Request) bool {
 		}
 	}()
 	// Faults apply before the request is carried out: an upload-pack has
-	// no effect to lose, so After and FaultTruncatedBody add nothing here.
+	// no effect to lose, so After adds nothing here.
 	if fault != nil && fault.Kind == FaultLatency {
 		latency += fault.Latency
 	}
 	if latency > 0 && !s.sleep(req.Context(), latency) {
 		return true
 	}
-	if fault != nil && fault.Kind != FaultLatency && fault.Kind != FaultTruncatedBody && s.fault(sw, req, fault) {
+	if fault != nil && fault.Kind != FaultLatency && s.fault(w, req, fault) { // w: FaultDisconnect hijacks it
 		counted = true
 		return true
 	}

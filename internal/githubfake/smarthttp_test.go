@@ -42,8 +42,15 @@ func (c gitClient) env() []string {
 // run runs git in dir and returns its trimmed output and error.
 func (c gitClient) run(dir string, args ...string) (string, error) {
 	c.t.Helper()
+	return c.runStdin(dir, "", args...)
+}
+
+// runStdin is run with stdin.
+func (c gitClient) runStdin(dir, stdin string, args ...string) (string, error) {
+	c.t.Helper()
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Env = c.env()
 	out, err := cmd.CombinedOutput()
 	return strings.TrimSpace(string(out)), err
@@ -102,6 +109,28 @@ func TestGitSmartHTTP_PartialCloneFetchAndBlobByID(t *testing.T) {
 	}
 }
 
+func TestGitSmartHTTP_SpeaksTheProtocolVersionTheClientAsksFor(t *testing.T) {
+	requireGit(t)
+	s := New(t)
+	s.AddInstallation(1, "acme")
+	s.Push("acme", "soa", "main", map[string]string{"a": "1\n"})
+	for _, tc := range []struct{ protocol, want string }{{"2", "version 2"}, {"0", "# service=git-upload-pack"}} {
+		c := gitClient{t: t, home: t.TempDir(), token: s.InstallationToken(1), protocol: tc.protocol}
+		cmd := exec.Command("git", "ls-remote", s.CloneURL("acme", "soa"))
+		cmd.Env = append(c.env(), "GIT_TRACE_PACKET=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("ls-remote: %v\n%s", err, out)
+		}
+		if !strings.Contains(string(out), "< "+tc.want) {
+			t.Errorf("protocol.version=%s: the server's first packets lack %q:\n%s", tc.protocol, tc.want, out)
+		}
+		if tc.protocol == "0" && strings.Contains(string(out), "< version 2") {
+			t.Errorf("protocol.version=0 answered with v2")
+		}
+	}
+}
+
 func TestGitSmartHTTP_RefusesWhatGitHubRefuses(t *testing.T) {
 	requireGit(t)
 	s := New(t)
@@ -137,6 +166,17 @@ func TestGitSmartHTTP_RefusesWhatGitHubRefuses(t *testing.T) {
 		})
 	}
 
+	t.Run("a token whose installation was removed is refused", func(t *testing.T) {
+		s.AddInstallation(3, "acme")
+		tok := s.InstallationToken(3)
+		c := gitClient{t: t, home: t.TempDir(), token: tok}
+		c.must(c.home, "ls-remote", s.CloneURL("acme", "private"))
+		s.RemoveInstallation(3)
+		if out, err := c.run(c.home, "ls-remote", s.CloneURL("acme", "private")); err == nil {
+			t.Fatalf("ls-remote with a dead token succeeded:\n%s", out)
+		}
+	})
+
 	t.Run("a push is refused even with a covering token", func(t *testing.T) {
 		c := gitClient{t: t, home: t.TempDir(), token: good}
 		c.must(c.home, "clone", "-q", s.CloneURL("acme", "private"), "w")
@@ -155,7 +195,7 @@ func TestGitSmartHTTP_RefusesWhatGitHubRefuses(t *testing.T) {
 	})
 }
 
-func TestGitSmartHTTP_ServesTagsBranchesAndCaseInsensitiveNames(t *testing.T) {
+func TestGitSmartHTTP_ServesBranchesTagsPullRefsAndCaseInsensitiveNames(t *testing.T) {
 	requireGit(t)
 	s := New(t)
 	s.AddInstallation(1, "acme")
@@ -163,17 +203,18 @@ func TestGitSmartHTTP_ServesTagsBranchesAndCaseInsensitiveNames(t *testing.T) {
 	dev := s.Push("acme", "svc", "dev", map[string]string{"a": "2\n"})
 	s.PushTag("acme", "svc", "v1", main)
 	tag := s.PushAnnotatedTag("acme", "svc", "v2", dev)
+	pr := s.OpenPull("acme", "svc", "main", "dev")
 	c := gitClient{t: t, home: t.TempDir(), token: s.InstallationToken(1)}
 	out := c.must(c.home, "ls-remote", s.CloneURL("ACME", "Svc"))
 	for _, want := range []string{main + "\tHEAD", main + "\trefs/heads/main", dev + "\trefs/heads/dev",
-		main + "\trefs/tags/v1", tag + "\trefs/tags/v2", dev + "\trefs/tags/v2^{}"} {
+		main + "\trefs/tags/v1", tag + "\trefs/tags/v2", dev + "\trefs/tags/v2^{}", dev + "\trefs/pull/" + strconv.Itoa(pr) + "/head"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("ls-remote lacks %q:\n%s", want, out)
 		}
 	}
 }
 
-func TestRepoGet_GivesTheFakesCloneURLAndVisibility(t *testing.T) {
+func TestRepositories_GiveTheFakesCloneURLAndVisibility(t *testing.T) {
 	s := New(t)
 	s.AddInstallation(1, "acme")
 	s.Push("acme", "soa", "main", map[string]string{"a": "1\n"})
@@ -185,6 +226,14 @@ func TestRepoGet_GivesTheFakesCloneURLAndVisibility(t *testing.T) {
 	s.SetPrivate("acme", "soa", false)
 	if _, m, _ = do(t, s, "GET", "repos/acme/soa", tok, nil); m["private"] != false || m["visibility"] != "public" {
 		t.Fatalf("public repository: private=%v visibility=%v", m["private"], m["visibility"])
+	}
+	st, m, _ = do(t, s, "GET", "installation/repositories", tok, nil)
+	repos, _ := m["repositories"].([]any)
+	if st != 200 || len(repos) != 1 {
+		t.Fatalf("installation/repositories: %d %v", st, m)
+	}
+	if r := repos[0].(map[string]any); r["clone_url"] != s.CloneURL("acme", "soa") || r["private"] != false {
+		t.Errorf("listed: clone_url=%v private=%v", r["clone_url"], r["private"])
 	}
 }
 
@@ -202,6 +251,20 @@ func TestGitSmartHTTP_InjectedFaultsApplyToGitRequests(t *testing.T) {
 		t.Errorf("statuses %v, want one 502", s.Statuses())
 	}
 	c.must(c.home, "clone", "-q", "--bare", s.CloneURL("acme", "soa"), "b.git") // the fault is spent
+
+	s.InjectFault(Fault{Kind: FaultDisconnect, Operation: GitInfoRefsOp})
+	if out, err := c.run(c.home, "ls-remote", s.CloneURL("acme", "soa")); err == nil {
+		t.Fatalf("ls-remote through a dropped connection succeeded:\n%s", out)
+	}
+	// A truncated body is for a JSON answer: git requests leave it queued.
+	s.InjectFault(Fault{Kind: FaultTruncatedBody, Operation: ""})
+	c.must(c.home, "ls-remote", s.CloneURL("acme", "soa"))
+	s.mu.Lock()
+	left := len(s.faults)
+	s.mu.Unlock()
+	if left != 1 {
+		t.Errorf("%d faults queued after a git request, want the truncated body still waiting", left)
+	}
 }
 
 func TestMaterialize_WritesPacksGitAccepts(t *testing.T) {

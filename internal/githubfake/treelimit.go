@@ -12,6 +12,11 @@ const (
 	MaxTreeBytes   = 7_000_000
 )
 
+// chunkedAbove is the body size over which the fake answers without a
+// Content-Length, chunked, as GitHub sends its large answers (a 7 MB tree):
+// clients must not depend on knowing a body's length before reading it.
+const chunkedAbove = 1 << 20
+
 // WithTreeBytes makes recursive trees whose tree array, as JSON, is
 // larger than n bytes come back truncated (default [MaxTreeBytes]).
 func WithTreeBytes(n int) Option { return func(s *Server) { s.treeBytes = n } }

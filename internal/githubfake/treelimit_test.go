@@ -2,6 +2,9 @@ package githubfake
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -109,4 +112,36 @@ func TestGetTree_TruncatesTheBigRepositoryAsGitHubWould(t *testing.T) {
 		t.Fatalf("%d entries, %d bytes, truncated %v: want a truncated answer under %d bytes", len(got), size, truncated, MaxTreeBytes)
 	}
 	t.Logf("the 44,000-entry tree comes back truncated after %d entries (%d bytes)", len(got), size)
+}
+
+func TestServer_SendsLargeAnswersChunkedAsGitHubDoes(t *testing.T) {
+	s := New(t)
+	s.AddInstallation(1, "acme")
+	files := map[string]string{}
+	for i := range 8000 { // about 1.5 MB of tree array
+		files["d/f"+strconv.Itoa(i)] = ""
+	}
+	s.Push("acme", "r", "main", files)
+	tok := installToken(t, s, 1)
+	for _, tc := range []struct {
+		path    string
+		chunked bool
+	}{
+		{"repos/acme/r/git/trees/main?recursive=1", true},
+		{"repos/acme/r", false},
+	} {
+		req, _ := http.NewRequest("GET", s.URL()+tc.path, nil)
+		req.Header.Set("Authorization", tok)
+		resp, err := s.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		chunked := resp.ContentLength == -1 && slices.Contains(resp.TransferEncoding, "chunked")
+		if resp.StatusCode != 200 || chunked != tc.chunked {
+			t.Errorf("%s: %d, %d bytes, Content-Length %d, Transfer-Encoding %v; want chunked %v",
+				tc.path, resp.StatusCode, n, resp.ContentLength, resp.TransferEncoding, tc.chunked)
+		}
+	}
 }

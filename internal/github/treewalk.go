@@ -167,7 +167,9 @@ func (w *treeWalk) resolve(ctx context.Context, dir, sha string, listedRecursive
 		}
 	}
 	if !w.whole(dir, sha) && !listedRecursively {
-		entries, truncated, err := w.fetch(ctx, dir, sha, true)
+		// A truncated recursive answer still lists a prefix worth keeping;
+		// whether dir is whole now is decided by hashing, below.
+		entries, _, err := w.fetch(ctx, dir, sha, true)
 		if err != nil {
 			return err
 		}
@@ -175,7 +177,6 @@ func (w *treeWalk) resolve(ctx context.Context, dir, sha string, listedRecursive
 		if err := w.tooMany(); err != nil {
 			return err
 		}
-		listedRecursively = !truncated
 	}
 	if !w.whole(dir, sha) {
 		entries, truncated, err := w.fetch(ctx, dir, sha, false)

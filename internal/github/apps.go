@@ -268,7 +268,7 @@ func (a *Apps) Installation(ctx context.Context, id int64) (*Client, error) {
 	// schema for the endpoint does not allow (the fake caught it); "{}" asks
 	// for the installation's full permissions just the same.
 	itr.InstallationTokenOptions = &gogithub.InstallationTokenOptions{}
-	c := &Client{apps: a, id: id, hc: &http.Client{Transport: itr}}
+	c := &Client{apps: a, id: id, hc: &http.Client{Transport: itr}, tokens: itr}
 	a.clients[id] = c
 	return c, nil
 }
@@ -288,6 +288,9 @@ type Client struct {
 	apps *Apps
 	id   int64
 	hc   *http.Client
+	// tokens mints the installation's tokens; the permissions GitHub
+	// granted come with each one ([Client.Permissions]).
+	tokens *ghinstallation.Transport
 }
 
 // do sends a request as the installation. A 401 means GitHub no longer

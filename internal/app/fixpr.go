@@ -1,0 +1,486 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/contractbot/contractbot/internal/checks"
+	"github.com/contractbot/contractbot/internal/fix"
+	ghclient "github.com/contractbot/contractbot/internal/github"
+	"github.com/contractbot/contractbot/internal/webhook"
+	"github.com/rs/zerolog"
+)
+
+// Fix pull requests: when the check of a service repository's default
+// branch finds problems contractbot can fix mechanically, it opens one
+// pull request with the fixes `contractbot fix` would make, built through
+// the Git Data API on branch [FixBranch], and keeps it in step with the
+// default branch until it is merged or no longer needed.
+
+// KindFixPR is the queue kind of the fix pull request job of one
+// repository.
+const KindFixPR = "fix-pr"
+
+// FixBranch is the branch of the fix pull request; FixPRTitle its title.
+const (
+	FixBranch  = "contractbot/fix"
+	FixPRTitle = "Keep the PaaSTA contract"
+)
+
+// fixBaseTrailer starts the trailer of every commit the App makes on
+// [FixBranch], naming the default branch commit it fixes.
+const fixBaseTrailer = "Contractbot-Fix-Base: "
+
+// fixCommitterName and fixCommitterEmail are the author and committer of the App's fix commits. A
+// commit on FixBranch is the App's own only when it carries this committer
+// and the trailer: a commit someone else pushes (or amends) has their
+// committer, and is never force-pushed over.
+const (
+	fixCommitterName  = "contractbot"
+	fixCommitterEmail = "contractbot@users.noreply.github.com"
+)
+
+// Defaults of [FixPRs].
+const (
+	DefaultFixPRsPerHour = 60
+	DefaultFixPRBurst    = 10
+)
+
+// FixPRClient is what the fix pull request job needs from GitHub.
+type FixPRClient interface {
+	Permissions(ctx context.Context) (map[string]string, error)
+	GetCommit(ctx context.Context, owner, repo, sha string) (ghclient.Commit, error)
+	CreateBlob(ctx context.Context, owner, repo string, content []byte) (string, error)
+	CreateTree(ctx context.Context, owner, repo, base string, changes []ghclient.TreeChange) (string, error)
+	CreateCommit(ctx context.Context, owner, repo, message, tree string, parents []string, who ghclient.Identity) (string, error)
+	CreateRef(ctx context.Context, owner, repo, ref, sha string) error
+	UpdateRef(ctx context.Context, owner, repo, ref, sha string, force bool) error
+	ListPulls(ctx context.Context, owner, repo, head, state string) ([]ghclient.Pull, error)
+	CreatePull(ctx context.Context, owner, repo, title, head, base, body string) (int, error)
+	UpdatePull(ctx context.Context, owner, repo string, number int, u ghclient.PullUpdate) error
+	CreateIssueComment(ctx context.Context, owner, repo string, number int, body string) (int64, error)
+	AppendToCheckRun(ctx context.Context, owner, repo, sha, name, externalID, note string) (bool, error)
+}
+
+// FixPRs is the fix pull request job, and the per-installation budget of
+// such jobs.
+type FixPRs struct {
+	*Checker
+	// Org turns fix pull requests on for every repository whose
+	// .contractbot.yaml does not say fix_pull_requests: false
+	// (CONTRACTBOT_FIX_PULL_REQUESTS).
+	Org bool
+	// PerHour and Burst are the token bucket of fix pull request jobs of
+	// one installation: an organisation-wide rollout opens Burst pull
+	// requests at once and then PerHour an hour, so that it cannot spend
+	// the installation's hourly request budget (a job costs about ten
+	// requests) on pull requests.
+	PerHour float64
+	Burst   int
+
+	mu      sync.Mutex
+	buckets map[int64]*bucket
+}
+
+// bucket is a token bucket whose tokens may go negative: each reservation
+// takes one and runs when the bucket would have held it.
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// reserve takes a token of installation id's bucket and returns when the
+// job it pays for may run. The reservation is stored with the task (its
+// NotBefore), so the budget holds across restarts for what is queued;
+// the buckets themselves start full again after a restart.
+func (p *FixPRs) reserve(id int64, now time.Time) time.Time {
+	rate := p.PerHour
+	if rate <= 0 {
+		rate = DefaultFixPRsPerHour
+	}
+	burst := float64(p.Burst)
+	if burst <= 0 {
+		burst = DefaultFixPRBurst
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.buckets == nil {
+		p.buckets = map[int64]*bucket{}
+	}
+	b := p.buckets[id]
+	if b == nil {
+		b = &bucket{tokens: burst, at: now}
+		p.buckets[id] = b
+	}
+	b.tokens = min(burst, b.tokens+now.Sub(b.at).Hours()*rate)
+	b.at = now
+	b.tokens--
+	if b.tokens >= 0 {
+		return now
+	}
+	return now.Add(time.Duration(-b.tokens / rate * float64(time.Hour)))
+}
+
+// enabled reports whether cfg (the default branch's .contractbot.yaml)
+// asks for fix pull requests.
+func (p *FixPRs) enabled(cfg *checks.Config) bool {
+	if cfg == nil || cfg.Problem != nil {
+		return false
+	}
+	if cfg.FixPullRequests != nil {
+		return *cfg.FixPullRequests
+	}
+	return p.Org
+}
+
+// fixPRJob is the payload of a [KindFixPR] task.
+type fixPRJob struct {
+	Installation  int64  `json:"installation"`
+	Owner         string `json:"owner"`
+	Repo          string `json:"repo"`
+	SHA           string `json:"sha"` // the default branch's head that was checked
+	DefaultBranch string `json:"default_branch"`
+	// CheckRun is the external id of that commit's check run, which the
+	// job adds a line to when it cannot do its work.
+	CheckRun string `json:"check_run"`
+	Delivery string `json:"delivery,omitempty"`
+}
+
+// runCheckTask is the check job as the queue runs it: the check, then
+// the fix pull request job of a default branch's head when the
+// repository wants one.
+func (c *Checker) runCheckTask(ctx context.Context, t webhook.Task, q webhook.Enqueuer) error {
+	if err := c.Run(ctx, t); err != nil {
+		return err
+	}
+	p := c.fixPRs
+	if p == nil {
+		return nil
+	}
+	var j checkJob
+	if err := json.Unmarshal(t.Payload, &j); err != nil || j.SOA || j.DefaultSHA == "" || j.SHA != j.DefaultSHA || j.DefaultBranch == "" {
+		return nil
+	}
+	e := c.state.checked.peek(strings.ToLower(j.Owner+"/"+j.Repo) + "@" + j.SHA)
+	if e == nil || !p.enabled(e.cfg) { // not a service, or not wanted
+		return nil
+	}
+	fj := fixPRJob{Installation: j.Installation, Owner: j.Owner, Repo: j.Repo, SHA: j.SHA, DefaultBranch: j.DefaultBranch, CheckRun: t.ID, Delivery: j.Delivery}
+	payload, err := json.Marshal(fj)
+	if err != nil {
+		return fmt.Errorf("encode fix pull request job: %w", err)
+	}
+	repoKey := strings.ToLower(j.Owner + "/" + j.Repo)
+	// One key per repository: one job at a time, and a pending one takes
+	// the newest head instead of queueing a job per push.
+	task := webhook.Task{ID: KindFixPR + "/" + repoKey + "@" + j.SHA, Key: KindFixPR + "/" + repoKey, Kind: KindFixPR,
+		Payload: payload, NotBefore: p.reserve(j.Installation, c.clock())}
+	if _, err := q.Enqueue(ctx, task); err != nil {
+		return fmt.Errorf("enqueue the fix pull request job of %s/%s: %w", j.Owner, j.Repo, err)
+	}
+	return nil
+}
+
+// peek returns the finished, successful check of key, or nil.
+func (c *checkedCache) peek(key string) *checked {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.m[key]
+	if e == nil {
+		return nil
+	}
+	select {
+	case <-e.done:
+		if e.err == nil && e.res != nil {
+			return e
+		}
+	default:
+	}
+	return nil
+}
+
+// Notes the job adds to the check run of the default branch's head.
+const (
+	noteNoPermissions = "**Fix pull requests are off:** this repository asks for them, but the App's installation lacks `contents: write` and `pull_requests: write`. An organisation owner can grant them on the App's installation page (Configure, then accept the new permissions)."
+	noteForeignCommit = "**The fix pull request was not updated:** someone else pushed commit %s to `%s`, and contractbot never force-pushes over other people's work. Merge or close that pull request (or delete the branch) and contractbot opens a new one."
+)
+
+// Run runs the fix pull request job of task t.
+func (p *FixPRs) Run(ctx context.Context, t webhook.Task) error {
+	var j fixPRJob
+	if err := json.Unmarshal(t.Payload, &j); err != nil || j.Owner == "" || j.Repo == "" || j.SHA == "" || j.Installation == 0 || j.DefaultBranch == "" {
+		return webhook.Permanent(fmt.Errorf("%w: fix pull request task %s: %v", ErrBadPayload, t.ID, err))
+	}
+	ctx, logger := prepareRepoContext(ctx, j.Installation, j.Owner, j.Repo)
+	logger = logger.With().Str(logSHA, j.SHA).Str(logTaskID, t.ID).Str(logDeliveryID, j.Delivery).Logger()
+	ctx = logger.WithContext(ctx)
+	client, err := p.Clients.Installation(ctx, j.Installation)
+	if err != nil {
+		return fmt.Errorf("installation %d: %w", j.Installation, err)
+	}
+	perms, err := client.Permissions(ctx)
+	if err != nil {
+		return err
+	}
+	if perms["contents"] != "write" || perms["pull_requests"] != "write" {
+		logger.Warn().Msg("fix pull request: the installation lacks contents: write or pull_requests: write")
+		return p.note(ctx, client, j, noteNoPermissions)
+	}
+	_, head, err := client.DefaultBranchHead(ctx, j.Owner, j.Repo)
+	if err != nil {
+		return fmt.Errorf("head of the default branch: %w", err)
+	}
+	if head != j.SHA {
+		// The branch moved on: the check of its new head queues the job
+		// again (a pending one takes the newer head).
+		logger.Info().Str("head", head).Msg("fix pull request: the default branch moved on; nothing done")
+		return nil
+	}
+	changes, applied, err := p.fixes(ctx, client, j)
+	if err != nil {
+		return permanentIfHopeless(err)
+	}
+	open, err := p.openPull(ctx, client, j)
+	if err != nil {
+		return err
+	}
+	if len(changes) == 0 {
+		return p.closeIfOpen(ctx, client, j, open)
+	}
+	tip, typ, err := client.RefTarget(ctx, j.Owner, j.Repo, "refs/heads/"+FixBranch)
+	if err != nil {
+		return err
+	}
+	var tipCommit ghclient.Commit
+	if typ != "missing" {
+		if tipCommit, err = client.GetCommit(ctx, j.Owner, j.Repo, tip); err != nil {
+			return err
+		}
+		if !ownFixCommit(tipCommit) {
+			logger.Warn().Str("tip", tip).Msg("fix pull request: someone else pushed to the branch; left alone")
+			return p.note(ctx, client, j, fmt.Sprintf(noteForeignCommit, tip, FixBranch))
+		}
+	}
+	tree, err := p.buildTree(ctx, client, j, changes)
+	if err != nil {
+		return err
+	}
+	switch {
+	case typ != "missing" && tipCommit.Tree == tree && slices.Equal(tipCommit.Parents, []string{j.SHA}):
+		// The branch already carries exactly these fixes on this head.
+	default:
+		msg := fixCommitMessage(j, applied)
+		who := ghclient.Identity{Name: fixCommitterName, Email: fixCommitterEmail, Date: p.clock().Truncate(time.Second)}
+		commit, err := client.CreateCommit(ctx, j.Owner, j.Repo, msg, tree, []string{j.SHA}, who)
+		if err != nil {
+			return err
+		}
+		if typ == "missing" {
+			err = client.CreateRef(ctx, j.Owner, j.Repo, "refs/heads/"+FixBranch, commit)
+		} else {
+			// The tip is the App's own last commit: replacing it loses
+			// nobody's work. The new commit sits on the new head, so
+			// this is not a fast forward.
+			err = client.UpdateRef(ctx, j.Owner, j.Repo, "refs/heads/"+FixBranch, commit, true)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	body := fixPRBody(j, applied)
+	if open != nil {
+		if open.Title != FixPRTitle || open.Body != body {
+			if err := client.UpdatePull(ctx, j.Owner, j.Repo, open.Number, ghclient.PullUpdate{Title: FixPRTitle, Body: body}); err != nil {
+				return err
+			}
+		}
+		logger.Info().Int(logPRNum, open.Number).Int("fixes", len(applied)).Msg("fix pull request updated")
+		return nil
+	}
+	n, err := client.CreatePull(ctx, j.Owner, j.Repo, FixPRTitle, FixBranch, j.DefaultBranch, body)
+	if err != nil {
+		return err
+	}
+	logger.Info().Int(logPRNum, n).Int("fixes", len(applied)).Msg("fix pull request opened")
+	return nil
+}
+
+// fixes computes the fixes of the default branch's head, as `contractbot
+// fix` computes them over a working tree: the same engine, configuration
+// and soa tree as the check, and only the files of this repository (a
+// fix of the soa repository belongs in a pull request there).
+func (p *FixPRs) fixes(ctx context.Context, client Client, j fixPRJob) ([]fix.Change, []fix.Applied, error) {
+	tree, err := client.Tree(ctx, j.Owner, j.Repo, j.SHA)
+	if err != nil {
+		return nil, nil, fmt.Errorf("tree of %s: %w", j.SHA, err)
+	}
+	cj := checkJob{Installation: j.Installation, Owner: j.Owner, Repo: j.Repo, SHA: j.SHA, DefaultBranch: j.DefaultBranch, DefaultSHA: j.SHA, Event: KindFixPR}
+	cfg, err := p.config(ctx, client, cj, tree)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !p.enabled(cfg) {
+		return nil, nil, nil
+	}
+	prepare := func(ctx context.Context, repo, _ fs.FS) (checks.Target, error) {
+		return p.target(ctx, client, cj, repo, cfg, checks.Options{})
+	}
+	out, err := fix.Run(ctx, fix.Options{Engine: p.Engine, Prepare: prepare}, tree, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("fix: %w", err)
+	}
+	var changes []fix.Change
+	for _, ch := range out.Repo {
+		if isLink(tree, ch.Path) {
+			continue // never write a file through a link
+		}
+		changes = append(changes, ch)
+	}
+	var applied []fix.Applied
+	for _, a := range out.Applied {
+		if !a.SOA {
+			applied = append(applied, a)
+		}
+	}
+	if len(changes) == 0 {
+		applied = nil
+	}
+	return changes, applied, nil
+}
+
+// isLink reports whether name is a symbolic link in tree.
+func isLink(tree fs.FS, name string) bool {
+	entries, err := fs.ReadDir(tree, path.Dir(name))
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if e.Name() == path.Base(name) {
+			return e.Type()&fs.ModeSymlink != 0
+		}
+	}
+	return false
+}
+
+// buildTree stores the changed files as blobs and the head's tree with
+// them as a new tree, keeping each file's mode.
+func (p *FixPRs) buildTree(ctx context.Context, client Client, j fixPRJob, changes []fix.Change) (string, error) {
+	base, err := client.GetCommit(ctx, j.Owner, j.Repo, j.SHA)
+	if err != nil {
+		return "", err
+	}
+	tree, err := client.Tree(ctx, j.Owner, j.Repo, j.SHA)
+	if err != nil {
+		return "", err
+	}
+	var entries []ghclient.TreeChange
+	for _, ch := range changes {
+		blob, err := client.CreateBlob(ctx, j.Owner, j.Repo, ch.New)
+		if err != nil {
+			return "", err
+		}
+		mode := "100644"
+		if fi, err := fs.Stat(tree, ch.Path); err == nil && fi.Mode()&0o111 != 0 {
+			mode = "100755"
+		}
+		entries = append(entries, ghclient.TreeChange{Path: ch.Path, Mode: mode, BlobSHA: blob})
+	}
+	return client.CreateTree(ctx, j.Owner, j.Repo, base.Tree, entries)
+}
+
+// ownFixCommit reports whether c is a commit the App made on FixBranch.
+func ownFixCommit(c ghclient.Commit) bool {
+	return strings.EqualFold(c.Committer.Email, fixCommitterEmail) && c.Committer.Name == fixCommitterName &&
+		strings.Contains(c.Message, "\n"+fixBaseTrailer)
+}
+
+// openPull returns the open pull request from FixBranch into the default
+// branch, or nil.
+func (p *FixPRs) openPull(ctx context.Context, client Client, j fixPRJob) (*ghclient.Pull, error) {
+	pulls, err := client.ListPulls(ctx, j.Owner, j.Repo, FixBranch, "open")
+	if err != nil {
+		return nil, err
+	}
+	for i := range pulls {
+		if pulls[i].BaseRef == j.DefaultBranch && pulls[i].HeadRef == FixBranch {
+			return &pulls[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// closeIfOpen closes the fix pull request, with a comment that says why,
+// once the default branch needs none of its fixes.
+func (p *FixPRs) closeIfOpen(ctx context.Context, client Client, j fixPRJob, open *ghclient.Pull) error {
+	if open == nil {
+		return nil
+	}
+	body := fmt.Sprintf("`%s` no longer needs these fixes as of %s, so contractbot closes this pull request. "+
+		"It opens a new one if the branch breaks the contract again in a way it can fix.", j.DefaultBranch, j.SHA)
+	if _, err := client.CreateIssueComment(ctx, j.Owner, j.Repo, open.Number, body); err != nil {
+		return err
+	}
+	if err := client.UpdatePull(ctx, j.Owner, j.Repo, open.Number, ghclient.PullUpdate{State: "closed"}); err != nil {
+		return err
+	}
+	zerolog.Ctx(ctx).Info().Int(logPRNum, open.Number).Msg("fix pull request closed")
+	return nil
+}
+
+// note adds a line to the check run of the default branch's head.
+func (p *FixPRs) note(ctx context.Context, client Client, j fixPRJob, line string) error {
+	found, err := client.AppendToCheckRun(ctx, j.Owner, j.Repo, j.SHA, CheckName, j.CheckRun, line)
+	if err != nil {
+		return err
+	}
+	if !found {
+		zerolog.Ctx(ctx).Warn().Str("check_run", j.CheckRun).Msg("fix pull request: no check run to add the note to")
+	}
+	return nil
+}
+
+// fixCommitMessage is the message of a fix commit: a subject, one line per
+// fix, and the trailer that marks the commit as the App's.
+func fixCommitMessage(j fixPRJob, applied []fix.Applied) string {
+	var b strings.Builder
+	b.WriteString(FixPRTitle + "\n\nThe mechanical fixes `contractbot fix` makes on " + j.DefaultBranch + " at " + j.SHA + ":\n\n")
+	for _, a := range applied {
+		fmt.Fprintf(&b, "- %s: %s (%s)\n", a.Finding.Path, a.Fix.Message, a.Finding.RuleID)
+	}
+	b.WriteString("\n" + fixBaseTrailer + j.SHA + "\n")
+	return b.String()
+}
+
+// fixPRBody is the fix pull request's description: each fix with its
+// rule and the rule's documentation.
+func fixPRBody(j fixPRJob, applied []fix.Applied) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "contractbot found problems with the PaaSTA contract on `%s` at %s that it can fix mechanically. "+
+		"This pull request makes those fixes, the same ones `contractbot fix` makes:\n\n", j.DefaultBranch, j.SHA)
+	b.WriteString("| Rule | Where | Fix |\n|---|---|---|\n")
+	for _, a := range applied {
+		where := a.Finding.Path
+		if a.Finding.Line > 0 {
+			where = fmt.Sprintf("%s:%d", a.Finding.Path, a.Finding.Line)
+		}
+		// A code span shows the path as it is; GFM still splits a
+		// table cell at "|" inside one unless it is escaped.
+		where = strings.NewReplacer("`", "'", "|", "\\|").Replace(where)
+		fmt.Fprintf(&b, "| [%s](%s) | `%s` | %s |\n", a.Finding.RuleID, checks.RuleURL(a.Finding.RuleID),
+			where, ghclient.MarkdownEscape(a.Fix.Message))
+	}
+	fmt.Fprintf(&b, "\nWhat contractbot cannot fix is in the **%s** check run of that commit.\n\n", CheckName)
+	fmt.Fprintf(&b, "contractbot updates this pull request when `%s` moves, and closes it when `%s` no longer needs it. "+
+		"It never force-pushes over a commit someone else adds to `%s`: once you push to this branch, it leaves the pull request to you.\n",
+		j.DefaultBranch, j.DefaultBranch, FixBranch)
+	return b.String()
+}
+
+var _ jobRunner = (*FixPRs)(nil)

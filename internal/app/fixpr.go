@@ -212,8 +212,9 @@ const (
 	noteForeignCommit = "**The fix pull request was not updated:** someone else pushed commit %s to `%s`, and contractbot never force-pushes over other people's work. Merge or close that pull request (or delete the branch) and contractbot opens a new one."
 )
 
-// Run runs the fix pull request job of task t.
-func (p *FixPRs) Run(ctx context.Context, t webhook.Task) error {
+// Run runs the fix pull request job of task t; q takes the check of the
+// commit it pushes.
+func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) error {
 	var j fixPRJob
 	if err := json.Unmarshal(t.Payload, &j); err != nil || j.Owner == "" || j.Repo == "" || j.SHA == "" || j.Installation == 0 || j.DefaultBranch == "" {
 		return webhook.Permanent(fmt.Errorf("%w: fix pull request task %s: %v", ErrBadPayload, t.ID, err))
@@ -291,6 +292,14 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task) error {
 			err = client.UpdateRef(ctx, j.Owner, j.Repo, "refs/heads/"+FixBranch, commit, true)
 		}
 		if err != nil {
+			return err
+		}
+		// GitHub sends the push of the App's own commit to the App, which
+		// ignores its own events; the pull request's head still needs
+		// its check run (branch protection may require it).
+		cj := checkJob{Installation: j.Installation, Owner: j.Owner, Repo: j.Repo, SHA: commit, Ref: "refs/heads/" + FixBranch,
+			DefaultBranch: j.DefaultBranch, DefaultSHA: j.SHA, Event: KindFixPR, Delivery: j.Delivery}
+		if _, err := enqueueCheck(ctx, q, checkTaskID(j.Owner, j.Repo, commit), cj); err != nil {
 			return err
 		}
 	}
@@ -482,5 +491,3 @@ func fixPRBody(j fixPRJob, applied []fix.Applied) string {
 		j.DefaultBranch, j.DefaultBranch, FixBranch)
 	return b.String()
 }
-
-var _ jobRunner = (*FixPRs)(nil)

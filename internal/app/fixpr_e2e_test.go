@@ -84,7 +84,12 @@ func TestServe_AFixPullRequestIsOpenedUpdatedOnANewHeadAndClosedWhenTheBranchIsC
 	if !strings.Contains(pr.Body, "[makefile.docker-tag]("+checks.RuleURL("makefile.docker-tag")+")") || !strings.Contains(pr.Body, head1) {
 		t.Fatalf("body:\n%s", pr.Body)
 	}
-	assertFixCommit(t, fake, head1)
+	tip1 := assertFixCommit(t, fake, head1)
+	// The App ignores the push of its own commit, but checks it: the pull
+	// request's head has its check run, green.
+	if runs := waitCheckRuns(t, b, "web", tip1, 1); runs[0].Conclusion != "success" {
+		t.Fatalf("check run of the fix commit: %+v", runs[0])
+	}
 
 	// 2. The default branch moves on and still needs the fix: the same
 	// pull request, its branch rebuilt on the new head.

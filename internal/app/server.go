@@ -231,7 +231,7 @@ func Serve(ctx context.Context, cfg Config) error {
 		return err
 	}
 	checker.fixPRs = &FixPRs{Checker: checker, Org: cfg.FixPullRequests, PerHour: float64(cfg.FixPRsPerHour), Burst: DefaultFixPRBurst}
-	if err := handler.Register(KindFixPR, checker.fixPRs.Run); err != nil {
+	if err := handler.RegisterEnqueuing(KindFixPR, checker.fixPRs.Run); err != nil {
 		return err
 	}
 	onboard, err := NewOnboarder(checker, reg)

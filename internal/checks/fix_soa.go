@@ -128,6 +128,22 @@ func tronRequiresTypoFix(p *Pass, file string, at *soa.Node, actions []string, o
 	return scalarFix(p, file, at, best, fmt.Sprintf("require %s instead of %s", best, at.Text))
 }
 
+// registrationTypoFix replaces a registration of the service's own
+// namespace that smartstack.yaml lacks (at, "svc.mian") by the one
+// namespace nearest to it ("svc.main"), when exactly one is: the
+// namespace of an HTTP/TCP service is, by convention, its instance's name.
+func registrationTypoFix(p *Pass, file string, at *soa.Node, service string, namespaces []string) []SuggestedFix {
+	full := make([]string, 0, len(namespaces))
+	for _, ns := range namespaces {
+		full = append(full, service+"."+ns)
+	}
+	best, ok := closeMatch(at, full, plainGroup)
+	if !ok {
+		return nil
+	}
+	return scalarFix(p, file, at, best, fmt.Sprintf("register as %s", best))
+}
+
 // closeMatch returns the one candidate at most two edits from at's text
 // and nearer than every other, when there is exactly one and both are
 // plain scalars of pattern plain.
@@ -221,6 +237,8 @@ const (
 	jenkinsYAMLFixDoc = "`contractbot fix` never creates jenkins.yaml, because what it should hold is not mechanical: " +
 		"its jobs are built from the platform's own Jenkins job templates, which neither the service repository nor " +
 		"yelpsoa-configs names, and a made-up file would silence this warning while Jenkins still builds nothing."
+	registrationFixDoc = "`contractbot fix` replaces a registration of the service's own namespace that smartstack.yaml " +
+		"lacks by the one namespace at most two edits from it, when exactly one is."
 	tronRequiresFixDoc = "`contractbot fix` replaces a requires entry that names no action of the job by the one action " +
 		"at most two edits from it, when exactly one is and requiring it makes no cycle (in place: comments and " +
 		"flow lists stay)."

@@ -150,7 +150,36 @@ type fixPRJob struct {
 	// CheckRun is the external id of that commit's check run, which the
 	// job adds a line to when it cannot do its work.
 	CheckRun string `json:"check_run"`
+	// Service, in the soa repository, is the service directory whose
+	// fixes this pull request carries: one pull request per service.
+	Service  string `json:"service,omitempty"`
 	Delivery string `json:"delivery,omitempty"`
+}
+
+// branch is the job's pull request branch: FixBranch in a service
+// repository, one per service directory in the soa repository (not
+// under FixBranch/, which git cannot hold beside a FixBranch ref).
+func (j fixPRJob) branch() string {
+	if j.Service == "" {
+		return FixBranch
+	}
+	return FixBranch + "-" + j.Service
+}
+
+// title is the job's pull request title.
+func (j fixPRJob) title() string {
+	if j.Service == "" {
+		return FixPRTitle
+	}
+	return FixPRTitle + ": " + j.Service
+}
+
+// fixableService reports whether a soa service directory name makes a
+// branch name git accepts (service names are letters, digits, ., _ and
+// -; git refuses "..", a leading "." and a ".lock" ending).
+func fixableService(s string) bool {
+	return s != "" && !strings.Contains(s, "..") && !strings.HasPrefix(s, ".") && !strings.HasSuffix(s, ".lock") &&
+		!strings.ContainsAny(s, " ~^:?*[\\/")
 }
 
 // runCheckTask is the check job as the queue runs it: the check, then
@@ -165,25 +194,41 @@ func (c *Checker) runCheckTask(ctx context.Context, t webhook.Task, q webhook.En
 		return nil
 	}
 	var j checkJob
-	if err := json.Unmarshal(t.Payload, &j); err != nil || j.SOA || j.DefaultSHA == "" || j.SHA != j.DefaultSHA || j.DefaultBranch == "" {
+	if err := json.Unmarshal(t.Payload, &j); err != nil || j.DefaultSHA == "" || j.SHA != j.DefaultSHA || j.DefaultBranch == "" {
 		return nil
 	}
-	e := c.state.checked.peek(strings.ToLower(j.Owner+"/"+j.Repo) + "@" + j.SHA)
+	key := strings.ToLower(j.Owner+"/"+j.Repo) + "@" + j.SHA
+	services := []string{""}
+	if j.SOA {
+		key += " " + strings.Join(j.Services, ",") // as Checker.check keys it
+		services = nil
+		for _, s := range j.Services {
+			if fixableService(s) {
+				services = append(services, s)
+			}
+		}
+	}
+	e := c.state.checked.peek(key)
 	if e == nil || !p.enabled(e.cfg) { // not a service, or not wanted
 		return nil
 	}
-	fj := fixPRJob{Installation: j.Installation, Owner: j.Owner, Repo: j.Repo, SHA: j.SHA, DefaultBranch: j.DefaultBranch, CheckRun: t.ID, Delivery: j.Delivery}
-	payload, err := json.Marshal(fj)
-	if err != nil {
-		return fmt.Errorf("encode fix pull request job: %w", err)
-	}
-	repoKey := strings.ToLower(j.Owner + "/" + j.Repo)
-	// One key per repository: one job at a time, and a pending one takes
-	// the newest head instead of queueing a job per push.
-	task := webhook.Task{ID: KindFixPR + "/" + repoKey + "@" + j.SHA, Key: KindFixPR + "/" + repoKey, Kind: KindFixPR,
-		Payload: payload, NotBefore: p.reserve(j.Installation, c.clock())}
-	if _, err := q.Enqueue(ctx, task); err != nil {
-		return fmt.Errorf("enqueue the fix pull request job of %s/%s: %w", j.Owner, j.Repo, err)
+	for _, s := range services {
+		fj := fixPRJob{Installation: j.Installation, Owner: j.Owner, Repo: j.Repo, SHA: j.SHA, DefaultBranch: j.DefaultBranch,
+			CheckRun: t.ID, Service: s, Delivery: j.Delivery}
+		payload, err := json.Marshal(fj)
+		if err != nil {
+			return fmt.Errorf("encode fix pull request job: %w", err)
+		}
+		// One key per pull request: one job at a time, and a pending one
+		// takes the newest head instead of queueing a job per push.
+		prKey := KindFixPR + "/" + strings.ToLower(j.Owner+"/"+j.Repo)
+		if s != "" {
+			prKey += "/" + s
+		}
+		task := webhook.Task{ID: prKey + "@" + j.SHA, Key: prKey, Kind: KindFixPR, Payload: payload, NotBefore: p.reserve(j.Installation, c.clock())}
+		if _, err := q.Enqueue(ctx, task); err != nil {
+			return fmt.Errorf("enqueue the fix pull request job of %s/%s: %w", j.Owner, j.Repo, err)
+		}
 	}
 	return nil
 }
@@ -216,11 +261,12 @@ const (
 // commit it pushes.
 func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) error {
 	var j fixPRJob
-	if err := json.Unmarshal(t.Payload, &j); err != nil || j.Owner == "" || j.Repo == "" || j.SHA == "" || j.Installation == 0 || j.DefaultBranch == "" {
+	if err := json.Unmarshal(t.Payload, &j); err != nil || j.Owner == "" || j.Repo == "" || j.SHA == "" || j.Installation == 0 || j.DefaultBranch == "" ||
+		(j.Service != "" && !fixableService(j.Service)) {
 		return webhook.Permanent(fmt.Errorf("%w: fix pull request task %s: %v", ErrBadPayload, t.ID, err))
 	}
 	ctx, logger := prepareRepoContext(ctx, j.Installation, j.Owner, j.Repo)
-	logger = logger.With().Str(logSHA, j.SHA).Str(logTaskID, t.ID).Str(logDeliveryID, j.Delivery).Logger()
+	logger = logger.With().Str(logSHA, j.SHA).Str(logTaskID, t.ID).Str(logDeliveryID, j.Delivery).Str("service", j.Service).Logger()
 	ctx = logger.WithContext(ctx)
 	client, err := p.Clients.Installation(ctx, j.Installation)
 	if err != nil {
@@ -255,7 +301,8 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 	if len(changes) == 0 {
 		return p.closeIfOpen(ctx, client, j, open)
 	}
-	tip, typ, err := client.RefTarget(ctx, j.Owner, j.Repo, "refs/heads/"+FixBranch)
+	ref := "refs/heads/" + j.branch()
+	tip, typ, err := client.RefTarget(ctx, j.Owner, j.Repo, ref)
 	if err != nil {
 		return err
 	}
@@ -266,7 +313,7 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 		}
 		if !ownFixCommit(tipCommit) {
 			logger.Warn().Str("tip", tip).Msg("fix pull request: someone else pushed to the branch; left alone")
-			return p.note(ctx, client, j, fmt.Sprintf(noteForeignCommit, tip, FixBranch))
+			return p.note(ctx, client, j, fmt.Sprintf(noteForeignCommit, tip, j.branch()))
 		}
 	}
 	tree, err := p.buildTree(ctx, client, j, changes)
@@ -284,12 +331,12 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 			return err
 		}
 		if typ == "missing" {
-			err = client.CreateRef(ctx, j.Owner, j.Repo, "refs/heads/"+FixBranch, commit)
+			err = client.CreateRef(ctx, j.Owner, j.Repo, ref, commit)
 		} else {
 			// The tip is the App's own last commit: replacing it loses
 			// nobody's work. The new commit sits on the new head, so
 			// this is not a fast forward.
-			err = client.UpdateRef(ctx, j.Owner, j.Repo, "refs/heads/"+FixBranch, commit, true)
+			err = client.UpdateRef(ctx, j.Owner, j.Repo, ref, commit, true)
 		}
 		if err != nil {
 			return err
@@ -297,23 +344,26 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 		// GitHub sends the push of the App's own commit to the App, which
 		// ignores its own events; the pull request's head still needs
 		// its check run (branch protection may require it).
-		cj := checkJob{Installation: j.Installation, Owner: j.Owner, Repo: j.Repo, SHA: commit, Ref: "refs/heads/" + FixBranch,
+		cj := checkJob{Installation: j.Installation, Owner: j.Owner, Repo: j.Repo, SHA: commit, Ref: ref,
 			DefaultBranch: j.DefaultBranch, DefaultSHA: j.SHA, Event: KindFixPR, Delivery: j.Delivery}
+		if j.Service != "" {
+			cj.SOA, cj.Services = true, []string{j.Service}
+		}
 		if _, err := enqueueCheck(ctx, q, checkTaskID(j.Owner, j.Repo, commit), cj); err != nil {
 			return err
 		}
 	}
 	body := fixPRBody(j, applied)
 	if open != nil {
-		if open.Title != FixPRTitle || open.Body != body {
-			if err := client.UpdatePull(ctx, j.Owner, j.Repo, open.Number, ghclient.PullUpdate{Title: FixPRTitle, Body: body}); err != nil {
+		if open.Title != j.title() || open.Body != body {
+			if err := client.UpdatePull(ctx, j.Owner, j.Repo, open.Number, ghclient.PullUpdate{Title: j.title(), Body: body}); err != nil {
 				return err
 			}
 		}
 		logger.Info().Int(logPRNum, open.Number).Int("fixes", len(applied)).Msg("fix pull request updated")
 		return nil
 	}
-	n, err := client.CreatePull(ctx, j.Owner, j.Repo, FixPRTitle, FixBranch, j.DefaultBranch, body)
+	n, err := client.CreatePull(ctx, j.Owner, j.Repo, j.title(), j.branch(), j.DefaultBranch, body)
 	if err != nil {
 		return err
 	}
@@ -323,8 +373,9 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 
 // fixes computes the fixes of the default branch's head, as `contractbot
 // fix` computes them over a working tree: the same engine, configuration
-// and soa tree as the check, and only the files of this repository (a
-// fix of the soa repository belongs in a pull request there).
+// and soa tree as the check. In a service repository only its own files
+// are changed (a fix of the soa repository belongs in a pull request
+// there); in the soa repository only the files of j.Service.
 func (p *FixPRs) fixes(ctx context.Context, client Client, j fixPRJob) ([]fix.Change, []fix.Applied, error) {
 	tree, err := client.Tree(ctx, j.Owner, j.Repo, j.SHA)
 	if err != nil {
@@ -338,23 +389,35 @@ func (p *FixPRs) fixes(ctx context.Context, client Client, j fixPRJob) ([]fix.Ch
 	if !p.enabled(cfg) {
 		return nil, nil, nil
 	}
-	prepare := func(ctx context.Context, repo, _ fs.FS) (checks.Target, error) {
-		return p.target(ctx, client, cj, repo, cfg, checks.Options{})
-	}
-	out, err := fix.Run(ctx, fix.Options{Engine: p.Engine, Prepare: prepare}, tree, nil)
-	if err != nil {
-		return nil, nil, fmt.Errorf("fix: %w", err)
+	var out *fix.Outcome
+	var candidates []fix.Change
+	if j.Service == "" {
+		prepare := func(ctx context.Context, repo, _ fs.FS) (checks.Target, error) {
+			return p.target(ctx, client, cj, repo, cfg, checks.Options{})
+		}
+		if out, err = fix.Run(ctx, fix.Options{Engine: p.Engine, Prepare: prepare}, tree, nil); err != nil {
+			return nil, nil, fmt.Errorf("fix: %w", err)
+		}
+		candidates = out.Repo
+	} else {
+		prepare := func(ctx context.Context, _, soaTree fs.FS) (checks.Target, error) {
+			return checks.Prepare(ctx, nil, checks.Options{Config: cfg, SOA: soaTree, Service: j.Service, PaastaSchemas: p.PaastaSchemas, PaastaConfig: p.PaastaConfig})
+		}
+		if out, err = fix.Run(ctx, fix.Options{Engine: p.Engine, Prepare: prepare}, emptyFS{}, tree); err != nil {
+			return nil, nil, fmt.Errorf("fix %s: %w", j.Service, err)
+		}
+		candidates = out.SOA
 	}
 	var changes []fix.Change
-	for _, ch := range out.Repo {
-		if isLink(tree, ch.Path) {
-			continue // never write a file through a link
+	for _, ch := range candidates {
+		if isLink(tree, ch.Path) || (j.Service != "" && !strings.HasPrefix(ch.Path, j.Service+"/")) {
+			continue // never write through a link, nor outside the service
 		}
 		changes = append(changes, ch)
 	}
 	var applied []fix.Applied
 	for _, a := range out.Applied {
-		if !a.SOA {
+		if a.SOA == (j.Service != "") && (j.Service == "" || strings.HasPrefix(a.Finding.Path, j.Service+"/")) {
 			applied = append(applied, a)
 		}
 	}
@@ -362,6 +425,13 @@ func (p *FixPRs) fixes(ctx context.Context, client Client, j fixPRJob) ([]fix.Ch
 		applied = nil
 	}
 	return changes, applied, nil
+}
+
+// emptyFS is the repository of a check of the soa repository: none.
+type emptyFS struct{}
+
+func (emptyFS) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 }
 
 // isLink reports whether name is a symbolic link in tree.
@@ -413,12 +483,12 @@ func ownFixCommit(c ghclient.Commit) bool {
 // openPull returns the open pull request from FixBranch into the default
 // branch, or nil.
 func (p *FixPRs) openPull(ctx context.Context, client Client, j fixPRJob) (*ghclient.Pull, error) {
-	pulls, err := client.ListPulls(ctx, j.Owner, j.Repo, FixBranch, "open")
+	pulls, err := client.ListPulls(ctx, j.Owner, j.Repo, j.branch(), "open")
 	if err != nil {
 		return nil, err
 	}
 	for i := range pulls {
-		if pulls[i].BaseRef == j.DefaultBranch && pulls[i].HeadRef == FixBranch {
+		if pulls[i].BaseRef == j.DefaultBranch && pulls[i].HeadRef == j.branch() {
 			return &pulls[i], nil
 		}
 	}
@@ -459,7 +529,7 @@ func (p *FixPRs) note(ctx context.Context, client Client, j fixPRJob, line strin
 // fix, and the trailer that marks the commit as the App's.
 func fixCommitMessage(j fixPRJob, applied []fix.Applied) string {
 	var b strings.Builder
-	b.WriteString(FixPRTitle + "\n\nThe mechanical fixes `contractbot fix` makes on " + j.DefaultBranch + " at " + j.SHA + ":\n\n")
+	b.WriteString(j.title() + "\n\nThe mechanical fixes `contractbot fix` makes on " + j.DefaultBranch + " at " + j.SHA + ":\n\n")
 	for _, a := range applied {
 		fmt.Fprintf(&b, "- %s: %s (%s)\n", a.Finding.Path, a.Fix.Message, a.Finding.RuleID)
 	}
@@ -471,8 +541,12 @@ func fixCommitMessage(j fixPRJob, applied []fix.Applied) string {
 // rule and the rule's documentation.
 func fixPRBody(j fixPRJob, applied []fix.Applied) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "contractbot found problems with the PaaSTA contract on `%s` at %s that it can fix mechanically. "+
-		"This pull request makes those fixes, the same ones `contractbot fix` makes:\n\n", j.DefaultBranch, j.SHA)
+	what := ""
+	if j.Service != "" {
+		what = " in `" + j.Service + "/`"
+	}
+	fmt.Fprintf(&b, "contractbot found problems with the PaaSTA contract%s on `%s` at %s that it can fix mechanically. "+
+		"This pull request makes those fixes, the same ones `contractbot fix` makes:\n\n", what, j.DefaultBranch, j.SHA)
 	b.WriteString("| Rule | Where | Fix |\n|---|---|---|\n")
 	for _, a := range applied {
 		where := a.Finding.Path
@@ -488,6 +562,6 @@ func fixPRBody(j fixPRJob, applied []fix.Applied) string {
 	fmt.Fprintf(&b, "\nWhat contractbot cannot fix is in the **%s** check run of that commit.\n\n", CheckName)
 	fmt.Fprintf(&b, "contractbot updates this pull request when `%s` moves, and closes it when `%s` no longer needs it. "+
 		"It never force-pushes over a commit someone else adds to `%s`: once you push to this branch, it leaves the pull request to you.\n",
-		j.DefaultBranch, j.DefaultBranch, FixBranch)
+		j.DefaultBranch, j.DefaultBranch, j.branch())
 	return b.String()
 }

@@ -186,3 +186,30 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestServe_ASOAPushGetsOneFixPullRequestPerServiceItBroke(t *testing.T) {
+	fake := newFake(t)
+	fake.GrantPermission(e2eInstallation, "contents", "write")
+	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo, "CONTRACTBOT_FIX_PULL_REQUESTS=true")
+	soa := soaFixture(t)
+	first := fake.Push(e2eOwner, soaRepo, "master", soa)
+	deploy := soa["web/deploy.yaml"]
+	broken := withFiles(soa, "web/deploy.yaml", strings.Replace(deploy, "  - step: security-check\n", "", 1))
+	sha := fake.Push(e2eOwner, soaRepo, "master", broken)
+	payload := strings.Replace(string(pushPayload(t, soaRepo, "master", first, sha, "web/deploy.yaml")), `"default_branch":"main"`, `"default_branch":"master"`, 1)
+	if got := b.deliver("push", []byte(payload)); got != http.StatusAccepted {
+		t.Fatalf("push: status %d", got)
+	}
+	waitLog(t, b, "fix pull request opened", 1)
+	prs := fake.PullRequests(e2eOwner, soaRepo)
+	if len(prs) != 1 || prs[0].Head != app.FixBranch+"-web" || prs[0].Base != "master" || prs[0].Title != app.FixPRTitle+": web" {
+		t.Fatalf("pull requests %+v", prs)
+	}
+	tip := fake.Branch(e2eOwner, soaRepo, app.FixBranch+"-web")
+	if got, _ := fake.FileAt(e2eOwner, soaRepo, tip, "web/deploy.yaml"); got != deploy {
+		t.Fatalf("fixed deploy.yaml:\n%s\nwant\n%s", got, deploy)
+	}
+	if runs := waitCheckRuns(t, b, soaRepo, tip, 1); runs[0].Conclusion == "failure" {
+		t.Fatalf("check run of the fix commit: %+v", runs[0])
+	}
+}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -251,6 +252,10 @@ func (c *checkedCache) peek(key string) *checked {
 	return nil
 }
 
+// errFixPRsOff is fixes' answer when the default branch's configuration
+// no longer asks for fix pull requests.
+var errFixPRsOff = errors.New("fix pull requests are off for this repository")
+
 // Notes the job adds to the check run of the default branch's head.
 const (
 	noteNoPermissions = "**Fix pull requests are off:** this repository asks for them, but the App's installation lacks `contents: write` and `pull_requests: write`. An organisation owner can grant them on the App's installation page (Configure, then accept the new permissions)."
@@ -291,6 +296,12 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 		return nil
 	}
 	changes, applied, err := p.fixes(ctx, client, j)
+	if errors.Is(err, errFixPRsOff) {
+		// The default branch's configuration turned them off since the
+		// check: leave any open pull request to its readers.
+		logger.Info().Msg("fix pull request: turned off by the default branch's .contractbot.yaml; nothing done")
+		return nil
+	}
 	if err != nil {
 		return permanentIfHopeless(err)
 	}
@@ -333,6 +344,15 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 		if typ == "missing" {
 			err = client.CreateRef(ctx, j.Owner, j.Repo, ref, commit)
 		} else {
+			// GitHub's update-ref cannot say "only from this tip", so
+			// the tip is read once more just before: a push that lands
+			// in the milliseconds between is the one case left.
+			if now, _, err := client.RefTarget(ctx, j.Owner, j.Repo, ref); err != nil {
+				return err
+			} else if now != tip {
+				logger.Warn().Str("tip", now).Msg("fix pull request: someone else pushed to the branch; left alone")
+				return p.note(ctx, client, j, fmt.Sprintf(noteForeignCommit, now, j.branch()))
+			}
 			// The tip is the App's own last commit: replacing it loses
 			// nobody's work. The new commit sits on the new head, so
 			// this is not a fast forward.
@@ -387,7 +407,7 @@ func (p *FixPRs) fixes(ctx context.Context, client Client, j fixPRJob) ([]fix.Ch
 		return nil, nil, err
 	}
 	if !p.enabled(cfg) {
-		return nil, nil, nil
+		return nil, nil, errFixPRsOff
 	}
 	var out *fix.Outcome
 	var candidates []fix.Change

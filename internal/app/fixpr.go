@@ -81,8 +81,8 @@ type FixPRs struct {
 	// PerHour and Burst are the token bucket of fix pull request jobs of
 	// one installation: an organisation-wide rollout opens Burst pull
 	// requests at once and then PerHour an hour, so that it cannot spend
-	// the installation's hourly request budget (a job costs about ten
-	// requests) on pull requests.
+	// the installation's hourly request budget (opening a pull request
+	// costs about a dozen requests) on pull requests.
 	PerHour float64
 	Burst   int
 
@@ -295,7 +295,7 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 		logger.Info().Str("head", head).Msg("fix pull request: the default branch moved on; nothing done")
 		return nil
 	}
-	changes, applied, err := p.fixes(ctx, client, j)
+	changes, applied, headTree, err := p.fixes(ctx, client, j)
 	if errors.Is(err, errFixPRsOff) {
 		// The default branch's configuration turned them off since the
 		// check: leave any open pull request to its readers.
@@ -327,7 +327,7 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 			return p.note(ctx, client, j, fmt.Sprintf(noteForeignCommit, tip, j.branch()))
 		}
 	}
-	tree, err := p.buildTree(ctx, client, j, changes)
+	tree, err := p.buildTree(ctx, client, j, headTree, changes)
 	if err != nil {
 		return err
 	}
@@ -396,18 +396,18 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 // and soa tree as the check. In a service repository only its own files
 // are changed (a fix of the soa repository belongs in a pull request
 // there); in the soa repository only the files of j.Service.
-func (p *FixPRs) fixes(ctx context.Context, client Client, j fixPRJob) ([]fix.Change, []fix.Applied, error) {
+func (p *FixPRs) fixes(ctx context.Context, client Client, j fixPRJob) ([]fix.Change, []fix.Applied, fs.FS, error) {
 	tree, err := client.Tree(ctx, j.Owner, j.Repo, j.SHA)
 	if err != nil {
-		return nil, nil, fmt.Errorf("tree of %s: %w", j.SHA, err)
+		return nil, nil, nil, fmt.Errorf("tree of %s: %w", j.SHA, err)
 	}
 	cj := checkJob{Installation: j.Installation, Owner: j.Owner, Repo: j.Repo, SHA: j.SHA, DefaultBranch: j.DefaultBranch, DefaultSHA: j.SHA, Event: KindFixPR}
 	cfg, err := p.config(ctx, client, cj, tree)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if !p.enabled(cfg) {
-		return nil, nil, errFixPRsOff
+		return nil, nil, nil, errFixPRsOff
 	}
 	var out *fix.Outcome
 	var candidates []fix.Change
@@ -416,7 +416,7 @@ func (p *FixPRs) fixes(ctx context.Context, client Client, j fixPRJob) ([]fix.Ch
 			return p.target(ctx, client, cj, repo, cfg, checks.Options{})
 		}
 		if out, err = fix.Run(ctx, fix.Options{Engine: p.Engine, Prepare: prepare}, tree, nil); err != nil {
-			return nil, nil, fmt.Errorf("fix: %w", err)
+			return nil, nil, nil, fmt.Errorf("fix: %w", err)
 		}
 		candidates = out.Repo
 	} else {
@@ -424,7 +424,7 @@ func (p *FixPRs) fixes(ctx context.Context, client Client, j fixPRJob) ([]fix.Ch
 			return checks.Prepare(ctx, nil, checks.Options{Config: cfg, SOA: soaTree, Service: j.Service, PaastaSchemas: p.PaastaSchemas, PaastaConfig: p.PaastaConfig})
 		}
 		if out, err = fix.Run(ctx, fix.Options{Engine: p.Engine, Prepare: prepare}, emptyFS{}, tree); err != nil {
-			return nil, nil, fmt.Errorf("fix %s: %w", j.Service, err)
+			return nil, nil, nil, fmt.Errorf("fix %s: %w", j.Service, err)
 		}
 		candidates = out.SOA
 	}
@@ -444,7 +444,7 @@ func (p *FixPRs) fixes(ctx context.Context, client Client, j fixPRJob) ([]fix.Ch
 	if len(changes) == 0 {
 		applied = nil
 	}
-	return changes, applied, nil
+	return changes, applied, tree, nil
 }
 
 // emptyFS is the repository of a check of the soa repository: none.
@@ -470,12 +470,8 @@ func isLink(tree fs.FS, name string) bool {
 
 // buildTree stores the changed files as blobs and the head's tree with
 // them as a new tree, keeping each file's mode.
-func (p *FixPRs) buildTree(ctx context.Context, client Client, j fixPRJob, changes []fix.Change) (string, error) {
+func (p *FixPRs) buildTree(ctx context.Context, client Client, j fixPRJob, tree fs.FS, changes []fix.Change) (string, error) {
 	base, err := client.GetCommit(ctx, j.Owner, j.Repo, j.SHA)
-	if err != nil {
-		return "", err
-	}
-	tree, err := client.Tree(ctx, j.Owner, j.Repo, j.SHA)
 	if err != nil {
 		return "", err
 	}

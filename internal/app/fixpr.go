@@ -151,6 +151,9 @@ type fixPRJob struct {
 	// CheckRun is the external id of that commit's check run, which the
 	// job adds a line to when it cannot do its work.
 	CheckRun string `json:"check_run"`
+	// checkedSHA is the commit of that check run when the job works on a
+	// newer head (SHA); not stored.
+	checkedSHA string
 	// Service, in the soa repository, is the service directory whose
 	// fixes this pull request carries: one pull request per service.
 	Service  string `json:"service,omitempty"`
@@ -289,11 +292,19 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 	if err != nil {
 		return fmt.Errorf("head of the default branch: %w", err)
 	}
-	if head != j.SHA {
+	j.checkedSHA = j.SHA
+	switch {
+	case head == j.SHA:
+	case j.Service == "":
 		// The branch moved on: the check of its new head queues the job
 		// again (a pending one takes the newer head).
 		logger.Info().Str("head", head).Msg("fix pull request: the default branch moved on; nothing done")
 		return nil
+	default:
+		// In the soa repository the next push may change other services
+		// only, and queue no job for this one: fix this service on the
+		// newest head.
+		j.SHA = head
 	}
 	changes, applied, headTree, err := p.fixes(ctx, client, j)
 	if errors.Is(err, errFixPRsOff) {
@@ -531,7 +542,11 @@ func (p *FixPRs) closeIfOpen(ctx context.Context, client Client, j fixPRJob, ope
 
 // note adds a line to the check run of the default branch's head.
 func (p *FixPRs) note(ctx context.Context, client Client, j fixPRJob, line string) error {
-	found, err := client.AppendToCheckRun(ctx, j.Owner, j.Repo, j.SHA, CheckName, j.CheckRun, line)
+	sha := j.checkedSHA
+	if sha == "" {
+		sha = j.SHA
+	}
+	found, err := client.AppendToCheckRun(ctx, j.Owner, j.Repo, sha, CheckName, j.CheckRun, line)
 	if err != nil {
 		return err
 	}

@@ -1,14 +1,19 @@
 package github
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,24 +37,66 @@ var ErrNotFastForward = errors.New("the update is not a fast forward")
 // installation may lack what the manifest asks for, when the owner has not
 // accepted a change of the App's permissions yet.
 func (c *Client) Permissions(ctx context.Context) (map[string]string, error) {
-	if c.tokens == nil {
+	if c.tokens == nil || c.perms == nil {
 		return nil, errors.New("the installation's permissions are unknown: no token source")
 	}
 	if _, err := c.tokens.Token(ctx); err != nil {
 		return nil, fmt.Errorf("installation %d token: %w", c.id, err)
 	}
-	p, err := c.tokens.Permissions()
-	if err != nil {
-		return nil, fmt.Errorf("installation %d permissions: %w", c.id, err)
+	p, ok := c.perms.get()
+	if !ok {
+		return nil, fmt.Errorf("installation %d: GitHub's access token answer listed no permissions", c.id)
 	}
-	out := map[string]string{}
-	for k, v := range map[string]*string{"contents": p.Contents, "pull_requests": p.PullRequests, "checks": p.Checks, "metadata": p.Metadata} {
-		if v != nil {
-			out[k] = *v
-		}
-	}
-	return out, nil
+	return p, nil
 }
+
+// grantedPermissions keeps the permissions of the installation's latest
+// access token. They are read from the answer on its way to
+// ghinstallation, whose own copy has no lock against a refresh in
+// another request.
+type grantedPermissions struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (g *grantedPermissions) get() (map[string]string, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.m == nil {
+		return nil, false
+	}
+	return maps.Clone(g.m), true
+}
+
+// recorder wraps the transport of the App's JWT requests, of which the
+// access token's is the one whose permissions it keeps.
+func (g *grantedPermissions) recorder(next http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		resp, err := next.RoundTrip(req)
+		if err != nil || req.Method != http.MethodPost || !strings.HasSuffix(req.URL.Path, "/access_tokens") || resp.StatusCode != http.StatusCreated {
+			return resp, err
+		}
+		body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		if rerr != nil {
+			return resp, nil // ghinstallation reports the cut-off body
+		}
+		var out struct {
+			Permissions map[string]string `json:"permissions"`
+		}
+		if json.Unmarshal(body, &out) == nil && out.Permissions != nil {
+			g.mu.Lock()
+			g.m = out.Permissions
+			g.mu.Unlock()
+		}
+		return resp, nil
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 // CreateBlob stores content as a blob and returns its id. The id is git's
 // hash of the content, so a repeated create is harmless.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"path"
 	"slices"
 	"strings"
@@ -67,6 +68,7 @@ type FixPRClient interface {
 	CreatePull(ctx context.Context, owner, repo, title, head, base, body string) (int, error)
 	UpdatePull(ctx context.Context, owner, repo string, number int, u ghclient.PullUpdate) error
 	CreateIssueComment(ctx context.Context, owner, repo string, number int, body string) (int64, error)
+	IssueComments(ctx context.Context, owner, repo string, number int) ([]string, error)
 	AppendToCheckRun(ctx context.Context, owner, repo, sha, name, externalID, note string) (bool, error)
 }
 
@@ -262,6 +264,7 @@ var errFixPRsOff = errors.New("fix pull requests are off for this repository")
 // Notes the job adds to the check run of the default branch's head.
 const (
 	noteNoPermissions = "**Fix pull requests are off:** this repository asks for them, but the App's installation lacks `contents: write` and `pull_requests: write`. An organisation owner can grant them on the App's installation page (Configure, then accept the new permissions)."
+	noteDeclined      = "**No fix pull request:** #%d from `%s` was closed without being merged, so contractbot leaves these fixes to you. Delete the branch `%s` and contractbot opens a new pull request the next time `%s` needs fixes."
 	noteForeignCommit = "**The fix pull request was not updated:** someone else pushed commit %s to `%s`, and contractbot never force-pushes over other people's work. Merge or close that pull request (or delete the branch) and contractbot opens a new one."
 )
 
@@ -336,6 +339,25 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 		if !ownFixCommit(tipCommit) {
 			logger.Warn().Str("tip", tip).Msg("fix pull request: someone else pushed to the branch; left alone")
 			return p.note(ctx, client, j, fmt.Sprintf(noteForeignCommit, tip, j.branch()))
+		}
+		if open == nil {
+			// The App deletes the branch when it closes its own pull
+			// request, so a branch without an open one whose last pull
+			// request was closed unmerged is a "no, thanks".
+			closed, err := client.ListPulls(ctx, j.Owner, j.Repo, j.branch(), "closed")
+			if err != nil {
+				return err
+			}
+			for _, c := range closed {
+				if c.BaseRef != j.DefaultBranch || c.HeadRef != j.branch() {
+					continue
+				}
+				if !c.Merged {
+					logger.Info().Int(logPRNum, c.Number).Msg("fix pull request: declined; left alone")
+					return p.note(ctx, client, j, fmt.Sprintf(noteDeclined, c.Number, j.branch(), j.branch(), j.DefaultBranch))
+				}
+				break
+			}
 		}
 	}
 	tree, err := p.buildTree(ctx, client, j, headTree, changes)
@@ -523,21 +545,52 @@ func (p *FixPRs) openPull(ctx context.Context, client Client, j fixPRJob) (*ghcl
 }
 
 // closeIfOpen closes the fix pull request, with a comment that says why,
-// once the default branch needs none of its fixes.
+// once the default branch needs none of its fixes, and deletes its branch
+// while that holds only the App's commit: a fix branch left behind then
+// always means a pull request someone declined (or a person's commits).
+// A retry repeats nothing: the comment is looked for first, and a closed
+// pull request is no longer open.
 func (p *FixPRs) closeIfOpen(ctx context.Context, client Client, j fixPRJob, open *ghclient.Pull) error {
-	if open == nil {
-		return nil
+	if open != nil {
+		body := fmt.Sprintf("`%s` no longer needs these fixes as of %s, so contractbot closes this pull request. "+
+			"It opens a new one if the branch breaks the contract again in a way it can fix.", j.DefaultBranch, j.SHA)
+		said, err := client.IssueComments(ctx, j.Owner, j.Repo, open.Number)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(said, body) {
+			if _, err := client.CreateIssueComment(ctx, j.Owner, j.Repo, open.Number, body); err != nil {
+				return err
+			}
+		}
+		if err := client.UpdatePull(ctx, j.Owner, j.Repo, open.Number, ghclient.PullUpdate{State: "closed"}); err != nil {
+			return err
+		}
+		zerolog.Ctx(ctx).Info().Int(logPRNum, open.Number).Msg("fix pull request closed")
 	}
-	body := fmt.Sprintf("`%s` no longer needs these fixes as of %s, so contractbot closes this pull request. "+
-		"It opens a new one if the branch breaks the contract again in a way it can fix.", j.DefaultBranch, j.SHA)
-	if _, err := client.CreateIssueComment(ctx, j.Owner, j.Repo, open.Number, body); err != nil {
+	ref := "refs/heads/" + j.branch()
+	tip, typ, err := client.RefTarget(ctx, j.Owner, j.Repo, ref)
+	if err != nil || typ == "missing" {
 		return err
 	}
-	if err := client.UpdatePull(ctx, j.Owner, j.Repo, open.Number, ghclient.PullUpdate{State: "closed"}); err != nil {
+	c, err := client.GetCommit(ctx, j.Owner, j.Repo, tip)
+	if err != nil {
 		return err
 	}
-	zerolog.Ctx(ctx).Info().Int(logPRNum, open.Number).Msg("fix pull request closed")
+	if !ownFixCommit(c) {
+		return nil // a person's commit: theirs to delete
+	}
+	if err := client.DeleteRef(ctx, j.Owner, j.Repo, ref); err != nil && !ghclient.IsNotFound(err) && !isUnprocessable(err) {
+		return err
+	}
 	return nil
+}
+
+// isUnprocessable reports GitHub's 422, which delete-ref answers for a ref
+// already gone (a retry after a lost answer).
+func isUnprocessable(err error) bool {
+	var apiErr *ghclient.APIError
+	return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnprocessableEntity
 }
 
 // note adds a line to the check run of the default branch's head.

@@ -111,6 +111,41 @@ func TestServe_AFixPullRequestIsOpenedUpdatedOnANewHeadAndClosedWhenTheBranchIsC
 	if len(comments) != 1 || !strings.Contains(comments[0].Body, "no longer needs these fixes as of "+head3) {
 		t.Fatalf("comments: %+v", comments)
 	}
+	// Its branch, which held only the App's commit, is gone.
+	waitFor(t, "the fix branch deleted", func() bool { return fake.Branch(e2eOwner, "web", app.FixBranch) == "" })
+
+	// 4. The branch breaks again: a new pull request.
+	pushMain(t, fake, b, fixableService(true, "again\n"))
+	waitLog(t, b, "fix pull request opened", 2)
+	if prs := fake.PullRequests(e2eOwner, "web"); len(prs) != 2 || !prs[1].Open || prs[0].Open {
+		t.Fatalf("pull requests %+v", prs)
+	}
+}
+
+func TestServe_ADeclinedFixPullRequestIsNotOpenedAgainUntilItsBranchIsDeleted(t *testing.T) {
+	fake := newFake(t)
+	fake.GrantPermission(e2eInstallation, "contents", "write")
+	b := startBot(t, fake)
+	pushMain(t, fake, b, fixableService(true, ""))
+	waitLog(t, b, "fix pull request opened", 1)
+	pr := fixPull(t, fake)
+	tip := fake.Branch(e2eOwner, "web", app.FixBranch)
+
+	// Someone closes it without merging; the default branch moves on and
+	// still needs the fixes.
+	fake.ClosePull(e2eOwner, "web", pr.Number)
+	head2 := pushMain(t, fake, b, fixableService(true, "more\n"))
+	waitLog(t, b, "fix pull request: declined; left alone", 1)
+	if prs := fake.PullRequests(e2eOwner, "web"); len(prs) != 1 || prs[0].Open {
+		t.Fatalf("pull requests %+v", prs)
+	}
+	if got := fake.Branch(e2eOwner, "web", app.FixBranch); got != tip {
+		t.Fatalf("a declined pull request's branch moved to %s", got)
+	}
+	waitCheckRuns(t, b, "web", head2, 1)
+	waitFor(t, "the check run's note", func() bool {
+		return strings.Contains(fake.CheckRuns(e2eOwner, "web", head2)[0].Summary, "was closed without being merged")
+	})
 }
 
 func TestServe_AFixBranchSomeoneElsePushedToIsLeftAloneAndTheCheckRunSaysSo(t *testing.T) {

@@ -43,6 +43,9 @@ func (onlyChecks) UpdatePull(context.Context, string, string, int, ghclient.Pull
 func (onlyChecks) CreateIssueComment(context.Context, string, string, int, string) (int64, error) {
 	return 0, errNotFaked
 }
+func (onlyChecks) IssueComments(context.Context, string, string, int) ([]string, error) {
+	return nil, errNotFaked
+}
 func (onlyChecks) AppendToCheckRun(context.Context, string, string, string, string, string, string) (bool, error) {
 	return false, errNotFaked
 }

@@ -278,6 +278,7 @@ type Pull struct {
 	HeadRef string // the branch, "contractbot/fix"
 	BaseRef string
 	User    string // login of its author
+	Merged  bool
 }
 
 type apiPull struct {
@@ -295,11 +296,12 @@ type apiPull struct {
 	Base struct {
 		Ref string `json:"ref"`
 	} `json:"base"`
+	MergedAt *string `json:"merged_at"`
 }
 
 func (p apiPull) pull() Pull {
 	return Pull{Number: p.Number, State: p.State, Title: p.Title, Body: p.Body, HeadSHA: p.Head.SHA,
-		HeadRef: p.Head.Ref, BaseRef: p.Base.Ref, User: p.User.Login}
+		HeadRef: p.Head.Ref, BaseRef: p.Base.Ref, User: p.User.Login, Merged: p.MergedAt != nil && *p.MergedAt != ""}
 }
 
 // ListPulls returns the pull requests of owner/repo from branch head of

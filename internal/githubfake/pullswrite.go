@@ -116,6 +116,15 @@ func (s *Server) pullBody(r *repo, p *pull, example string) map[string]any {
 	}
 	m["requested_teams"] = []any{} // GitHub's example team lacks the "type" its schema requires
 	m["url"] = s.apiURL(fmt.Sprintf("repos/%s/%s/pulls/%d", r.owner, r.name, p.number))
+	// The fake merges nothing: its closed pull requests were closed
+	// unmerged.
+	m["merged_at"] = nil
+	if _, ok := m["merged"]; ok {
+		m["merged"] = false
+	}
+	if !p.closed {
+		m["closed_at"] = nil
+	}
 	for side, branch := range map[string]string{"head": p.head, "base": p.base} {
 		if b, ok := m[side].(map[string]any); ok {
 			b["ref"] = branch
@@ -311,4 +320,19 @@ func (s *Server) listIssueComments(req *http.Request, r *repo, numStr string) re
 		out = append(out, s.issueCommentBody(r, c))
 	}
 	return ok(out)
+}
+
+// ClosePull closes pull request number without merging it, as a person
+// pressing "Close pull request" does.
+func (s *Server) ClosePull(owner, repo string, number int) {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.ext.pulls[strings.ToLower(owner+"/"+repo)] {
+		if p.number == number {
+			p.closed = true
+			return
+		}
+	}
+	s.t.Fatalf("githubfake: ClosePull: %s/%s has no pull request #%d", owner, repo, number)
 }

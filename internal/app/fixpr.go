@@ -364,14 +364,14 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 	if err != nil {
 		return err
 	}
+	commit := tip
 	switch {
 	case typ != "missing" && tipCommit.Tree == tree && slices.Equal(tipCommit.Parents, []string{j.SHA}):
 		// The branch already carries exactly these fixes on this head.
 	default:
 		msg := fixCommitMessage(j, applied)
 		who := ghclient.Identity{Name: fixCommitterName, Email: fixCommitterEmail, Date: p.clock().Truncate(time.Second)}
-		commit, err := client.CreateCommit(ctx, j.Owner, j.Repo, msg, tree, []string{j.SHA}, who)
-		if err != nil {
+		if commit, err = client.CreateCommit(ctx, j.Owner, j.Repo, msg, tree, []string{j.SHA}, who); err != nil {
 			return err
 		}
 		if typ == "missing" {
@@ -394,17 +394,19 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 		if err != nil {
 			return err
 		}
-		// GitHub sends the push of the App's own commit to the App, which
-		// ignores its own events; the pull request's head still needs
-		// its check run (branch protection may require it).
-		cj := checkJob{Installation: j.Installation, Owner: j.Owner, Repo: j.Repo, SHA: commit, Ref: ref,
-			DefaultBranch: j.DefaultBranch, DefaultSHA: j.SHA, Event: KindFixPR, Delivery: j.Delivery}
-		if j.Service != "" {
-			cj.SOA, cj.Services = true, []string{j.Service}
-		}
-		if _, err := enqueueCheck(ctx, q, checkTaskID(j.Owner, j.Repo, commit), cj); err != nil {
-			return err
-		}
+	}
+	// GitHub sends the push of the App's own commit to the App, which
+	// ignores its own events; the pull request's head still needs its
+	// check run (branch protection may require it). Queued on every run,
+	// so that a retry after a failure here still queues it: a check
+	// queued before is dropped as a duplicate.
+	cj := checkJob{Installation: j.Installation, Owner: j.Owner, Repo: j.Repo, SHA: commit, Ref: ref,
+		DefaultBranch: j.DefaultBranch, DefaultSHA: j.SHA, Event: KindFixPR, Delivery: j.Delivery}
+	if j.Service != "" {
+		cj.SOA, cj.Services = true, []string{j.Service}
+	}
+	if _, err := enqueueCheck(ctx, q, checkTaskID(j.Owner, j.Repo, commit), cj); err != nil {
+		return err
 	}
 	body := fixPRBody(j, applied)
 	if open != nil {

@@ -141,3 +141,42 @@ func gitAt(t *testing.T, dir, stdin, date string, args ...string) string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+func TestServer_CreateTreeRefusesWhatGitHubRefuses(t *testing.T) {
+	s := New(t)
+	s.AddInstallation(1, "acme")
+	base := s.Push("acme", "svc", "main", map[string]string{"Makefile": "x\n", "deploy/a.yaml": "a: 1\n"})
+	s.GrantPermission(1, "contents", "write")
+	tok := installToken(t, s, 1)
+	_, c, _ := do(t, s, "GET", "repos/acme/svc/git/commits/"+base, tok, nil)
+	baseTree := c["tree"].(map[string]any)["sha"].(string)
+	for _, tc := range []struct {
+		name  string
+		entry map[string]any
+		base  string
+	}{
+		{"a base tree that does not exist", map[string]any{"path": "x", "mode": "100644", "type": "blob", "content": "x"}, strings.Repeat("0", 40)},
+		{"both sha and content", map[string]any{"path": "x", "mode": "100644", "type": "blob", "content": "x", "sha": strings.Repeat("a", 40)}, baseTree},
+		{"a blob the repository does not hold", map[string]any{"path": "x", "mode": "100644", "type": "blob", "sha": strings.Repeat("a", 40)}, baseTree},
+		{"a path through a file", map[string]any{"path": "Makefile/x", "mode": "100644", "type": "blob", "content": "x"}, baseTree},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if st, m, _ := do(t, s, "POST", "repos/acme/svc/git/trees", tok, map[string]any{"base_tree": tc.base, "tree": []any{tc.entry}}); st != 422 {
+				t.Fatalf("create-tree: %d %v", st, m)
+			}
+		})
+	}
+	// A null sha deletes the path; the directory goes with its last file.
+	st, tree, _ := do(t, s, "POST", "repos/acme/svc/git/trees", tok, map[string]any{"base_tree": baseTree,
+		"tree": []any{map[string]any{"path": "deploy/a.yaml", "mode": "100644", "type": "blob", "sha": nil}}})
+	if st != 201 {
+		t.Fatalf("create-tree: %d %v", st, tree)
+	}
+	var paths []string
+	for _, e := range tree["tree"].([]any) {
+		paths = append(paths, e.(map[string]any)["path"].(string))
+	}
+	if strings.Join(paths, ",") != "Makefile" {
+		t.Fatalf("tree after deleting deploy/a.yaml: %v", paths)
+	}
+}

@@ -50,7 +50,9 @@ func TestAppManifest_FixPullRequestsAddContentsWriteAndNothingElse(t *testing.T)
 	if err := json.Unmarshal([]byte(out), &m); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, out)
 	}
-	wantPerms := map[string]string{"checks": "write", "contents": "write", "pull_requests": "write", "metadata": "read"}
+	// The default manifest's permissions, contents raised to write.
+	wantPerms := newAppManifest(manifestPlaceholderURL).DefaultPermissions
+	wantPerms["contents"] = "write"
 	if !reflect.DeepEqual(m.DefaultPermissions, wantPerms) {
 		t.Errorf("permissions = %v, want %v", m.DefaultPermissions, wantPerms)
 	}

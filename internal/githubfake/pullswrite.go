@@ -93,7 +93,7 @@ func defaultPermission(name string) string {
 // installation id (s.mu held).
 func (s *Server) tokenPermissions(id int64) map[string]any {
 	out := map[string]any{}
-	names := []string{"checks", "contents", "metadata", "pull_requests", "administration"}
+	names := []string{"administration", "checks", "contents", "issues", "metadata", "pull_requests"}
 	for _, n := range names {
 		if l := s.permissionLevel(id, n); l == "read" || l == "write" {
 			out[n] = l

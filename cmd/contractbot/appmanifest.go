@@ -38,8 +38,16 @@ const manifestPlaceholderURL = "https://contractbot.example.com"
 // newAppManifest returns the manifest for an App served at base (scheme and
 // host, optionally a path prefix): webhooks go to base/webhook.
 func newAppManifest(base string) appManifest {
+	return newAppManifestFor(base, false)
+}
+
+// newAppManifestFor is [newAppManifest] that, with fixPRs, also asks for
+// contents: write, which the fix pull requests need (they push branch
+// contractbot/fix). It is not the default: most installations want an App
+// that cannot write code, and without it the feature says it is off.
+func newAppManifestFor(base string, fixPRs bool) appManifest {
 	base = strings.TrimRight(base, "/")
-	return appManifest{
+	m := appManifest{
 		Name:        "contractbot",
 		URL:         "https://github.com/contractbot/contractbot",
 		Description: "Checks services against the PaaSTA contract on every push and pull request, with the file, the line and the fix.",
@@ -61,6 +69,10 @@ func newAppManifest(base string) appManifest {
 			"metadata":      "read",  // mandatory for every App
 		},
 	}
+	if fixPRs {
+		m.DefaultPermissions["contents"] = "write" // push contractbot/fix
+	}
+	return m
 }
 
 // manifestForm posts the manifest to GitHub's "register an App" page, the
@@ -77,11 +89,12 @@ var manifestForm = template.Must(template.New("form").Parse(`<!DOCTYPE html>
 `))
 
 func runAppManifest(_ context.Context, io stdio, args []string) error {
-	flags := newFlags(io, "app-manifest", "app-manifest [--url URL] [--form [--org ORG] [--github-url URL]]")
+	flags := newFlags(io, "app-manifest", "app-manifest [--url URL] [--fix-pull-requests] [--form [--org ORG] [--github-url URL]]")
 	base := flags.String("url", manifestPlaceholderURL, "public address of contractbot serve; webhooks go to URL/webhook")
 	form := flags.Bool("form", false, "print an HTML page whose button registers the App on GitHub, instead of the JSON manifest")
 	org := flags.String("org", "", "with --form: register the App for this organization (default: your user account)")
 	ghURL := flags.String("github-url", "https://github.com", "with --form: GitHub's web address (GitHub Enterprise: https://HOST)")
+	fixPRs := flags.Bool("fix-pull-requests", false, "also ask for contents: write, which fix pull requests need (the App then can push code)")
 	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
@@ -92,7 +105,7 @@ func runAppManifest(_ context.Context, io stdio, args []string) error {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("--url %q: want the App's public address, like https://contractbot.example.com", *base)
 	}
-	m := newAppManifest(*base)
+	m := newAppManifestFor(*base, *fixPRs)
 	if !*form {
 		enc := json.NewEncoder(io.out)
 		enc.SetIndent("", "  ")

@@ -41,6 +41,23 @@ func TestAppManifest_ListsTheEventsAndLeastPermissionsTheAppNeeds(t *testing.T) 
 	}
 }
 
+func TestAppManifest_FixPullRequestsAddContentsWriteAndNothingElse(t *testing.T) {
+	out, err := runCmd(t, runAppManifest, "--fix-pull-requests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m appManifest
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	// The default manifest's permissions, contents raised to write.
+	wantPerms := newAppManifest(manifestPlaceholderURL).DefaultPermissions
+	wantPerms["contents"] = "write"
+	if !reflect.DeepEqual(m.DefaultPermissions, wantPerms) {
+		t.Errorf("permissions = %v, want %v", m.DefaultPermissions, wantPerms)
+	}
+}
+
 func runCmd(t *testing.T, f func(context.Context, stdio, []string) error, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer

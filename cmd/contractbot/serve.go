@@ -46,6 +46,8 @@ func serveTable(vals map[string]*string) []setting {
 		{"registry", "CONTRACTBOT_REGISTRY", "", "Docker registry URL; when set, a deploy tag must name an image that exists there"},
 		{"dashboard", "CONTRACTBOT_DASHBOARD", "on", "on or off: the dashboard issue in the soa repository (PaaSTA contract dashboard), edited in place with the fleet's status; needs issues: write"},
 		{"dashboard-interval", "CONTRACTBOT_DASHBOARD_INTERVAL", app.DefaultDashboardInterval.String(), "the least time between two edits of the dashboard issue"},
+		{"fix-pull-requests", "CONTRACTBOT_FIX_PULL_REQUESTS", "false", "open a pull request with the mechanical fixes when a default branch fails, in every repository whose .contractbot.yaml does not say fix_pull_requests: false (needs contents: write and pull_requests: write)"},
+		{"fix-pull-requests-per-hour", "CONTRACTBOT_FIX_PULL_REQUESTS_PER_HOUR", strconv.Itoa(app.DefaultFixPRsPerHour), "fix pull request jobs one installation may run an hour, after a burst of 10, so that a rollout cannot spend the installation's API budget"},
 	} {
 		v := s.def
 		vals[s.flag] = &v
@@ -182,6 +184,20 @@ func serveConfig(get func(flag string) string, logOut io.Writer) (app.Config, er
 		cfg.QueueLease = d
 	}
 	cfg.DeployRefAction = strings.TrimSpace(get("deploy-ref-action"))
+	if s := strings.TrimSpace(get("fix-pull-requests")); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return cfg, fmt.Errorf("CONTRACTBOT_FIX_PULL_REQUESTS (--fix-pull-requests) is %q; want true or false", s)
+		}
+		cfg.FixPullRequests = b
+	}
+	if s := strings.TrimSpace(get("fix-pull-requests-per-hour")); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("CONTRACTBOT_FIX_PULL_REQUESTS_PER_HOUR (--fix-pull-requests-per-hour) is %q; want a positive number", s)
+		}
+		cfg.FixPRsPerHour = n
+	}
 	if u := strings.TrimSpace(get("registry")); u != "" {
 		images, err := registry.New(u, registry.Options{})
 		if err != nil {

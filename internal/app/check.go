@@ -42,6 +42,7 @@ type Client interface {
 	RefGuardClient
 	OnboardClient
 	DashboardClient
+	FixPRClient
 	// Tree returns the tree of a commit; files are read lazily.
 	Tree(ctx context.Context, owner, repo, sha string) (fs.FS, error)
 	// DefaultBranchHead returns the repository's default branch and the
@@ -73,7 +74,10 @@ type Checker struct {
 	// fleet is the view of every service this replica checked since it
 	// started, behind the contractbot_fleet_* gauges; nil without them.
 	fleet *fleetState
-	now   func() time.Time
+	// fixPRs, when set, is the fix pull request job (fixpr.go), which a
+	// check of a default branch's head queues.
+	fixPRs *FixPRs
+	now    func() time.Time
 }
 
 // Run runs the check job of task t. Errors worth retrying (GitHub

@@ -27,7 +27,7 @@ var _ webhook.Handler = (*Handler)(nil)
 func NewHandler(checker *Checker, handlers ...EventHandler) (*Handler, error) {
 	h := &Handler{
 		events:  map[string]EventHandler{},
-		runs:    map[string]func(context.Context, webhook.Task, webhook.Enqueuer) error{KindCheck: withoutQueue(checker.Run)},
+		runs:    map[string]func(context.Context, webhook.Task, webhook.Enqueuer) error{KindCheck: checker.runCheckTask},
 		metrics: checker.metrics,
 	}
 	for _, eh := range handlers {

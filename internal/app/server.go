@@ -93,6 +93,13 @@ type Config struct {
 	// be in.
 	Images checks.Images
 
+	// FixPullRequests turns fix pull requests on for every repository
+	// whose .contractbot.yaml does not turn them off; FixPRsPerHour is
+	// how many fix pull request jobs one installation runs an hour after
+	// a burst (default DefaultFixPRsPerHour).
+	FixPullRequests bool
+	FixPRsPerHour   int
+
 	// Transport, when set, carries every GitHub API request (tests).
 	Transport http.RoundTripper
 	// OnListen, when set, is called with the address the server listens
@@ -221,6 +228,10 @@ func Serve(ctx context.Context, cfg Config) error {
 		return err
 	}
 	if err := handler.Register(KindDashboard, setupDashboard(cfg, q, checker, fleetGauges).Run); err != nil {
+		return err
+	}
+	checker.fixPRs = &FixPRs{Checker: checker, Org: cfg.FixPullRequests, PerHour: float64(cfg.FixPRsPerHour), Burst: DefaultFixPRBurst}
+	if err := handler.RegisterEnqueuing(KindFixPR, checker.fixPRs.Run); err != nil {
 		return err
 	}
 	onboard, err := NewOnboarder(checker, reg)

@@ -25,6 +25,7 @@ const maxConfigBytes = 64 << 10
 //	soa_dir: yelpsoa-configs  # a soa tree inside the repository
 //	review_comments: errors   # off | errors | all (default all)
 //	review_event: comment     # comment | request_changes (default comment)
+//	fix_pull_requests: true   # the App opens a pull request with the fixes
 //	rules:
 //	  makefile.cook-image: off
 //	  soa.jenkins-yaml: error
@@ -39,7 +40,11 @@ type Config struct {
 	// ReviewEvent is "request_changes" when a review that carries errors
 	// should block the pull request; the default, "", means comment only.
 	ReviewEvent string
-	Rules       map[string]RuleSetting
+	// FixPullRequests is fix_pull_requests: nil when the file does not
+	// say, so that a repository can opt out of an organisation-wide
+	// default (CONTRACTBOT_FIX_PULL_REQUESTS) as well as opt in.
+	FixPullRequests *bool
+	Rules           map[string]RuleSetting
 
 	// ServiceLine and SOADirLine are where service and soa_dir are set, so
 	// that a problem with their values is reported at its line.
@@ -183,10 +188,16 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 			if err == nil && cfg.ReviewEvent != "comment" && cfg.ReviewEvent != "request_changes" {
 				err = &ConfigError{Path: path, Line: v.Line, Msg: fmt.Sprintf("review_event is %q; want comment or request_changes", cfg.ReviewEvent)}
 			}
+		case "fix_pull_requests":
+			var b bool
+			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" || v.Decode(&b) != nil {
+				err = &ConfigError{Path: path, Line: v.Line, Msg: fmt.Sprintf("fix_pull_requests is %q; want true or false", v.Value)}
+			}
+			cfg.FixPullRequests = &b
 		case "rules":
 			err = parseRuleSettings(path, v, cfg)
 		default:
-			err = &ConfigError{Path: path, Line: k.Line, Msg: fmt.Sprintf("unknown key %q (known: service, soa_dir, review_comments, review_event, rules)", k.Value)}
+			err = &ConfigError{Path: path, Line: k.Line, Msg: fmt.Sprintf("unknown key %q (known: service, soa_dir, review_comments, review_event, fix_pull_requests, rules)", k.Value)}
 		}
 		if err != nil {
 			return nil, err

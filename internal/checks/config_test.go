@@ -36,6 +36,17 @@ func TestParseConfig(t *testing.T) {
 		{name: "invalid YAML is one clear line", src: "service: [\n", wantErr: "invalid YAML"},
 		{name: "a bad review_comments value is refused", src: "review_comments: some\n", wantErr: "want off, errors or all"},
 		{name: "a bad review_event value is refused", src: "review_event: approve\n", wantErr: "want comment or request_changes"},
+		{name: "a fix_pull_requests that is not a boolean is refused", src: "fix_pull_requests: yes please\n", wantErr: `:1: fix_pull_requests is "yes please"; want true or false`},
+		{
+			name:  "a repository can turn fix pull requests on",
+			src:   "fix_pull_requests: true\n",
+			check: func(t *testing.T, c *Config) { assertEqual(t, c.FixPullRequests != nil && *c.FixPullRequests, true) },
+		},
+		{
+			name:  "a repository can turn fix pull requests off",
+			src:   "fix_pull_requests: false\n",
+			check: func(t *testing.T, c *Config) { assertEqual(t, c.FixPullRequests != nil && !*c.FixPullRequests, true) },
+		},
 		{
 			name:  "a review can be configured to request changes",
 			src:   "review_event: request_changes\n",

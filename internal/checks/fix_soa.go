@@ -5,10 +5,12 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/contractbot/contractbot/internal/soa"
 	"github.com/contractbot/contractbot/internal/suggest"
+	"github.com/contractbot/contractbot/internal/tron"
 )
 
 // The mechanical fixes of the soa.* rules. YAML is edited as text around
@@ -24,6 +26,9 @@ import (
 //   - a deploy_group that is not a step: when exactly one deploy group of
 //     the pipeline is nearest to it (at most 2 edits), the value is
 //     replaced by that group; otherwise the step is added (addStepFix).
+//   - a tron action's requires naming no action of its job: when exactly
+//     one action is nearest to it (at most 2 edits) and requiring that
+//     one makes no cycle, the name is replaced by it.
 //   - monitoring.yaml missing: created with the team service.yaml names;
 //     with no team known it stays a finding. A missing jenkins.yaml is
 //     never created: its jobs are not known.
@@ -100,21 +105,72 @@ var plainGroup = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 // deployGroupTypoFix replaces a deploy_group value that is not a step by
 // the one deploy group nearest to it, when exactly one is.
 func deployGroupTypoFix(p *Pass, file string, at *soa.Node, groups []string) []SuggestedFix {
-	if at == nil || !plainGroup.MatchString(at.Text) {
+	best, ok := closeMatch(at, groups, plainGroup)
+	if !ok {
 		return nil
 	}
+	return scalarFix(p, file, at, best, fmt.Sprintf("set deploy_group to %s", best))
+}
+
+// plainAction is a tron action name (Tron's identifier) that YAML reads as
+// the same string without quotes.
+var plainAction = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+
+// tronRequiresTypoFix replaces the name in a tron action's requires that
+// names no action of the job (at) by the one action nearest to it, when
+// exactly one is and requiring it keeps the job valid (ok reports that:
+// no cycle, no action requiring itself).
+func tronRequiresTypoFix(p *Pass, file string, at *soa.Node, actions []string, ok func(string) bool) []SuggestedFix {
+	best, found := closeMatch(at, actions, plainAction)
+	if !found || !ok(best) {
+		return nil
+	}
+	return scalarFix(p, file, at, best, fmt.Sprintf("require %s instead of %s", best, at.Text))
+}
+
+// registrationTypoFix replaces a registration of the service's own
+// namespace that smartstack.yaml lacks (at, "svc.mian") by the one
+// namespace nearest to it ("svc.main"), when exactly one is: the
+// namespace of an HTTP/TCP service is, by convention, its instance's name.
+func registrationTypoFix(p *Pass, file string, at *soa.Node, service string, namespaces []string) []SuggestedFix {
+	full := make([]string, 0, len(namespaces))
+	for _, ns := range namespaces {
+		full = append(full, service+"."+ns)
+	}
+	best, ok := closeMatch(at, full, plainGroup)
+	if !ok {
+		return nil
+	}
+	return scalarFix(p, file, at, best, fmt.Sprintf("register as %s", best))
+}
+
+// closeMatch returns the one candidate at most two edits from at's text
+// and nearer than every other, when there is exactly one and both are
+// plain scalars of pattern plain.
+func closeMatch(at *soa.Node, candidates []string, plain *regexp.Regexp) (string, bool) {
+	if at == nil || !plain.MatchString(at.Text) {
+		return "", false
+	}
 	best, bestD, ties := "", 3, 0
-	for _, g := range groups {
-		switch d := suggest.Distance(at.Text, g); {
+	for _, c := range candidates {
+		switch d := suggest.Distance(at.Text, c); {
+		case d == 0:
+			return "", false // not a typo of c
 		case d < bestD:
-			best, bestD, ties = g, d, 1
+			best, bestD, ties = c, d, 1
 		case d == bestD:
 			ties++
 		}
 	}
-	if best == "" || ties != 1 || !plainGroup.MatchString(best) {
-		return nil
+	if best == "" || ties != 1 || !plain.MatchString(best) {
+		return "", false
 	}
+	return best, true
+}
+
+// scalarFix replaces the scalar at (plain, or in one kind of quotes, in a
+// block or a flow collection) by value, in place.
+func scalarFix(p *Pass, file string, at *soa.Node, value, message string) []SuggestedFix {
 	lines := soaFileLines(p, file)
 	if at.Line < 1 || at.Line > len(lines) {
 		return nil
@@ -133,12 +189,16 @@ func deployGroupTypoFix(p *Pass, file string, at *soa.Node, groups []string) []S
 	if !strings.HasPrefix(l[start:], written) {
 		return nil
 	}
-	if rest := l[start+len(written):]; quote == "" && rest != "" && !strings.HasPrefix(rest, " #") && strings.TrimRight(rest, " \t") != "" {
+	// What follows a plain scalar must end it: the line's end, a comment,
+	// or (in a flow collection) a separator. (YAML reads "x#y" as one
+	// scalar, so at.Text already holds a "#" without a space before it.)
+	if rest := strings.TrimLeft(l[start+len(written):], " \t"); quote == "" && rest != "" &&
+		!strings.HasPrefix(rest, "#") && !strings.HasPrefix(rest, ",") && !strings.HasPrefix(rest, "]") && !strings.HasPrefix(rest, "}") {
 		return nil
 	}
-	return []SuggestedFix{{Message: fmt.Sprintf("set deploy_group to %s", best), Edits: []TextEdit{{
+	return []SuggestedFix{{Message: message, Edits: []TextEdit{{
 		Position: Position{Path: file, Line: at.Line, Column: start + 1 + len(quote), EndLine: at.Line, EndColumn: start + 1 + len(quote) + len(at.Text)},
-		NewText:  best,
+		NewText:  value,
 	}}}}
 }
 
@@ -174,5 +234,35 @@ const (
 		"after the pipeline's last one-line step."
 	monitoringFixDoc = "`contractbot fix` creates a missing monitoring.yaml only when service.yaml names the team; it " +
 		"never invents one."
-	jenkinsYAMLFixDoc = "`contractbot fix` never creates jenkins.yaml: the jobs it should hold are not known."
+	jenkinsYAMLFixDoc = "`contractbot fix` never creates jenkins.yaml, because what it should hold is not mechanical: " +
+		"its jobs are built from the platform's own Jenkins job templates, which neither the service repository nor " +
+		"yelpsoa-configs names, and a made-up file would silence this warning while Jenkins still builds nothing."
+	registrationFixDoc = "`contractbot fix` replaces a registration of the service's own namespace that smartstack.yaml " +
+		"lacks by the one namespace at most two edits from it, when exactly one is."
+	tronRequiresFixDoc = "`contractbot fix` replaces a requires entry that names no action of the job by the one action " +
+		"at most two edits from it, when exactly one is and requiring it makes no cycle (in place: comments and " +
+		"flow lists stay)."
 )
+
+// requiresOK returns whether requiring candidate instead of e.Missing
+// in e.Action leaves the job's requires with one error fewer: the name
+// resolves, and no cycle appears.
+func requiresOK(graph []tron.Action, e tron.RequiresError) func(candidate string) bool {
+	return func(candidate string) bool {
+		if candidate == e.Action {
+			return false
+		}
+		fixed := make([]tron.Action, len(graph))
+		for i, a := range graph {
+			fixed[i] = tron.Action{Name: a.Name, Requires: slices.Clone(a.Requires)}
+			if a.Name == e.Action {
+				for k, r := range fixed[i].Requires {
+					if r == e.Missing {
+						fixed[i].Requires[k] = candidate
+					}
+				}
+			}
+		}
+		return len(tron.CheckRequires(fixed)) == len(tron.CheckRequires(graph))-1
+	}
+}

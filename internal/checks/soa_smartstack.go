@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -25,7 +26,7 @@ func soaSmartstackRule() *Rule {
 			"location of its yelp_location mapping, and a proxied_through or clb_proxy naming a namespace that " +
 			"does not exist (errors); an instance " +
 			"registration naming a missing namespace registers nothing but passes validate (a warning). Point " +
-			"registrations at existing namespaces and keep <service>.<namespace> short.",
+			"registrations at existing namespaces and keep <service>.<namespace> short. " + registrationFixDoc,
 		Source: "paasta validate: validate_smartstack (V10, errors); a registration naming a missing namespace passes validate (warning)",
 		Run:    runSmartstack,
 	}
@@ -154,7 +155,12 @@ func runSmartstack(ctx context.Context, p *Pass) error {
 				return err
 			}
 			if !ok {
-				warnf(p, inst.File.Path, ln, "instance %s registers as %q, but %s/smartstack.yaml has no namespace %q, so no traffic reaches it: add the namespace or fix the registration", inst.Name, reg, parts[0], parts[1])
+				var fixes []SuggestedFix
+				if parts[0] == p.Service && len(parts) == 2 && i < len(at.Items) {
+					fixes = registrationTypoFix(p, inst.File.Path, at.Items[i], p.Service, slices.Sorted(maps.Keys(local)))
+				}
+				p.Report(Finding{Path: inst.File.Path, Line: ln, Severity: SeverityWarning, SuggestedFixes: fixes,
+					Message: fmt.Sprintf("instance %s registers as %q, but %s/smartstack.yaml has no namespace %q, so no traffic reaches it: add the namespace or fix the registration", inst.Name, reg, parts[0], parts[1])})
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/contractbot/contractbot/internal/soa"
@@ -18,7 +19,7 @@ func soaTronActionsRule() *Rule {
 			"letters, digits, _ and -; not `cleanup`, which names the cleanup_action; a dot also breaks PaaSTA's " +
 			"<job>.<action> instance names), and, through Tron's own check, on a `requires` that names an action " +
 			"the job does not have or that makes actions wait for each other in a cycle (an action requiring " +
-			"itself included). Write the actions as a mapping, rename the action, or fix its requires.",
+			"itself included). Write the actions as a mapping, rename the action, or fix its requires. " + tronRequiresFixDoc,
 		Source: "paasta validate: validate_tron's tronfig (V2: Tron's action names and dependency check) and TronJobConfig.get_actions (errors)",
 		Run:    runTronActions,
 	}
@@ -104,7 +105,9 @@ func checkTronActions(p *Pass, j tronJob) {
 	for _, e := range tron.CheckRequires(graph) {
 		switch {
 		case e.Missing != "":
-			p.Reportf(f.Path, line(items[[2]string{e.Action, e.Missing}]), "tron action %s.%s requires %q, which job %s does not have, %s: require one of %s, or remove it", j.name, e.Action, e.Missing, j.name, tronfigRejects, describeList(names))
+			at := items[[2]string{e.Action, e.Missing}]
+			p.Report(Finding{Path: f.Path, Line: line(at), SuggestedFixes: tronRequiresTypoFix(p, f.Path, at, names, requiresOK(graph, e)),
+				Message: fmt.Sprintf("tron action %s.%s requires %q, which job %s does not have, %s: require one of %s, or remove it", j.name, e.Action, e.Missing, j.name, tronfigRejects, describeList(names))})
 		case len(e.Cycle) == 2:
 			p.Reportf(f.Path, line(items[[2]string{e.Action, e.Action}]), "tron action %s.%s requires itself, %s: remove %q from its requires", j.name, e.Action, tronfigRejects, e.Action)
 		default:

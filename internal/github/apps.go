@@ -263,14 +263,15 @@ func (a *Apps) Installation(ctx context.Context, id int64) (*Client, error) {
 		}
 	}
 	label := strconv.FormatInt(id, 10)
-	atr := ghinstallation.NewAppsTransportFromPrivateKey(a.chain(label), a.appID, a.key)
+	perms := &grantedPermissions{}
+	atr := ghinstallation.NewAppsTransportFromPrivateKey(perms.recorder(a.chain(label)), a.appID, a.key)
 	atr.BaseURL = strings.TrimSuffix(a.baseURL.String(), "/")
 	itr := ghinstallation.NewFromAppsTransport(atr, id)
 	// Without options ghinstallation posts the body "null", which GitHub's
 	// schema for the endpoint does not allow (the fake caught it); "{}" asks
 	// for the installation's full permissions just the same.
 	itr.InstallationTokenOptions = &gogithub.InstallationTokenOptions{}
-	c := &Client{apps: a, id: id, hc: &http.Client{Transport: itr}}
+	c := &Client{apps: a, id: id, hc: &http.Client{Transport: itr}, tokens: itr, perms: perms}
 	a.clients[id] = c
 	return c, nil
 }
@@ -290,6 +291,10 @@ type Client struct {
 	apps *Apps
 	id   int64
 	hc   *http.Client
+	// tokens mints the installation's tokens; the permissions GitHub
+	// granted come with each one ([Client.Permissions]).
+	tokens *ghinstallation.Transport
+	perms  *grantedPermissions
 }
 
 // do sends a request as the installation. A 401 means GitHub no longer

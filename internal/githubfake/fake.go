@@ -9,7 +9,11 @@
 // apps/create-installation-access-token, apps/get-installation,
 // apps/get-repo-installation (App JWT); repos/get, git/get-ref,
 // git/get-tree, git/get-blob, checks/create, checks/update, checks/get,
-// checks/list-for-ref (installation token). Any other request fails the
+// checks/list-for-ref, and the writes of fix pull requests: git/create-blob,
+// git/create-tree, git/create-commit, git/get-commit, git/create-ref,
+// git/update-ref, pulls/create, pulls/update, pulls/list,
+// issues/create-comment, issues/list-comments (installation token; see
+// gitdata.go and pullswrite.go). Any other request fails the
 // test. Responses start from GitHub's documented examples, so every field
 // GitHub documents is present.
 //

@@ -203,6 +203,28 @@ func (s *Server) handle(req *http.Request, op string, params map[string]string, 
 		rep = s.withRepo(p, params, func(r *repo) reply { return s.getTree(req, r, params["tree_sha"]) })
 	case "git/get-blob":
 		rep = s.withRepo(p, params, func(r *repo) reply { return s.getBlob(req, r, params["file_sha"]) })
+	case "git/create-blob":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.createBlob(p, r, body) })
+	case "git/create-tree":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.createTree(p, r, body) })
+	case "git/create-commit":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.createCommit(p, r, body) })
+	case "git/get-commit":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.getCommit(r, params["commit_sha"]) })
+	case "git/create-ref":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.createRef(p, r, body) })
+	case "git/update-ref":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.updateRef(p, r, params["ref"], body) })
+	case "pulls/create":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.createPull(p, r, body) })
+	case "pulls/update":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.updatePull(p, r, params["pull_number"], body) })
+	case "pulls/list":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.listPulls(req, r) })
+	case "issues/create-comment":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.createIssueComment(p, r, params["issue_number"], body) })
+	case "issues/list-comments":
+		rep = s.withRepo(p, params, func(r *repo) reply { return s.listIssueComments(req, r, params["issue_number"]) })
 	case "checks/create":
 		rep = s.withRepo(p, params, func(r *repo) reply { return s.createCheckRun(req, r, body) })
 	case "checks/update":
@@ -280,7 +302,9 @@ func (s *Server) createToken(req *http.Request, params map[string]string) reply 
 	m := s.example(req, "installation-token", 201)
 	m["token"] = tok
 	m["expires_at"] = exp.Format(time.RFC3339)
-	m["permissions"] = map[string]any{"checks": "write", "contents": "read", "metadata": "read", "pull_requests": "write"}
+	s.mu.Lock()
+	m["permissions"] = s.tokenPermissions(id)
+	s.mu.Unlock()
 	m["repository_selection"] = "all"
 	delete(m, "repositories")
 	return created(m)

@@ -35,6 +35,8 @@ type extState struct {
 	rulesets []*Ruleset
 	deleted  []string                    // "owner/repo refs/..." of deleted refs
 	perms    map[int64]map[string]string // installation -> permission -> level, beyond the defaults
+	// issueComments are the comments on pull requests (pullswrite.go).
+	issueComments []*IssueComment
 }
 
 func (e *extState) init() {
@@ -47,6 +49,11 @@ func (e *extState) init() {
 type pull struct {
 	number     int
 	base, head string // branch names
+	// Set by pulls/create and pulls/update (pullswrite.go); a pull
+	// request opened with OpenPull has none, and is open.
+	title, body string
+	closed      bool
+	byApp       bool // opened by the App (its bot is the author)
 }
 
 // ReviewComment is a pull request review comment as the fake holds it.
@@ -268,19 +275,7 @@ func (s *Server) getPull(r *repo, numStr string) reply {
 	if p == nil {
 		return errReply(http.StatusNotFound, "Not Found")
 	}
-	m := s.exampleValue("pull-request")
-	m["number"] = p.number
-	m["state"] = "open"
-	m["requested_teams"] = []any{} // GitHub's example team lacks the "type" its schema requires
-	m["url"] = s.apiURL(fmt.Sprintf("repos/%s/%s/pulls/%d", r.owner, r.name, p.number))
-	for side, branch := range map[string]string{"head": p.head, "base": p.base} {
-		if b, ok := m[side].(map[string]any); ok {
-			b["ref"] = branch
-			b["sha"] = r.branches[branch]
-			b["label"] = r.owner + ":" + branch
-		}
-	}
-	return ok(m)
+	return ok(s.pullBody(r, p, "pull-request"))
 }
 
 func (s *Server) listPullFiles(req *http.Request, r *repo, numStr string) reply {

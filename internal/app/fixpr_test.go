@@ -1,0 +1,117 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/contractbot/contractbot/internal/checks"
+	"github.com/contractbot/contractbot/internal/fix"
+	ghclient "github.com/contractbot/contractbot/internal/github"
+)
+
+// The struct fake of [Client] makes no fix pull requests.
+func (onlyChecks) Permissions(context.Context) (map[string]string, error) { return nil, errNotFaked }
+func (onlyChecks) GetCommit(context.Context, string, string, string) (ghclient.Commit, error) {
+	return ghclient.Commit{}, errNotFaked
+}
+func (onlyChecks) CreateBlob(context.Context, string, string, []byte) (string, error) {
+	return "", errNotFaked
+}
+func (onlyChecks) CreateTree(context.Context, string, string, string, []ghclient.TreeChange) (string, error) {
+	return "", errNotFaked
+}
+func (onlyChecks) CreateCommit(context.Context, string, string, string, string, []string, ghclient.Identity) (string, error) {
+	return "", errNotFaked
+}
+func (onlyChecks) CreateRef(context.Context, string, string, string, string) error {
+	return errNotFaked
+}
+func (onlyChecks) UpdateRef(context.Context, string, string, string, string, bool) error {
+	return errNotFaked
+}
+func (onlyChecks) ListPulls(context.Context, string, string, string, string) ([]ghclient.Pull, error) {
+	return nil, errNotFaked
+}
+func (onlyChecks) CreatePull(context.Context, string, string, string, string, string, string) (int, error) {
+	return 0, errNotFaked
+}
+func (onlyChecks) UpdatePull(context.Context, string, string, int, ghclient.PullUpdate) error {
+	return errNotFaked
+}
+func (onlyChecks) CreateIssueComment(context.Context, string, string, int, string) (int64, error) {
+	return 0, errNotFaked
+}
+func (onlyChecks) IssueComments(context.Context, string, string, int) ([]string, error) {
+	return nil, errNotFaked
+}
+func (onlyChecks) AppendToCheckRun(context.Context, string, string, string, string, string, string) (bool, error) {
+	return false, errNotFaked
+}
+
+func TestFixPRs_AnInstallationGetsABurstAndThenItsHourlyRate(t *testing.T) {
+	p := &FixPRs{PerHour: 6, Burst: 2}
+	t0 := time.Unix(1700000000, 0)
+	var got []time.Duration
+	for range 4 {
+		got = append(got, p.reserve(1, t0).Sub(t0))
+	}
+	want := []time.Duration{0, 0, 10 * time.Minute, 20 * time.Minute}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("reservations wait %v, want %v", got, want)
+		}
+	}
+	if d := p.reserve(2, t0).Sub(t0); d != 0 {
+		t.Fatalf("another installation waits %v, want its own full bucket", d)
+	}
+	// An hour later the bucket has refilled by six tokens, less the two
+	// reservations still owed.
+	if d := p.reserve(1, t0.Add(time.Hour)).Sub(t0.Add(time.Hour)); d != 0 {
+		t.Fatalf("after an hour: waits %v", d)
+	}
+}
+
+func TestFixPRs_AreOnWhereTheRepositoryOrTheOrganisationAsks(t *testing.T) {
+	yes, no := true, false
+	for _, tc := range []struct {
+		name string
+		org  bool
+		cfg  *checks.Config
+		want bool
+	}{
+		{"off by default", false, &checks.Config{}, false},
+		{"on for the organisation", true, &checks.Config{}, true},
+		{"a repository opts in", false, &checks.Config{FixPullRequests: &yes}, true},
+		{"a repository opts out of the organisation's default", true, &checks.Config{FixPullRequests: &no}, false},
+		{"a broken configuration turns them off", true, &checks.Config{FixPullRequests: &yes, Problem: &checks.ConfigError{Msg: "x"}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := (&FixPRs{Org: tc.org}).enabled(tc.cfg); got != tc.want {
+				t.Fatalf("enabled = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestFixPRBody_ListsEachFixWithItsRuleAndDocsLink(t *testing.T) {
+	j := fixPRJob{SHA: strings.Repeat("a", 40), DefaultBranch: "main"}
+	applied := []fix.Applied{{
+		Finding: checks.Finding{RuleID: "makefile.docker-tag", Path: "Makefile", Line: 3},
+		Fix:     checks.SuggestedFix{Message: "make DOCKER_TAG overridable from the environment"},
+	}}
+	body := fixPRBody(j, applied)
+	for _, want := range []string{"[makefile.docker-tag](" + checks.RuleURL("makefile.docker-tag") + ")", "`Makefile:3`", "make DOCKER\\_TAG overridable"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body lacks %q:\n%s", want, body)
+		}
+	}
+	msg := fixCommitMessage(j, applied)
+	if !ownFixCommit(ghclient.Commit{Message: msg, Committer: ghclient.Identity{Name: fixCommitterName, Email: fixCommitterEmail}}) {
+		t.Fatalf("the App's own commit is not recognised:\n%s", msg)
+	}
+	if ownFixCommit(ghclient.Commit{Message: msg, Committer: ghclient.Identity{Name: "Jane", Email: "jane@example.com"}}) {
+		t.Fatal("an amended commit with another committer counts as the App's")
+	}
+}

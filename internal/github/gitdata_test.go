@@ -1,0 +1,103 @@
+package github_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/contractbot/contractbot/internal/github"
+	"github.com/contractbot/contractbot/internal/githubfake"
+)
+
+// The fix pull request's writes, each with its answer lost after GitHub
+// carried it out: the client looks before it writes again, so there is
+// one ref, one pull request and one comment.
+func TestClient_FixPullRequestWritesHappenOnceWhenTheAnswerIsLost(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault githubfake.Fault
+	}{
+		{"a 502 after the ref was created", githubfake.Fault{Kind: githubfake.FaultServerError, Operation: "git/create-ref", After: true}},
+		{"a reset after the pull request was opened", githubfake.Fault{Kind: githubfake.FaultDisconnect, Operation: "pulls/create", After: true}},
+		{"a slow answer after the comment was posted", githubfake.Fault{Kind: githubfake.FaultLatency, Operation: "issues/create-comment", After: true, Latency: time.Second}},
+		{"a 502 after the ref was moved", githubfake.Fault{Kind: githubfake.FaultServerError, Operation: "git/update-ref", After: true}},
+		{"a 502 after the blob was stored", githubfake.Fault{Kind: githubfake.FaultServerError, Operation: "git/create-blob", After: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gh := githubfake.New(t)
+			gh.AddInstallation(7, "acme")
+			gh.GrantPermission(7, "contents", "write")
+			base := gh.Push("acme", "svc", "main", serviceFiles)
+			_, c := newClient(t, gh, github.WithNoSleep(), github.WithTimeout(300*time.Millisecond))
+			ctx := context.Background()
+			gh.InjectFault(tc.fault)
+
+			blob, err := c.CreateBlob(ctx, "acme", "svc", []byte("fixed\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			bc, err := c.GetCommit(ctx, "acme", "svc", base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tree, err := c.CreateTree(ctx, "acme", "svc", bc.Tree, []github.TreeChange{{Path: "Makefile", Mode: "100644", BlobSHA: blob}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			who := github.Identity{Name: "contractbot", Email: "contractbot@users.noreply.github.com", Date: time.Unix(1700000000, 0)}
+			commit, err := c.CreateCommit(ctx, "acme", "svc", "fix\n", tree, []string{base}, who)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.CreateRef(ctx, "acme", "svc", "refs/heads/contractbot/fix", commit); err != nil {
+				t.Fatal(err)
+			}
+			n, err := c.CreatePull(ctx, "acme", "svc", "Keep the PaaSTA contract", "contractbot/fix", "main", "body")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.CreateIssueComment(ctx, "acme", "svc", n, "a comment"); err != nil {
+				t.Fatal(err)
+			}
+			again, err := c.CreateCommit(ctx, "acme", "svc", "fix again\n", tree, []string{base}, who)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.UpdateRef(ctx, "acme", "svc", "refs/heads/contractbot/fix", again, true); err != nil {
+				t.Fatal(err)
+			}
+			if got := gh.Branch("acme", "svc", "contractbot/fix"); got != again {
+				t.Fatalf("branch at %s, want %s", got, again)
+			}
+			if prs := gh.PullRequests("acme", "svc"); len(prs) != 1 || prs[0].Number != n {
+				t.Fatalf("pull requests %+v", prs)
+			}
+			if cs := gh.IssueComments("acme", "svc", n); len(cs) != 1 {
+				t.Fatalf("comments %+v", cs)
+			}
+			// A second create of the ref is refused, not a silent move.
+			if err := c.CreateRef(ctx, "acme", "svc", "refs/heads/contractbot/fix", commit); !errors.Is(err, github.ErrRefExists) {
+				t.Fatalf("second create-ref: %v, want ErrRefExists", err)
+			}
+			if err := c.UpdateRef(ctx, "acme", "svc", "refs/heads/contractbot/fix", base, false); !errors.Is(err, github.ErrNotFastForward) {
+				t.Fatalf("backwards update-ref: %v, want ErrNotFastForward", err)
+			}
+		})
+	}
+}
+
+func TestClient_PermissionsAreThoseOfTheInstallationsToken(t *testing.T) {
+	gh := githubfake.New(t)
+	gh.AddInstallation(7, "acme")
+	gh.Push("acme", "svc", "main", serviceFiles)
+	gh.RevokePermission(7, "pull_requests")
+	_, c := newClient(t, gh)
+	p, err := c.Permissions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p["contents"] != "read" || p["pull_requests"] != "" || p["checks"] != "write" {
+		t.Fatalf("permissions %v", p)
+	}
+}

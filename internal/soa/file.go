@@ -97,6 +97,11 @@ func loadFile(fsys fs.FS, service, rel string, lim Limits) *File {
 		return f
 	}
 	f.Root, f.Err = Parse(data, lim)
+	if f.Err == nil && RuamelReads(rel) {
+		if ln, col := RuamelTab(data); ln > 0 {
+			f.Err = &SyntaxError{Line: ln, Ruamel: true, Msg: fmt.Sprintf("a tab at column %d, outside any quoted value and comment: ruamel.yaml, which paasta validate reads kubernetes and eks files with, refuses it (only spaces may separate tokens), though yaml.safe_load accepts it", col)}
+		}
+	}
 	if f.Err != nil {
 		f.Root = nil
 	}

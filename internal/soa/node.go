@@ -157,6 +157,9 @@ type SyntaxError struct {
 	// Limit is set when the file may be valid YAML but exceeds what
 	// contractbot loads (size, values, alias expansion, recursion).
 	Limit bool
+	// Ruamel is set when only ruamel.yaml, which paasta validate reads
+	// kubernetes and eks files with, refuses the file (see [RuamelTab]).
+	Ruamel bool
 }
 
 func (e *SyntaxError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }

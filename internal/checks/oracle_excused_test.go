@@ -7,10 +7,11 @@ package checks_test
 var oracleExcused = map[string]string{
 	"M616": "the oracle's copy of this tree turned the symbolic link kubernetes-norcal-stage.yaml into a file holding its target's name, which contractbot rightly rejects; PaaSTA ran on the link",
 
-	"M188 deploy_check": subdirDeploy,
-	"M610 deploy_check": subdirDeploy,
+	// paasta check's makefile_has_docker_tag only searches the text for
+	// `DOCKER_TAG\s*\?=`, so a commented-out line or an empty default
+	// passes; makefile.docker-tag asks for a default make actually sets
+	// and that is not empty (the contract's MUST, docker build -t fails
+	// on an empty tag).
+	"M630 makefile_check": "DOCKER_TAG ?= with an empty value: paasta check's regexp passes it, docker build -t $(DOCKER_TAG) fails",
+	"M632 makefile_check": "DOCKER_TAG ?= only in a comment: paasta check's regexp passes it, make never sets DOCKER_TAG",
 }
-
-const (
-	subdirDeploy = "deploy.yaml only in a subdirectory: paasta check's is_file_in_dir searches recursively and passes; contractbot reports the missing top-level deploy.yaml without saying where the other one is"
-)

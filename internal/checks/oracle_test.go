@@ -40,7 +40,16 @@ var contractOnly = map[string]string{
 // counterpart is not compared.
 var checkFunctions = map[string]func(f checks.Finding) bool{
 	"deploy_check": func(f checks.Finding) bool {
-		return f.RuleID == "soa.deploy-yaml" && strings.Contains(f.Message, "no deploy.yaml")
+		return f.RuleID == "soa.deploy-yaml" && strings.Contains(f.Message, "no deploy.yaml") && !foundBelow(f)
+	},
+	"docker_check": func(f checks.Finding) bool {
+		return f.RuleID == "dockerfile.missing" && !foundBelow(f)
+	},
+	// makefile_check also fails a Makefile without a tab (makefile_has_a_tab)
+	// or without `DOCKER_TAG ?=` (makefile_has_docker_tag); its make
+	// --question checks were not run.
+	"makefile_check": func(f checks.Finding) bool {
+		return f.RuleID == "makefile.missing" && !foundBelow(f) || f.RuleID == "makefile.tabs" || f.RuleID == "makefile.docker-tag"
 	},
 	"deploy_has_security_check": func(f checks.Finding) bool {
 		return f.RuleID == "soa.deploy-yaml"
@@ -49,6 +58,11 @@ var checkFunctions = map[string]func(f checks.Finding) bool{
 		return f.RuleID == "soa.service-dir" && strings.Contains(f.Message, "no directory")
 	},
 }
+
+// foundBelow tells a missing-file finding that names a file of the same
+// name in a subdirectory: paasta check's is_file_in_dir searches
+// recursively and passes then, so it is not that function's failure.
+func foundBelow(f checks.Finding) bool { return strings.Contains(f.Message, "found only at") }
 
 type oracleVerdict struct {
 	Service  string `json:"service"`

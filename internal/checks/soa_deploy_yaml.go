@@ -16,7 +16,8 @@ func soaDeployYAMLRule() *Rule {
 			"step key (paasta validate fails on it with a traceback), are errors; a pipeline without a " +
 			"security-check step is a warning, because only `paasta check` asks for one and PaaSTA deploys " +
 			"without it. Add deploy.yaml with a `pipeline:` of steps (itest, security-check, push-to-registry, " +
-			"then one step per deploy group). " + deployYAMLFixDoc,
+			"then one step per deploy group); a deploy.yaml only in a subdirectory passes `paasta check`, which searches " +
+			"recursively, but PaaSTA never reads it: the finding names it. " + deployYAMLFixDoc,
 		Source: "contract: yelpsoa-configs/<service>/ MUST contain deploy.yaml (error); paasta validate: get_pipeline_deploy_groups fails on a step that is not a mapping with step (error); paasta check: deploy_has_security_check (C3, warning)",
 		Run:    runDeployYAML,
 	}
@@ -35,6 +36,10 @@ func runDeployYAML(ctx context.Context, p *Pass) error {
 				p.Reportf(name, 1, "deploy.yaml is a symbolic link, which contractbot does not follow: make it a regular file so that its pipeline can be checked")
 				return nil
 			}
+		}
+		if below := foundBelow(p.SOA, p.Service, "deploy.yaml"); below != "" {
+			p.Reportf(name, 1, "no deploy.yaml at the top of the service directory: found only at %s, which paasta check's recursive search accepts, but PaaSTA reads the pipeline from %s alone, so the service cannot be deployed: move it there", p.SOAPath(below), p.SOAPath(name))
+			return nil
 		}
 		p.Reportf(name, 1, "no deploy.yaml, so the service cannot be deployed: add %s with a pipeline (itest, security-check, push-to-registry, then one step per deploy group)", p.SOAPath(name))
 		return nil

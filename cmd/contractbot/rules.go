@@ -90,8 +90,12 @@ func writeRulesMarkdown(w io.Writer, rules []*checks.Rule) error {
 		"Severities follow one policy: **error** when the PaaSTA contract says MUST or `paasta validate` rejects it "+
 		"(the build fails); **warning** when the contract says SHOULD or only `paasta check` flags it (PaaSTA "+
 		"deploys it; `paasta check` always exits 0); **notice** when it cannot be decided statically. A rule may "+
-		"grade single findings below its default, and says so in its Source. What the contract asks and no rule "+
-		"can judge from the files (that the service logs to stdout, that a bounce is safe) is not checked.\n\n"+
+		"grade single findings below its default, and says so in its Source.\n\n"+
+		"Some of what the contract asks cannot be decided from the files, so no rule checks it and no finding "+
+		"claims it: that the service logs to stdout and stderr (Logging), that a bounce is safe (the service "+
+		"stops cleanly on SIGTERM, drains its connections, and old and new versions can run side by side while "+
+		"PaaSTA replaces one with the other), and which port the process really binds (soa.host-port and "+
+		"soa.container-port check what the configuration pins, not the code). These need the running service.\n\n"+
 		"| id | default | what it finds |\n|---|---|---|\n")
 	for _, r := range rules {
 		fmt.Fprintf(bw, "| [`%s`](#%s) | %s | %s |\n", r.ID, checks.DocAnchor(r.ID), r.Severity, r.Title)

@@ -18,7 +18,8 @@ func configRules() []*Rule {
 			"check run fails. Fix the line the message names (`contractbot rules` lists the rule ids).",
 		// Engine.Run reports a configuration's problem itself, before any
 		// rule runs: there is nothing for this rule to read.
-		Run: func(context.Context, *Pass) error { return nil },
+		Source: "contractbot's own configuration: a typo silently ignored would be a rule silently not applied (error)",
+		Run:    func(context.Context, *Pass) error { return nil },
 	}, unusedIgnoreRule()}
 }
 

@@ -20,6 +20,7 @@ func dockerfileRules() []*Rule {
 			"service cannot be deployed. Add a Dockerfile at the root that builds the service image, runs " +
 			"the service in the foreground, logs to stdout and listens on port 8888 for HTTP/TCP services. A Dockerfile only in a subdirectory passes `paasta check` (it " +
 			"searches recursively) but is not the one the pipeline builds: the finding names it.",
+		Source: "contract: one repository, one image, built from the Dockerfile at its root (error); paasta check: docker_check (C5) searches recursively, and its subdirectory hit is named in the finding",
 		Run: func(ctx context.Context, p *Pass) error {
 			_, err := fs.Stat(p.Repo, DockerfilePath)
 			switch {

@@ -18,6 +18,7 @@ func makefileDockerTagRule() *Rule {
 			"so Jenkins would test one image and push another name; an undefined or empty DOCKER_TAG makes " +
 			"`docker build -t` fail. Write `DOCKER_TAG ?= <service>-$(USER)-dev`; the suggested fix turns a plain " +
 			"assignment into `?=`. " + dockerTagFixDoc,
+		Source: "contract: itest MUST build the image tagged $DOCKER_TAG, which SHOULD default to <service>-dev-$(USER) (error: the pipeline overrides it); paasta check: makefile_has_docker_tag (C8) only searches the text for `DOCKER_TAG ?=`",
 		Run: withMakefile(withCompleteMakefile(func(p *Pass, in *makefileInput) error {
 			a := in.Analysis
 			dt := a.Facts.DockerTag

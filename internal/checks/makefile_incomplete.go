@@ -13,6 +13,7 @@ func makefileIncompleteRule() *Rule {
 			"finding names the bound, and the other makefile.* rules stay silent about what they could not see. " +
 			"Make the Makefile smaller or simpler (split a huge generated file, flatten deep include chains, avoid " +
 			"exponential expansions).",
+		Source: "contractbot's fail-closed policy: what its bounded analysis could not read cannot be said to meet the contract (error)",
 		Run: withMakefile(func(p *Pass, in *makefileInput) error {
 			for _, e := range in.Analysis.Limits {
 				path, line := errorPlace(in, e)

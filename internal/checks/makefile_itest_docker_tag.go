@@ -12,6 +12,7 @@ func makefileItestDockerTagRule() *Rule {
 			"it, so the image that passed is the image that gets pushed. When neither the itest recipe nor anything " +
 			"it depends on refers to DOCKER_TAG, itest tests something else. Make itest depend on cook-image (whose " +
 			"recipe runs `docker build -t $(DOCKER_TAG) .`) or use $(DOCKER_TAG) in its recipe. " + itestDockerTagFixDoc,
+		Source: "contract: itest MUST build an image tagged $DOCKER_TAG (a warning: contractbot follows the prerequisites and recipes statically and cannot see what a script run by the recipe builds); no PaaSTA check covers it",
 		Run: withMakefile(withCompleteMakefile(func(p *Pass, in *makefileInput) error {
 			t := in.Analysis.Targets[TargetItest]
 			// A phony-only itest is makefile.itest's finding; when make

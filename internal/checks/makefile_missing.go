@@ -13,6 +13,7 @@ func makefileMissingRule() *Rule {
 			"GNUmakefile or makefile) none of them can run. Add a Makefile with `test`, `itest` and `cook-image` " +
 			"targets and a `DOCKER_TAG ?= ...` default. A Makefile only in a subdirectory passes `paasta check` (it searches " +
 			"recursively) but not Jenkins: the finding names it.",
+		Source: "contract: the repository MUST have a Makefile (error); paasta check: makefile_check (C6) searches recursively, and its subdirectory hit is named in the finding",
 		Run: func(ctx context.Context, p *Pass) error {
 			in, err := analyzeMakefile(ctx, p)
 			if err != nil {

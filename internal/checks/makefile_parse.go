@@ -14,6 +14,7 @@ func makefileParseRule() *Rule {
 			"`make cook-image` all fail in the pipeline. The finding quotes make's own message at the line make " +
 			"stops on; `make -n` shows the same error. Fix that line. (Lines indented with spaces instead of a tab " +
 			"are makefile.tabs' findings.)",
+		Source: "contract: make test and make itest MUST work, which they cannot when GNU make cannot read the Makefile (error); paasta check: makefile_responds_to (C9-C11) fails on make's exit 2 too",
 		Run: withMakefile(func(p *Pass, in *makefileInput) error {
 			for _, e := range in.Analysis.ReadErrors {
 				path, line := errorPlace(in, e)

@@ -15,6 +15,7 @@ func makefileTabsRule() *Rule {
 			"character). A recipe line indented with spaces either stops make with \"missing separator\", or, when " +
 			"it contains a colon (`docker build -t img:$(DOCKER_TAG) .`), is silently read as a new rule and never " +
 			"runs. Indent every recipe line with a tab; the suggested fix replaces the leading spaces.",
+		Source: "contract: make test and make itest MUST work, and GNU make ignores recipe lines indented with spaces (error); paasta check: makefile_has_a_tab (C7) only looks for one tab anywhere",
 		Run: withMakefile(func(p *Pass, in *makefileInput) error {
 			for _, tp := range in.Analysis.TabProblems {
 				f := Finding{Path: tp.Path, Line: tp.Line, EndLine: tp.EndLine}

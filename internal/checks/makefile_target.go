@@ -20,6 +20,7 @@ func targetRule(id, target string, sev Severity, must, why, what string) *Rule {
 			"without error, or `make %s` stops. A target that is only listed in "+
 			".PHONY does nothing, and so does one missing from .PHONY when a file or directory of the same name exists. Add a rule for it "+
 			"(`%s:`) whose recipe %s, and list it in .PHONY. %s", strings.ToUpper(must), target, why, target, target, what, targetFixDoc(target)),
+		Source: targetSource(target, must),
 		Run: withMakefile(withCompleteMakefile(func(p *Pass, in *makefileInput) error {
 			t := in.Analysis.Targets[target]
 			switch t.How {
@@ -46,4 +47,14 @@ func targetRule(id, target string, sev Severity, must, why, what string) *Rule {
 			return nil
 		})),
 	}
+}
+
+// targetSource is a target rule's Source: the contract's word for it, and
+// the paasta check function that asks make the same question.
+func targetSource(target, must string) string {
+	sev := "error"
+	if must != "must" {
+		sev = "warning"
+	}
+	return fmt.Sprintf("contract: the Makefile %s answer `make %s` (%s); paasta check: makefile_responds_to(%q) (C9-C11) runs `make --question`, which contractbot never runs", strings.ToUpper(must), target, sev, target)
 }

@@ -46,7 +46,8 @@ func refRules() []*Rule {
 				"silently deploys nothing. Use `paasta mark-for-deployment`, or write the name exactly: a UTC " +
 				"timestamp like 20260102T030405, an image version of letters, digits, _, . and - short enough " +
 				"for Docker's 128-character tag limit, and nothing git forbids in ref names.",
-			Run: runRefName,
+			Source: "PaaSTA's deploy tag grammar (mark-for-deployment, get_latest_deployment_tag): a ref it does not parse deploys nothing (error)",
+			Run:    runRefName,
 		},
 		{
 			ID:       "ref.deploy-group",
@@ -58,7 +59,8 @@ func refRules() []*Rule {
 				"itest-and-push-to-registry and `command-*`); PaaSTA only runs instances whose deploy group it " +
 				"knows, so a tag for any other group deploys nothing. Fix the group in the ref name, or add the " +
 				"step to deploy.yaml first.",
-			Run: runRefDeployGroup,
+			Source: "PaaSTA's deployments: a deploy group that is no deploy step of deploy.yaml is never deployed (error)",
+			Run:    runRefDeployGroup,
 		},
 		{
 			ID:       "ref.target",
@@ -70,7 +72,8 @@ func refRules() []*Rule {
 				"SHA that no image is built from, so the deploy finds no image. Point the ref at the commit " +
 				"itself (a lightweight tag: `git tag -f NAME COMMIT^{commit}`). Evaluated where git objects " +
 				"are available: the pre-receive hook.",
-			Run: runRefTarget,
+			Source: "PaaSTA's deployments: the SHA at the ref's tip names the image (error)",
+			Run:    runRefTarget,
 		},
 		{
 			ID:       "ref.image",
@@ -81,7 +84,8 @@ func refRules() []*Rule {
 				"image was never pushed, the instances cannot start. Build and push the image for the commit " +
 				"(the pipeline's push-to-registry step) before marking it for deployment. Evaluated where a " +
 				"registry is configured: the pre-receive hook with --registry.",
-			Run: runRefImage,
+			Source: "PaaSTA's deployments: the image services-<service>:paasta-<sha> must exist to be pulled (error)",
+			Run:    runRefImage,
 		},
 	}
 }

@@ -349,6 +349,7 @@ func unusedIgnoreRule() *Rule {
 			"whole: the Makefile and the service's soa files.) To silence a rule in the whole repository, set its severity to " +
 			"off in .contractbot.yaml instead. PaaSTA's own acknowledgement comments " +
 			"(`# override-cpu-setting (TICKET-123 …)`) are unaffected.",
+		Source: "contractbot's own suppression comments: a stale one is a notice, it breaks nothing",
 		// Engine.Run applies suppressions and reports this notice itself,
 		// after every other rule has run: there is nothing for it to read.
 		Run: func(context.Context, *Pass) error { return nil },

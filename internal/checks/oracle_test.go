@@ -33,6 +33,10 @@ var contractOnly = map[string]string{
 	"makefile.itest":      "the contract: make itest MUST work",
 	"makefile.docker-tag": "the contract: DOCKER_TAG MUST have an overridable default",
 	"dockerfile.missing":  "the contract: one Dockerfile per repository",
+	// Warnings, so they never fail a tree; listed because no PaaSTA check
+	// has them.
+	"soa.rw-volume": "the contract's State: no read-write host mounts",
+	"soa.host-port": "the contract: an HTTP/TCP service binds only the port PaaSTA assigns",
 }
 
 // checkFunctions maps each `paasta check` function the oracle ran to the

@@ -145,6 +145,8 @@ func soaRules() []*Rule {
 		soaTronScheduleRule(),
 		soaTronJobRule(),
 		soaTronActionsRule(),
+		soaHostPortRule(),
+		soaRWVolumeRule(),
 	}
 }
 

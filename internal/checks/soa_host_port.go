@@ -1,0 +1,59 @@
+package checks
+
+import (
+	"context"
+
+	"github.com/contractbot/contractbot/internal/soa"
+)
+
+func soaHostPortRule() *Rule {
+	return &Rule{
+		ID: "soa.host-port", Severity: SeverityWarning, Needs: NeedsService,
+		Title: "an HTTP/TCP instance pins a port on the host",
+		Doc: "The contract says an HTTP/TCP service binds only the port PaaSTA assigns it ($PAASTA_PORT, " +
+			"once $MARATHON_PORT), which SmartStack routes to; a service that pins a port of the host it runs " +
+			"on collides with every other instance there, and is reached on a port SmartStack does not know. " +
+			"contractbot checks what the configuration pins: `host_port` on an HTTP/TCP kubernetes or eks " +
+			"instance (one registered in SmartStack with a proxy_port), and `net: host` (host networking, " +
+			"where the container's port is the host's) on an instance registered the same way. Which port the " +
+			"process really binds is in its code and command, which contractbot cannot judge statically: " +
+			"listen on $PAASTA_PORT as the environment gives it. Remove host_port or net: host.",
+		Source: "contract: an HTTP/TCP service binds only the port PaaSTA assigns ($PAASTA_PORT) (warning: the configuration can only pin a host port, not show what the code binds); no PaaSTA check covers it",
+		Run:    runHostPort,
+	}
+}
+
+func runHostPort(ctx context.Context, p *Pass) error {
+	svc, err := loadedService(p)
+	if svc == nil || err != nil {
+		return err
+	}
+	for _, inst := range svc.Instances() {
+		hp := inst.Config.Get("host_port")
+		net := inst.Config.Get("net")
+		pinned := hp != nil && hp.Kind == soa.KindInt && hp.Int.Sign() != 0
+		hostNet := false
+		if s, ok := net.Str(); ok && s == "host" {
+			hostNet = true
+		}
+		if !pinned && !hostNet {
+			continue
+		}
+		reg, ok, err := registeredPort(ctx, p, svc, inst)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue // not an HTTP/TCP service: a fixed port is its own business
+		}
+		if pinned {
+			p.Reportf(inst.File.Path, line(hp), "instance %s is an HTTP/TCP service (registered as %s, which has a proxy_port) but pins host port %s: "+
+				"SmartStack routes to the port PaaSTA assigns ($PAASTA_PORT), and a fixed host port collides with other instances on the host; remove host_port", inst.Name, reg, hp.Text)
+		}
+		if hostNet {
+			p.Reportf(inst.File.Path, line(net), "instance %s is an HTTP/TCP service (registered as %s, which has a proxy_port) but uses host networking (net: host), "+
+				"where any port it binds is the host's: it must bind only the port PaaSTA assigns ($PAASTA_PORT), which contractbot cannot see in the code; remove net: host", inst.Name, reg)
+		}
+	}
+	return nil
+}

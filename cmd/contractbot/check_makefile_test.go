@@ -108,7 +108,7 @@ func TestCheckMakefileFailsClosed(t *testing.T) {
 	for _, tt := range makefileCheckCases {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "svc")
-			files := map[string]string{"Dockerfile": "FROM scratch\n"}
+			files := map[string]string{"Dockerfile": "FROM scratch\nCOPY . /code\n"}
 			for k, v := range tt.files {
 				files[k] = v
 			}
@@ -157,7 +157,7 @@ func TestCheckRefusesNonRegularFiles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			files := map[string]string{"Dockerfile": "FROM scratch\n"}
+			files := map[string]string{"Dockerfile": "FROM scratch\nCOPY . /code\n"}
 			for k, v := range tt.files {
 				files[k] = v
 			}

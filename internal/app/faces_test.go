@@ -29,7 +29,7 @@ import (
 func TestFacesAgree(t *testing.T) {
 	bin := contractbotBinary(t)
 	const soaService = "service.yaml"
-	good := map[string]string{"Makefile": goodMakefile, "Dockerfile": "FROM scratch\n"}
+	good := map[string]string{"Makefile": goodMakefile, "Dockerfile": "FROM scratch\nCOPY . /code\n"}
 	with := func(extra ...string) map[string]string {
 		m := map[string]string{}
 		for k, v := range good {

@@ -35,5 +35,5 @@ func dockerfileRules() []*Rule {
 			}
 			return nil
 		},
-	}}
+	}, dockerfileCopyRule()}
 }

@@ -179,7 +179,7 @@ func TestMakefileRules(t *testing.T) {
 	e := makefileEngine(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			repo := fstest.MapFS{"Dockerfile": {Data: []byte("FROM scratch\n")}}
+			repo := fstest.MapFS{"Dockerfile": {Data: []byte("FROM scratch\nCOPY . /code\n")}}
 			if tt.makefile != "" {
 				repo["GNUmakefile"] = &fstest.MapFile{Data: []byte(tt.makefile)}
 			}

@@ -6,6 +6,7 @@ package app_test
 
 import (
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -135,7 +136,12 @@ func TestServe_AFindingOutsideTheHunksIsAFileCommentAndReviewCommentsCanBeTurned
 
 func TestServe_APullRequestOnTheSOARepositoryGetsCommentsOnTheYAMLLines(t *testing.T) {
 	fake := newFake(t)
-	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo)
+	// The fixtures' system configuration, so that the only comment is the typo's.
+	paastaConfig, err := filepath.Abs("../../fixtures/paasta-config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo, "CONTRACTBOT_PAASTA_CONFIG="+paastaConfig)
 	soa := soaFixture(t)
 	base := fake.Push(e2eOwner, soaRepo, "main", soa)
 	fake.Push(e2eOwner, soaRepo, "typo", soa)

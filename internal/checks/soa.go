@@ -147,6 +147,7 @@ func soaRules() []*Rule {
 		soaTronActionsRule(),
 		soaHostPortRule(),
 		soaRWVolumeRule(),
+		soaSystemConfigRule(),
 	}
 }
 

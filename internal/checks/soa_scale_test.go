@@ -47,7 +47,9 @@ func checkChangedServices(ctx context.Context, tb testing.TB, e *Engine, cache *
 	seen := map[string]bool{}
 	var out []Finding
 	for _, s := range services {
-		t, err := Prepare(ctx, nil, Options{Config: &Config{}, SOACache: cache, Service: s})
+		// The generated services' system configuration, as the App runs
+		// with one: without it soa.system-config notes what is skipped.
+		t, err := Prepare(ctx, nil, Options{Config: &Config{}, SOACache: cache, Service: s, PaastaConfig: soatest.SystemConfig()})
 		if err != nil {
 			tb.Fatal(err)
 		}

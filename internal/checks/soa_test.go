@@ -59,7 +59,9 @@ func TestGoodSOAServicesHaveNoFindings(t *testing.T) {
 	root := filepath.Join(soaFixtures, "good")
 	for _, svc := range []string{"web", "worker", "nightly"} {
 		t.Run(svc, func(t *testing.T) {
-			fs := runSOA(t, e, Target{SOA: os.DirFS(root), Service: svc})
+			// With the system configuration, so that soa.system-config
+			// has nothing to say either.
+			fs := runSOA(t, e, Target{SOA: os.DirFS(root), Service: svc, PaastaConfig: os.DirFS(filepath.Join(soaFixtures, "..", "paasta-config"))})
 			for _, f := range fs {
 				t.Errorf("unexpected finding: %s", f)
 			}
@@ -424,7 +426,7 @@ func TestTheSyntheticServicesKeepTheContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, svc := range []string{"svc0000", "svc0001", "svc0002"} {
-		if fs := runSOA(t, e, Target{SOA: os.DirFS(dir), Service: svc}); len(fs) > 0 {
+		if fs := runSOA(t, e, Target{SOA: os.DirFS(dir), Service: svc, PaastaConfig: soatest.SystemConfig()}); len(fs) > 0 {
 			t.Errorf("%s: %v", svc, fs)
 		}
 	}

@@ -95,7 +95,7 @@ func TestTheBigRepositoryKeepsTheContract(t *testing.T) {
 	}
 	cache := soa.NewCache(tree, nil, soa.DefaultLimits())
 	for _, svc := range []string{"svc0000", "svc0001", "svc0002", "svc0003", "svc1999", "svc3998", "svc3999"} {
-		res, err := e.Run(context.Background(), checks.Target{SOA: tree, Service: svc, SOACache: cache})
+		res, err := e.Run(context.Background(), checks.Target{SOA: tree, Service: svc, SOACache: cache, PaastaConfig: soatest.SystemConfig()})
 		if err != nil {
 			t.Fatal(err)
 		}

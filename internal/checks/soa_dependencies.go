@@ -32,6 +32,9 @@ func runDependencies(ctx context.Context, p *Pass) error {
 		general = f.Root.Get("dependencies")
 	}
 	for _, inst := range svc.Instances() {
+		if unknownCluster(p, inst) {
+			continue // paasta validate's instance checks skip it (soa.deploy-group warns)
+		}
 		ref := inst.Config.Get("dependencies_reference")
 		if ref == nil || ref.Kind == soa.KindNull {
 			continue // None: nothing is referenced

@@ -18,8 +18,10 @@ func soaDeployGroupRule() *Rule {
 		Doc: "PaaSTA deploys an instance from its deploy_group (by default <cluster>.<instance>), which must be a " +
 			"deploy step of deploy.yaml's pipeline, or the instance never receives a version. Build steps " +
 			"(itest, security-check, push-to-registry, command-*) are never deploy groups. Add the missing step " +
-			"or set deploy_group; a step no instance uses is reported as a warning: delete it. " + deployGroupFixDoc,
-		Source: "paasta validate: InstanceConfig.validate's deploy_group check (V3, error); paasta check: deployments_check (C12) for steps no instance uses (warning)",
+			"or set deploy_group; a step no instance uses is reported as a warning: delete it. With --paasta-config, " +
+			"a kubernetes or eks file of a cluster PaaSTA does not know is one warning instead, as PaaSTA ignores its " +
+			"instances (paasta validate checks only its schema); without it, every cluster counts as known. " + deployGroupFixDoc,
+		Source: "paasta validate: InstanceConfig.validate's deploy_group check (V3, error); paasta check: deployments_check (C12) for steps no instance uses (warning); get_soa_cluster_deploy_files (S0): with --paasta-config, a kubernetes or eks file of a cluster PaaSTA does not know is ignored by both (warning)",
 		Run:    runDeployGroup,
 	}
 }
@@ -36,6 +38,10 @@ func runDeployGroup(ctx context.Context, p *Pass) error {
 	groups := d.DeployGroups()
 	used := map[string]bool{}
 	for _, inst := range svc.Instances() {
+		if unknownCluster(p, inst) {
+			reportUnknownCluster(p, inst) // PaaSTA ignores its deploy groups
+			continue
+		}
 		group, at, ok := inst.DeployGroup()
 		if !ok {
 			if at != nil && !schemaChecks(p, inst.File.Rel) {

@@ -30,6 +30,9 @@ func runInstanceConfig(ctx context.Context, p *Pass) error {
 	}
 	templated := map[string]bool{}
 	for _, inst := range svc.Instances() {
+		if unknownCluster(p, inst) {
+			continue // paasta validate's instance checks skip it (soa.deploy-group warns)
+		}
 		cfg, path := inst.Config, inst.File.Path
 		if !schemaChecks(p, inst.File.Rel) {
 			for _, key := range []string{"cpus", "mem"} {

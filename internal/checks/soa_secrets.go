@@ -34,6 +34,9 @@ func runSecrets(ctx context.Context, p *Pass) error {
 	}
 	checked := map[string]bool{}
 	for _, inst := range svc.Instances() {
+		if unknownCluster(p, inst) {
+			continue // paasta validate's instance checks skip it (soa.deploy-group warns)
+		}
 		env := inst.Config.Get("env")
 		if env == nil || env.Kind != soa.KindMap {
 			continue

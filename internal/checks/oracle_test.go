@@ -35,8 +35,9 @@ var contractOnly = map[string]string{
 	"dockerfile.missing":  "the contract: one Dockerfile per repository",
 	// Warnings, so they never fail a tree; listed because no PaaSTA check
 	// has them.
-	"soa.rw-volume": "the contract's State: no read-write host mounts",
-	"soa.host-port": "the contract: an HTTP/TCP service binds only the port PaaSTA assigns",
+	"soa.rw-volume":   "the contract's State: no read-write host mounts",
+	"soa.host-port":   "the contract: an HTTP/TCP service binds only the port PaaSTA assigns",
+	"dockerfile.copy": "the contract's Dependencies: the image is built from the repository",
 }
 
 // checkFunctions maps each `paasta check` function the oracle ran to the

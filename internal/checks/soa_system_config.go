@@ -14,11 +14,12 @@ func soaSystemConfigRule() *Rule {
 		Title: "checks that need PaaSTA's system configuration were skipped",
 		Doc: "Some of what `paasta validate` rejects depends on the host's configuration, not on the soa tree: " +
 			"the Tron nodes of MASTER.yaml, the teams Sensu knows, the vault environment of each cluster and the " +
-			"Yelp locations. Given `--paasta-config DIR` (CONTRACTBOT_PAASTA_CONFIG for the App and the hook), a " +
+			"Yelp locations. Given `--paasta-config DIR` (CONTRACTBOT_PAASTA_CONFIG for the App), a " +
 			"directory laid out as a PaaSTA host's /etc (paasta/*.json, sensu/team_data.json, tron/MASTER.yaml, " +
 			"yelp_location/), contractbot checks them as PaaSTA does. Without it, it never guesses: when the " +
 			"service uses any of them, this one notice says which checks were skipped, at the first file that " +
-			"needs one. Pass --paasta-config to have them checked.",
+			"needs one. Pass --paasta-config to have them checked (the pre-receive hook cannot take one yet, so there " +
+			"the notice stays).",
 		Source: "paasta validate: validate_tron's nodes and teams (V2), validate_secrets' vault environments (V6), validate_flink_monitoring_team (V11) and validate_smartstack's locations (V10) read the system configuration; without it contractbot cannot decide them (notice)",
 		Run:    runSystemConfig,
 	}
@@ -101,7 +102,7 @@ func runSystemConfig(ctx context.Context, p *Pass) error {
 	if p.PaastaConfig != nil {
 		given = "as --paasta-config lacks the files"
 	}
-	p.Reportf(at, atLine, "%s, contractbot does not check the service's %s, which paasta validate checks against PaaSTA's system configuration: pass --paasta-config DIR (CONTRACTBOT_PAASTA_CONFIG for the App and the hook)", given, joinAnd(skipped))
+	p.Reportf(at, atLine, "%s, contractbot does not check the service's %s, which paasta validate checks against PaaSTA's system configuration: pass --paasta-config DIR (CONTRACTBOT_PAASTA_CONFIG for the App)", given, joinAnd(skipped))
 	return nil
 }
 

@@ -59,6 +59,19 @@ var checkFunctions = map[string]func(f checks.Finding) bool{
 	"deploy_has_security_check": func(f checks.Finding) bool {
 		return f.RuleID == "soa.deploy-yaml"
 	},
+	// deployments_check fails on an instance whose deploy group is no
+	// deploy step and on a step no instance uses: soa.deploy-group's
+	// errors and its unused-step warnings.
+	// It reads the top-level deploy.yaml only: a missing one fails it.
+	"deployments_check": func(f checks.Finding) bool {
+		return f.RuleID == "soa.deploy-group" && (strings.Contains(f.Message, "not a step of") || strings.Contains(f.Message, "is a build step of") || strings.Contains(f.Message, "is not the deploy group of any instance")) ||
+			f.RuleID == "soa.deploy-yaml" && strings.HasPrefix(f.Message, "no deploy.yaml")
+	},
+	// sensu_check fails without a monitoring.yaml (searched recursively)
+	// or without a team for it.
+	"sensu_check": func(f checks.Finding) bool {
+		return f.RuleID == "soa.monitoring" && (strings.HasPrefix(f.Message, "no monitoring.yaml") || strings.Contains(f.Message, "names no team"))
+	},
 	"service_dir_check": func(f checks.Finding) bool {
 		return f.RuleID == "soa.service-dir" && strings.Contains(f.Message, "no directory")
 	},

@@ -76,6 +76,13 @@ func runDeployGroup(ctx context.Context, p *Pass) error {
 				Message: fmt.Sprintf("%s instance %s uses %s, which is not a step of %s's pipeline, so it is never deployed: add `- step: %s` to deploy.yaml or set deploy_group to one of %s", inst.Type, inst.Name, where, d.Path, group, quoteList(groups))})
 		}
 	}
+	for _, f := range svc.Files {
+		if typ, _ := soa.InstanceFile(f.Rel); typ != "" && f.Err != nil {
+			// An instance file that cannot be loaded may use any step:
+			// soa.yaml-syntax reports it, and no step is called unused.
+			return nil
+		}
+	}
 	for _, s := range d.Steps {
 		if s.DeployGroup && !used[s.Name] {
 			p.Report(Finding{Path: d.Path, Line: s.Line, Severity: SeverityWarning,

@@ -112,6 +112,7 @@ var leaves = map[string][]string{
 	"diff":        nil,
 	"fleet":       {"checks", "report", "metricsutil"},
 	"gitobj":      nil,
+	"gitmirror":   {"gitobj"},
 	"gitref":      nil,
 	"makefile":    nil,
 	"metricsutil": nil,

@@ -1,0 +1,208 @@
+package gitmirror
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"github.com/contractbot/contractbot/internal/gitobj"
+)
+
+// Prefetch fetches, in one request, the blobs of commit's tree whose path
+// choose accepts and that the mirror lacks, and returns how many it
+// fetched. A partial clone would otherwise fetch each blob on its own
+// request when it is read: 1,800 requests for the smartstack.yaml files of
+// a large soa repository.
+func (h *Handle) Prefetch(ctx context.Context, commit string, choose func(path string) bool) (int, error) {
+	if !isOID(commit) {
+		return 0, fmt.Errorf("prefetch: %q is not a commit id", commit)
+	}
+	listing, err := h.m.run(ctx, h.mr.view, nil, nil, "ls-tree", "-r", "-z", "--full-tree", commit)
+	if err != nil {
+		return 0, fmt.Errorf("list %s: %w", commit, err)
+	}
+	wanted := map[string]bool{}
+	for _, b := range parseBlobs(listing) {
+		if choose(b.path) {
+			wanted[b.oid] = true
+		}
+	}
+	if len(wanted) == 0 {
+		return 0, nil
+	}
+	// rev-list with --missing=print names the objects the mirror lacks
+	// without fetching them; --no-walk keeps it to this commit's tree.
+	objects, err := h.m.run(ctx, h.mr.dir, nil, nil, "rev-list", "--objects", "--no-walk", "--missing=print", commit)
+	if err != nil {
+		return 0, fmt.Errorf("missing objects of %s: %w", commit, err)
+	}
+	var missing []string
+	for _, line := range strings.Split(string(objects), "\n") {
+		if oid, ok := strings.CutPrefix(line, "?"); ok && wanted[oid] {
+			missing = append(missing, oid)
+		}
+	}
+	if err := h.FetchBlobs(ctx, missing); err != nil {
+		return 0, err
+	}
+	return len(missing), nil
+}
+
+// blob is one file of `git ls-tree -r -z` output.
+type blob struct{ oid, path string }
+
+// parseBlobs reads `git ls-tree -r -z` output, records of "<mode> SP
+// <type> SP <oid> TAB <path>" ended by NUL, and keeps the blobs; a record
+// that does not have that shape is skipped (git writes none).
+func parseBlobs(listing []byte) []blob {
+	var out []blob
+	for _, rec := range bytes.Split(listing, []byte{0}) {
+		meta, p, ok := bytes.Cut(rec, []byte{'\t'})
+		f := strings.Fields(string(meta))
+		if !ok || len(p) == 0 || len(f) != 3 || f[1] != "blob" || !isOID(f[2]) {
+			continue
+		}
+		out = append(out, blob{oid: f[2], path: string(p)})
+	}
+	return out
+}
+
+// FetchBlobs fetches the objects oids (ids the mirror's trees name) in one
+// request, as git's own lazy fetch does, with the installation token.
+func (h *Handle) FetchBlobs(ctx context.Context, oids []string) error {
+	if len(oids) == 0 {
+		return nil
+	}
+	for _, oid := range oids {
+		if !isOID(oid) {
+			return fmt.Errorf("fetch blobs: %q is not an object id", oid)
+		}
+	}
+	if err := h.lock(ctx); err != nil {
+		return err
+	}
+	defer h.unlock()
+	r, cfg, err := h.remoteConfig(ctx)
+	if err != nil {
+		return err
+	}
+	// The noop negotiation sends no "have" lines: the server has every
+	// object, and we want these only.
+	cfg = append(cfg, [2]string{"fetch.negotiationAlgorithm", "noop"})
+	in := strings.NewReader(strings.Join(oids, "\n") + "\n")
+	if _, err := h.m.run(ctx, h.mr.dir, cfg, in, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin", "origin"); err != nil {
+		return fmt.Errorf("fetch %d blobs from %s: %w", len(oids), redact(r.URL), err)
+	}
+	h.maintain(ctx)
+	return nil
+}
+
+// ChangedDirs returns the top-level directories whose content differs
+// between commits before and after, sorted. It needs trees only, which a
+// partial clone has.
+func (h *Handle) ChangedDirs(ctx context.Context, before, after string) ([]string, error) {
+	if !isOID(before) || !isOID(after) {
+		return nil, fmt.Errorf("changed directories: %q..%q are not commit ids", before, after)
+	}
+	out, err := h.m.run(ctx, h.mr.view, nil, nil, "diff-tree", "-z", "--name-only", "--no-renames", before, after)
+	if err != nil {
+		return nil, fmt.Errorf("diff %s..%s: %w", before, after, err)
+	}
+	seen := map[string]bool{}
+	dirs := []string{}
+	for _, p := range strings.Split(string(out), "\x00") {
+		// Without -r, diff-tree names the top-level entries that differ;
+		// a file at the top is no directory.
+		if p == "" || seen[p] {
+			continue
+		}
+		seen[p] = true
+		dirs = append(dirs, p)
+	}
+	// Keep the directories only: a top-level file that changed is not a
+	// service. ls-tree -d names the directories of either side.
+	isDir := map[string]bool{}
+	for _, c := range []string{before, after} {
+		ls, err := h.m.run(ctx, h.mr.view, nil, nil, "ls-tree", "-z", "-d", "--name-only", c)
+		if err != nil {
+			return nil, fmt.Errorf("directories of %s: %w", c, err)
+		}
+		for _, d := range strings.Split(string(ls), "\x00") {
+			isDir[d] = true
+		}
+	}
+	dirs = slices.DeleteFunc(dirs, func(d string) bool { return !isDir[d] })
+	slices.Sort(dirs)
+	return dirs, nil
+}
+
+// FS returns commit's tree as a file system for the rules. A blob the
+// mirror lacks (one Prefetch did not choose) is fetched when it is read,
+// on one request of its own.
+func (h *Handle) FS(commit string) (fs.FS, error) {
+	s, err := h.storeOf()
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.FS(commit)
+	if err != nil {
+		return nil, fmt.Errorf("tree of %s: %w", commit, err)
+	}
+	return &lazyFS{h: h, commit: commit, fsys: t}, nil
+}
+
+// lazyFS reads through the mirror's reader and fetches a missing blob on
+// demand. Its reads have no context of their own (fs.FS has none): the
+// fetch is bounded by the manager's timeout.
+type lazyFS struct {
+	h      *Handle
+	commit string
+	fsys   fs.FS
+}
+
+var (
+	_ fs.ReadFileFS = (*lazyFS)(nil)
+	_ fs.ReadDirFS  = (*lazyFS)(nil)
+	_ fs.StatFS     = (*lazyFS)(nil)
+)
+
+// retry runs op on name, and once more after fetching name's blob when
+// the mirror lacks it. The blob's id comes from the tree, which is there.
+func retry[T any](l *lazyFS, name string, op func() (T, error)) (T, error) {
+	v, err := op()
+	if err == nil || !errors.Is(err, gitobj.ErrMissing) {
+		return v, err
+	}
+	ctx := context.Background()
+	out, rerr := l.h.m.run(ctx, l.h.mr.view, nil, nil, "rev-parse", "--verify", "--quiet", l.commit+":"+name)
+	oid := strings.TrimSpace(string(out))
+	if rerr != nil || !isOID(oid) {
+		return v, err // a symlink on the way, say: the rules see the error
+	}
+	if ferr := l.h.FetchBlobs(ctx, []string{oid}); ferr != nil {
+		var zero T
+		return zero, fmt.Errorf("%w (fetching it: %w)", err, ferr)
+	}
+	return op()
+}
+
+func (l *lazyFS) Open(name string) (fs.File, error) {
+	return retry(l, name, func() (fs.File, error) { return l.fsys.Open(name) })
+}
+
+func (l *lazyFS) ReadFile(name string) ([]byte, error) {
+	return retry(l, name, func() ([]byte, error) { return fs.ReadFile(l.fsys, name) })
+}
+
+func (l *lazyFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	return fs.ReadDir(l.fsys, name) // trees are all there
+}
+
+func (l *lazyFS) Stat(name string) (fs.FileInfo, error) {
+	return retry(l, name, func() (fs.FileInfo, error) { return fs.Stat(l.fsys, name) })
+}
+

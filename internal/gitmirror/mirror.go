@@ -1,0 +1,422 @@
+// Package gitmirror keeps local bare partial clones of the repositories the
+// App reads in bulk (the soa repository above all), so that a tree of
+// 44,000 files costs a few git requests instead of thousands of API calls.
+//
+// Each mirror is a `--filter=blob:none` clone: it holds every commit and
+// tree, and only the blobs that a check asked for, fetched in one batch
+// ([Handle.Prefetch]). git runs with an argument list and an environment
+// of its own (no user configuration, no credential helper, no prompt, only
+// https); the installation token travels as an HTTP header in GIT_CONFIG_*
+// variables, never in argv, a URL, the repository's config or a log.
+//
+// Reads go through a second, bare repository beside each mirror that
+// borrows its objects (objects/info/alternates) and has no promisor remote:
+// a blob the mirror lacks is then "missing" to `git cat-file`, not a lazy
+// fetch that would hang, prompt or kill the reader. The file system of
+// [Handle.FS] fetches such a blob itself, with the token, and reads again.
+package gitmirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/contractbot/contractbot/internal/gitobj"
+)
+
+// Options configure a [Manager].
+type Options struct {
+	// Dir holds the mirrors (CONTRACTBOT_DATA_DIR/git).
+	Dir string
+	// MaxBytes bounds the disk the mirrors use; beyond it the least
+	// recently used mirror that no one is reading is deleted. 0: no bound.
+	MaxBytes int64
+	// Timeout bounds one git command (default 5 minutes).
+	Timeout time.Duration
+	// Git is the git program (default "git" on PATH).
+	Git string
+	// AllowHTTPHost is a host:port that may be fetched over plain http
+	// (a test server); every other URL must be https.
+	AllowHTTPHost string
+}
+
+// Manager owns the mirrors of one process. Replicas each have their own.
+type Manager struct {
+	opts Options
+	home string // an empty HOME for git
+
+	mu      sync.Mutex
+	mirrors map[string]*mirror // by directory name
+}
+
+// mirror is one repository's bare partial clone.
+type mirror struct {
+	name string
+	dir  string // the partial clone
+	view string // the reader's repository, borrowing dir's objects
+
+	// sem serialises the commands that write to the mirror (fetch,
+	// maintenance); a fetch that waited for another finds what it wanted
+	// already there, which is how concurrent fetches coalesce.
+	sem chan struct{}
+
+	// guarded by Manager.mu
+	users    int
+	lastUsed time.Time
+	size     int64
+	store    *gitobj.Store
+	gone     bool
+}
+
+// New opens the mirrors under opts.Dir, creating it; mirrors left by an
+// earlier run are kept (and count towards the bound).
+func New(opts Options) (*Manager, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("git mirrors need a directory")
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 5 * time.Minute
+	}
+	if opts.Git == "" {
+		opts.Git = "git"
+	}
+	m := &Manager{opts: opts, home: filepath.Join(opts.Dir, ".home"), mirrors: map[string]*mirror{}}
+	if err := os.MkdirAll(m.home, 0o700); err != nil {
+		return nil, fmt.Errorf("git mirrors: %w", err)
+	}
+	entries, err := os.ReadDir(opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("git mirrors: %w", err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasSuffix(e.Name(), ".git") {
+			continue
+		}
+		mr := m.newMirror(e.Name())
+		mr.size = dirSize(opts.Dir, e.Name())
+		if info, err := e.Info(); err == nil {
+			mr.lastUsed = info.ModTime()
+		}
+		m.mirrors[mr.name] = mr
+	}
+	return m, nil
+}
+
+func (m *Manager) newMirror(name string) *mirror {
+	dir := filepath.Join(m.opts.Dir, name)
+	return &mirror{name: name, dir: dir, view: filepath.Join(dir, "contractbot-view"), sem: make(chan struct{}, 1)}
+}
+
+// safeName is what a mirror's directory name is made of.
+var safeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// mirrorName is the directory of a repository's mirror: its host, owner
+// and name, lower-cased (GitHub's names are case-insensitive).
+func mirrorName(host, owner, repo string) string {
+	n := strings.ToLower(host + "+" + owner + "+" + repo)
+	return strings.Trim(safeName.ReplaceAllString(n, "_"), ".") + ".git"
+}
+
+// Handle is one user's hold on a mirror: it is not evicted until every
+// handle is released.
+type Handle struct {
+	m      *Manager
+	mr     *mirror
+	remote RemoteFunc
+	once   sync.Once
+}
+
+// Open returns a handle on the mirror of host/owner/repo, creating the
+// (empty) mirror on first use; remote says where to fetch it from.
+func (m *Manager) Open(ctx context.Context, host, owner, repo string, remote RemoteFunc) (*Handle, error) {
+	name := mirrorName(host, owner, repo)
+	m.mu.Lock()
+	mr, ok := m.mirrors[name]
+	if !ok {
+		mr = m.newMirror(name)
+		m.mirrors[name] = mr
+	}
+	mr.users++
+	mr.lastUsed = time.Now()
+	m.mu.Unlock()
+	h := &Handle{m: m, mr: mr, remote: remote}
+	if err := h.lock(ctx); err != nil {
+		h.Release()
+		return nil, err
+	}
+	defer h.unlock()
+	if err := m.initMirror(ctx, mr); err != nil {
+		h.Release()
+		return nil, err
+	}
+	return h, nil
+}
+
+// Release gives the handle back; the FS it returned must not be read any
+// more.
+func (h *Handle) Release() {
+	h.once.Do(func() {
+		h.m.mu.Lock()
+		h.mr.users--
+		h.mr.lastUsed = time.Now()
+		h.m.mu.Unlock()
+	})
+}
+
+// Dir is the mirror's git directory.
+func (h *Handle) Dir() string { return h.mr.dir }
+
+func (h *Handle) lock(ctx context.Context) error {
+	select {
+	case h.mr.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *Handle) unlock() { <-h.mr.sem }
+
+// initMirror makes an empty partial clone and its reader's view, unless
+// they exist.
+func (m *Manager) initMirror(ctx context.Context, mr *mirror) error {
+	if _, err := os.Stat(filepath.Join(mr.view, "objects", "info", "alternates")); err == nil {
+		return nil
+	}
+	if _, err := m.run(ctx, mr.dir, nil, nil, "init", "--quiet", "--bare", mr.dir); err != nil {
+		return fmt.Errorf("init mirror: %w", err)
+	}
+	for _, kv := range [][2]string{
+		{"core.repositoryformatversion", "1"},
+		{"extensions.partialClone", "origin"},
+		{"remote.origin.promisor", "true"},
+		{"remote.origin.partialclonefilter", "blob:none"},
+		{"remote.origin.url", "https://invalid.invalid/"}, // set before each fetch
+		// Whatever runs in the mirror without the manager's environment
+		// (an operator's `git log`) cannot reach the network.
+		{"protocol.allow", "never"},
+		{"gc.autoDetach", "false"},
+		{"core.logAllRefUpdates", "false"},
+	} {
+		if _, err := m.run(ctx, mr.dir, nil, nil, "config", kv[0], kv[1]); err != nil {
+			return fmt.Errorf("init mirror: %w", err)
+		}
+	}
+	if _, err := m.run(ctx, mr.view, nil, nil, "init", "--quiet", "--bare", mr.view); err != nil {
+		return fmt.Errorf("init mirror view: %w", err)
+	}
+	alt := filepath.Join(mr.dir, "objects") + "\n"
+	if err := os.WriteFile(filepath.Join(mr.view, "objects", "info", "alternates"), []byte(alt), 0o644); err != nil {
+		return fmt.Errorf("init mirror view: %w", err)
+	}
+	return nil
+}
+
+// Fetch brings the mirror up to date: every branch, and the commits want
+// (when a branch no longer reaches them, by id). Concurrent fetches of one
+// mirror coalesce: a fetch finds the commits it wants there when the one
+// it waited for brought them.
+func (h *Handle) Fetch(ctx context.Context, want ...string) error {
+	if h.HasCommits(ctx, want...) && len(want) > 0 {
+		return nil
+	}
+	if err := h.lock(ctx); err != nil {
+		return err
+	}
+	defer h.unlock()
+	if h.HasCommits(ctx, want...) && len(want) > 0 {
+		return nil // the fetch we waited for brought them
+	}
+	r, cfg, err := h.remoteConfig(ctx)
+	if err != nil {
+		return err
+	}
+	args := []string{"fetch", "--quiet", "--no-tags", "--prune", "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "origin", "+refs/heads/*:refs/heads/*"}
+	if _, err := h.m.run(ctx, h.mr.dir, cfg, nil, args...); err != nil {
+		return fmt.Errorf("fetch %s: %w", redact(r.URL), err)
+	}
+	if missing := h.missingCommits(ctx, want); len(missing) > 0 {
+		// A commit no branch reaches any more (a force push): ask for it.
+		args := append([]string{"fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "origin"}, missing...)
+		if _, err := h.m.run(ctx, h.mr.dir, cfg, nil, args...); err != nil {
+			return fmt.Errorf("fetch %s of %s: %w", strings.Join(missing, ","), redact(r.URL), err)
+		}
+	}
+	h.maintain(ctx)
+	return nil
+}
+
+// remoteConfig asks for the remote, points origin at it and returns the
+// configuration of a fetch from it. Called with the lock held.
+func (h *Handle) remoteConfig(ctx context.Context) (Remote, [][2]string, error) {
+	r, err := h.remote(ctx)
+	if err != nil {
+		return Remote{}, nil, fmt.Errorf("git remote: %w", err)
+	}
+	cfg, err := h.m.remoteConfig(r)
+	if err != nil {
+		return Remote{}, nil, err
+	}
+	// The URL, never the token, is kept in the mirror's config: a
+	// partial clone fetches only from its promisor remote.
+	if _, err := h.m.run(ctx, h.mr.dir, nil, nil, "config", "remote.origin.url", r.URL); err != nil {
+		return Remote{}, nil, err
+	}
+	return r, cfg, nil
+}
+
+// redact drops anything but scheme, host and path from a URL for a message.
+func redact(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		u.User, u.RawQuery, u.Fragment = nil, "", ""
+		return u.String()
+	}
+	return "the clone url"
+}
+
+// HasCommits reports whether the mirror has every commit in shas.
+func (h *Handle) HasCommits(ctx context.Context, shas ...string) bool {
+	return len(h.missingCommits(ctx, shas)) == 0
+}
+
+func (h *Handle) missingCommits(ctx context.Context, shas []string) []string {
+	var missing []string
+	for _, sha := range shas {
+		if !isOID(sha) {
+			missing = append(missing, sha)
+			continue
+		}
+		if _, err := h.m.run(ctx, h.mr.view, nil, nil, "cat-file", "-e", sha+"^{commit}"); err != nil {
+			missing = append(missing, sha)
+		}
+	}
+	return missing
+}
+
+// isOID reports whether s is a full hexadecimal object id.
+func isOID(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// maintain lets git repack when it judges it worth it (`git gc --auto`:
+// every fetch adds a pack, and reads slow down with many), then updates the
+// disk use and evicts beyond the bound. Called with the lock held; its
+// failures only cost speed, so they are not returned.
+func (h *Handle) maintain(ctx context.Context) {
+	_, _ = h.m.run(ctx, h.mr.dir, nil, nil, "gc", "--auto", "--quiet")
+	size := dirSize(h.m.opts.Dir, h.mr.name)
+	h.m.mu.Lock()
+	h.mr.size = size
+	h.m.mu.Unlock()
+	h.m.evict()
+}
+
+// evict deletes least recently used mirrors, never one with a handle,
+// until the disk use is within the bound.
+func (m *Manager) evict() {
+	if m.opts.MaxBytes <= 0 {
+		return
+	}
+	m.mu.Lock()
+	var total int64
+	all := make([]*mirror, 0, len(m.mirrors))
+	for _, mr := range m.mirrors {
+		total += mr.size
+		all = append(all, mr)
+	}
+	slices.SortFunc(all, func(a, b *mirror) int { return a.lastUsed.Compare(b.lastUsed) })
+	var victims []*mirror
+	for _, mr := range all {
+		if total <= m.opts.MaxBytes {
+			break
+		}
+		if mr.users > 0 {
+			continue
+		}
+		total -= mr.size
+		delete(m.mirrors, mr.name)
+		mr.gone = true
+		victims = append(victims, mr)
+	}
+	m.mu.Unlock()
+	for _, mr := range victims {
+		if mr.store != nil {
+			mr.store.Close()
+		}
+		os.RemoveAll(mr.dir)
+	}
+}
+
+// Usage returns the bytes the mirrors take on disk, as last measured.
+func (m *Manager) Usage() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var total int64
+	for _, mr := range m.mirrors {
+		total += mr.size
+	}
+	return total
+}
+
+// dirSize is the bytes of the files under root/name.
+func dirSize(root, name string) int64 {
+	var n int64
+	_ = fs.WalkDir(os.DirFS(root), name, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// storeOf returns the mirror's reader, started on first use.
+func (h *Handle) storeOf() (*gitobj.Store, error) {
+	h.m.mu.Lock()
+	defer h.m.mu.Unlock()
+	if h.mr.gone {
+		return nil, errors.New("git mirror evicted")
+	}
+	if h.mr.store == nil {
+		// The reader outlives any one request: it is closed with the
+		// mirror. Its environment is the manager's, and its repository
+		// has no remote to fetch from.
+		s, err := gitobj.Open(context.Background(), gitobj.Options{GitDir: h.mr.view, Git: h.m.opts.Git})
+		if err != nil {
+			return nil, fmt.Errorf("git mirror reader: %w", err)
+		}
+		h.mr.store = s
+	}
+	return h.mr.store, nil
+}
+
+// Close stops every reader.
+func (m *Manager) Close() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, mr := range m.mirrors {
+		if mr.store != nil {
+			mr.store.Close()
+			mr.store = nil
+		}
+	}
+}

@@ -1,0 +1,383 @@
+package gitmirror_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/http/cgi"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/contractbot/contractbot/internal/gitmirror"
+	"github.com/contractbot/contractbot/internal/gittest"
+)
+
+const token = "ghs_testtoken123"
+
+// origin is a repository served over git smart HTTP by the real
+// `git http-backend` (test code only: the App's tests use the fake
+// GitHub's), which wants the token as basic auth and counts requests.
+type origin struct {
+	t        *testing.T
+	work     string // a working directory whose .git is served
+	srv      *httptest.Server
+	requests atomic.Int64
+	packs    atomic.Int64 // POSTs to git-upload-pack
+}
+
+func newOrigin(t *testing.T, files map[string]string) (*origin, string) {
+	t.Helper()
+	gittest.RequireTool(t, "git")
+	work, sha := gittest.Commit(t, files)
+	o := &origin{t: t, work: work}
+	o.git("config", "uploadpack.allowFilter", "true")
+	o.git("config", "uploadpack.allowAnySHA1InWant", "true")
+	gitPath, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend := &cgi.Handler{
+		Path: gitPath,
+		Args: []string{"http-backend"},
+		Env: []string{"GIT_PROJECT_ROOT=" + work, "GIT_HTTP_EXPORT_ALL=1",
+			"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "HOME=" + t.TempDir()},
+	}
+	o.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o.requests.Add(1)
+		if user, pass, ok := r.BasicAuth(); !ok || user != "x-access-token" || pass != token {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			http.Error(w, "auth", http.StatusUnauthorized)
+			return
+		}
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/git-upload-pack") {
+			o.packs.Add(1)
+		}
+		backend.ServeHTTP(w, r)
+	}))
+	t.Cleanup(o.srv.Close)
+	return o, sha
+}
+
+func (o *origin) url() string { return o.srv.URL + "/.git" }
+
+func (o *origin) host() string {
+	u, _ := url.Parse(o.srv.URL)
+	return u.Host
+}
+
+func (o *origin) git(args ...string) string {
+	o.t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = o.work
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
+		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		o.t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// commit writes files (a value "" deletes the file) and commits them.
+func (o *origin) commit(files map[string]string) string {
+	o.t.Helper()
+	for name, content := range files {
+		p := filepath.Join(o.work, filepath.FromSlash(name))
+		if content == "" {
+			os.Remove(p)
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			o.t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			o.t.Fatal(err)
+		}
+	}
+	o.git("add", "-A")
+	o.git("commit", "-q", "-m", "c")
+	return o.git("rev-parse", "HEAD")
+}
+
+func newManager(t *testing.T, o *origin, maxBytes int64) *gitmirror.Manager {
+	t.Helper()
+	m, err := gitmirror.New(gitmirror.Options{Dir: t.TempDir(), MaxBytes: maxBytes, Timeout: time.Minute, AllowHTTPHost: o.host()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	return m
+}
+
+func (o *origin) remote(tok string) gitmirror.RemoteFunc {
+	return func(context.Context) (gitmirror.Remote, error) {
+		return gitmirror.Remote{URL: o.url(), Token: tok}, nil
+	}
+}
+
+func open(t *testing.T, m *gitmirror.Manager, o *origin, repo string) *gitmirror.Handle {
+	t.Helper()
+	h, err := m.Open(context.Background(), o.host(), "acme", repo, o.remote(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Release)
+	return h
+}
+
+func services(n int) map[string]string {
+	files := map[string]string{"README.md": "soa\n"}
+	for i := range n {
+		svc := fmt.Sprintf("svc%03d", i)
+		files[svc+"/service.yaml"] = "description: " + svc + "\n"
+		files[svc+"/smartstack.yaml"] = fmt.Sprintf("main:\n  proxy_port: %d\n", 20000+i)
+	}
+	return files
+}
+
+func TestMirror_AFetchedCommitIsReadWithoutItsBlobsUntilPrefetchedInOneRequest(t *testing.T) {
+	o, sha := newOrigin(t, services(50))
+	m := newManager(t, o, 0)
+	h := open(t, m, o, "soa")
+	if err := h.Fetch(context.Background(), sha); err != nil {
+		t.Fatal(err)
+	}
+	if !h.HasCommits(context.Background(), sha) {
+		t.Fatal("the fetched commit is not in the mirror")
+	}
+	before := o.packs.Load()
+	n, err := h.Prefetch(context.Background(), sha, func(p string) bool { return strings.HasSuffix(p, "/smartstack.yaml") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 50 {
+		t.Errorf("prefetched %d blobs, want 50", n)
+	}
+	if got := o.packs.Load() - before; got != 1 {
+		t.Errorf("prefetch took %d upload-pack requests, want 1", got)
+	}
+	fsys, err := h.FS(sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before = o.packs.Load()
+	for i := range 50 {
+		data, err := fs.ReadFile(fsys, fmt.Sprintf("svc%03d/smartstack.yaml", i))
+		if err != nil || !strings.Contains(string(data), fmt.Sprint(20000+i)) {
+			t.Fatalf("smartstack.yaml of svc%03d: %q, %v", i, data, err)
+		}
+	}
+	if got := o.packs.Load() - before; got != 0 {
+		t.Errorf("reading prefetched blobs took %d requests, want 0", got)
+	}
+	// Prefetching again finds nothing missing and sends nothing.
+	if n, err := h.Prefetch(context.Background(), sha, func(p string) bool { return strings.HasSuffix(p, "/smartstack.yaml") }); err != nil || n != 0 {
+		t.Errorf("second prefetch: %d blobs, %v; want 0", n, err)
+	}
+}
+
+func TestMirror_ABlobThatWasNotPrefetchedIsFetchedWhenReadAndNeverHangs(t *testing.T) {
+	o, sha := newOrigin(t, services(3))
+	m := newManager(t, o, 0)
+	h := open(t, m, o, "soa")
+	if err := h.Fetch(context.Background(), sha); err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := h.FS(sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := o.packs.Load()
+	data, err := fs.ReadFile(fsys, "svc001/service.yaml")
+	if err != nil || string(data) != "description: svc001\n" {
+		t.Fatalf("service.yaml: %q, %v", data, err)
+	}
+	if got := o.packs.Load() - before; got != 1 {
+		t.Errorf("a lazy read took %d requests, want 1", got)
+	}
+	if _, err := fs.Stat(fsys, "svc001/nothing.yaml"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a file that is not there: %v, want fs.ErrNotExist", err)
+	}
+	// With the server gone the read fails; it does not hang or prompt.
+	o.srv.Close()
+	if _, err := fs.ReadFile(fsys, "svc002/service.yaml"); err == nil {
+		t.Error("a blob read while the server is down succeeded")
+	}
+}
+
+func TestMirror_ChangedDirectoriesComeFromTheTreesNotTheBlobs(t *testing.T) {
+	o, first := newOrigin(t, services(5))
+	second := o.commit(map[string]string{"svc001/service.yaml": "description: changed\n", "svc003/smartstack.yaml": "", "new/service.yaml": "x: 1\n", "README.md": "changed\n"})
+	m := newManager(t, o, 0)
+	h := open(t, m, o, "soa")
+	if err := h.Fetch(context.Background(), second); err != nil {
+		t.Fatal(err)
+	}
+	before := o.requests.Load()
+	got, err := h.ChangedDirs(context.Background(), first, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "new,svc001,svc003"; strings.Join(got, ",") != want {
+		t.Errorf("changed directories %v, want %s", got, want)
+	}
+	if n := o.requests.Load() - before; n != 0 {
+		t.Errorf("the diff took %d requests, want 0", n)
+	}
+}
+
+func TestMirror_ConcurrentFetchesOfOneCommitCoalesce(t *testing.T) {
+	o, sha := newOrigin(t, services(5))
+	m := newManager(t, o, 0)
+	h := open(t, m, o, "soa")
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- h.Fetch(context.Background(), sha)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := o.packs.Load(); got > 2 {
+		t.Errorf("8 concurrent fetches sent %d upload-pack requests, want at most 2", got)
+	}
+}
+
+func TestMirror_ACommitNoBranchReachesIsFetchedByID(t *testing.T) {
+	o, first := newOrigin(t, services(2))
+	lost := o.commit(map[string]string{"svc000/service.yaml": "description: lost\n"})
+	o.git("reset", "-q", "--hard", first) // a force push took it away
+	m := newManager(t, o, 0)
+	h := open(t, m, o, "soa")
+	if err := h.Fetch(context.Background(), lost); err != nil {
+		t.Fatal(err)
+	}
+	if !h.HasCommits(context.Background(), lost, first) {
+		t.Error("the commit no branch reaches was not fetched")
+	}
+}
+
+func TestMirror_TheTokenIsNeverWrittenToTheMirror(t *testing.T) {
+	o, sha := newOrigin(t, services(3))
+	dir := t.TempDir()
+	m, err := gitmirror.New(gitmirror.Options{Dir: dir, AllowHTTPHost: o.host()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	h, err := m.Open(context.Background(), o.host(), "acme", "soa", o.remote(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Release()
+	if err := h.Fetch(context.Background(), sha); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Prefetch(context.Background(), sha, func(string) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if strings.Contains(string(data), token) || strings.Contains(string(data), "eC1hY2Nlc3MtdG9rZW46") {
+			t.Errorf("%s holds the token", p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMirror_AWrongTokenIsAnErrorNotAPrompt(t *testing.T) {
+	o, sha := newOrigin(t, services(1))
+	m := newManager(t, o, 0)
+	h, err := m.Open(context.Background(), o.host(), "acme", "soa", o.remote("wrong"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Release()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.Fetch(ctx, sha); err == nil || ctx.Err() != nil {
+		t.Fatalf("fetch with a wrong token: %v (context: %v), want a prompt-free failure", err, ctx.Err())
+	}
+}
+
+func TestMirror_URLsOtherThanHTTPSAreRefusedForGood(t *testing.T) {
+	o, sha := newOrigin(t, services(1))
+	m := newManager(t, o, 0)
+	for _, tc := range []struct{ name, url string }{
+		{"plain http to another host", "http://example.com/acme/soa.git"},
+		{"a local path", "file:///etc"},
+		{"ssh", "ssh://git@example.com/acme/soa.git"},
+		{"credentials in the URL", "https://user:pass@example.com/acme/soa.git"},
+		{"git's ext transport", "ext::sh -c touch% /tmp/pwned"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := m.Open(context.Background(), "example.com", "acme", tc.name, func(context.Context) (gitmirror.Remote, error) {
+				return gitmirror.Remote{URL: tc.url, Token: token}, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Release()
+			if err := h.Fetch(context.Background(), sha); !errors.Is(err, gitmirror.ErrPermanent) {
+				t.Errorf("fetch from %s: %v, want ErrPermanent", tc.url, err)
+			}
+		})
+	}
+}
+
+func TestMirror_TheLeastRecentlyUsedMirrorNotInUseIsEvictedBeyondTheBound(t *testing.T) {
+	o, sha := newOrigin(t, services(20))
+	m := newManager(t, o, 1) // every mirror is over the bound
+	held := open(t, m, o, "held")
+	if err := held.Fetch(context.Background(), sha); err != nil {
+		t.Fatal(err)
+	}
+	old, err := m.Open(context.Background(), o.host(), "acme", "old", o.remote(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Fetch(context.Background(), sha); err != nil {
+		t.Fatal(err)
+	}
+	oldDir := old.Dir()
+	old.Release()
+	last := open(t, m, o, "last")
+	if err := last.Fetch(context.Background(), sha); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(oldDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the released mirror was kept: %v", err)
+	}
+	for _, h := range []*gitmirror.Handle{held, last} {
+		if !h.HasCommits(context.Background(), sha) {
+			t.Errorf("mirror %s in use was evicted", h.Dir())
+		}
+	}
+	if m.Usage() <= 0 {
+		t.Error("no disk use reported")
+	}
+}

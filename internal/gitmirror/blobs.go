@@ -205,4 +205,3 @@ func (l *lazyFS) ReadDir(name string) ([]fs.DirEntry, error) {
 func (l *lazyFS) Stat(name string) (fs.FileInfo, error) {
 	return retry(l, name, func() (fs.FileInfo, error) { return fs.Stat(l.fsys, name) })
 }
-

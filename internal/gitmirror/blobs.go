@@ -21,28 +21,30 @@ func (h *Handle) Prefetch(ctx context.Context, commit string, choose func(path s
 	if !isOID(commit) {
 		return 0, fmt.Errorf("prefetch: %q is not a commit id", commit)
 	}
-	listing, err := h.m.run(ctx, h.mr.view, nil, nil, "ls-tree", "-r", "-z", "--full-tree", commit)
+	blobs, err := h.listing(ctx, commit)
 	if err != nil {
-		return 0, fmt.Errorf("list %s: %w", commit, err)
+		return 0, err
 	}
-	wanted := map[string]bool{}
-	for _, b := range parseBlobs(listing) {
-		if choose(b.path) {
-			wanted[b.oid] = true
+	var chosen []string
+	seen := map[string]bool{}
+	for _, b := range blobs {
+		if !seen[b.oid] && choose(b.path) {
+			seen[b.oid] = true
+			chosen = append(chosen, b.oid)
 		}
 	}
-	if len(wanted) == 0 {
+	if len(chosen) == 0 {
 		return 0, nil
 	}
-	// rev-list with --missing=print names the objects the mirror lacks
-	// without fetching them; --no-walk keeps it to this commit's tree.
-	objects, err := h.m.run(ctx, h.mr.dir, nil, nil, "rev-list", "--objects", "--no-walk", "--missing=print", commit)
+	// The view has no promisor remote: cat-file names the blobs the
+	// mirror lacks without trying to fetch them.
+	out, err := h.m.run(ctx, h.mr.view, nil, strings.NewReader(strings.Join(chosen, "\n")+"\n"), "cat-file", "--batch-check=%(objectname)")
 	if err != nil {
-		return 0, fmt.Errorf("missing objects of %s: %w", commit, err)
+		return 0, fmt.Errorf("missing blobs of %s: %w", commit, err)
 	}
 	var missing []string
-	for _, line := range strings.Split(string(objects), "\n") {
-		if oid, ok := strings.CutPrefix(line, "?"); ok && wanted[oid] {
+	for _, line := range strings.Split(string(out), "\n") {
+		if oid, ok := strings.CutSuffix(line, " missing"); ok && isOID(oid) {
 			missing = append(missing, oid)
 		}
 	}
@@ -51,6 +53,33 @@ func (h *Handle) Prefetch(ctx context.Context, commit string, choose func(path s
 	}
 	return len(missing), nil
 }
+
+// listing returns the blobs of commit's tree, kept for the last commits
+// asked: the checks of one soa head prefetch service after service.
+func (h *Handle) listing(ctx context.Context, commit string) ([]blob, error) {
+	h.m.mu.Lock()
+	if b, ok := h.mr.listings[commit]; ok {
+		h.m.mu.Unlock()
+		return b, nil
+	}
+	h.m.mu.Unlock()
+	out, err := h.m.run(ctx, h.mr.view, nil, nil, "ls-tree", "-r", "-z", "--full-tree", commit)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", commit, err)
+	}
+	blobs := parseBlobs(out)
+	h.m.mu.Lock()
+	defer h.m.mu.Unlock()
+	if h.mr.listings == nil || len(h.mr.listings) >= maxListings {
+		h.mr.listings = map[string][]blob{}
+	}
+	h.mr.listings[commit] = blobs
+	return blobs, nil
+}
+
+// maxListings bounds the tree listings a mirror keeps (one of 44,000
+// files is a few MB).
+const maxListings = 2
 
 // blob is one file of `git ls-tree -r -z` output.
 type blob struct{ oid, path string }

@@ -74,6 +74,7 @@ type mirror struct {
 	lastUsed time.Time
 	size     int64
 	store    *gitobj.Store
+	listings map[string][]blob // by commit
 	gone     bool
 }
 
@@ -300,6 +301,19 @@ func (h *Handle) missingCommits(ctx context.Context, shas []string) []string {
 		}
 	}
 	return missing
+}
+
+// Ref returns the commit ref (refs/heads/main) points at in the mirror, as
+// of its last fetch.
+func (h *Handle) Ref(ctx context.Context, ref string) (string, error) {
+	if !strings.HasPrefix(ref, "refs/heads/") {
+		return "", fmt.Errorf("ref %q: not a branch", ref)
+	}
+	out, err := h.m.run(ctx, h.mr.dir, nil, nil, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
+	if err != nil {
+		return "", fmt.Errorf("ref %s: not in the mirror: %w", ref, err)
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 // isOID reports whether s is a full hexadecimal object id.

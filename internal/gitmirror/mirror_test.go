@@ -234,6 +234,9 @@ func TestMirror_ChangedDirectoriesComeFromTheTreesNotTheBlobs(t *testing.T) {
 	if n := o.requests.Load() - before; n != 0 {
 		t.Errorf("the diff took %d requests, want 0", n)
 	}
+	if head, err := h.Ref(context.Background(), "refs/heads/main"); err != nil || head != second {
+		t.Errorf("refs/heads/main is %q, %v; want %s", head, err, second)
+	}
 }
 
 func TestMirror_ConcurrentFetchesOfOneCommitCoalesce(t *testing.T) {

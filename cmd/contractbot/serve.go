@@ -36,6 +36,7 @@ func serveTable(vals map[string]*string) []setting {
 		{"github-timeout", "CONTRACTBOT_GITHUB_TIMEOUT", "10s", "bound on one attempt of a GitHub API request, headers and body"},
 		{"queue-lease", "CONTRACTBOT_QUEUE_LEASE", "15m", "with --queue-url: how long a replica holds a task before another may take it over (a killed replica's tasks wait this long); checks are cut off at half of it, 5m at most"},
 		{"soa-repo", "CONTRACTBOT_SOA_REPO", "", "owner/name of the yelpsoa-configs repository (optional)"},
+		{"git-cache-bytes", "CONTRACTBOT_GIT_CACHE_BYTES", app.DefaultGitCacheBytes, "disk for the git mirrors in the data directory's git/, like 2GiB (the least recently used mirror is deleted beyond it); 0: no mirrors, every file is read through the REST API"},
 		{"paasta-config", "CONTRACTBOT_PAASTA_CONFIG", "", "PaaSTA's system configuration, a directory laid out as a PaaSTA host's /etc, for the checks that need it (optional)"},
 		{"sweep-interval", "CONTRACTBOT_SWEEP_INTERVAL", "24h", "how often every installation's repositories are re-checked at the head of their default branch (0: never), so that status stays true after rule or schema changes and missed events"},
 		{"service-repos", "CONTRACTBOT_SERVICE_REPOS", "", "service=owner/repo,… for services whose repository neither service.yaml's git_url nor the service's name finds; a soa push re-checks a changed service's repository"},
@@ -175,6 +176,13 @@ func serveConfig(get func(flag string) string, logOut io.Writer) (app.Config, er
 			return cfg, fmt.Errorf("CONTRACTBOT_GITHUB_TIMEOUT (--github-timeout) is %q; want a duration of at least 100ms, like 10s", s)
 		}
 		cfg.GitHubTimeout = d
+	}
+	if s := strings.TrimSpace(get("git-cache-bytes")); s != "" {
+		n, err := parseBytes(s)
+		if err != nil {
+			return cfg, fmt.Errorf("CONTRACTBOT_GIT_CACHE_BYTES (--git-cache-bytes) is %q; want a size like 2GiB, 500MiB or 0", s)
+		}
+		cfg.GitCacheBytes = n
 	}
 	if s := strings.TrimSpace(get("queue-lease")); s != "" {
 		d, err := time.ParseDuration(s)

@@ -68,6 +68,8 @@ type Checker struct {
 	PaastaConfig fs.FS
 
 	metrics *metrics
+	// mirrors, when set, reads the soa repository through git (mirror.go).
+	mirrors *mirrors
 	// onboardRepos counts what onboarding met (onboard.go), once
 	// NewOnboarder set it.
 	onboardRepos *prometheus.CounterVec
@@ -182,6 +184,9 @@ func (c *Checker) check(ctx context.Context, client Client, j checkJob, fresh bo
 
 // runCheck reads what the job needs and runs the engine.
 func (c *Checker) runCheck(ctx context.Context, client Client, j checkJob) (*checks.Result, fs.FS, *checks.Config, error) {
+	if _, git := client.(gitClient); j.SOA && git && c.mirrors != nil {
+		return c.runSOAFromMirror(ctx, client, j)
+	}
 	tree, err := client.Tree(ctx, j.Owner, j.Repo, j.SHA)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("tree of %s: %w", j.SHA, err)
@@ -211,7 +216,19 @@ func (c *Checker) runCheck(ctx context.Context, client Client, j checkJob) (*che
 func (c *Checker) target(ctx context.Context, client Client, j checkJob, tree fs.FS, cfg *checks.Config, o checks.Options) (checks.Target, error) {
 	o.Config, o.DefaultService, o.PaastaSchemas, o.PaastaConfig = cfg, j.Repo, c.PaastaSchemas, c.PaastaConfig
 	if c.SOARepo != "" {
-		o.FallbackSOA = func(ctx context.Context) (*soa.Cache, error) { return c.soaRepoTree(ctx, client, j) }
+		service := j.Repo
+		if cfg != nil && cfg.Service != "" {
+			service = cfg.Service
+		}
+		o.FallbackSOA = func(ctx context.Context) (*soa.Cache, error) {
+			cache, head, err := c.soaRepoTree(ctx, client, j)
+			if err != nil {
+				return nil, err
+			}
+			// Through a mirror, the service's own soa files come in one
+			// batch rather than one request each.
+			return cache, c.prefetchService(ctx, head, service)
+		}
 	}
 	return checks.Prepare(ctx, tree, o)
 }
@@ -312,17 +329,17 @@ func (c *Checker) config(ctx context.Context, client Client, j checkJob, tree fs
 // soaRepoTree returns the soa repository's tree at the head of its default
 // branch, cached by that head together with the index and schemas that the
 // checks of every service against it share.
-func (c *Checker) soaRepoTree(ctx context.Context, client Client, j checkJob) (*soa.Cache, error) {
+func (c *Checker) soaRepoTree(ctx context.Context, client Client, j checkJob) (*soa.Cache, string, error) {
 	owner, name, _ := strings.Cut(c.SOARepo, "/")
 	now := c.clock()
-	inst, _, head, cached := c.state.soa.snapshot(now)
+	inst, branch, head, cached := c.state.soa.snapshot(now)
 	if cached != nil {
-		return cached, nil
+		return cached, head, nil
 	}
 	if inst == 0 {
 		var err error
 		if inst, err = c.Clients.RepoInstallation(ctx, owner, name); err != nil {
-			return nil, fmt.Errorf("soa repository %s: %w", c.SOARepo, err)
+			return nil, "", fmt.Errorf("soa repository %s: %w", c.SOARepo, err)
 		}
 		c.state.soa.observe(inst, "", "")
 	}
@@ -330,8 +347,16 @@ func (c *Checker) soaRepoTree(ctx context.Context, client Client, j checkJob) (*
 	if inst != j.Installation {
 		var err error
 		if soaClient, err = c.Clients.Installation(ctx, inst); err != nil {
-			return nil, fmt.Errorf("installation %d of %s: %w", inst, c.SOARepo, err)
+			return nil, "", fmt.Errorf("installation %d of %s: %w", inst, c.SOARepo, err)
 		}
+	}
+	if _, git := soaClient.(gitClient); git && c.mirrors != nil {
+		cache, head, err := c.soaTreeFromMirror(context.WithoutCancel(ctx), soaClient, inst, branch, head)
+		if err != nil {
+			return nil, "", fmt.Errorf("soa repository %s: %w", c.SOARepo, err)
+		}
+		c.state.soa.setTree(head, now, cache)
+		return cache, head, nil
 	}
 	// The soa tree outlives this check: it is cached and read lazily by
 	// later checks, so its reads must not end with this task's context.
@@ -340,16 +365,16 @@ func (c *Checker) soaRepoTree(ctx context.Context, client Client, j checkJob) (*
 	if head == "" {
 		var err error
 		if _, head, err = soaClient.DefaultBranchHead(tctx, owner, name); err != nil {
-			return nil, fmt.Errorf("head of %s: %w", c.SOARepo, err)
+			return nil, "", fmt.Errorf("head of %s: %w", c.SOARepo, err)
 		}
 	}
 	tree, err := soaClient.Tree(tctx, owner, name, head)
 	if err != nil {
-		return nil, fmt.Errorf("tree of %s at %s: %w", c.SOARepo, head, err)
+		return nil, "", fmt.Errorf("tree of %s at %s: %w", c.SOARepo, head, err)
 	}
 	cache := soa.NewCache(tree, c.PaastaSchemas, soa.DefaultLimits())
 	c.state.soa.setTree(head, now, cache)
-	return cache, nil
+	return cache, head, nil
 }
 
 // permanentIfHopeless marks errors that no retry can fix, so the task is

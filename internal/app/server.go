@@ -30,7 +30,12 @@ const (
 	DefaultListen  = ":8888" // the PaaSTA contract's port
 	DefaultDataDir = "./data"
 	DefaultWorkers = 32
+	// DefaultGitCacheBytes bounds the git mirrors' disk use.
+	DefaultGitCacheBytes = "2GiB"
 )
+
+// GitDir is the directory of the git mirrors inside the data directory.
+const GitDir = "git"
 
 // QueueFile is the name of the durable queue inside the data directory.
 const QueueFile = "queue.db"
@@ -69,6 +74,10 @@ type Config struct {
 	// 10 s).
 	GitHubTimeout time.Duration
 	SOARepo       string // "owner/name", or ""
+	// GitCacheBytes bounds the disk of the git mirrors in DataDir/git
+	// through which the soa repository is read; 0 reads everything
+	// through the REST API.
+	GitCacheBytes int64
 	// ServiceRepos maps services to their repositories where neither
 	// service.yaml's git_url nor the service's name finds them:
 	// "svc=owner/repo,…" (CONTRACTBOT_SERVICE_REPOS).
@@ -205,6 +214,14 @@ func Serve(ctx context.Context, cfg Config) error {
 		return err
 	}
 	checker := &Checker{Base: base, Clients: clients, Engine: engine, metrics: m, fleet: fleetGauges}
+	if cfg.GitCacheBytes > 0 {
+		mm, err := newMirrorManager(cfg)
+		if err != nil {
+			return err
+		}
+		defer mm.Close()
+		checker.SetMirrors(mm)
+	}
 	if cfg.PaastaConfig != "" {
 		if st, err := os.Stat(cfg.PaastaConfig); err != nil || !st.IsDir() {
 			return fmt.Errorf("CONTRACTBOT_PAASTA_CONFIG %s: not a directory", cfg.PaastaConfig)

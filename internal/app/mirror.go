@@ -1,0 +1,280 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/contractbot/contractbot/internal/checks"
+	"github.com/contractbot/contractbot/internal/gitmirror"
+	"github.com/contractbot/contractbot/internal/soa"
+	"github.com/contractbot/contractbot/internal/webhook"
+	"github.com/rs/zerolog"
+)
+
+// gitClient is what a [Client] needs to fetch a mirror: the installation
+// token and a repository's clone_url. The API client has both; a client
+// without them (a test's) reads through the REST API only.
+type gitClient interface {
+	GitToken(ctx context.Context) (string, error)
+	CloneURL(ctx context.Context, owner, repo string) (cloneURL, defaultBranch string, err error)
+}
+
+// mirrors holds the App's git mirrors: the soa repository's handle is kept
+// for the life of the process (it is read by every check), so that mirror
+// is never evicted; a service repository's is taken for one check.
+type mirrors struct {
+	m *gitmirror.Manager
+
+	mu       sync.Mutex
+	soa      *gitmirror.Handle
+	soaURL   string
+	soaInst  int64
+	branches map[string]string // default branch by lower-case owner/repo, from the API
+}
+
+// SetMirrors makes the App read the soa repository (and service
+// repositories whose tree GitHub truncates) through git mirrors kept by m.
+func (c *Checker) SetMirrors(m *gitmirror.Manager) {
+	c.mirrors = &mirrors{m: m, branches: map[string]string{}}
+}
+
+// newMirrorManager opens the mirrors in the data directory. Plain http is
+// allowed for the API's host only when the API itself is plain http (a
+// test's fake GitHub).
+func newMirrorManager(cfg Config) (*gitmirror.Manager, error) {
+	opts := gitmirror.Options{Dir: filepath.Join(cfg.DataDir, GitDir), MaxBytes: cfg.GitCacheBytes}
+	if u, err := url.Parse(cfg.APIURL); err == nil && u.Scheme == "http" {
+		opts.AllowHTTPHost = u.Host
+	}
+	m, err := gitmirror.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("CONTRACTBOT_DATA_DIR: %w", err)
+	}
+	return m, nil
+}
+
+// remote returns the RemoteFunc of owner/repo at cloneURL, read as
+// installation inst: the token is asked for at each fetch, so an expired
+// one is replaced.
+func (c *Checker) remote(inst int64, cloneURL string) gitmirror.RemoteFunc {
+	return func(ctx context.Context) (gitmirror.Remote, error) {
+		cl, err := c.Clients.Installation(ctx, inst)
+		if err != nil {
+			return gitmirror.Remote{}, err
+		}
+		gc, ok := cl.(gitClient)
+		if !ok {
+			return gitmirror.Remote{}, errors.New("the installation's client cannot fetch with git")
+		}
+		tok, err := gc.GitToken(ctx)
+		if err != nil {
+			return gitmirror.Remote{}, err
+		}
+		return gitmirror.Remote{URL: cloneURL, Token: tok}, nil
+	}
+}
+
+// soaMirror returns the soa repository's mirror, opened on first use.
+// cloneURL is the push payload's, when there is one; else the API's is
+// asked once.
+func (c *Checker) soaMirror(ctx context.Context, client Client, inst int64, cloneURL string) (*gitmirror.Handle, error) {
+	mr := c.mirrors
+	mr.mu.Lock()
+	defer mr.mu.Unlock()
+	if mr.soa != nil && mr.soaInst == inst && (cloneURL == "" || cloneURL == mr.soaURL) {
+		return mr.soa, nil
+	}
+	owner, name, _ := strings.Cut(c.SOARepo, "/")
+	if cloneURL == "" {
+		gc, ok := client.(gitClient)
+		if !ok {
+			return nil, errors.New("the installation's client cannot fetch with git")
+		}
+		u, branch, err := gc.CloneURL(ctx, owner, name)
+		if err != nil {
+			return nil, err
+		}
+		cloneURL = u
+		mr.branches[strings.ToLower(c.SOARepo)] = branch
+	}
+	u, err := url.Parse(cloneURL)
+	if err != nil {
+		return nil, webhook.Permanent(fmt.Errorf("clone url of %s: %w", c.SOARepo, err))
+	}
+	h, err := mr.m.Open(ctx, u.Host, owner, name, c.remote(inst, cloneURL))
+	if err != nil {
+		return nil, err
+	}
+	if mr.soa != nil {
+		mr.soa.Release()
+	}
+	mr.soa, mr.soaURL, mr.soaInst = h, cloneURL, inst
+	return h, nil
+}
+
+// soaBranch is the soa repository's default branch: from an event, else
+// from the API (asked once, with the clone_url).
+func (c *Checker) soaBranch(known string) string {
+	if known != "" {
+		return known
+	}
+	c.mirrors.mu.Lock()
+	defer c.mirrors.mu.Unlock()
+	return c.mirrors.branches[strings.ToLower(c.SOARepo)]
+}
+
+// readsIndex chooses what the soa rules read of every service: the
+// repository-wide index is built from each smartstack.yaml, and the
+// repository's own top-level files (.contractbot.yaml) are read too.
+func readsIndex(p string) bool {
+	dir, rest, nested := strings.Cut(p, "/")
+	return !nested || (!strings.HasPrefix(dir, ".") && rest == "smartstack.yaml")
+}
+
+// inDirs chooses the files under the directories dirs.
+func inDirs(dirs []string) func(string) bool {
+	set := map[string]bool{}
+	for _, d := range dirs {
+		set[d] = true
+	}
+	return func(p string) bool {
+		dir, _, nested := strings.Cut(p, "/")
+		return nested && set[dir]
+	}
+}
+
+// soaTreeFromMirror is soaRepoTree through the mirror: the soa tree at the
+// default branch's head, its index's files fetched in one batch.
+func (c *Checker) soaTreeFromMirror(ctx context.Context, client Client, inst int64, branch, head string) (*soa.Cache, string, error) {
+	h, err := c.soaMirror(ctx, client, inst, "")
+	if err != nil {
+		return nil, "", fmt.Errorf("soa mirror: %w", err)
+	}
+	if head == "" {
+		// The branch's head is unknown or stale: one fetch brings every
+		// branch, and the head is read from the mirror.
+		if err := h.Fetch(ctx); err != nil {
+			return nil, "", mirrorErr(err)
+		}
+		branch = c.soaBranch(branch)
+		if branch == "" {
+			return nil, "", fmt.Errorf("default branch of %s unknown", c.SOARepo)
+		}
+		if head, err = h.Ref(ctx, "refs/heads/"+branch); err != nil {
+			return nil, "", webhook.Permanent(err)
+		}
+	} else if err := h.Fetch(ctx, head); err != nil {
+		return nil, "", mirrorErr(err)
+	}
+	if _, err := h.Prefetch(ctx, head, readsIndex); err != nil {
+		return nil, "", mirrorErr(err)
+	}
+	tree, err := h.FS(head)
+	if err != nil {
+		return nil, "", err
+	}
+	return soa.NewCache(tree, c.PaastaSchemas, soa.DefaultLimits()), head, nil
+}
+
+// prefetchService fetches the files of service's directory at the soa
+// head in one batch, before its rules read them one by one.
+func (c *Checker) prefetchService(ctx context.Context, head, service string) error {
+	if c.mirrors == nil || head == "" || service == "" {
+		return nil
+	}
+	c.mirrors.mu.Lock()
+	h := c.mirrors.soa
+	c.mirrors.mu.Unlock()
+	if h == nil {
+		return nil
+	}
+	_, err := h.Prefetch(ctx, head, inDirs([]string{service}))
+	return mirrorErr(err)
+}
+
+// runSOAFromMirror checks a soa push through the mirror: the changed
+// services are the top-level directories that differ between the push's
+// before and after (every service when before is unknown), whatever the
+// payload could list.
+func (c *Checker) runSOAFromMirror(ctx context.Context, client Client, j checkJob) (*checks.Result, fs.FS, *checks.Config, error) {
+	logger := zerolog.Ctx(ctx)
+	h, err := c.soaMirror(ctx, client, j.Installation, j.CloneURL)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("soa mirror: %w", err)
+	}
+	if err := h.Fetch(ctx, j.SHA); err != nil {
+		return nil, nil, nil, mirrorErr(err)
+	}
+	before := j.Before
+	if before == zeroSHA {
+		before = ""
+	}
+	if before != "" && !h.HasCommits(ctx, before) {
+		// A before that no branch reaches any more (a force push):
+		// ask for it; without it every service is checked.
+		if err := h.Fetch(ctx, before); err != nil {
+			logger.Info().Err(err).Str("before", before).Msg("soa push: the commit before is gone; checking every service")
+			before = ""
+		}
+	}
+	var services []string
+	if before != "" {
+		if services, err = h.ChangedDirs(ctx, before, j.SHA); err != nil {
+			return nil, nil, nil, mirrorErr(err)
+		}
+		services = serviceDirs(appendSlash(services))
+	}
+	tree, err := h.FS(j.SHA)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if before == "" {
+		if services, err = soa.ListServices(tree); err != nil {
+			return nil, nil, nil, fmt.Errorf("services of %s: %w", j.SHA, err)
+		}
+	}
+	choose, changed := readsIndex, inDirs(services)
+	n, err := h.Prefetch(ctx, j.SHA, func(p string) bool { return choose(p) || changed(p) })
+	if err != nil {
+		return nil, nil, nil, mirrorErr(err)
+	}
+	logger.Debug().Int("services", len(services)).Int("blobs_fetched", n).Msg("soa push read through the mirror")
+	cfg, err := c.config(ctx, client, j, tree)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	j.Services = services
+	if len(services) == 0 {
+		j.Services = nil
+	}
+	res, err := c.checkSOA(ctx, j, tree, cfg)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("check: %w", err)
+	}
+	return res, tree, cfg, nil
+}
+
+// appendSlash makes directory names paths that serviceDirs takes.
+func appendSlash(dirs []string) []string {
+	out := make([]string, len(dirs))
+	for i, d := range dirs {
+		out[i] = path.Join(d, "x")
+	}
+	return out
+}
+
+// mirrorErr makes a git failure that no retry can fix permanent; others
+// are retried like a failed API request.
+func mirrorErr(err error) error {
+	if err != nil && errors.Is(err, gitmirror.ErrPermanent) {
+		return webhook.Permanent(err)
+	}
+	return err
+}

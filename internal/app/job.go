@@ -32,11 +32,9 @@ type checkJob struct {
 	// SOA marks a push to the soa repository: check Services there.
 	SOA      bool     `json:"soa,omitempty"`
 	Services []string `json:"services,omitempty"`
-	// Before and CloneURL are a soa push's: the commit the branch was at
-	// (the changed services are the directories that differ from it) and
-	// where git fetches the repository.
-	Before   string `json:"before,omitempty"`
-	CloneURL string `json:"clone_url,omitempty"`
+	// Before is a soa push's commit the branch was at: the changed
+	// services are the directories that differ from it.
+	Before string `json:"before,omitempty"`
 	// OnlyIfService asks for no check run when the commit is not a PaaSTA
 	// service's (onboarding and the sweep look at every repository).
 	OnlyIfService bool `json:"only_if_service,omitempty"`

@@ -34,7 +34,6 @@ type mirrors struct {
 
 	mu       sync.Mutex
 	soa      *gitmirror.Handle
-	soaURL   string
 	soaInst  int64
 	branches map[string]string // default branch by lower-case owner/repo, from the API
 }
@@ -81,29 +80,26 @@ func (c *Checker) remote(inst int64, cloneURL string) gitmirror.RemoteFunc {
 	}
 }
 
-// soaMirror returns the soa repository's mirror, opened on first use.
-// cloneURL is the push payload's, when there is one; else the API's is
-// asked once.
-func (c *Checker) soaMirror(ctx context.Context, client Client, inst int64, cloneURL string) (*gitmirror.Handle, error) {
+// soaMirror returns the soa repository's mirror, opened on first use with
+// the clone_url the API gives (one request per process and installation;
+// a push payload's is not trusted to be the API host's).
+func (c *Checker) soaMirror(ctx context.Context, client Client, inst int64) (*gitmirror.Handle, error) {
 	mr := c.mirrors
 	mr.mu.Lock()
 	defer mr.mu.Unlock()
-	if mr.soa != nil && mr.soaInst == inst && (cloneURL == "" || cloneURL == mr.soaURL) {
+	if mr.soa != nil && mr.soaInst == inst {
 		return mr.soa, nil
 	}
 	owner, name, _ := strings.Cut(c.SOARepo, "/")
-	if cloneURL == "" {
-		gc, ok := client.(gitClient)
-		if !ok {
-			return nil, errors.New("the installation's client cannot fetch with git")
-		}
-		u, branch, err := gc.CloneURL(ctx, owner, name)
-		if err != nil {
-			return nil, err
-		}
-		cloneURL = u
-		mr.branches[strings.ToLower(c.SOARepo)] = branch
+	gc, ok := client.(gitClient)
+	if !ok {
+		return nil, errors.New("the installation's client cannot fetch with git")
 	}
+	cloneURL, branch, err := gc.CloneURL(ctx, owner, name)
+	if err != nil {
+		return nil, err
+	}
+	mr.branches[strings.ToLower(c.SOARepo)] = branch
 	u, err := url.Parse(cloneURL)
 	if err != nil {
 		return nil, webhook.Permanent(fmt.Errorf("clone url of %s: %w", c.SOARepo, err))
@@ -115,7 +111,7 @@ func (c *Checker) soaMirror(ctx context.Context, client Client, inst int64, clon
 	if mr.soa != nil {
 		mr.soa.Release()
 	}
-	mr.soa, mr.soaURL, mr.soaInst = h, cloneURL, inst
+	mr.soa, mr.soaInst = h, inst
 	return h, nil
 }
 
@@ -153,7 +149,7 @@ func inDirs(dirs []string) func(string) bool {
 // soaTreeFromMirror is soaRepoTree through the mirror: the soa tree at the
 // default branch's head, its index's files fetched in one batch.
 func (c *Checker) soaTreeFromMirror(ctx context.Context, client Client, inst int64, branch, head string) (*soa.Cache, string, error) {
-	h, err := c.soaMirror(ctx, client, inst, "")
+	h, err := c.soaMirror(ctx, client, inst)
 	if err != nil {
 		return nil, "", fmt.Errorf("soa mirror: %w", err)
 	}
@@ -205,7 +201,7 @@ func (c *Checker) prefetchService(ctx context.Context, head, service string) err
 // payload could list.
 func (c *Checker) runSOAFromMirror(ctx context.Context, client Client, j checkJob) (*checks.Result, fs.FS, *checks.Config, error) {
 	logger := zerolog.Ctx(ctx)
-	h, err := c.soaMirror(ctx, client, j.Installation, j.CloneURL)
+	h, err := c.soaMirror(ctx, client, j.Installation)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("soa mirror: %w", err)
 	}
@@ -245,7 +241,7 @@ func (c *Checker) runSOAFromMirror(ctx context.Context, client Client, j checkJo
 	if err != nil {
 		return nil, nil, nil, mirrorErr(err)
 	}
-	logger.Debug().Int("services", len(services)).Int("blobs_fetched", n).Msg("soa push read through the mirror")
+	logger.Info().Int("services", len(services)).Int("blobs_fetched", n).Bool("all_services", before == "").Msg("soa push: checking the services git says it changed")
 	cfg, err := c.config(ctx, client, j, tree)
 	if err != nil {
 		return nil, nil, nil, err

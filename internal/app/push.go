@@ -71,7 +71,7 @@ func (h PushHandler) Handle(ctx context.Context, eventType, deliveryID string, p
 		h.state.soa.observe(inst, j.DefaultBranch, j.DefaultSHA)
 		j.SOA = true
 		j.Services = changedServices(ev.Commits)
-		j.Before, j.CloneURL = ev.GetBefore(), r.GetCloneURL()
+		j.Before = ev.GetBefore()
 		// A change to the default branch's services changes their own
 		// repositories' status too: re-check those (invalidate.go).
 		if j.DefaultSHA != "" {

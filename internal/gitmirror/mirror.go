@@ -222,8 +222,8 @@ func (m *Manager) initMirror(ctx context.Context, mr *mirror) error {
 	return nil
 }
 
-// Fetch brings the mirror up to date: every branch, and the commits want
-// (when a branch no longer reaches them, by id). Concurrent fetches of one
+// Fetch brings the commits want into the mirror, by id; without want it
+// brings every branch up to date instead. Concurrent fetches of one
 // mirror coalesce: a fetch finds the commits it wants there when the one
 // it waited for brought them.
 func (h *Handle) Fetch(ctx context.Context, want ...string) error {
@@ -241,19 +241,52 @@ func (h *Handle) Fetch(ctx context.Context, want ...string) error {
 	if err != nil {
 		return err
 	}
-	args := []string{"fetch", "--quiet", "--no-tags", "--prune", "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "origin", "+refs/heads/*:refs/heads/*"}
-	if _, err := h.m.run(ctx, h.mr.dir, cfg, nil, args...); err != nil {
-		return fmt.Errorf("fetch %s: %w", redact(r.URL), err)
-	}
-	if missing := h.missingCommits(ctx, want); len(missing) > 0 {
-		// A commit no branch reaches any more (a force push): ask for it.
-		args := append([]string{"fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "origin"}, missing...)
+	common := []string{"fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "origin"}
+	if len(want) > 0 {
+		// Commits asked for by id: one round trip fewer than listing the
+		// refs (protocol v2 lists none for ids), and a commit no branch
+		// reaches any more (a force push) comes too. The ids are kept
+		// reachable under refs/contractbot/, so gc keeps them.
+		args := common
+		for _, sha := range h.missingCommits(ctx, want) {
+			args = append(args, "+"+sha+":refs/contractbot/"+sha)
+		}
 		if _, err := h.m.run(ctx, h.mr.dir, cfg, nil, args...); err != nil {
-			return fmt.Errorf("fetch %s of %s: %w", strings.Join(missing, ","), redact(r.URL), err)
+			return fmt.Errorf("fetch %s of %s: %w", strings.Join(want, ","), redact(r.URL), err)
+		}
+		h.pruneWanted(ctx, want)
+	} else {
+		args := append(common, "--prune", "+refs/heads/*:refs/heads/*")
+		if _, err := h.m.run(ctx, h.mr.dir, cfg, nil, args...); err != nil {
+			return fmt.Errorf("fetch %s: %w", redact(r.URL), err)
 		}
 	}
 	h.maintain(ctx)
 	return nil
+}
+
+// keptWanted is how many commits fetched by id stay under
+// refs/contractbot/: enough for the heads checks are reading.
+const keptWanted = 16
+
+// pruneWanted drops all but the newest refs/contractbot/ refs, keeping
+// keep's. Called with the lock held; a failure only keeps refs longer.
+func (h *Handle) pruneWanted(ctx context.Context, keep []string) {
+	out, err := h.m.run(ctx, h.mr.dir, nil, nil, "for-each-ref", "--sort=-creatordate", "--format=%(refname)", "refs/contractbot/")
+	if err != nil {
+		return
+	}
+	refs := strings.Fields(string(out))
+	if len(refs) <= keptWanted {
+		return
+	}
+	var del strings.Builder
+	for _, ref := range refs[keptWanted:] {
+		if !slices.Contains(keep, strings.TrimPrefix(ref, "refs/contractbot/")) {
+			del.WriteString("delete " + ref + "\n")
+		}
+	}
+	_, _ = h.m.run(ctx, h.mr.dir, nil, strings.NewReader(del.String()), "update-ref", "--stdin")
 }
 
 // remoteConfig asks for the remote, points origin at it and returns the

@@ -155,6 +155,9 @@ func TestMirror_AFetchedCommitIsReadWithoutItsBlobsUntilPrefetchedInOneRequest(t
 	if !h.HasCommits(context.Background(), sha) {
 		t.Fatal("the fetched commit is not in the mirror")
 	}
+	if got := o.requests.Load(); got > 2 {
+		t.Errorf("fetching a commit by id took %d requests, want 2 (refs advertisement, pack)", got)
+	}
 	before := o.packs.Load()
 	n, err := h.Prefetch(context.Background(), sha, func(p string) bool { return strings.HasSuffix(p, "/smartstack.yaml") })
 	if err != nil {
@@ -233,6 +236,9 @@ func TestMirror_ChangedDirectoriesComeFromTheTreesNotTheBlobs(t *testing.T) {
 	}
 	if n := o.requests.Load() - before; n != 0 {
 		t.Errorf("the diff took %d requests, want 0", n)
+	}
+	if err := h.Fetch(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	if head, err := h.Ref(context.Background(), "refs/heads/main"); err != nil || head != second {
 		t.Errorf("refs/heads/main is %q, %v; want %s", head, err, second)

@@ -1,0 +1,261 @@
+package app_test
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/contractbot/contractbot/internal/gittest"
+	"github.com/contractbot/contractbot/internal/githubfake"
+	"github.com/contractbot/contractbot/internal/soa/soatest"
+)
+
+// The organisation-scale cases of issue 12, against the fake GitHub with
+// the 4,000-service soa repository (soatest.BigRepo, generated once per
+// test binary): every request the fake sees, API and git, is counted from
+// the delivery to the published check run, and held to the issue's
+// budgets. Times are logged for BENCHMARKS.md, never asserted.
+
+// Request budgets of issue 12.
+const (
+	budgetColdServicePush = 40
+	budgetSOAPushOne      = 12
+	budgetSOAPushMany     = 12
+	budgetWarmServicePush = 4
+)
+
+// bigSOA is the 4,000-service repository as path → content, the caller's
+// own copy.
+func bigSOA(t testing.TB) map[string]string {
+	t.Helper()
+	files, err := soatest.BigRepo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := make(map[string]string, len(files))
+	for _, f := range files {
+		m[f.Path] = f.Content
+	}
+	return m
+}
+
+// cappedPushPayload is a push of after onto branch, before → after, whose
+// payload lists 20 commits, as GitHub's does for a larger push: the
+// payload cannot say which services changed, git must.
+func cappedPushPayload(t testing.TB, repo, branch, before, after string) []byte {
+	t.Helper()
+	m := examplePayload(t, "push.branch-created.1.json")
+	setRepo(m, repo, "master")
+	m["ref"] = "refs/heads/" + branch
+	m["before"], m["after"] = before, after
+	m["created"] = false
+	commit := m["head_commit"].(map[string]any)
+	commit["id"] = after
+	commit["added"], commit["removed"], commit["modified"] = []string{}, []string{}, []string{"README.md"}
+	commits := make([]any, 20)
+	for i := range commits {
+		commits[i] = commit
+	}
+	m["commits"] = commits
+	return mustJSON(t, m)
+}
+
+// measured is one case: the requests the fake counted and the time from
+// the delivery to the completed run.
+type measured struct {
+	requests, git int
+	took         time.Duration
+	run          githubfake.CheckRunRecord
+}
+
+// deliverAndWait delivers payload and waits for the one run on repo@sha,
+// counting the fake's requests from the delivery on.
+func deliverAndWait(t *testing.T, b *bot, repo, sha string, payload []byte) measured {
+	t.Helper()
+	b.fake.ResetCalls()
+	start := time.Now()
+	if got := b.deliver("push", payload); got != http.StatusAccepted {
+		t.Fatalf("push to %s: status %d", repo, got)
+	}
+	runs := waitCheckRunsWithin(t, b, repo, sha, 1, 3*time.Minute)
+	took := time.Since(start)
+	calls := b.fake.Calls()
+	m := measured{requests: b.fake.TotalCalls(), took: took, run: runs[0]}
+	m.git = calls[githubfake.GitInfoRefsOp] + calls[githubfake.GitUploadPackOp]
+	t.Logf("%s@%.7s: %d requests (%d git) %v, %.0f MiB peak RSS, %v", repo, sha, m.requests, m.git, took.Round(time.Millisecond),
+		float64(peakRSSOf(b.cmd.Process.Pid))/(1<<20), calls)
+	return m
+}
+
+// waitCheckRunsWithin is waitCheckRuns with a deadline of its own: the
+// first check against the big repository clones it.
+func waitCheckRunsWithin(t testing.TB, b *bot, repo, sha string, n int, d time.Duration) []githubfake.CheckRunRecord {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		runs := b.fake.CheckRuns(e2eOwner, repo, sha)
+		done := 0
+		for _, r := range runs {
+			if r.Status == "completed" {
+				done++
+			}
+		}
+		if done >= n {
+			return runs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d completed check runs on %s@%s after %v, want %d\nlogs:\n%s", done, repo, sha, d, n, b.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// peakRSSOf returns the peak resident set size of pid (VmHWM), 0 when
+// unknown.
+func peakRSSOf(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(v), " kB"), &kb)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// dirBytes is the disk use of the files under dir.
+func dirBytes(dir string) int64 {
+	var n int64
+	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			n += info.Size()
+		}
+		return nil
+	})
+	return n
+}
+
+// smartstackServices returns two services of the big repository with a
+// smartstack.yaml, and the first one's port.
+func smartstackServices(t testing.TB) (a, b string, portA int) {
+	t.Helper()
+	var found []int
+	for i := 0; i < soatest.BigServices && len(found) < 2; i++ {
+		if p, ok := soatest.HasSmartStack(i+100, soatest.BigServices, soatest.BigSmartStack); ok {
+			if len(found) == 0 {
+				portA = p
+			}
+			found = append(found, i+100)
+		}
+	}
+	if len(found) < 2 {
+		t.Fatal("no two smartstack services in the big repository")
+	}
+	return fmt.Sprintf("svc%04d", found[0]), fmt.Sprintf("svc%04d", found[1]), portA
+}
+
+func hasAnnotation(run githubfake.CheckRunRecord, path string, line int, msg string) bool {
+	for _, a := range run.Annotations {
+		if a.Path == path && a.StartLine == line && strings.Contains(a.Message, msg) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestServe_AnOrganisationScaleSOARepositoryIsReadThroughAGitMirrorWithinTheRequestBudgets(t *testing.T) {
+	gittest.RequireTool(t, "git")
+	if testing.Short() {
+		t.Skip("the 4,000-service repository takes seconds to generate and clone; not under -short")
+	}
+	fake := githubfake.New(t, githubfake.WithRateLimit(1<<30))
+	fake.AddInstallation(e2eInstallation, e2eOwner)
+	files := bigSOA(t)
+	head := fake.Push(e2eOwner, soaRepo, "master", files)
+	// The fake writes its objects for git on the first git request; do it
+	// now, so that the cold case measures the App, not the fake.
+	fake.Materialize(e2eOwner, soaRepo)
+	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo, "CONTRACTBOT_LOG_LEVEL=info")
+	mirrorDir := filepath.Join(b.dataDir, "data", "git")
+
+	// The service's repository is named as its soa directory.
+	const service = "svc0042"
+	svcSHA := fake.Push(e2eOwner, service, "main", goodService())
+
+	t.Run("a first service push, cold, clones the mirror within 40 requests", func(t *testing.T) {
+		m := deliverAndWait(t, b, service, svcSHA, pushPayload(t, service, "main", zero, svcSHA, "Makefile"))
+		if m.requests > budgetColdServicePush {
+			t.Errorf("%d requests, budget %d", m.requests, budgetColdServicePush)
+		}
+		if m.git == 0 {
+			t.Error("no git request: the soa repository was not read through the mirror")
+		}
+		if m.run.Conclusion != "success" {
+			t.Errorf("conclusion %s, want success: %s\n%+v", m.run.Conclusion, m.run.Summary, m.run.Annotations)
+		}
+		t.Logf("mirror disk use %.1f MiB", float64(dirBytes(mirrorDir))/(1<<20))
+	})
+
+	t.Run("a service push, warm, takes at most 4 requests", func(t *testing.T) {
+		sha := fake.Push(e2eOwner, service, "main", withFiles(goodService(), "README.md", "# changed\n"))
+		m := deliverAndWait(t, b, service, sha, pushPayload(t, service, "main", svcSHA, sha, "README.md"))
+		if m.requests > budgetWarmServicePush {
+			t.Errorf("%d requests, budget %d", m.requests, budgetWarmServicePush)
+		}
+	})
+
+	t.Run("a soa push that takes another service's proxy_port is reported at that line within 12 requests", func(t *testing.T) {
+		owner, thief, port := smartstackServices(t)
+		p := thief + "/smartstack.yaml"
+		files[p] = strings.Replace(files[p], "proxy_port: ", fmt.Sprintf("proxy_port: %d #", port), 1)
+		after := fake.Push(e2eOwner, soaRepo, "master", files)
+		m := deliverAndWait(t, b, soaRepo, after, cappedPushPayload(t, soaRepo, "master", head, after))
+		head = after
+		if m.requests > budgetSOAPushOne {
+			t.Errorf("%d requests, budget %d", m.requests, budgetSOAPushOne)
+		}
+		if !hasAnnotation(m.run, p, 2, owner) {
+			t.Errorf("no annotation at %s:2 naming %s: %+v", p, owner, m.run.Annotations)
+		}
+	})
+
+	t.Run("a soa push that changes 2,000 services checks every one within 12 requests, one broken deploy group among them", func(t *testing.T) {
+		// A migration: every other service's runbook moves; one of them
+		// also deploys to a group its pipeline lacks, the last one, which
+		// no payload list would reach.
+		const changed = 2000
+		for i := range changed {
+			svc := fmt.Sprintf("svc%04d", 2*i)
+			files[svc+"/monitoring.yaml"] = strings.Replace(files[svc+"/monitoring.yaml"], "runbook: y/", "runbook: https://runbooks.example.com/", 1)
+		}
+		const broken = "svc3998"
+		files[broken+"/deploy.yaml"] = strings.Replace(files[broken+"/deploy.yaml"], "  - step: cluster00.main\n", "", 1)
+		after := fake.Push(e2eOwner, soaRepo, "master", files)
+		m := deliverAndWait(t, b, soaRepo, after, cappedPushPayload(t, soaRepo, "master", head, after))
+		head = after
+		if m.requests > budgetSOAPushMany {
+			t.Errorf("%d requests, budget %d", m.requests, budgetSOAPushMany)
+		}
+		if want := fmt.Sprintf(`"services":%d,`, changed); !strings.Contains(b.logs.String(), want) {
+			t.Errorf("the log does not say %d services were checked", changed)
+		}
+		found := false
+		for _, a := range m.run.Annotations {
+			if a.Path == broken+"/kubernetes-cluster00.yaml" && a.AnnotationLevel == "failure" && strings.Contains(a.Message, "cluster00.main") {
+				found = true
+			}
+		}
+		if !found || m.run.Conclusion != "failure" {
+			t.Errorf("the broken deploy group of %s is not reported (conclusion %s): %+v", broken, m.run.Conclusion, m.run.Annotations)
+		}
+		t.Logf("mirror disk use %.1f MiB", float64(dirBytes(mirrorDir))/(1<<20))
+	})
+}

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/contractbot/contractbot/internal/gittest"
 	"github.com/contractbot/contractbot/internal/githubfake"
+	"github.com/contractbot/contractbot/internal/gittest"
 	"github.com/contractbot/contractbot/internal/soa/soatest"
 )
 
@@ -68,8 +68,8 @@ func cappedPushPayload(t testing.TB, repo, branch, before, after string) []byte 
 // the delivery to the completed run.
 type measured struct {
 	requests, git int
-	took         time.Duration
-	run          githubfake.CheckRunRecord
+	took          time.Duration
+	run           githubfake.CheckRunRecord
 }
 
 // deliverAndWait delivers payload and waits for the one run on repo@sha,

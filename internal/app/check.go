@@ -187,7 +187,7 @@ func (c *Checker) runCheck(ctx context.Context, client Client, j checkJob) (*che
 	if _, git := client.(gitClient); j.SOA && git && c.mirrors != nil {
 		return c.runSOAFromMirror(ctx, client, j)
 	}
-	tree, err := client.Tree(ctx, j.Owner, j.Repo, j.SHA)
+	tree, err := c.repoTree(ctx, client, j.Installation, j.Owner, j.Repo, j.SHA)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("tree of %s: %w", j.SHA, err)
 	}
@@ -314,7 +314,7 @@ func (c *Checker) config(ctx context.Context, client Client, j checkJob, tree fs
 				return nil, fmt.Errorf("head of the default branch: %w", err)
 			}
 		}
-		if src, err = client.Tree(ctx, j.Owner, j.Repo, sha); err != nil {
+		if src, err = c.repoTree(ctx, client, j.Installation, j.Owner, j.Repo, sha); err != nil {
 			return nil, fmt.Errorf("tree of the default branch at %s: %w", sha, err)
 		}
 	}

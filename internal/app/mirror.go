@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/contractbot/contractbot/internal/checks"
+	ghclient "github.com/contractbot/contractbot/internal/github"
 	"github.com/contractbot/contractbot/internal/gitmirror"
 	"github.com/contractbot/contractbot/internal/soa"
 	"github.com/contractbot/contractbot/internal/webhook"
@@ -255,6 +256,63 @@ func (c *Checker) runSOAFromMirror(ctx context.Context, client Client, j checkJo
 		return nil, nil, nil, fmt.Errorf("check: %w", err)
 	}
 	return res, tree, cfg, nil
+}
+
+// repoTree returns a commit's tree through the REST API, or, when GitHub
+// truncates it and mirrors are on, through a mirror of the repository.
+func (c *Checker) repoTree(ctx context.Context, client Client, inst int64, owner, repo, sha string) (fs.FS, error) {
+	tree, err := client.Tree(ctx, owner, repo, sha)
+	if _, git := client.(gitClient); err == nil || !errors.Is(err, ghclient.ErrTreeTruncated) || !git || c.mirrors == nil {
+		return tree, err
+	}
+	zerolog.Ctx(ctx).Info().Str(logSHA, sha).Msg("tree truncated by GitHub: reading the repository through a git mirror")
+	return c.treeFromMirror(ctx, client, inst, owner, repo, sha)
+}
+
+// treeFromMirror reads a service repository's commit through its mirror,
+// with the files the repository rules read fetched in one batch.
+func (c *Checker) treeFromMirror(ctx context.Context, client Client, inst int64, owner, repo, sha string) (fs.FS, error) {
+	cloneURL, _, err := client.(gitClient).CloneURL(ctx, owner, repo)
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(cloneURL)
+	if err != nil {
+		return nil, webhook.Permanent(fmt.Errorf("clone url of %s/%s: %w", owner, repo, err))
+	}
+	h, err := c.mirrors.m.Open(ctx, u.Host, owner, repo, c.remote(inst, cloneURL))
+	if err != nil {
+		return nil, err
+	}
+	// The handle goes back at once: the tree is read after this returns
+	// (the check run's annotations, a review), and a mirror evicted under
+	// it only makes those reads fail, which retries the task. Holding it
+	// for as long as a review may come would pin every large repository.
+	defer h.Release()
+	if err := h.Fetch(ctx, sha); err != nil {
+		return nil, mirrorErr(err)
+	}
+	if _, err := h.Prefetch(ctx, sha, readsRepo); err != nil {
+		return nil, mirrorErr(err)
+	}
+	return h.FS(sha)
+}
+
+// readsRepo chooses what the repository rules read of a service's own
+// repository before they open anything else: its top-level files and the
+// YAML and make files near the top (a soa_dir, included makefiles). The
+// rest comes one request a file, if a rule reads it.
+func readsRepo(p string) bool {
+	depth := strings.Count(p, "/")
+	base := path.Base(p)
+	switch {
+	case depth == 0:
+		return true
+	case depth > 2:
+		return false
+	}
+	ext := path.Ext(base)
+	return ext == ".yaml" || ext == ".yml" || ext == ".mk" || strings.HasPrefix(base, "Makefile") || strings.HasPrefix(base, "Dockerfile")
 }
 
 // appendSlash makes directory names paths that serviceDirs takes.

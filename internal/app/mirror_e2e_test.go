@@ -172,6 +172,23 @@ func hasAnnotation(run githubfake.CheckRunRecord, path string, line int, msg str
 }
 
 func TestServe_AnOrganisationScaleSOARepositoryIsReadThroughAGitMirrorWithinTheRequestBudgets(t *testing.T) {
+	bigSOACases(t, true)
+}
+
+// TestServe_AnOrganisationScaleSOARepositoryThroughTheRESTAPIOnly gives the
+// REST-only figures of BENCHMARKS.md (CONTRACTBOT_GIT_CACHE_BYTES=0): it
+// logs what the same cases cost without mirrors and asserts nothing but
+// that they end. Run it with CONTRACTBOT_BENCH_REST=1.
+func TestServe_AnOrganisationScaleSOARepositoryThroughTheRESTAPIOnly(t *testing.T) {
+	if os.Getenv("CONTRACTBOT_BENCH_REST") != "1" {
+		t.Skip("the REST-only figures are for BENCHMARKS.md: set CONTRACTBOT_BENCH_REST=1")
+	}
+	bigSOACases(t, false)
+}
+
+// bigSOACases runs issue 12's four cases; with mirrors off (mirror false)
+// it only logs the figures.
+func bigSOACases(t *testing.T, mirror bool) {
 	gittest.RequireTool(t, "git")
 	if testing.Short() {
 		t.Skip("the 4,000-service repository takes seconds to generate and clone; not under -short")
@@ -183,8 +200,21 @@ func TestServe_AnOrganisationScaleSOARepositoryIsReadThroughAGitMirrorWithinTheR
 	// The fake writes its objects for git on the first git request; do it
 	// now, so that the cold case measures the App, not the fake.
 	fake.Materialize(e2eOwner, soaRepo)
-	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo, "CONTRACTBOT_LOG_LEVEL=info")
+	env := []string{"CONTRACTBOT_SOA_REPO=" + e2eOwner + "/" + soaRepo, "CONTRACTBOT_LOG_LEVEL=info"}
+	if !mirror {
+		env = append(env, "CONTRACTBOT_GIT_CACHE_BYTES=0")
+	}
+	b := startBot(t, fake, env...)
 	mirrorDir := filepath.Join(b.dataDir, "data", "git")
+	// Without mirrors the figures are logged, not held to the budgets.
+	fail := func(t *testing.T, format string, args ...any) {
+		t.Helper()
+		if mirror {
+			t.Errorf(format, args...)
+		} else {
+			t.Logf("REST only: "+format, args...)
+		}
+	}
 
 	// The service's repository is named as its soa directory.
 	const service = "svc0042"
@@ -193,13 +223,13 @@ func TestServe_AnOrganisationScaleSOARepositoryIsReadThroughAGitMirrorWithinTheR
 	t.Run("a first service push, cold, clones the mirror within 40 requests", func(t *testing.T) {
 		m := deliverAndWait(t, b, service, svcSHA, pushPayload(t, service, "main", zero, svcSHA, "Makefile"))
 		if m.requests > budgetColdServicePush {
-			t.Errorf("%d requests, budget %d", m.requests, budgetColdServicePush)
+			fail(t, "%d requests, budget %d", m.requests, budgetColdServicePush)
 		}
 		if m.git == 0 {
-			t.Error("no git request: the soa repository was not read through the mirror")
+			fail(t, "no git request: the soa repository was not read through the mirror")
 		}
 		if m.run.Conclusion != "success" {
-			t.Errorf("conclusion %s, want success: %s\n%+v", m.run.Conclusion, m.run.Summary, m.run.Annotations)
+			fail(t, "conclusion %s, want success: %s\n%+v", m.run.Conclusion, m.run.Summary, m.run.Annotations)
 		}
 		t.Logf("mirror disk use %.1f MiB", float64(dirBytes(mirrorDir))/(1<<20))
 	})
@@ -208,7 +238,7 @@ func TestServe_AnOrganisationScaleSOARepositoryIsReadThroughAGitMirrorWithinTheR
 		sha := fake.Push(e2eOwner, service, "main", withFiles(goodService(), "README.md", "# changed\n"))
 		m := deliverAndWait(t, b, service, sha, pushPayload(t, service, "main", svcSHA, sha, "README.md"))
 		if m.requests > budgetWarmServicePush {
-			t.Errorf("%d requests, budget %d", m.requests, budgetWarmServicePush)
+			fail(t, "%d requests, budget %d", m.requests, budgetWarmServicePush)
 		}
 	})
 
@@ -220,10 +250,10 @@ func TestServe_AnOrganisationScaleSOARepositoryIsReadThroughAGitMirrorWithinTheR
 		m := deliverAndWait(t, b, soaRepo, after, cappedPushPayload(t, soaRepo, "master", head, after))
 		head = after
 		if m.requests > budgetSOAPushOne {
-			t.Errorf("%d requests, budget %d", m.requests, budgetSOAPushOne)
+			fail(t, "%d requests, budget %d", m.requests, budgetSOAPushOne)
 		}
 		if !hasAnnotation(m.run, p, 2, owner) {
-			t.Errorf("no annotation at %s:2 naming %s: %+v", p, owner, m.run.Annotations)
+			fail(t, "no annotation at %s:2 naming %s: %+v", p, owner, m.run.Annotations)
 		}
 	})
 
@@ -242,10 +272,10 @@ func TestServe_AnOrganisationScaleSOARepositoryIsReadThroughAGitMirrorWithinTheR
 		m := deliverAndWait(t, b, soaRepo, after, cappedPushPayload(t, soaRepo, "master", head, after))
 		head = after
 		if m.requests > budgetSOAPushMany {
-			t.Errorf("%d requests, budget %d", m.requests, budgetSOAPushMany)
+			fail(t, "%d requests, budget %d", m.requests, budgetSOAPushMany)
 		}
 		if want := fmt.Sprintf(`"services":%d,`, changed); !strings.Contains(b.logs.String(), want) {
-			t.Errorf("the log does not say %d services were checked", changed)
+			fail(t, "the log does not say %d services were checked", changed)
 		}
 		found := false
 		for _, a := range m.run.Annotations {
@@ -254,8 +284,64 @@ func TestServe_AnOrganisationScaleSOARepositoryIsReadThroughAGitMirrorWithinTheR
 			}
 		}
 		if !found || m.run.Conclusion != "failure" {
-			t.Errorf("the broken deploy group of %s is not reported (conclusion %s): %+v", broken, m.run.Conclusion, m.run.Annotations)
+			fail(t, "the broken deploy group of %s is not reported (conclusion %s): %+v", broken, m.run.Conclusion, m.run.Annotations)
 		}
 		t.Logf("mirror disk use %.1f MiB", float64(dirBytes(mirrorDir))/(1<<20))
 	})
+}
+
+func TestServe_AServiceRepositoryWhoseTreeGitHubTruncatesIsCheckedThroughAGitMirror(t *testing.T) {
+	gittest.RequireTool(t, "git")
+	fake := githubfake.New(t, githubfake.WithTreeLimit(1000))
+	fake.AddInstallation(e2eInstallation, e2eOwner)
+	b := startBot(t, fake)
+	// More directories than completing the tree one sub-tree a request
+	// would be allowed (2,000): only git can read it.
+	files := goodService()
+	for i := range 2100 {
+		files[fmt.Sprintf("assets/a%04d/x.txt", i)] = "x\n"
+	}
+	sha := fake.Push(e2eOwner, "monolith", "main", files)
+	m := deliverAndWait(t, b, "monolith", sha, pushPayload(t, "monolith", "main", zero, sha, "Makefile"))
+	if m.git == 0 {
+		t.Error("no git request: the truncated tree was not read through a mirror")
+	}
+	if m.run.Conclusion != "success" {
+		t.Errorf("conclusion %s, want success: %s", m.run.Conclusion, m.run.Summary)
+	}
+	if m.requests > budgetColdServicePush {
+		t.Errorf("%d requests, budget %d", m.requests, budgetColdServicePush)
+	}
+}
+
+func TestServe_ASOAPushWhoseBeforeIsNewOrUnknownChecksEveryService(t *testing.T) {
+	gittest.RequireTool(t, "git")
+	fake := githubfake.New(t)
+	fake.AddInstallation(e2eInstallation, e2eOwner)
+	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo)
+	files := soaFixture(t)
+	services := map[string]bool{}
+	for p := range files {
+		if dir, _, ok := strings.Cut(p, "/"); ok && !strings.HasPrefix(dir, ".") {
+			services[dir] = true
+		}
+	}
+	for i, tc := range []struct{ name, before string }{
+		{"a new branch", zero},
+		{"a before that GitHub no longer has", "1234567890123456789012345678901234567890"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files["README.md"] = "# " + tc.name + "\n"
+			sha := fake.Push(e2eOwner, soaRepo, "master", files)
+			m := deliverAndWait(t, b, soaRepo, sha, cappedPushPayload(t, soaRepo, "master", tc.before, sha))
+			if m.git == 0 {
+				t.Error("no git request: the soa push was not read through the mirror")
+			}
+			// One more log line of every service each time.
+			want := fmt.Sprintf(`"services":%d,"blobs_fetched":`, len(services))
+			if logs := b.logs.String(); strings.Count(logs, want) != i+1 || strings.Count(logs, `"all_services":true`) != i+1 {
+				t.Errorf("the log does not say all %d services were checked", len(services))
+			}
+		})
+	}
 }

@@ -7,7 +7,7 @@ import (
 
 func TestMirrorChoosers(t *testing.T) {
 	for _, tc := range []struct {
-		name, path          string
+		name, path         string
 		index, inWeb, repo bool
 	}{
 		{"a service's smartstack.yaml is read by the index", "web/smartstack.yaml", true, true, true},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"sync"
 	"strings"
 
 	"github.com/contractbot/contractbot/internal/gitobj"
@@ -173,24 +174,24 @@ func (h *Handle) ChangedDirs(ctx context.Context, before, after string) ([]strin
 // mirror lacks (one Prefetch did not choose) is fetched when it is read,
 // on one request of its own.
 func (h *Handle) FS(commit string) (fs.FS, error) {
-	s, err := h.storeOf()
-	if err != nil {
+	l := &lazyFS{h: h, commit: commit}
+	if _, _, err := l.current(); err != nil {
 		return nil, err
 	}
-	t, err := s.FS(commit)
-	if err != nil {
-		return nil, fmt.Errorf("tree of %s: %w", commit, err)
-	}
-	return &lazyFS{h: h, commit: commit, fsys: t}, nil
+	return l, nil
 }
 
 // lazyFS reads through the mirror's reader and fetches a missing blob on
 // demand. Its reads have no context of their own (fs.FS has none): the
-// fetch is bounded by the manager's timeout.
+// fetch is bounded by the manager's timeout. It follows the mirror's
+// reader: when that broke and was replaced, it reads through the new one.
 type lazyFS struct {
 	h      *Handle
 	commit string
-	fsys   fs.FS
+
+	mu    sync.Mutex
+	store *gitobj.Store
+	fsys  fs.FS
 }
 
 var (
@@ -199,12 +200,45 @@ var (
 	_ fs.StatFS     = (*lazyFS)(nil)
 )
 
+// current returns the commit's tree through the mirror's reader of now.
+func (l *lazyFS) current() (fs.FS, *gitobj.Store, error) {
+	s, err := l.h.storeOf()
+	if err != nil {
+		return nil, nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.store != s {
+		t, err := s.FS(l.commit)
+		if err != nil {
+			return nil, nil, fmt.Errorf("tree of %s: %w", l.commit, err)
+		}
+		l.store, l.fsys = s, t
+	}
+	return l.fsys, s, nil
+}
+
 // retry runs op on name, and once more after fetching name's blob when
-// the mirror lacks it. The blob's id comes from the tree, which is there.
-func retry[T any](l *lazyFS, name string, op func() (T, error)) (T, error) {
-	v, err := op()
-	if err == nil || !errors.Is(err, gitobj.ErrMissing) {
+// the mirror lacks it (the blob's id comes from the tree, which is
+// there), or after replacing a reader that broke.
+func retry[T any](l *lazyFS, name string, op func(fs.FS) (T, error)) (T, error) {
+	var zero T
+	fsys, s, err := l.current()
+	if err != nil {
+		return zero, err
+	}
+	v, err := op(fsys)
+	switch {
+	case err == nil, errors.Is(err, fs.ErrNotExist), errors.Is(err, gitobj.ErrTooLarge), errors.Is(err, fs.ErrInvalid):
 		return v, err
+	case !errors.Is(err, gitobj.ErrMissing):
+		if !l.h.resetStore(s) {
+			return v, err
+		}
+		if fsys, _, err = l.current(); err != nil {
+			return zero, err
+		}
+		return op(fsys)
 	}
 	ctx := context.Background()
 	out, rerr := l.h.m.run(ctx, l.h.mr.view, nil, nil, "rev-parse", "--verify", "--quiet", l.commit+":"+name)
@@ -213,24 +247,23 @@ func retry[T any](l *lazyFS, name string, op func() (T, error)) (T, error) {
 		return v, err // a symlink on the way, say: the rules see the error
 	}
 	if ferr := l.h.FetchBlobs(ctx, []string{oid}); ferr != nil {
-		var zero T
 		return zero, fmt.Errorf("%w (fetching it: %w)", err, ferr)
 	}
-	return op()
+	return op(fsys)
 }
 
 func (l *lazyFS) Open(name string) (fs.File, error) {
-	return retry(l, name, func() (fs.File, error) { return l.fsys.Open(name) })
+	return retry(l, name, func(f fs.FS) (fs.File, error) { return f.Open(name) })
 }
 
 func (l *lazyFS) ReadFile(name string) ([]byte, error) {
-	return retry(l, name, func() ([]byte, error) { return fs.ReadFile(l.fsys, name) })
+	return retry(l, name, func(f fs.FS) ([]byte, error) { return fs.ReadFile(f, name) })
 }
 
 func (l *lazyFS) ReadDir(name string) ([]fs.DirEntry, error) {
-	return fs.ReadDir(l.fsys, name) // trees are all there
+	return retry(l, name, func(f fs.FS) ([]fs.DirEntry, error) { return fs.ReadDir(f, name) })
 }
 
 func (l *lazyFS) Stat(name string) (fs.FileInfo, error) {
-	return retry(l, name, func() (fs.FileInfo, error) { return fs.Stat(l.fsys, name) })
+	return retry(l, name, func(f fs.FS) (fs.FileInfo, error) { return fs.Stat(f, name) })
 }

@@ -445,15 +445,37 @@ func (h *Handle) storeOf() (*gitobj.Store, error) {
 	}
 	if h.mr.store == nil {
 		// The reader outlives any one request: it is closed with the
-		// mirror. Its environment is the manager's, and its repository
-		// has no remote to fetch from.
-		s, err := gitobj.Open(context.Background(), gitobj.Options{GitDir: h.mr.view, Git: h.m.opts.Git})
+		// mirror. Its environment is the manager's (no user
+		// configuration), and its repository has no remote to fetch from.
+		s, err := gitobj.Open(context.Background(), gitobj.Options{GitDir: h.mr.view, Git: h.m.opts.Git, Env: h.m.env(h.mr.view, nil)})
 		if err != nil {
 			return nil, fmt.Errorf("git mirror reader: %w", err)
 		}
 		h.mr.store = s
 	}
 	return h.mr.store, nil
+}
+
+// resetStore drops the mirror's reader s, so that the next read starts a
+// new one; false when s was replaced already (by another reader's reset)
+// or never was the mirror's.
+func (h *Handle) resetStore(s *gitobj.Store) bool {
+	h.m.mu.Lock()
+	mine := s != nil && h.mr.store == s
+	if mine {
+		h.mr.store = nil
+	}
+	h.m.mu.Unlock()
+	if mine {
+		s.Close()
+	}
+	return mine || (s != nil && h.currentStore() != s)
+}
+
+func (h *Handle) currentStore() *gitobj.Store {
+	h.m.mu.Lock()
+	defer h.m.mu.Unlock()
+	return h.mr.store
 }
 
 // Close stops every reader.

@@ -390,3 +390,26 @@ func TestMirror_TheLeastRecentlyUsedMirrorNotInUseIsEvictedBeyondTheBound(t *tes
 		t.Error("no disk use reported")
 	}
 }
+
+func TestMirror_AReaderThatDiedIsReplacedOnTheNextRead(t *testing.T) {
+	o, sha := newOrigin(t, services(2))
+	m := newManager(t, o, 0)
+	h := open(t, m, o, "soa")
+	if err := h.Fetch(context.Background(), sha); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Prefetch(context.Background(), sha, func(string) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := h.FS(sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.ReadFile(fsys, "svc000/service.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	h.KillReader()
+	if data, err := fs.ReadFile(fsys, "svc001/service.yaml"); err != nil || string(data) != "description: svc001\n" {
+		t.Errorf("read after the reader died: %q, %v", data, err)
+	}
+}

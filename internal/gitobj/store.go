@@ -63,6 +63,10 @@ type Options struct {
 	// Git is the git program (default "git" on PATH). GitLab's Gitaly, for
 	// one, runs hooks with its bundled git outside PATH.
 	Git string
+	// Env, with GitDir, is the process's whole environment instead of this
+	// process's own (GIT_DIR is added): a caller that keeps git away from
+	// the user's configuration (the App's mirrors) says so here.
+	Env []string
 }
 
 // Open starts the cat-file process. Close it when done.
@@ -73,7 +77,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	cmd := exec.CommandContext(ctx, git, "cat-file", "--batch-command")
 	if opts.GitDir != "" {
-		cmd.Env = append(cleanEnv(os.Environ()), "GIT_DIR="+opts.GitDir)
+		env := os.Environ()
+		if opts.Env != nil {
+			env = opts.Env
+		}
+		cmd.Env = append(cleanEnv(env), "GIT_DIR="+opts.GitDir)
 	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -263,7 +263,7 @@ func (c *Checker) checkSOA(ctx context.Context, j checkJob, tree fs.FS, cfg *che
 	cache := soa.NewCache(tree, c.PaastaSchemas, soa.DefaultLimits())
 	merged := &checks.Result{Service: strings.Join(services, ","), Findings: []checks.Finding{}, Facts: map[string]any{}}
 	seen := map[string]bool{}
-	for _, s := range services {
+	results, err := eachService(ctx, services, func(ctx context.Context, s string) (*checks.Result, error) {
 		t, err := checks.Prepare(ctx, nil, checks.Options{Config: cfg, SOACache: cache, Service: s, PaastaConfig: c.PaastaConfig})
 		if err != nil {
 			return nil, err
@@ -272,6 +272,12 @@ func (c *Checker) checkSOA(ctx context.Context, j checkJob, tree fs.FS, cfg *che
 		if err != nil {
 			return nil, fmt.Errorf("service %q: %w", s, err)
 		}
+		return res, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, res := range results {
 		for _, f := range res.Findings {
 			// Rules over the whole soa tree report the same findings in
 			// every service's run; keep one of each.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -202,6 +203,7 @@ func (c *Checker) prefetchService(ctx context.Context, head, service string) err
 // payload could list.
 func (c *Checker) runSOAFromMirror(ctx context.Context, client Client, j checkJob) (*checks.Result, fs.FS, *checks.Config, error) {
 	logger := zerolog.Ctx(ctx)
+	start := c.clock()
 	h, err := c.soaMirror(ctx, client, j.Installation)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("soa mirror: %w", err)
@@ -242,7 +244,7 @@ func (c *Checker) runSOAFromMirror(ctx context.Context, client Client, j checkJo
 	if err != nil {
 		return nil, nil, nil, mirrorErr(err)
 	}
-	logger.Info().Int("services", len(services)).Int("blobs_fetched", n).Bool("all_services", before == "").Msg("soa push: checking the services git says it changed")
+	logger.Info().Int("services", len(services)).Int("blobs_fetched", n).Bool("all_services", before == "").Dur("read", c.clock().Sub(start)).Msg("soa push: checking the services git says it changed")
 	cfg, err := c.config(ctx, client, j, tree)
 	if err != nil {
 		return nil, nil, nil, err
@@ -313,6 +315,49 @@ func readsRepo(p string) bool {
 	}
 	ext := path.Ext(base)
 	return ext == ".yaml" || ext == ".yml" || ext == ".mk" || strings.HasPrefix(base, "Makefile") || strings.HasPrefix(base, "Dockerfile")
+}
+
+// eachService runs f for every service, on as many at once as there are
+// CPUs (a soa push of 2,000 services is that many engine runs, all CPU),
+// and returns the results in the order of services; the first error stops
+// the rest.
+func eachService(ctx context.Context, services []string, f func(context.Context, string) (*checks.Result, error)) ([]*checks.Result, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := make([]*checks.Result, len(services))
+	errs := make([]error, len(services))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(services)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if out[i], errs[i] = f(ctx, services[i]); errs[i] != nil {
+					cancel()
+				}
+			}
+		}()
+	}
+feed:
+	for i := range services {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	for i, err := range errs {
+		switch {
+		case err != nil:
+			return nil, err
+		case out[i] == nil: // never run: the caller's context ended
+			return nil, fmt.Errorf("service %q: %w", services[i], ctx.Err())
+		}
+	}
+	return out, nil
 }
 
 // appendSlash makes directory names paths that serviceDirs takes.

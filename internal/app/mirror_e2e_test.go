@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -86,6 +87,23 @@ func deliverAndWait(t *testing.T, b *bot, repo, sha string, payload []byte) meas
 	calls := b.fake.Calls()
 	m := measured{requests: b.fake.TotalCalls(), took: took, run: runs[0]}
 	m.git = calls[githubfake.GitInfoRefsOp] + calls[githubfake.GitUploadPackOp]
+	for _, line := range strings.Split(b.logs.String(), "\n") {
+		var l struct {
+			SHA      string   `json:"github_sha"`
+			Message  string   `json:"message"`
+			Read     *float64 `json:"read"`
+			Took     *float64 `json:"took"`
+			Services *int     `json:"services"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil && l.SHA == sha && (l.Read != nil || l.Took != nil) {
+			switch {
+			case l.Read != nil:
+				t.Logf("  %s: %d services, read in %.0f ms", l.Message, *l.Services, *l.Read)
+			default:
+				t.Logf("  %s: took %.0f ms", l.Message, *l.Took)
+			}
+		}
+	}
 	t.Logf("%s@%.7s: %d requests (%d git) %v, %.0f MiB peak RSS, %v", repo, sha, m.requests, m.git, took.Round(time.Millisecond),
 		float64(peakRSSOf(b.cmd.Process.Pid))/(1<<20), calls)
 	return m

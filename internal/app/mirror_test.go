@@ -1,8 +1,13 @@
 package app
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/contractbot/contractbot/internal/checks"
 )
 
 func TestMirrorChoosers(t *testing.T) {
@@ -39,4 +44,44 @@ func TestChangedDirectoriesBecomeServices(t *testing.T) {
 	if want := "api,web"; strings.Join(got, ",") != want {
 		t.Errorf("got %v, want %s", got, want)
 	}
+}
+
+func TestEachService(t *testing.T) {
+	names := make([]string, 100)
+	for i := range names {
+		names[i] = fmt.Sprintf("svc%03d", i)
+	}
+	t.Run("results come back in the order of the services", func(t *testing.T) {
+		got, err := eachService(context.Background(), names, func(_ context.Context, s string) (*checks.Result, error) {
+			return &checks.Result{Service: s}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range got {
+			if r.Service != names[i] {
+				t.Fatalf("result %d is %s's, want %s's", i, r.Service, names[i])
+			}
+		}
+	})
+	t.Run("an error of one service is the error of all", func(t *testing.T) {
+		_, err := eachService(context.Background(), names, func(_ context.Context, s string) (*checks.Result, error) {
+			if s == "svc050" {
+				return nil, errors.New("broken")
+			}
+			return &checks.Result{Service: s}, nil
+		})
+		if err == nil || err.Error() != "broken" {
+			t.Errorf("error %v, want broken", err)
+		}
+	})
+	t.Run("a cancelled context ends the loop with its error", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := eachService(ctx, names, func(ctx context.Context, s string) (*checks.Result, error) {
+			return &checks.Result{Service: s}, ctx.Err()
+		}); !errors.Is(err, context.Canceled) {
+			t.Errorf("error %v, want context.Canceled", err)
+		}
+	})
 }

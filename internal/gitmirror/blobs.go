@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
-	"sync"
 	"strings"
+	"sync"
 
 	"github.com/contractbot/contractbot/internal/gitobj"
 )

@@ -310,14 +310,14 @@ func bigSOACases(t *testing.T, mirror bool) {
 
 func TestServe_AServiceRepositoryWhoseTreeGitHubTruncatesIsCheckedThroughAGitMirror(t *testing.T) {
 	gittest.RequireTool(t, "git")
-	fake := githubfake.New(t, githubfake.WithTreeLimit(1000))
+	fake := githubfake.New(t, githubfake.WithTreeLimit(100))
 	fake.AddInstallation(e2eInstallation, e2eOwner)
 	b := startBot(t, fake)
-	// More directories than completing the tree one sub-tree a request
-	// would be allowed (2,000): only git can read it.
+	// With mirrors the App does not complete a truncated tree through the
+	// Trees API, one sub-tree a request: git reads it in a few.
 	files := goodService()
-	for i := range 2100 {
-		files[fmt.Sprintf("assets/a%04d/x.txt", i)] = "x\n"
+	for i := range 200 {
+		files[fmt.Sprintf("assets/a%03d/x.txt", i)] = "x\n"
 	}
 	sha := fake.Push(e2eOwner, "monolith", "main", files)
 	m := deliverAndWait(t, b, "monolith", sha, pushPayload(t, "monolith", "main", zero, sha, "Makefile"))
@@ -326,6 +326,9 @@ func TestServe_AServiceRepositoryWhoseTreeGitHubTruncatesIsCheckedThroughAGitMir
 	}
 	if m.run.Conclusion != "success" {
 		t.Errorf("conclusion %s, want success: %s", m.run.Conclusion, m.run.Summary)
+	}
+	if n := b.fake.Calls()["git/get-tree"]; n != 1 {
+		t.Errorf("%d git/get-tree requests, want 1: the truncated tree was walked through the API", n)
 	}
 	if m.requests > budgetColdServicePush {
 		t.Errorf("%d requests, budget %d", m.requests, budgetColdServicePush)

@@ -187,6 +187,12 @@ func Serve(ctx context.Context, cfg Config) error {
 	if cfg.GitHubTimeout > 0 {
 		ghOpts = append(ghOpts, ghclient.WithTimeout(cfg.GitHubTimeout))
 	}
+	if cfg.GitCacheBytes > 0 {
+		// With mirrors, a tree GitHub truncates is read through git at
+		// once: a few requests, where completing it sub-tree by sub-tree
+		// could take thousands (mirror.go).
+		ghOpts = append(ghOpts, ghclient.WithMaxTreeRequests(0))
+	}
 	apps, err := ghclient.NewApps(cfg.AppID, cfg.PrivateKeyPEM, cfg.APIURL, ghOpts...)
 	if err != nil {
 		return fmt.Errorf("github app: %w", err)

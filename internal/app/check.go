@@ -250,6 +250,13 @@ func (c *Checker) checkService(ctx context.Context, client Client, j checkJob, t
 // checkSOA checks the services of the soa repository that a push changed,
 // and the repository-wide rules, in one result posted on the soa commit.
 func (c *Checker) checkSOA(ctx context.Context, j checkJob, tree fs.FS, cfg *checks.Config) (*checks.Result, error) {
+	// The services of one soa commit share its index and schemas.
+	return c.checkSOAWith(ctx, j, tree, soa.NewCache(tree, c.PaastaSchemas, soa.DefaultLimits()), cfg)
+}
+
+// checkSOAWith is checkSOA with the commit's cache given (mirror.go
+// derives it from an earlier commit's).
+func (c *Checker) checkSOAWith(ctx context.Context, j checkJob, tree fs.FS, cache *soa.Cache, cfg *checks.Config) (*checks.Result, error) {
 	var services []string
 	for _, s := range j.Services {
 		if fi, err := fs.Stat(tree, s); err == nil && fi.IsDir() {
@@ -259,8 +266,6 @@ func (c *Checker) checkSOA(ctx context.Context, j checkJob, tree fs.FS, cfg *che
 	if len(services) == 0 {
 		services = []string{""} // the repository-wide rules only
 	}
-	// The services of one soa commit share its index and schemas.
-	cache := soa.NewCache(tree, c.PaastaSchemas, soa.DefaultLimits())
 	merged := &checks.Result{Service: strings.Join(services, ","), Findings: []checks.Finding{}, Facts: map[string]any{}}
 	seen := map[string]bool{}
 	results, err := eachService(ctx, services, func(ctx context.Context, s string) (*checks.Result, error) {

@@ -38,7 +38,21 @@ type mirrors struct {
 	soa      *gitmirror.Handle
 	soaInst  int64
 	branches map[string]string // default branch by lower-case owner/repo, from the API
+	// caches are the soa caches of the last commits read through the
+	// mirror, newest last: the next commit's index is derived from one
+	// of them and the diff, not rebuilt from every smartstack.yaml.
+	caches []soaSnapshot
 }
+
+// soaSnapshot is the cache of one soa commit.
+type soaSnapshot struct {
+	commit string
+	cache  *soa.Cache
+}
+
+// maxSOASnapshots bounds the caches kept: the default branch's head and
+// a few pushes in flight.
+const maxSOASnapshots = 4
 
 // SetMirrors makes the App read the soa repository (and service
 // repositories whose tree GitHub truncates) through git mirrors kept by m.
@@ -117,6 +131,60 @@ func (c *Checker) soaMirror(ctx context.Context, client Client, inst int64) (*gi
 	return h, nil
 }
 
+// soaCache returns the cache of soa commit at tree: one kept, else one
+// derived from the newest kept (the index follows the directories git says
+// changed), else a new one. It then fetches, in one batch, what the
+// cache's index will read and the files choose picks.
+func (c *Checker) soaCache(ctx context.Context, h *gitmirror.Handle, commit string, tree fs.FS, choose func(string) bool) (*soa.Cache, error) {
+	mr := c.mirrors
+	mr.mu.Lock()
+	var base *soaSnapshot
+	for i := len(mr.caches) - 1; i >= 0; i-- {
+		if mr.caches[i].commit == commit {
+			cache := mr.caches[i].cache
+			mr.mu.Unlock()
+			return cache, c.prefetchFor(ctx, h, commit, cache, choose)
+		}
+		if base == nil {
+			base = &mr.caches[i]
+		}
+	}
+	mr.mu.Unlock()
+	cache := (*soa.Cache)(nil)
+	if base != nil {
+		// diff-tree names what changed at the top; Next reads the
+		// smartstack.yaml under each name. A failed diff (the base's
+		// commit gone with an evicted mirror) builds afresh.
+		if dirs, err := h.ChangedDirs(ctx, base.commit, commit); err == nil {
+			cache = base.cache.Next(tree, dirs)
+		}
+	}
+	if cache == nil {
+		cache = soa.NewCache(tree, c.PaastaSchemas, soa.DefaultLimits())
+	}
+	mr.mu.Lock()
+	mr.caches = append(mr.caches, soaSnapshot{commit: commit, cache: cache})
+	if len(mr.caches) > maxSOASnapshots {
+		mr.caches = mr.caches[len(mr.caches)-maxSOASnapshots:]
+	}
+	mr.mu.Unlock()
+	return cache, c.prefetchFor(ctx, h, commit, cache, choose)
+}
+
+// prefetchFor fetches the blobs cache's first Index will read, the
+// repository's top-level files and those choose picks, in one request.
+func (c *Checker) prefetchFor(ctx context.Context, h *gitmirror.Handle, commit string, cache *soa.Cache, choose func(string) bool) error {
+	paths, all := cache.IndexReads()
+	reads := map[string]bool{}
+	for _, p := range paths {
+		reads[p] = true
+	}
+	_, err := h.Prefetch(ctx, commit, func(p string) bool {
+		return (all && readsIndex(p)) || reads[p] || !strings.Contains(p, "/") || (choose != nil && choose(p))
+	})
+	return mirrorErr(err)
+}
+
 // soaBranch is the soa repository's default branch: from an event, else
 // from the API (asked once, with the clone_url).
 func (c *Checker) soaBranch(known string) string {
@@ -171,14 +239,15 @@ func (c *Checker) soaTreeFromMirror(ctx context.Context, client Client, inst int
 	} else if err := h.Fetch(ctx, head); err != nil {
 		return nil, "", mirrorErr(err)
 	}
-	if _, err := h.Prefetch(ctx, head, readsIndex); err != nil {
-		return nil, "", mirrorErr(err)
-	}
 	tree, err := h.FS(head)
 	if err != nil {
 		return nil, "", err
 	}
-	return soa.NewCache(tree, c.PaastaSchemas, soa.DefaultLimits()), head, nil
+	cache, err := c.soaCache(ctx, h, head, tree, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	return cache, head, nil
 }
 
 // prefetchService fetches the files of service's directory at the soa
@@ -239,12 +308,11 @@ func (c *Checker) runSOAFromMirror(ctx context.Context, client Client, j checkJo
 			return nil, nil, nil, fmt.Errorf("services of %s: %w", j.SHA, err)
 		}
 	}
-	choose, changed := readsIndex, inDirs(services)
-	n, err := h.Prefetch(ctx, j.SHA, func(p string) bool { return choose(p) || changed(p) })
+	cache, err := c.soaCache(ctx, h, j.SHA, tree, inDirs(services))
 	if err != nil {
-		return nil, nil, nil, mirrorErr(err)
+		return nil, nil, nil, err
 	}
-	logger.Info().Int("services", len(services)).Int("blobs_fetched", n).Bool("all_services", before == "").Dur("read", c.clock().Sub(start)).Msg("soa push: checking the services git says it changed")
+	logger.Info().Int("services", len(services)).Bool("all_services", before == "").Dur("read", c.clock().Sub(start)).Msg("soa push: checking the services git says it changed")
 	cfg, err := c.config(ctx, client, j, tree)
 	if err != nil {
 		return nil, nil, nil, err
@@ -253,7 +321,7 @@ func (c *Checker) runSOAFromMirror(ctx context.Context, client Client, j checkJo
 	if len(services) == 0 {
 		j.Services = nil
 	}
-	res, err := c.checkSOA(ctx, j, tree, cfg)
+	res, err := c.checkSOAWith(ctx, j, tree, cache, cfg)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("check: %w", err)
 	}

@@ -63,13 +63,24 @@ func (c *Checker) SetMirrors(m *gitmirror.Manager) {
 // newMirrorManager opens the mirrors in the data directory. Plain http is
 // allowed for the API's host only when the API itself is plain http (a
 // test's fake GitHub).
-func newMirrorManager(cfg Config) (*gitmirror.Manager, error) {
+//
+// Without a usable git the App still starts, reading everything through
+// the REST API, and says so: an image without git must not turn every
+// check against the soa repository into retries.
+func newMirrorManager(cfg Config, log zerolog.Logger) (*gitmirror.Manager, error) {
+	if cfg.GitCacheBytes <= 0 {
+		return nil, nil
+	}
 	opts := gitmirror.Options{Dir: filepath.Join(cfg.DataDir, GitDir), MaxBytes: cfg.GitCacheBytes}
 	if u, err := url.Parse(cfg.APIURL); err == nil && u.Scheme == "http" {
 		opts.AllowHTTPHost = u.Host
 	}
 	m, err := gitmirror.New(opts)
-	if err != nil {
+	switch {
+	case errors.Is(err, gitmirror.ErrNoGit):
+		log.Warn().Err(err).Msg("git mirrors off: every repository is read through the REST API (install git 2.31 or later, or set CONTRACTBOT_GIT_CACHE_BYTES=0 to silence this)")
+		return nil, nil
+	case err != nil:
 		return nil, fmt.Errorf("CONTRACTBOT_DATA_DIR: %w", err)
 	}
 	return m, nil

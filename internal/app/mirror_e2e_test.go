@@ -366,3 +366,22 @@ func TestServe_ASOAPushWhoseBeforeIsNewOrUnknownChecksEveryService(t *testing.T)
 		})
 	}
 }
+
+func TestServe_WithoutGitTheSOARepositoryIsReadThroughTheRESTAPIAndTheLogSaysSo(t *testing.T) {
+	fake := githubfake.New(t)
+	fake.AddInstallation(e2eInstallation, e2eOwner)
+	// An image without git (a distroless one): no git on PATH.
+	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo, "PATH="+t.TempDir())
+	fake.Push(e2eOwner, soaRepo, "master", soaFixture(t))
+	sha := fake.Push(e2eOwner, "web", "main", goodService())
+	m := deliverAndWait(t, b, "web", sha, pushPayload(t, "web", "main", zero, sha, "Makefile"))
+	if m.git != 0 {
+		t.Errorf("%d git requests without git", m.git)
+	}
+	if m.run.Conclusion == "action_required" {
+		t.Errorf("the check could not run: %s", m.run.Summary)
+	}
+	if !strings.Contains(b.logs.String(), "git mirrors off") {
+		t.Error("the log does not say the mirrors are off")
+	}
+}

@@ -187,7 +187,11 @@ func Serve(ctx context.Context, cfg Config) error {
 	if cfg.GitHubTimeout > 0 {
 		ghOpts = append(ghOpts, ghclient.WithTimeout(cfg.GitHubTimeout))
 	}
-	if cfg.GitCacheBytes > 0 {
+	mm, err := newMirrorManager(cfg, log)
+	if err != nil {
+		return err
+	}
+	if mm != nil {
 		// With mirrors, a tree GitHub truncates is read through git at
 		// once: a few requests, where completing it sub-tree by sub-tree
 		// could take thousands (mirror.go).
@@ -220,11 +224,7 @@ func Serve(ctx context.Context, cfg Config) error {
 		return err
 	}
 	checker := &Checker{Base: base, Clients: clients, Engine: engine, metrics: m, fleet: fleetGauges}
-	if cfg.GitCacheBytes > 0 {
-		mm, err := newMirrorManager(cfg)
-		if err != nil {
-			return err
-		}
+	if mm != nil {
 		defer mm.Close()
 		checker.SetMirrors(mm)
 	}

@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -94,6 +95,9 @@ func New(opts Options) (*Manager, error) {
 	if err := os.MkdirAll(m.home, 0o700); err != nil {
 		return nil, fmt.Errorf("git mirrors: %w", err)
 	}
+	if err := m.checkGit(); err != nil {
+		return nil, err
+	}
 	entries, err := os.ReadDir(opts.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("git mirrors: %w", err)
@@ -115,6 +119,50 @@ func New(opts Options) (*Manager, error) {
 func (m *Manager) newMirror(name string) *mirror {
 	dir := filepath.Join(m.opts.Dir, name)
 	return &mirror{name: name, dir: dir, view: filepath.Join(dir, "contractbot-view"), sem: make(chan struct{}, 1)}
+}
+
+// ErrNoGit is returned by [New] when there is no git, or one too old for
+// the manager (GIT_CONFIG_COUNT is git 2.31's).
+var ErrNoGit = errors.New("no usable git")
+
+// minGit is the oldest git the manager can keep a token out of argv with.
+var minGit = [2]int{2, 31}
+
+// checkGit runs `git version` and refuses a git older than minGit.
+func (m *Manager) checkGit() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := m.run(ctx, m.home, nil, nil, "version")
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrNoGit, err)
+	}
+	v, ok := parseGitVersion(string(out))
+	if !ok || v[0] < minGit[0] || (v[0] == minGit[0] && v[1] < minGit[1]) {
+		return fmt.Errorf("%w: %q, want git %d.%d or later", ErrNoGit, strings.TrimSpace(string(out)), minGit[0], minGit[1])
+	}
+	return nil
+}
+
+// parseGitVersion reads "git version 2.39.5" (and vendor suffixes such as
+// "2.39.5 (Apple Git-154)" or "2.45.1.windows.1").
+func parseGitVersion(s string) ([2]int, bool) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(s), "git version ")
+	if !ok {
+		return [2]int{}, false
+	}
+	parts := strings.SplitN(strings.Fields(rest+" ")[0], ".", 3)
+	if len(parts) < 2 {
+		return [2]int{}, false
+	}
+	var v [2]int
+	for i := range v {
+		n, err := strconv.Atoi(parts[i])
+		if err != nil || n < 0 {
+			return [2]int{}, false
+		}
+		v[i] = n
+	}
+	return v, true
 }
 
 // safeName is what a mirror's directory name is made of.

@@ -44,3 +44,36 @@ func FuzzParseBlobs(f *testing.F) {
 		}
 	})
 }
+
+func TestParseGitVersion(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     [2]int
+		ok       bool
+	}{
+		{"a Debian git", "git version 2.39.5\n", [2]int{2, 39}, true},
+		{"Apple's suffix", "git version 2.39.3 (Apple Git-146)", [2]int{2, 39}, true},
+		{"a Windows build", "git version 2.45.1.windows.1", [2]int{2, 45}, true},
+		{"no minor version", "git version 3", [2]int{}, false},
+		{"not git's answer", "hub version 2.14", [2]int{}, false},
+		{"empty", "", [2]int{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := parseGitVersion(tc.in)
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("parseGitVersion(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+func FuzzParseGitVersion(f *testing.F) {
+	for _, s := range []string{"git version 2.39.5", "git version 2.45.1.windows.1", "git version ", "git version -1.2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if v, ok := parseGitVersion(s); ok && (v[0] < 0 || v[1] < 0) {
+			t.Fatalf("parseGitVersion(%q) = %v", s, v)
+		}
+	})
+}

@@ -150,7 +150,7 @@ func parseGitVersion(s string) ([2]int, bool) {
 	if !ok {
 		return [2]int{}, false
 	}
-	parts := strings.SplitN(strings.Fields(rest+" ")[0], ".", 3)
+	parts := strings.SplitN(strings.Fields(rest + " ")[0], ".", 3)
 	if len(parts) < 2 {
 		return [2]int{}, false
 	}

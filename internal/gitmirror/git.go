@@ -143,7 +143,7 @@ func firstLines(s string) string {
 func classify(err error, stderr string) error {
 	s := strings.ToLower(stderr)
 	for _, permanent := range []string{
-		"repository not found", "the requested url returned error: 404", "the requested url returned error: 403",
+		"repository not found", "' not found", "the requested url returned error: 404", "the requested url returned error: 403",
 		"not allowed", "not a git repository", "unsupported url protocol",
 	} {
 		if strings.Contains(s, permanent) {

@@ -413,3 +413,44 @@ func TestMirror_AReaderThatDiedIsReplacedOnTheNextRead(t *testing.T) {
 		t.Errorf("read after the reader died: %q, %v", data, err)
 	}
 }
+
+func TestMirror_AServerErrorIsWorthRetryingAndAMissingRepositoryIsNot(t *testing.T) {
+	gittest.RequireTool(t, "git")
+	sha := strings.Repeat("a", 40)
+	for _, tc := range []struct {
+		name      string
+		status    int
+		permanent bool
+	}{
+		{"a 503 is transient", http.StatusServiceUnavailable, false},
+		{"a 500 is transient", http.StatusInternalServerError, false},
+		{"a 404 is permanent", http.StatusNotFound, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Error(w, "no", tc.status)
+			}))
+			defer srv.Close()
+			u, _ := url.Parse(srv.URL)
+			m, err := gitmirror.New(gitmirror.Options{Dir: t.TempDir(), Timeout: time.Minute, AllowHTTPHost: u.Host})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			h, err := m.Open(context.Background(), u.Host, "acme", "soa", func(context.Context) (gitmirror.Remote, error) {
+				return gitmirror.Remote{URL: srv.URL + "/acme/soa.git", Token: token}, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Release()
+			err = h.Fetch(context.Background(), sha)
+			if err == nil {
+				t.Fatal("fetch from a failing server succeeded")
+			}
+			if got := errors.Is(err, gitmirror.ErrPermanent); got != tc.permanent {
+				t.Errorf("permanent = %v, want %v: %v", got, tc.permanent, err)
+			}
+		})
+	}
+}

@@ -15,8 +15,10 @@ import (
 	"github.com/contractbot/contractbot/internal/checks"
 	ghclient "github.com/contractbot/contractbot/internal/github"
 	"github.com/contractbot/contractbot/internal/gitmirror"
+	"github.com/contractbot/contractbot/internal/metricsutil"
 	"github.com/contractbot/contractbot/internal/soa"
 	"github.com/contractbot/contractbot/internal/webhook"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 )
 
@@ -84,6 +86,16 @@ func newMirrorManager(cfg Config, log zerolog.Logger) (*gitmirror.Manager, error
 		return nil, fmt.Errorf("CONTRACTBOT_DATA_DIR: %w", err)
 	}
 	return m, nil
+}
+
+// registerMirrorMetrics exports the mirrors' disk use, as last measured
+// (after each fetch), next to its bound.
+func registerMirrorMetrics(reg prometheus.Registerer, m *gitmirror.Manager) error {
+	_, err := metricsutil.Register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "contractbot_git_mirror_bytes",
+		Help: "Disk used by the git mirrors in CONTRACTBOT_DATA_DIR/git (bounded by CONTRACTBOT_GIT_CACHE_BYTES).",
+	}, func() float64 { return float64(m.Usage()) }))
+	return err
 }
 
 // remote returns the RemoteFunc of owner/repo at cloneURL, read as

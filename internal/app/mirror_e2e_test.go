@@ -3,9 +3,11 @@ package app_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -326,6 +328,15 @@ func TestServe_AServiceRepositoryWhoseTreeGitHubTruncatesIsCheckedThroughAGitMir
 	}
 	if m.run.Conclusion != "success" {
 		t.Errorf("conclusion %s, want success: %s", m.run.Conclusion, m.run.Summary)
+	}
+	resp, err := http.Get(b.url("/metrics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !regexp.MustCompile(`(?m)^contractbot_git_mirror_bytes [1-9]`).Match(body) {
+		t.Errorf("/metrics does not report the mirror's disk use:\n%s", regexp.MustCompile(`(?m)^contractbot_git.*$`).FindAll(body, -1))
 	}
 	if n := b.fake.Calls()["git/get-tree"]; n != 1 {
 		t.Errorf("%d git/get-tree requests, want 1: the truncated tree was walked through the API", n)

@@ -227,6 +227,9 @@ func Serve(ctx context.Context, cfg Config) error {
 	if mm != nil {
 		defer mm.Close()
 		checker.SetMirrors(mm)
+		if err := registerMirrorMetrics(reg, mm); err != nil {
+			return err
+		}
 	}
 	if cfg.PaastaConfig != "" {
 		if st, err := os.Stat(cfg.PaastaConfig); err != nil || !st.IsDir() {

@@ -454,3 +454,41 @@ func TestMirror_AServerErrorIsWorthRetryingAndAMissingRepositoryIsNot(t *testing
 		})
 	}
 }
+
+func TestMirror_RepackingKeepsEveryCommitAndBlobTheMirrorFetched(t *testing.T) {
+	o, first := newOrigin(t, services(3))
+	m := newManager(t, o, 0)
+	h := open(t, m, o, "soa")
+	// Let gc --auto repack after every other fetch instead of every 50th.
+	cmd := exec.Command("git", "--git-dir", h.Dir(), "config", "gc.autoPackLimit", "2")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	shas := []string{first}
+	for i := range 6 {
+		shas = append(shas, o.commit(map[string]string{fmt.Sprintf("svc00%d/service.yaml", i%3): fmt.Sprintf("description: %d\n", i)}))
+		if err := h.Fetch(context.Background(), shas[len(shas)-1]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Prefetch(context.Background(), shas[len(shas)-1], func(string) bool { return true }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	packs, _ := filepath.Glob(filepath.Join(h.Dir(), "objects", "pack", "*.pack"))
+	if len(packs) > 4 {
+		t.Errorf("%d packs after 12 fetches: gc --auto did not repack", len(packs))
+	}
+	before := o.requests.Load()
+	for _, sha := range shas[1:] {
+		fsys, err := h.FS(sha)
+		if err != nil {
+			t.Fatalf("commit %s lost: %v", sha, err)
+		}
+		if _, err := fs.ReadFile(fsys, "svc000/service.yaml"); err != nil {
+			t.Errorf("a fetched blob of %s lost: %v", sha, err)
+		}
+	}
+	if n := o.requests.Load() - before; n != 0 {
+		t.Errorf("reading what was fetched took %d requests after the repack", n)
+	}
+}

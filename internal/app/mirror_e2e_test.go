@@ -308,6 +308,11 @@ func bigSOACases(t *testing.T, mirror bool) {
 		}
 		t.Logf("mirror disk use %.1f MiB", float64(dirBytes(mirrorDir))/(1<<20))
 	})
+
+	// Issue 12's memory budget for serve, over all four cases.
+	if rss := peakRSSOf(b.cmd.Process.Pid); rss > 300<<20 {
+		fail(t, "serve's peak RSS %.0f MiB, budget 300 MiB", float64(rss)/(1<<20))
+	}
 }
 
 func TestServe_AServiceRepositoryWhoseTreeGitHubTruncatesIsCheckedThroughAGitMirror(t *testing.T) {

@@ -362,7 +362,9 @@ func (c *Checker) soaRepoTree(ctx context.Context, client Client, j checkJob) (*
 		}
 	}
 	if _, git := soaClient.(gitClient); git && c.mirrors != nil {
-		cache, head, err := c.soaTreeFromMirror(context.WithoutCancel(ctx), soaClient, inst, branch, head)
+		// Reads of the mirror's tree have no context (gitmirror's lazyFS);
+		// the fetches are this task's and end with it.
+		cache, head, err := c.soaTreeFromMirror(ctx, soaClient, inst, branch, head)
 		if err != nil {
 			return nil, "", fmt.Errorf("soa repository %s: %w", c.SOARepo, err)
 		}

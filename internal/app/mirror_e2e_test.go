@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -308,6 +309,36 @@ func bigSOACases(t *testing.T, mirror bool) {
 		}
 		t.Logf("mirror disk use %.1f MiB", float64(dirBytes(mirrorDir))/(1<<20))
 	})
+
+	// The token that git sent is in neither the logs nor the mirror.
+	if mirror {
+		tokens := fake.IssuedTokens()
+		if len(tokens) == 0 {
+			t.Fatal("the fake issued no installation token; the check below would prove nothing")
+		}
+		logs := b.logs.String()
+		filepath.Walk(mirrorDir, func(p string, info os.FileInfo, err error) error {
+			if err != nil || info.IsDir() {
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return nil
+			}
+			for _, tok := range tokens {
+				basic := base64.StdEncoding.EncodeToString([]byte("x-access-token:" + tok))
+				if strings.Contains(string(data), tok) || strings.Contains(string(data), basic) {
+					t.Errorf("%s holds an installation token", p)
+				}
+			}
+			return nil
+		})
+		for _, tok := range tokens {
+			if strings.Contains(logs, tok) || strings.Contains(logs, base64.StdEncoding.EncodeToString([]byte("x-access-token:"+tok))) {
+				t.Error("an installation token appears in the logs")
+			}
+		}
+	}
 
 	// Issue 12's memory budget for serve, over all four cases.
 	if rss := peakRSSOf(b.cmd.Process.Pid); rss > 300<<20 {

@@ -115,7 +115,9 @@ func (c *Checker) remote(inst int64, cloneURL string) gitmirror.RemoteFunc {
 		if err != nil {
 			return gitmirror.Remote{}, err
 		}
-		return gitmirror.Remote{URL: cloneURL, Token: tok}, nil
+		// A token git's server refuses (revoked, the App reinstalled) is
+		// dropped with its client, as the API client does on a 401.
+		return gitmirror.Remote{URL: cloneURL, Token: tok, Refused: func() { c.Clients.Forget(inst) }}, nil
 	}
 }
 

@@ -432,3 +432,24 @@ func TestServe_WithoutGitTheSOARepositoryIsReadThroughTheRESTAPIAndTheLogSaysSo(
 		t.Error("the log does not say the mirrors are off")
 	}
 }
+
+func TestServe_ATokenGitRefusesIsReplacedOnTheRetry(t *testing.T) {
+	gittest.RequireTool(t, "git")
+	fake := githubfake.New(t)
+	fake.AddInstallation(e2eInstallation, e2eOwner)
+	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo)
+	files := soaFixture(t)
+	first := fake.Push(e2eOwner, soaRepo, "master", files)
+	deliverAndWait(t, b, soaRepo, first, cappedPushPayload(t, soaRepo, "master", zero, first))
+	// The App is reinstalled: every token it holds is refused from now on.
+	fake.RevokeTokens(e2eInstallation)
+	files["README.md"] = "# after the reinstall\n"
+	second := fake.Push(e2eOwner, soaRepo, "master", files)
+	m := deliverAndWait(t, b, soaRepo, second, cappedPushPayload(t, soaRepo, "master", first, second))
+	if m.run.Conclusion == "action_required" {
+		t.Errorf("the check failed for good after the tokens were revoked: %s", m.run.Summary)
+	}
+	if m.git == 0 {
+		t.Error("no git request: the soa push was not read through the mirror")
+	}
+}

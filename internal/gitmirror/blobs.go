@@ -125,7 +125,7 @@ func (h *Handle) FetchBlobs(ctx context.Context, oids []string) error {
 	cfg = append(cfg, [2]string{"fetch.negotiationAlgorithm", "noop"})
 	in := strings.NewReader(strings.Join(oids, "\n") + "\n")
 	if _, err := h.m.run(ctx, h.mr.dir, cfg, in, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin", "origin"); err != nil {
-		return fmt.Errorf("fetch %d blobs from %s: %w", len(oids), redact(r.URL), err)
+		return refused(r, fmt.Errorf("fetch %d blobs from %s: %w", len(oids), redact(r.URL), err))
 	}
 	h.maintain(ctx)
 	return nil

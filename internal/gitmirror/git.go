@@ -21,7 +21,15 @@ import (
 type Remote struct {
 	URL   string
 	Token string
+	// Refused, when set, is called when the server refused Token (HTTP
+	// 401): the caller drops it, so that the retry mints a new one
+	// instead of sending the revoked one until it expires.
+	Refused func()
 }
+
+// ErrAuth marks a fetch the server refused the credentials of. It is
+// transient: the next attempt comes with a new token.
+var ErrAuth = errors.New("git server refused the token")
 
 // RemoteFunc returns the remote to fetch from now; it is asked again for
 // each fetch, so that a token that expired in the meantime is replaced.
@@ -142,6 +150,11 @@ func firstLines(s string) string {
 // attempt replaces) is left transient.
 func classify(err error, stderr string) error {
 	s := strings.ToLower(stderr)
+	for _, auth := range []string{"authentication failed", "could not read username", "the requested url returned error: 401"} {
+		if strings.Contains(s, auth) {
+			return fmt.Errorf("%w: %w", err, ErrAuth)
+		}
+	}
 	for _, permanent := range []string{
 		"repository not found", "' not found", "the requested url returned error: 404", "the requested url returned error: 403",
 		"not allowed", "not a git repository", "unsupported url protocol",

@@ -304,13 +304,13 @@ func (h *Handle) Fetch(ctx context.Context, want ...string) error {
 			args = append(args, "+"+sha+":refs/contractbot/"+sha)
 		}
 		if _, err := h.m.run(ctx, h.mr.dir, cfg, nil, args...); err != nil {
-			return fmt.Errorf("fetch %s of %s: %w", strings.Join(want, ","), redact(r.URL), err)
+			return refused(r, fmt.Errorf("fetch %s of %s: %w", strings.Join(want, ","), redact(r.URL), err))
 		}
 		h.pruneWanted(ctx, want)
 	} else {
 		args := append(common, "--prune", "+refs/heads/*:refs/heads/*")
 		if _, err := h.m.run(ctx, h.mr.dir, cfg, nil, args...); err != nil {
-			return fmt.Errorf("fetch %s: %w", redact(r.URL), err)
+			return refused(r, fmt.Errorf("fetch %s: %w", redact(r.URL), err))
 		}
 	}
 	h.maintain(ctx)
@@ -358,6 +358,15 @@ func (h *Handle) remoteConfig(ctx context.Context) (Remote, [][2]string, error) 
 		return Remote{}, nil, err
 	}
 	return r, cfg, nil
+}
+
+// refused tells r's owner when the server refused its token, and returns
+// err.
+func refused(r Remote, err error) error {
+	if errors.Is(err, ErrAuth) && r.Refused != nil {
+		r.Refused()
+	}
+	return err
 }
 
 // redact drops anything but scheme, host and path from a URL for a message.

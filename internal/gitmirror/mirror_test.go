@@ -321,15 +321,25 @@ func TestMirror_TheTokenIsNeverWrittenToTheMirror(t *testing.T) {
 func TestMirror_AWrongTokenIsAnErrorNotAPrompt(t *testing.T) {
 	o, sha := newOrigin(t, services(1))
 	m := newManager(t, o, 0)
-	h, err := m.Open(context.Background(), o.host(), "acme", "soa", o.remote("wrong"))
+	refused := 0
+	h, err := m.Open(context.Background(), o.host(), "acme", "soa", func(context.Context) (gitmirror.Remote, error) {
+		return gitmirror.Remote{URL: o.url(), Token: "wrong", Refused: func() { refused++ }}, nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer h.Release()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := h.Fetch(ctx, sha); err == nil || ctx.Err() != nil {
+	err = h.Fetch(ctx, sha)
+	if err == nil || ctx.Err() != nil {
 		t.Fatalf("fetch with a wrong token: %v (context: %v), want a prompt-free failure", err, ctx.Err())
+	}
+	if !errors.Is(err, gitmirror.ErrAuth) || errors.Is(err, gitmirror.ErrPermanent) {
+		t.Errorf("fetch with a wrong token: %v, want ErrAuth, not permanent", err)
+	}
+	if refused != 1 {
+		t.Errorf("the remote was told %d times that its token was refused, want 1", refused)
 	}
 }
 

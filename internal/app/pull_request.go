@@ -61,8 +61,11 @@ func (h PullRequestHandler) Handle(ctx context.Context, eventType, deliveryID st
 	}
 	if h.isSOARepo(owner, name) {
 		// A pull request on the soa repository: check the whole tree's
-		// repository-wide rules (the pull request event lists no files).
+		// repository-wide rules (the pull request event lists no files)
+		// and, read through a mirror, the services that differ from the
+		// base (mirror.go).
 		j.SOA = true
+		j.Before = pr.GetBase().GetSHA()
 	}
 	dup, err := enqueueCheck(ctx, q, checkTaskID(owner, name, sha), j)
 	if err != nil {

@@ -47,6 +47,45 @@ func bigSOA(t testing.TB) map[string]string {
 	return m
 }
 
+// bigPaastaConfig writes the PaaSTA system configuration of the big
+// repository's organisation (a PaaSTA host's /etc): the clusters its
+// instance files name and the Sensu teams its services and tron jobs use.
+func bigPaastaConfig(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	var clusters []string
+	vault := map[string]string{}
+	for i := range 10 {
+		c := fmt.Sprintf("cluster%02d", i)
+		clusters = append(clusters, c)
+		vault[c] = "prod"
+	}
+	teams := map[string]any{"data": map[string]string{"notification_email": "data@example.com"}}
+	for i := range soatest.BigServices {
+		teams[fmt.Sprintf("team-svc%04d", i)] = map[string]string{"notification_email": "team@example.com"}
+	}
+	for name, v := range map[string]any{
+		"paasta/clusters.json": map[string]any{"clusters": clusters},
+		"paasta/vault.json":    map[string]any{"vault_cluster_map": vault},
+		"sensu/team_data.json": map[string]any{"team_data": teams},
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, mustJSON(t, v), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "tron"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tron", "MASTER.yaml"), []byte("nodes:\n  - name: paasta\n    hostname: localhost\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // cappedPushPayload is a push of after onto branch, before → after, whose
 // payload lists 20 commits, as GitHub's does for a larger push: the
 // payload cannot say which services changed, git must.
@@ -221,7 +260,12 @@ func bigSOACases(t *testing.T, mirror bool) {
 	// The fake writes its objects for git on the first git request; do it
 	// now, so that the cold case measures the App, not the fake.
 	fake.Materialize(e2eOwner, soaRepo)
-	env := []string{"CONTRACTBOT_SOA_REPO=" + e2eOwner + "/" + soaRepo, "CONTRACTBOT_LOG_LEVEL=info"}
+	// The organisation runs PaaSTA with its clusters and teams, as an App
+	// in production does: without a PaaSTA configuration every service
+	// gets a soa.system-config notice, and 2,000 of them fill the run's 500
+	// annotations, 10 requests.
+	env := []string{"CONTRACTBOT_SOA_REPO=" + e2eOwner + "/" + soaRepo, "CONTRACTBOT_LOG_LEVEL=info",
+		"CONTRACTBOT_PAASTA_CONFIG=" + bigPaastaConfig(t)}
 	if !mirror {
 		env = append(env, "CONTRACTBOT_GIT_CACHE_BYTES=0")
 	}

@@ -73,6 +73,7 @@ func runCheckSOA(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	checks.OneSystemConfigNotice(results)
 	// Text is quiet about clean services and ends with a total: 10,000
 	// services are not 10,000 lines.
 	var sink report.Sink = &report.Text{W: io.out, Docs: *docs, Total: true, Verbose: *verbose}

@@ -296,6 +296,7 @@ func (c *Checker) checkSOAWith(ctx context.Context, j checkJob, tree fs.FS, cach
 		}
 	}
 	checks.SortFindings(merged.Findings)
+	checks.OneSystemConfigNotice([]*checks.Result{merged})
 	errs, _, _ := checks.Count(merged.Findings)
 	merged.OK = errs == 0
 	return merged, nil

@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/contractbot/contractbot/internal/soa"
@@ -18,8 +19,9 @@ func soaSystemConfigRule() *Rule {
 			"directory laid out as a PaaSTA host's /etc (paasta/*.json, sensu/team_data.json, tron/MASTER.yaml, " +
 			"yelp_location/), contractbot checks them as PaaSTA does. Without it, it never guesses: when the " +
 			"service uses any of them, this one notice says which checks were skipped, at the first file that " +
-			"needs one. Pass --paasta-config to have them checked (the pre-receive hook cannot take one yet, so there " +
-			"the notice stays).",
+			"needs one; a run over many services (check-soa, a soa push) gives one such notice for the whole run, " +
+			"saying how many services it stands for. Pass --paasta-config to have them checked. (The pre-receive hook " +
+			"needs none: the rules it runs, the repository's own and the deploy-ref rules, read no system configuration.)",
 		Source: "paasta validate: validate_tron's nodes and teams (V2), validate_secrets' vault environments (V6), validate_flink_monitoring_team (V11) and validate_smartstack's locations (V10) read the system configuration; without it contractbot cannot decide them (notice)",
 		Run:    runSystemConfig,
 	}
@@ -132,4 +134,58 @@ func joinAnd(items []string) string {
 		return items[0]
 	}
 	return fmt.Sprintf("%s and %s", strings.Join(items[:len(items)-1], ", "), items[len(items)-1])
+}
+
+// SystemConfigRuleID is the id of the notice that checks needing PaaSTA's
+// system configuration were skipped.
+const SystemConfigRuleID = "soa.system-config"
+
+// OneSystemConfigNotice keeps, of the soa.system-config notices of a run
+// over many services (check-soa, a soa push), only the first, and says in
+// it how many services it stands for. The notice is about the run, not
+// the service (the same --paasta-config is missing for all of them), and
+// 2,000 copies of it would fill a check run's 500 annotations and push the
+// real findings out. results is changed in place; each Result's Findings
+// keep their order.
+func OneSystemConfigNotice(results []*Result) {
+	var first *Finding
+	var others []string
+	for _, r := range results {
+		if r == nil {
+			continue
+		}
+		kept := r.Findings[:0]
+		for i := range r.Findings {
+			f := r.Findings[i]
+			if f.RuleID != SystemConfigRuleID {
+				kept = append(kept, f)
+				continue
+			}
+			if first == nil {
+				kept = append(kept, f)
+				first = &kept[len(kept)-1]
+				continue
+			}
+			others = append(others, serviceOf(f.Path))
+		}
+		r.Findings = kept
+	}
+	if first == nil || len(others) == 0 {
+		return
+	}
+	const named = 3
+	list := strings.Join(others[:min(named, len(others))], ", ")
+	if len(others) > named {
+		list += fmt.Sprintf(" and %d more", len(others)-named)
+	}
+	first.Message += fmt.Sprintf(" (the same holds for %d other services of this run: %s)", len(others), list)
+}
+
+// serviceOf names the service of a soa.system-config notice: the notice
+// sits in a file at the top of the service's directory.
+func serviceOf(p string) string {
+	if d := path.Dir(p); d != "." {
+		return path.Base(d)
+	}
+	return p
 }

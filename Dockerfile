@@ -1,4 +1,6 @@
-# contractbot: one static binary on a distroless base, run as non-root.
+# contractbot: one static binary on Debian slim with git (the App reads large
+# repositories through git mirrors, README "Organisation scale"), run as
+# non-root. Debian's git 2.39 is newer than the 2.31 the mirrors need.
 # Build: make cook-image (docker build -t "$DOCKER_TAG" .)
 
 FROM golang:1.26-bookworm AS build
@@ -11,7 +13,11 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}"
       -o /out/contractbot ./cmd/contractbot \
  && mkdir -p /out/data
 
-FROM gcr.io/distroless/static-debian12:nonroot
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 65532 --home-dir /nonexistent --shell /usr/sbin/nologin contractbot
 COPY --from=build /out/contractbot /usr/local/bin/contractbot
 COPY --from=build --chown=65532:65532 /out/data /data
 USER 65532:65532

@@ -164,7 +164,7 @@ func TestTitle(t *testing.T) {
 }
 
 func FuzzMarkdownEscape(f *testing.F) {
-	for _, s := range []string{"", "a|b", "<img src=x>", "[x](y)", "line\nbreak", "\\|", "é*_`"} {
+	for _, s := range []string{"", "a|b", "<img src=x>", "[x](y)", "line\nbreak", "\\|", "é*_`", "@acme/team", "#1 GH-2"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -176,8 +176,16 @@ func FuzzMarkdownEscape(f *testing.F) {
 		// backslash pairs must leave none of them.
 		rest := regexp.MustCompile(`\\[\\`+"`"+`*_{}\[\]()<>#+\-.!|~:@=]`).ReplaceAllString(out, "")
 		rest = strings.ReplaceAll(rest, "&amp;", "")
+		rest = strings.ReplaceAll(rest, "&#8203;", "") // the zero-width space that parts "@" and "#" from what follows
 		if i := strings.IndexAny(rest, "\\`*_{}[]()<>#+-.!|~:@=&"); i >= 0 {
 			t.Fatalf("unescaped %q in %q (from %q)", rest[i], out, s)
+		}
+		// GitHub looks for mentions and references once the escapes are
+		// gone and the entities decoded: "@" and "#" never meet a word
+		// character there.
+		shown := strings.ReplaceAll(regexp.MustCompile(`\\(.)`).ReplaceAllString(out, "$1"), "&#8203;", "\u200b")
+		if m := regexp.MustCompile(`[@#]\w`).FindString(shown); m != "" {
+			t.Fatalf("%q in %q mentions or references (from %q)", m, out, s)
 		}
 	})
 }

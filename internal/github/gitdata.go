@@ -237,8 +237,12 @@ func (c *Client) CreateRef(ctx context.Context, owner, repo, ref, sha string) er
 
 // UpdateRef moves ref ("refs/heads/x") to sha; force allows an update
 // that is not a fast forward. Setting a ref to a value is idempotent, so
-// after a lost answer the ref is read back and the update sent again only
-// if it did not land.
+// after a lost answer the ref is read back and, without force, the update
+// sent again if it did not land (GitHub refuses it if someone else moved
+// the ref meanwhile). A forced update is not sent again: a ref pointing
+// elsewhere may be a commit someone pushed after the update landed, which
+// a second forced update would throw away, so the caller gets the error
+// and looks at the ref's tip again before it forces anything.
 func (c *Client) UpdateRef(ctx context.Context, owner, repo, ref, sha string, force bool) error {
 	short, ok := strings.CutPrefix(ref, "refs/")
 	if !ok {
@@ -254,6 +258,8 @@ func (c *Client) UpdateRef(ctx context.Context, owner, repo, ref, sha string, fo
 			err = fmt.Errorf("%w; then looking whether it landed: %w", err, lerr)
 		case got == sha:
 			err = nil
+		case force:
+			err = fmt.Errorf("%w; %s now points at %s, and a forced update is not sent again over what may be someone else's commit", err, ref, got)
 		default:
 			err = c.do(ctx, http.MethodPatch, p, in, nil)
 		}

@@ -3,6 +3,8 @@ package github_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,5 +101,65 @@ func TestClient_PermissionsAreThoseOfTheInstallationsToken(t *testing.T) {
 	}
 	if p["contents"] != "read" || p["pull_requests"] != "" || p["checks"] != "write" {
 		t.Fatalf("permissions %v", p)
+	}
+}
+
+// pushAfter is a transport that, once a request to a path holding
+// pathPart has been answered, runs push: another writer acting in the
+// moment between a lost answer and the client's look at the ref.
+type pushAfter struct {
+	next     http.RoundTripper
+	method   string
+	pathPart string
+	push     func()
+	done     bool
+}
+
+func (p *pushAfter) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := p.next.RoundTrip(req)
+	if !p.done && req.Method == p.method && strings.Contains(req.URL.Path, p.pathPart) {
+		p.done = true
+		p.push()
+	}
+	return resp, err
+}
+
+// A forced update whose answer is lost is not sent again over a commit
+// someone pushed after it: the client cannot tell that push from the
+// update not having landed, and a forced resend would throw it away.
+func TestClient_AForcedUpdateWhoseAnswerIsLostNeverOverwritesACommitPushedMeanwhile(t *testing.T) {
+	gh := githubfake.New(t)
+	gh.AddInstallation(7, "acme")
+	gh.GrantPermission(7, "contents", "write")
+	base := gh.Push("acme", "svc", "main", serviceFiles)
+	var theirs string
+	rt := &pushAfter{next: http.DefaultTransport, method: http.MethodPatch, pathPart: "/git/refs/heads/contractbot/fix", push: func() {
+		theirs = gh.Push("acme", "svc", "contractbot/fix", map[string]string{"Makefile": "theirs\n"})
+	}}
+	_, c := newClient(t, gh, github.WithNoSleep(), github.WithTransport(rt))
+	ctx := context.Background()
+	bc, err := c.GetCommit(ctx, "acme", "svc", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	who := github.Identity{Name: "contractbot", Email: "contractbot@users.noreply.github.com", Date: time.Unix(1700000000, 0)}
+	first, err := c.CreateCommit(ctx, "acme", "svc", "fix\n", bc.Tree, []string{base}, who)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreateRef(ctx, "acme", "svc", "refs/heads/contractbot/fix", first); err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.CreateCommit(ctx, "acme", "svc", "fix again\n", bc.Tree, []string{base}, who)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh.InjectFault(githubfake.Fault{Kind: githubfake.FaultServerError, Operation: "git/update-ref", After: true})
+	err = c.UpdateRef(ctx, "acme", "svc", "refs/heads/contractbot/fix", again, true)
+	if got := gh.Branch("acme", "svc", "contractbot/fix"); got != theirs {
+		t.Fatalf("branch at %s, want their commit %s: the forced update was sent again over it", got, theirs)
+	}
+	if err == nil {
+		t.Fatal("UpdateRef reported success, but the branch holds someone else's commit")
 	}
 }

@@ -353,6 +353,16 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 					continue
 				}
 				if !c.Merged {
+					// Closed by the App itself (its branch's delete
+					// failed, or the default branch broke again
+					// before a retry deleted it) is no "no, thanks".
+					said, err := client.IssueComments(ctx, j.Owner, j.Repo, c.Number)
+					if err != nil {
+						return err
+					}
+					if slices.ContainsFunc(said, closedByApp) {
+						break
+					}
 					logger.Info().Int(logPRNum, c.Number).Msg("fix pull request: declined; left alone")
 					return p.note(ctx, client, j, fmt.Sprintf(noteDeclined, c.Number, j.branch(), j.branch(), j.DefaultBranch))
 				}
@@ -554,13 +564,15 @@ func (p *FixPRs) openPull(ctx context.Context, client Client, j fixPRJob) (*ghcl
 // pull request is no longer open.
 func (p *FixPRs) closeIfOpen(ctx context.Context, client Client, j fixPRJob, open *ghclient.Pull) error {
 	if open != nil {
-		body := fmt.Sprintf("`%s` no longer needs these fixes as of %s, so contractbot closes this pull request. "+
+		body := fmt.Sprintf("`%s` no longer needs these fixes as of %s, "+closedByAppPhrase+". "+
 			"It opens a new one if the branch breaks the contract again in a way it can fix.", j.DefaultBranch, j.SHA)
 		said, err := client.IssueComments(ctx, j.Owner, j.Repo, open.Number)
 		if err != nil {
 			return err
 		}
-		if !slices.Contains(said, body) {
+		// Any closing comment of the App's, whatever head it names: a
+		// retry may work on a newer head than the try that commented.
+		if !slices.ContainsFunc(said, closedByApp) {
 			if _, err := client.CreateIssueComment(ctx, j.Owner, j.Repo, open.Number, body); err != nil {
 				return err
 			}
@@ -587,6 +599,13 @@ func (p *FixPRs) closeIfOpen(ctx context.Context, client Client, j fixPRJob, ope
 	}
 	return nil
 }
+
+// closedByAppPhrase is in the comment with which the App closes its fix
+// pull request, and tells that closing from someone declining it.
+const closedByAppPhrase = "so contractbot closes this pull request"
+
+// closedByApp reports whether comment is the App's closing comment.
+func closedByApp(comment string) bool { return strings.Contains(comment, closedByAppPhrase) }
 
 // isUnprocessable reports GitHub's 422, which delete-ref answers for a ref
 // already gone (a retry after a lost answer).

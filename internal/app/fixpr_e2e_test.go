@@ -248,3 +248,35 @@ func TestServe_ASOAPushGetsOneFixPullRequestPerServiceItBroke(t *testing.T) {
 		t.Fatalf("check run of the fix commit: %+v", runs[0])
 	}
 }
+
+// A pull request the App closed itself is not a "no, thanks", even when
+// its branch outlived it (the branch's delete failed, and the default
+// branch broke again before a retry deleted it): the next fixes get a
+// pull request, not a note that someone declined them.
+func TestServe_AFixPullRequestTheAppClosedIsNotTakenForADeclinedOne(t *testing.T) {
+	fake := newFake(t)
+	fake.GrantPermission(e2eInstallation, "contents", "write")
+	b := startBot(t, fake)
+	pushMain(t, fake, b, fixableService(true, ""))
+	waitLog(t, b, "fix pull request opened", 1)
+
+	fake.InjectFault(githubfake.Fault{Kind: githubfake.FaultServerError, Operation: "git/delete-ref", Times: 1000})
+	pushMain(t, fake, b, withFiles(goodService(), ".contractbot.yaml", "fix_pull_requests: true\n"))
+	waitLog(t, b, "fix pull request closed", 1)
+	if fake.Branch(e2eOwner, "web", app.FixBranch) == "" {
+		t.Fatal("the fix branch was deleted despite the fault")
+	}
+	head3 := pushMain(t, fake, b, fixableService(true, "again\n"))
+	count := func(msg string) int { return strings.Count(b.logs.String(), `"message":"`+msg+`"`) }
+	waitFor(t, "the job of the new head", func() bool {
+		return count("fix pull request opened") == 2 || count("fix pull request: declined; left alone") > 0
+	})
+	if n := count("fix pull request: declined; left alone"); n != 0 {
+		t.Fatalf("the App's own closing was taken for a decline")
+	}
+	prs := fake.PullRequests(e2eOwner, "web")
+	if len(prs) != 2 || prs[0].Open || !prs[1].Open {
+		t.Fatalf("pull requests %+v", prs)
+	}
+	assertFixCommit(t, fake, head3)
+}

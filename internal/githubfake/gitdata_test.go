@@ -180,3 +180,29 @@ func TestServer_CreateTreeRefusesWhatGitHubRefuses(t *testing.T) {
 		t.Fatalf("tree after deleting deploy/a.yaml: %v", paths)
 	}
 }
+
+func TestServer_RefusesPullRequestBodiesAndCommentsOverGitHubsLimit(t *testing.T) {
+	s := New(t)
+	s.AddInstallation(1, "acme")
+	s.Push("acme", "svc", "main", map[string]string{"Makefile": "x\n"})
+	s.Push("acme", "svc", "fix", map[string]string{"Makefile": "y\n"})
+	tok := installToken(t, s, 1)
+	long := strings.Repeat("é", maxIssueBodyChars+1) // characters, not bytes, count
+	in := map[string]any{"title": "Keep the PaaSTA contract", "head": "fix", "base": "main", "body": long}
+	if st, m, _ := do(t, s, "POST", "repos/acme/svc/pulls", tok, in); st != 422 {
+		t.Fatalf("pulls/create with a long body: %d %v", st, m)
+	}
+	in["body"] = strings.Repeat("é", maxIssueBodyChars)
+	if st, m, _ := do(t, s, "POST", "repos/acme/svc/pulls", tok, in); st != 201 {
+		t.Fatalf("pulls/create with a body at the limit: %d %v", st, m)
+	}
+	if st, m, _ := do(t, s, "PATCH", "repos/acme/svc/pulls/1", tok, map[string]any{"body": long}); st != 422 {
+		t.Fatalf("pulls/update with a long body: %d %v", st, m)
+	}
+	if st, m, _ := do(t, s, "POST", "repos/acme/svc/issues/1/comments", tok, map[string]any{"body": long}); st != 422 {
+		t.Fatalf("issues/create-comment with a long body: %d %v", st, m)
+	}
+	if got := s.PullRequests("acme", "svc"); len(got) != 1 || len(s.IssueComments("acme", "svc", 1)) != 0 {
+		t.Fatalf("pull requests %d, comments %d", len(got), len(s.IssueComments("acme", "svc", 1)))
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Pull requests the App opens and edits (pulls/create, pulls/update,
@@ -161,6 +162,8 @@ func (s *Server) createPull(p principal, r *repo, body []byte) reply {
 	switch {
 	case in.Title == "":
 		return validationFailedPull("title", "missing_field")
+	case utf8.RuneCountInString(in.Body) > maxIssueBodyChars:
+		return pullBodyTooLong()
 	case r.branches[in.Base] == "":
 		return validationFailedPull("base", "invalid")
 	case r.branches[head] == "":
@@ -202,6 +205,12 @@ func validationFailedPull(field, code string) reply {
 	}}
 }
 
+// pullBodyTooLong is GitHub's answer to a pull request body over its
+// limit, which is an issue's (pull requests are issues).
+func pullBodyTooLong() reply {
+	return unprocessableCustom(fmt.Sprintf("body is too long (maximum is %d characters)", maxIssueBodyChars))
+}
+
 func unprocessableCustom(msg string) reply {
 	return reply{status: http.StatusUnprocessableEntity, body: map[string]any{
 		"message":           "Validation Failed",
@@ -225,6 +234,9 @@ func (s *Server) updatePull(p principal, r *repo, numStr string, body []byte) re
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
 		return unprocessable("Problems parsing JSON", pullsDocs+"#update-a-pull-request")
+	}
+	if in.Body != nil && utf8.RuneCountInString(*in.Body) > maxIssueBodyChars {
+		return pullBodyTooLong()
 	}
 	if in.Title != nil {
 		pr.title = *in.Title
@@ -287,6 +299,14 @@ func (s *Server) createIssueComment(p principal, r *repo, numStr string, body []
 	}
 	if err := json.Unmarshal(body, &in); err != nil || in.Body == "" {
 		return unprocessable("Invalid request.\n\n\"body\" wasn't supplied.", "https://docs.github.com/rest/issues/comments#create-an-issue-comment")
+	}
+	if utf8.RuneCountInString(in.Body) > maxIssueBodyChars {
+		return reply{status: http.StatusUnprocessableEntity, body: map[string]any{
+			"message": "Validation Failed",
+			"errors": []any{map[string]any{"resource": "IssueComment", "code": "custom", "field": "body",
+				"message": fmt.Sprintf("body is too long (maximum is %d characters)", maxIssueBodyChars)}},
+			"documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+		}}
 	}
 	s.nextID++
 	c := &IssueComment{ID: s.nextID, Owner: r.owner, Repo: r.name, Number: pr.number, Body: in.Body}

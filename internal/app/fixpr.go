@@ -653,20 +653,35 @@ func fixPRBody(j fixPRJob, applied []fix.Applied) string {
 	fmt.Fprintf(&b, "contractbot found problems with the PaaSTA contract%s on `%s` at %s that it can fix mechanically. "+
 		"This pull request makes those fixes, the same ones `contractbot fix` makes:\n\n", what, j.DefaultBranch, j.SHA)
 	b.WriteString("| Rule | Where | Fix |\n|---|---|---|\n")
-	for _, a := range applied {
+	var tail strings.Builder
+	fmt.Fprintf(&tail, "\nWhat contractbot cannot fix is in the **%s** check run of that commit.\n\n", CheckName)
+	fmt.Fprintf(&tail, "contractbot updates this pull request when `%s` moves, and closes it when `%s` no longer needs it. "+
+		"It never force-pushes over a commit someone else adds to `%s`: once you push to this branch, it leaves the pull request to you.\n",
+		j.DefaultBranch, j.DefaultBranch, j.branch())
+	// GitHub refuses a longer body, so rows stop where the rest would no
+	// longer fit (bytes: never fewer than characters); the commit message
+	// lists every fix.
+	budget := ghclient.MaxPullBodyChars - b.Len() - tail.Len() - fixPRBodyReserve
+	for i, a := range applied {
 		where := a.Finding.Path
 		if a.Finding.Line > 0 {
 			where = fmt.Sprintf("%s:%d", a.Finding.Path, a.Finding.Line)
 		}
 		// A code span shows the path as it is; GFM still splits a
 		// table cell at "|" inside one unless it is escaped.
-		where = strings.NewReplacer("`", "'", "|", "\\|").Replace(where)
-		fmt.Fprintf(&b, "| [%s](%s) | `%s` | %s |\n", a.Finding.RuleID, checks.RuleURL(a.Finding.RuleID),
+		where = strings.NewReplacer("`", "'", "|", "\\|", "\n", " ", "\r", " ").Replace(where)
+		row := fmt.Sprintf("| [%s](%s) | `%s` | %s |\n", a.Finding.RuleID, checks.RuleURL(a.Finding.RuleID),
 			where, ghclient.MarkdownEscape(a.Fix.Message))
+		if budget -= len(row); budget < 0 {
+			fmt.Fprintf(&b, "\n…and %d more fixes, which the commit message lists.\n", len(applied)-i)
+			break
+		}
+		b.WriteString(row)
 	}
-	fmt.Fprintf(&b, "\nWhat contractbot cannot fix is in the **%s** check run of that commit.\n\n", CheckName)
-	fmt.Fprintf(&b, "contractbot updates this pull request when `%s` moves, and closes it when `%s` no longer needs it. "+
-		"It never force-pushes over a commit someone else adds to `%s`: once you push to this branch, it leaves the pull request to you.\n",
-		j.DefaultBranch, j.DefaultBranch, j.branch())
+	b.WriteString(tail.String())
 	return b.String()
 }
+
+// fixPRBodyReserve is kept free in a fix pull request's body for the line
+// that counts the fixes left out of its table.
+const fixPRBodyReserve = 200

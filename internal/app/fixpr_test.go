@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/contractbot/contractbot/internal/checks"
 	"github.com/contractbot/contractbot/internal/fix"
@@ -113,5 +114,31 @@ func TestFixPRBody_ListsEachFixWithItsRuleAndDocsLink(t *testing.T) {
 	}
 	if ownFixCommit(ghclient.Commit{Message: msg, Committer: ghclient.Identity{Name: "Jane", Email: "jane@example.com"}}) {
 		t.Fatal("an amended commit with another committer counts as the App's")
+	}
+}
+
+// GitHub refuses a pull request body over 65,536 characters (422), which
+// left a pushed fix branch without its pull request on every push.
+func TestFixPRBody_StaysWithinGitHubsLimitHoweverManyFixesThereAre(t *testing.T) {
+	j := fixPRJob{SHA: strings.Repeat("a", 40), DefaultBranch: "main"}
+	var applied []fix.Applied
+	for i := range 3000 {
+		applied = append(applied, fix.Applied{
+			Finding: checks.Finding{RuleID: "makefile.tabs", Path: "Makefile", Line: i + 1},
+			Fix:     checks.SuggestedFix{Message: "indent the recipe line with a tab"},
+		})
+	}
+	body := fixPRBody(j, applied)
+	if n := utf8.RuneCountInString(body); n > ghclient.MaxPullBodyChars {
+		t.Fatalf("body of %d characters, over GitHub's %d", n, ghclient.MaxPullBodyChars)
+	}
+	if !strings.Contains(body, "`Makefile:1`") || strings.Contains(body, "`Makefile:3000`") {
+		t.Errorf("want the first fixes listed and not the last")
+	}
+	if !strings.Contains(body, "more fixes") || !strings.Contains(body, "commit message") {
+		t.Errorf("the body does not say that fixes are left out, nor where they are:\n%s", body[len(body)-600:])
+	}
+	if !strings.Contains(body, "never force-pushes") {
+		t.Error("the closing paragraph was cut off")
 	}
 }

@@ -45,3 +45,12 @@ const (
 	// blob cache shared by every installation of an [Apps].
 	DefaultBlobCacheBytes = 64 << 20
 )
+
+// GitHub's limits on the Markdown bodies the App writes.
+const (
+	// MaxPullBodyChars is the longest pull request body GitHub accepts,
+	// in characters (as for an issue): a longer one is refused with 422
+	// "body is too long (maximum is 65536 characters)".
+	// https://docs.github.com/en/rest/pulls/pulls#create-a-pull-request
+	MaxPullBodyChars = 65536
+)

@@ -127,7 +127,7 @@ func (c *Checker) Run(ctx context.Context, t webhook.Task) error {
 	if err := report.Publish(ctx, sink, done.res); err != nil {
 		return permanentIfHopeless(err)
 	}
-	if !j.SOA {
+	if !j.SOA && j.SHA == j.DefaultSHA { // the fleet is each service's default branch
 		c.fleet.add(ctx, done.res, j.Owner, j.Repo, sink.id, c.clock())
 	}
 	e, w, n := checks.Count(done.res.Findings)

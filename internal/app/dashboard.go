@@ -219,18 +219,20 @@ func gone(err error) bool {
 // title, the oldest open one first, else the oldest closed one (someone
 // closed it: it is edited still, not doubled).
 func (d *Dashboard) find(ctx context.Context, client DashboardClient, owner, name string) (int, error) {
-	login := ""
-	if l := d.botLogin.Load(); l != nil {
-		login = *l
+	l := d.botLogin.Load()
+	if l == nil || *l == "" {
+		// Any bot's issue of the dashboard's title could be taken for
+		// the App's, and edited over: wait for GET /app to name it.
+		return 0, errBotLoginUnknown
 	}
+	login := *l
 	issues, err := client.Issues(ctx, owner, name, login)
 	if err != nil {
 		return 0, err
 	}
 	var open, closed []int
 	for _, is := range issues {
-		mine := strings.EqualFold(is.User, login) || (login == "" && strings.HasSuffix(is.User, "[bot]"))
-		if !mine || (!strings.Contains(is.Body, fleet.DashboardMarker) && is.Title != fleet.DefaultTitle) {
+		if !strings.EqualFold(is.User, login) || (!strings.Contains(is.Body, fleet.DashboardMarker) && is.Title != fleet.DefaultTitle) {
 			continue
 		}
 		if is.State == "open" {
@@ -246,6 +248,10 @@ func (d *Dashboard) find(ctx context.Context, client DashboardClient, owner, nam
 	}
 	return 0, nil
 }
+
+// errBotLoginUnknown is find's answer before the App knows its bot's
+// login; the task is tried again.
+var errBotLoginUnknown = errors.New("the App's bot login is not known yet (GET /app has not answered), so its dashboard issue cannot be told from another's")
 
 // dashboardFingerprint hashes what the dashboard shows of v, without
 // when it was made, when each service was checked and the links to the

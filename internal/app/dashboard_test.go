@@ -272,3 +272,26 @@ func TestDashboard_ReplicasSharingPostgreSQLSeeOneFleet(t *testing.T) {
 		t.Fatalf("a new replica's view: %+v, %v", v, err)
 	}
 }
+
+// Until the App knows its bot's login (GET /app, read at startup beside
+// the queue's first tasks), it cannot tell its dashboard issue from
+// another bot's of the same title: it waits, rather than edit theirs or
+// list every issue of the soa repository.
+func TestDashboard_BeforeItKnowsItsLoginItEditsNoOtherBotsIssue(t *testing.T) {
+	r := newDashboardRig(t)
+	r.dash.botLogin.Store(nil)
+	theirs := r.fake.CreateIssueAs("acme", "soa", "ci-helper[bot]", fleet.DefaultTitle, "their notes")
+	r.services(t, 3, func(i int) bool { return i == 0 })
+	err := r.dash.Run(t.Context(), webhook.Task{ID: "dashboard/1", Kind: KindDashboard})
+	if is := r.fake.Issues("acme", "soa"); len(is) != 1 || is[0].Body != "their notes" || is[0].Edits != 0 {
+		t.Fatalf("issues %+v, want %d alone and untouched", is, theirs)
+	}
+	if err == nil || webhook.IsPermanent(err) {
+		t.Fatalf("Run = %v, want an error worth retrying", err)
+	}
+	r.dash.SetBotLogin("contractbot-fake[bot]")
+	is := r.run(t)
+	if len(is) != 2 || is[0].Body != "their notes" || is[1].User != "contractbot-fake[bot]" {
+		t.Fatalf("issues %+v, want theirs untouched and the App's own", is)
+	}
+}

@@ -564,6 +564,14 @@ func (p *FixPRs) openPull(ctx context.Context, client Client, j fixPRJob) (*ghcl
 // pull request is no longer open.
 func (p *FixPRs) closeIfOpen(ctx context.Context, client Client, j fixPRJob, open *ghclient.Pull) error {
 	if open != nil {
+		// A pull request someone pushed to is theirs now, to close or
+		// merge: their commits may be more than the App's fixes.
+		if tip, theirs, err := p.foreignTip(ctx, client, j); err != nil {
+			return err
+		} else if theirs {
+			zerolog.Ctx(ctx).Warn().Str("tip", tip).Int(logPRNum, open.Number).Msg("fix pull request: someone else pushed to the branch; left alone")
+			return nil
+		}
 		body := fmt.Sprintf("`%s` no longer needs these fixes as of %s, "+closedByAppPhrase+". "+
 			"It opens a new one if the branch breaks the contract again in a way it can fix.", j.DefaultBranch, j.SHA)
 		said, err := client.IssueComments(ctx, j.Owner, j.Repo, open.Number)
@@ -598,6 +606,20 @@ func (p *FixPRs) closeIfOpen(ctx context.Context, client Client, j fixPRJob, ope
 		return err
 	}
 	return nil
+}
+
+// foreignTip reports whether the job's branch exists with someone else's
+// commit at its tip.
+func (p *FixPRs) foreignTip(ctx context.Context, client Client, j fixPRJob) (string, bool, error) {
+	tip, typ, err := client.RefTarget(ctx, j.Owner, j.Repo, "refs/heads/"+j.branch())
+	if err != nil || typ == "missing" {
+		return "", false, err
+	}
+	c, err := client.GetCommit(ctx, j.Owner, j.Repo, tip)
+	if err != nil {
+		return "", false, err
+	}
+	return tip, !ownFixCommit(c), nil
 }
 
 // closedByAppPhrase is in the comment with which the App closes its fix

@@ -280,3 +280,28 @@ func TestServe_AFixPullRequestTheAppClosedIsNotTakenForADeclinedOne(t *testing.T
 	}
 	assertFixCommit(t, fake, head3)
 }
+
+// A pull request someone pushed to is theirs: when the default branch no
+// longer needs the App's fixes, the App does not close it over their
+// commits (nor delete its branch).
+func TestServe_AFixPullRequestSomeoneElsePushedToIsNotClosedWhenTheBranchIsClean(t *testing.T) {
+	fake := newFake(t)
+	fake.GrantPermission(e2eInstallation, "contents", "write")
+	b := startBot(t, fake)
+	pushMain(t, fake, b, fixableService(true, ""))
+	waitLog(t, b, "fix pull request opened", 1)
+
+	theirs := fake.Push(e2eOwner, "web", app.FixBranch, withFiles(fixableService(true, ""), "Makefile", makefileWith("DOCKER_TAG ?= mine")))
+	pushMain(t, fake, b, withFiles(goodService(), ".contractbot.yaml", "fix_pull_requests: true\n"))
+	waitLog(t, b, "fix pull request: someone else pushed to the branch; left alone", 1)
+	pr := fixPull(t, fake)
+	if !pr.Open {
+		t.Fatalf("their pull request was closed: %+v", pr)
+	}
+	if got := fake.Branch(e2eOwner, "web", app.FixBranch); got != theirs {
+		t.Fatalf("the branch moved from their commit %s to %q", theirs, got)
+	}
+	if cs := fake.IssueComments(e2eOwner, "web", pr.Number); len(cs) != 0 {
+		t.Fatalf("comments on their pull request: %+v", cs)
+	}
+}

@@ -180,12 +180,22 @@ func (j fixPRJob) title() string {
 	return FixPRTitle + ": " + j.Service
 }
 
-// fixableService reports whether a soa service directory name makes a
-// branch name git accepts (service names are letters, digits, ., _ and
-// -; git refuses "..", a leading "." and a ".lock" ending).
+// fixableService reports whether a soa service directory name is one
+// PaaSTA gives a service (letters, digits, ., _ and -), which makes a
+// branch name git accepts (git refuses "..", a leading "." and a ".lock"
+// ending) and text that can stand in the pull request's title and code
+// spans as it is: a backtick, "@" or "#" there could close a code span
+// and mention a team or an issue.
 func fixableService(s string) bool {
-	return s != "" && !strings.Contains(s, "..") && !strings.HasPrefix(s, ".") && !strings.HasSuffix(s, ".lock") &&
-		!strings.ContainsAny(s, " ~^:?*[\\/")
+	if s == "" || strings.Contains(s, "..") || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".lock") {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // runCheckTask is the check job as the queue runs it: the check, then

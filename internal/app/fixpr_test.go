@@ -142,3 +142,32 @@ func TestFixPRBody_StaysWithinGitHubsLimitHoweverManyFixesThereAre(t *testing.T)
 		t.Error("the closing paragraph was cut off")
 	}
 }
+
+// A soa service directory's name becomes a branch, a title and code spans
+// in a pull request body: only the names PaaSTA gives services (letters,
+// digits, ".", "_" and "-") get a fix pull request, so no name can close
+// a code span and mention a team, nor make a branch git refuses.
+func TestFixableService_IsAServiceNameAsPaaSTAWritesThem(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		want bool
+	}{
+		{"web", true},
+		{"web_api-2.internal", true},
+		{"", false},
+		{".hidden", false},
+		{"a..b", false},
+		{"web.lock", false},
+		{"svc`@everyone`", false},
+		{"svc@{1}", false},
+		{"svc#12", false},
+		{"svc<b>", false},
+		{"svc with space", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := fixableService(tc.name); got != tc.want {
+				t.Fatalf("fixableService(%q) = %v, want %v", tc.name, got, tc.want)
+			}
+		})
+	}
+}

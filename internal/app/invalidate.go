@@ -63,7 +63,7 @@ func (o *Onboarder) RunRecheck(ctx context.Context, t webhook.Task, q webhook.En
 	if err != nil {
 		return fmt.Errorf("installation %d: %w", j.Installation, err)
 	}
-	tree, err := client.Tree(ctx, j.SOAOwner, j.SOARepo, j.SOASHA)
+	tree, err := o.soaCommitTree(ctx, client, j.Installation, j.SOAOwner, j.SOARepo, j.SOASHA)
 	if err != nil {
 		return permanentIfHopeless(err)
 	}

@@ -353,6 +353,24 @@ func (c *Checker) runSOAFromMirror(ctx context.Context, client Client, j checkJo
 	return res, tree, cfg, nil
 }
 
+// soaCommitTree returns the soa repository's tree at commit, to read a few
+// of its files (a re-check reads one service.yaml): through the soa
+// mirror when mirrors are on, since an organisation's soa repository is
+// one whose recursive tree GitHub truncates; else through the REST API.
+func (c *Checker) soaCommitTree(ctx context.Context, client Client, inst int64, owner, repo, commit string) (fs.FS, error) {
+	if _, git := client.(gitClient); c.mirrors == nil || !git || !strings.EqualFold(owner+"/"+repo, c.SOARepo) {
+		return c.repoTree(ctx, client, inst, owner, repo, commit)
+	}
+	h, err := c.soaMirror(ctx, client, inst)
+	if err != nil {
+		return nil, fmt.Errorf("soa mirror: %w", err)
+	}
+	if err := h.Fetch(ctx, commit); err != nil {
+		return nil, mirrorErr(err)
+	}
+	return h.FS(commit)
+}
+
 // repoTree returns a commit's tree through the REST API, or, when GitHub
 // truncates it and mirrors are on, through a mirror of the repository.
 func (c *Checker) repoTree(ctx context.Context, client Client, inst int64, owner, repo, sha string) (fs.FS, error) {

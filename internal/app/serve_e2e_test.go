@@ -17,9 +17,9 @@ import (
 
 const zero = "0000000000000000000000000000000000000000"
 
-func newFake(t testing.TB) *githubfake.Server {
+func newFake(t testing.TB, opts ...githubfake.Option) *githubfake.Server {
 	t.Helper()
-	f := githubfake.New(t)
+	f := githubfake.New(t, opts...)
 	f.AddInstallation(e2eInstallation, e2eOwner)
 	return f
 }

@@ -10,6 +10,8 @@ import (
 	"testing/fstest"
 
 	"github.com/contractbot/contractbot/internal/checks"
+	"github.com/contractbot/contractbot/internal/githubfake"
+	"github.com/contractbot/contractbot/internal/gittest"
 )
 
 const soaRepo = "yelpsoa-configs"
@@ -144,7 +146,18 @@ func TestServe_APushToTheSOARepositoryChecksTheChangedServicesOnTheSOACommit(t *
 }
 
 func TestServe_ASOAPushThatBreaksAServiceTurnsItsOwnRepositoryRed(t *testing.T) {
-	fake := newFake(t)
+	aSOAPushThatBreaksAServiceTurnsItsOwnRepositoryRed(t, newFake(t))
+}
+
+// A soa repository too large for one recursive tree (an organisation's)
+// is read through the git mirror by the re-check too, not through a tree
+// GitHub truncates.
+func TestServe_ASOAPushThatBreaksAServiceTurnsItsOwnRepositoryRedWhenGitHubTruncatesTheSOATree(t *testing.T) {
+	gittest.RequireTool(t, "git")
+	aSOAPushThatBreaksAServiceTurnsItsOwnRepositoryRed(t, newFake(t, githubfake.WithTreeBytes(200)))
+}
+
+func aSOAPushThatBreaksAServiceTurnsItsOwnRepositoryRed(t *testing.T, fake *githubfake.Server) {
 	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo)
 	soa := soaFixture(t)
 	// worker's service.yaml names its repository (git_url).

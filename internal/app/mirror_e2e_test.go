@@ -261,9 +261,8 @@ func bigSOACases(t *testing.T, mirror bool) {
 	// now, so that the cold case measures the App, not the fake.
 	fake.Materialize(e2eOwner, soaRepo)
 	// The organisation runs PaaSTA with its clusters and teams, as an App
-	// in production does: without a PaaSTA configuration every service
-	// gets a soa.system-config notice, and 2,000 of them fill the run's 500
-	// annotations, 10 requests.
+	// in production does: its checks then run rather than being skipped
+	// with a soa.system-config notice.
 	env := []string{"CONTRACTBOT_SOA_REPO=" + e2eOwner + "/" + soaRepo, "CONTRACTBOT_LOG_LEVEL=info",
 		"CONTRACTBOT_PAASTA_CONFIG=" + bigPaastaConfig(t)}
 	if !mirror {

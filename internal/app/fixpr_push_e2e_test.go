@@ -126,3 +126,31 @@ func TestServe_TwoSOAPushesBreakingTwoServicesGetOneFixPullRequestPerPushMode(t 
 	}
 	waitFor(t, "the fix branch deleted", func() bool { return fake.Branch(e2eOwner, soaRepo, app.FixBranch) == "" })
 }
+
+func TestServe_APerPushFixBranchSomeoneElsePushedToIsLeftAloneAndTheCheckRunSaysSo(t *testing.T) {
+	fake := newFake(t)
+	fake.GrantPermission(e2eInstallation, "contents", "write")
+	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo, "CONTRACTBOT_FIX_PULL_REQUESTS=true",
+		"CONTRACTBOT_SOA_FIX_PULL_REQUESTS=per-push")
+	good := soaFixture(t)
+	fake.Push(e2eOwner, soaRepo, "master", good)
+	webBroken := withoutSecurityCheck(good, "web")
+	soaPush(t, fake, b, webBroken, "web/deploy.yaml")
+	waitLog(t, b, "fix pull request opened", 1)
+
+	// A person adds a commit to the pull request's branch; then a push
+	// breaks worker too.
+	theirs := fake.Push(e2eOwner, soaRepo, app.FixBranch, withFiles(good, "web/README.md", "mine\n"))
+	head2 := soaPush(t, fake, b, withoutSecurityCheck(webBroken, "worker"), "worker/deploy.yaml")
+	waitLog(t, b, "fix pull request: someone else pushed to the branch; left alone", 1)
+	if got := fake.Branch(e2eOwner, soaRepo, app.FixBranch); got != theirs {
+		t.Fatalf("the branch moved from their commit %s to %s", theirs, got)
+	}
+	waitCheckRuns(t, b, soaRepo, head2, 1)
+	waitFor(t, "the check run's note", func() bool {
+		return strings.Contains(fake.CheckRuns(e2eOwner, soaRepo, head2)[0].Summary, "someone else pushed commit "+theirs)
+	})
+	if pr := onePushPull(t, fake); !pr.Open {
+		t.Fatalf("pull request %+v", pr)
+	}
+}

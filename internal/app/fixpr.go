@@ -314,6 +314,21 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) (e
 		logger.Warn().Msg("fix pull request: the installation lacks contents: write or pull_requests: write")
 		return p.note(ctx, client, j, noteNoPermissions)
 	}
+	if j.Push {
+		// The services earlier pushes recorded, once this job has looked
+		// at them (it returns nil), are forgotten. They are read before
+		// the head: a record is written after its push's check, so the
+		// head read next holds every push whose record is read here.
+		var seen []string
+		if j.Services, seen, err = p.pushServices(ctx, client, j); err != nil {
+			return err
+		}
+		defer func() {
+			if err == nil {
+				err = p.forgetPushed(ctx, seen)
+			}
+		}()
+	}
 	_, head, err := client.DefaultBranchHead(ctx, j.Owner, j.Repo)
 	if err != nil {
 		return fmt.Errorf("head of the default branch: %w", err)
@@ -331,19 +346,6 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) (e
 		// only, and queue no job for this one: fix this service on the
 		// newest head.
 		j.SHA = head
-	}
-	if j.Push {
-		// The services earlier pushes recorded, once this job has looked
-		// at them (it returns nil), are forgotten.
-		var seen []string
-		if j.Services, seen, err = p.pushServices(ctx, client, j); err != nil {
-			return err
-		}
-		defer func() {
-			if err == nil {
-				err = p.forgetPushed(ctx, seen)
-			}
-		}()
 	}
 	changes, applied, headTree, err := p.fixes(ctx, client, j)
 	if errors.Is(err, errFixPRsOff) {

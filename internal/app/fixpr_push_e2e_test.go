@@ -87,10 +87,13 @@ func TestServe_TwoSOAPushesBreakingTwoServicesGetOneFixPullRequestPerPushMode(t 
 		return len(parents) == 1 && parents[0] == head2 && strings.Contains(msg, "Contractbot-Fix-Services: web worker\n")
 	})
 	tip := assertSOAFix(t, fake, head2, "web", "worker")
-	pr := onePushPull(t, fake)
-	if !strings.Contains(pr.Body, "in `web/` and `worker/`") || !strings.Contains(pr.Body, "web/deploy.yaml") || !strings.Contains(pr.Body, "worker/deploy.yaml") {
-		t.Fatalf("body:\n%s", pr.Body)
-	}
+	// The description follows the branch (a job that ran between the
+	// two pushes may have opened it for web alone).
+	waitFor(t, "the description of both services", func() bool {
+		pr := onePushPull(t, fake)
+		return strings.Contains(pr.Body, "in `web/` and `worker/` on `master` at "+head2) &&
+			strings.Contains(pr.Body, "`web/deploy.yaml:1`") && strings.Contains(pr.Body, "`worker/deploy.yaml:1`")
+	})
 	for _, s := range []string{"web", "worker"} {
 		if got := fake.Branch(e2eOwner, soaRepo, app.FixBranch+"-"+s); got != "" {
 			t.Fatalf("per-push mode made the per-service branch of %s", s)
@@ -109,15 +112,17 @@ func TestServe_TwoSOAPushesBreakingTwoServicesGetOneFixPullRequestPerPushMode(t 
 		return len(parents) == 1 && parents[0] == head3
 	})
 	assertSOAFix(t, fake, head3, "worker")
-	if pr := onePushPull(t, fake); !pr.Open || strings.Contains(pr.Body, "`web/`") {
-		t.Fatalf("after web was fixed by hand: %+v", pr)
-	}
+	// The description follows the branch.
+	waitFor(t, "the description of worker alone", func() bool {
+		pr := onePushPull(t, fake)
+		return pr.Open && strings.Contains(pr.Body, head3) && strings.Contains(pr.Body, "in `worker/` on") && !strings.Contains(pr.Body, "web/")
+	})
 
 	// And worker: the pull request is closed with a comment, its branch
 	// deleted.
 	head4 := soaPush(t, fake, b, good, "worker/deploy.yaml")
 	waitLog(t, b, "fix pull request closed", 1)
-	pr = onePushPull(t, fake)
+	pr := onePushPull(t, fake)
 	if pr.Open {
 		t.Fatalf("still open: %+v", pr)
 	}

@@ -159,3 +159,24 @@ func TestServe_APerPushFixBranchSomeoneElsePushedToIsLeftAloneAndTheCheckRunSays
 		t.Fatalf("pull request %+v", pr)
 	}
 }
+
+func TestServe_WithoutContentsWriteThePerPushFixPullRequestIsOffWithOneLineInTheCheckRun(t *testing.T) {
+	fake := newFake(t)
+	// The installation has only the manifest's default contents: read.
+	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo, "CONTRACTBOT_FIX_PULL_REQUESTS=true",
+		"CONTRACTBOT_SOA_FIX_PULL_REQUESTS=per-push")
+	good := soaFixture(t)
+	fake.Push(e2eOwner, soaRepo, "master", good)
+	head := soaPush(t, fake, b, withoutSecurityCheck(good, "web"), "web/deploy.yaml")
+	waitLog(t, b, "fix pull request: the installation lacks contents: write or pull_requests: write", 1)
+	waitCheckRuns(t, b, soaRepo, head, 1)
+	waitFor(t, "the check run's note", func() bool {
+		return strings.Contains(fake.CheckRuns(e2eOwner, soaRepo, head)[0].Summary, "Fix pull requests are off")
+	})
+	if prs := fake.PullRequests(e2eOwner, soaRepo); len(prs) != 0 {
+		t.Fatalf("pull requests without the permissions: %+v", prs)
+	}
+	if got := fake.Branch(e2eOwner, soaRepo, app.FixBranch); got != "" {
+		t.Fatalf("branch %s created without the permissions", got)
+	}
+}

@@ -49,6 +49,7 @@ func serveTable(vals map[string]*string) []setting {
 		{"dashboard-interval", "CONTRACTBOT_DASHBOARD_INTERVAL", app.DefaultDashboardInterval.String(), "the least time between two edits of the dashboard issue"},
 		{"fix-pull-requests", "CONTRACTBOT_FIX_PULL_REQUESTS", "false", "open a pull request with the mechanical fixes when a default branch fails, in every repository whose .contractbot.yaml does not say fix_pull_requests: false (needs contents: write and pull_requests: write)"},
 		{"fix-pull-requests-per-hour", "CONTRACTBOT_FIX_PULL_REQUESTS_PER_HOUR", strconv.Itoa(app.DefaultFixPRsPerHour), "fix pull request jobs one installation may run an hour, after a burst of 10, so that a rollout cannot spend the installation's API budget"},
+		{"soa-fix-pull-requests", "CONTRACTBOT_SOA_FIX_PULL_REQUESTS", app.SOAFixPerService, "how the soa repository's fix pull requests are cut: per-service (one per service directory, branch contractbot/fix-SERVICE) or per-push (one rolling pull request, branch contractbot/fix, for every service the pushes broke)"},
 	} {
 		v := s.def
 		vals[s.flag] = &v
@@ -206,6 +207,7 @@ func serveConfig(get func(flag string) string, logOut io.Writer) (app.Config, er
 		}
 		cfg.FixPRsPerHour = n
 	}
+	cfg.SOAFixPullRequests = strings.TrimSpace(get("soa-fix-pull-requests"))
 	if u := strings.TrimSpace(get("registry")); u != "" {
 		images, err := registry.New(u, registry.Options{})
 		if err != nil {

@@ -53,6 +53,7 @@ func TestServeConfig_RefusesWhatWouldMakeTheAppUnsafeOrUnusable(t *testing.T) {
 		{"a redelivery look-back beyond GitHub's three days", settings("redelivery-lookback", "96h"), "CONTRACTBOT_REDELIVERY_LOOKBACK"},
 		{"a GitHub timeout that is no duration", settings("github-timeout", "10"), "CONTRACTBOT_GITHUB_TIMEOUT"},
 		{"no redeliveries per pass", settings("redelivery-max", "0"), "CONTRACTBOT_REDELIVERY_MAX"},
+		{"an unknown way to cut the soa repository's fix pull requests", settings("soa-fix-pull-requests", "per-commit"), "CONTRACTBOT_SOA_FIX_PULL_REQUESTS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := serveConfig(tc.get, io.Discard)

@@ -87,6 +87,11 @@ type FixPRs struct {
 	// costs about a dozen requests) on pull requests.
 	PerHour float64
 	Burst   int
+	// PerPush cuts the soa repository's fix pull requests per push
+	// (fixpr_push.go) instead of per service directory; Store keeps the
+	// services pushes broke until a job has looked at them.
+	PerPush bool
+	Store   webhook.StateStore
 
 	mu      sync.Mutex
 	buckets map[int64]*bucket
@@ -160,6 +165,11 @@ type fixPRJob struct {
 	// fixes this pull request carries: one pull request per service.
 	Service  string `json:"service,omitempty"`
 	Delivery string `json:"delivery,omitempty"`
+	// Push, in the soa repository, marks the one rolling pull request of
+	// the per-push mode; Services are then the services it covers (in
+	// the payload: those the push changed).
+	Push     bool     `json:"push,omitempty"`
+	Services []string `json:"services,omitempty"`
 }
 
 // branch is the job's pull request branch: FixBranch in a service
@@ -228,6 +238,9 @@ func (c *Checker) runCheckTask(ctx context.Context, t webhook.Task, q webhook.En
 	if e == nil || !p.enabled(e.cfg) { // not a service, or not wanted
 		return nil
 	}
+	if j.SOA && p.PerPush {
+		return p.enqueuePush(ctx, t, q, j, services)
+	}
 	for _, s := range services {
 		fj := fixPRJob{Installation: j.Installation, Owner: j.Owner, Repo: j.Repo, SHA: j.SHA, DefaultBranch: j.DefaultBranch,
 			CheckRun: t.ID, Service: s, Delivery: j.Delivery}
@@ -280,10 +293,10 @@ const (
 
 // Run runs the fix pull request job of task t; q takes the check of the
 // commit it pushes.
-func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) error {
+func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) (err error) {
 	var j fixPRJob
 	if err := json.Unmarshal(t.Payload, &j); err != nil || j.Owner == "" || j.Repo == "" || j.SHA == "" || j.Installation == 0 || j.DefaultBranch == "" ||
-		(j.Service != "" && !fixableService(j.Service)) {
+		(j.Service != "" && (j.Push || !fixableService(j.Service))) {
 		return webhook.Permanent(fmt.Errorf("%w: fix pull request task %s: %v", ErrBadPayload, t.ID, err))
 	}
 	ctx, logger := prepareRepoContext(ctx, j.Installation, j.Owner, j.Repo)
@@ -301,6 +314,21 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 		logger.Warn().Msg("fix pull request: the installation lacks contents: write or pull_requests: write")
 		return p.note(ctx, client, j, noteNoPermissions)
 	}
+	if j.Push {
+		// The services earlier pushes recorded, once this job has looked
+		// at them (it returns nil), are forgotten. They are read before
+		// the head: a record is written after its push's check, so the
+		// head read next holds every push whose record is read here.
+		var seen []string
+		if j.Services, seen, err = p.pushServices(ctx, client, j); err != nil {
+			return err
+		}
+		defer func() {
+			if err == nil {
+				err = p.forgetPushed(ctx, seen)
+			}
+		}()
+	}
 	_, head, err := client.DefaultBranchHead(ctx, j.Owner, j.Repo)
 	if err != nil {
 		return fmt.Errorf("head of the default branch: %w", err)
@@ -308,7 +336,7 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 	j.checkedSHA = j.SHA
 	switch {
 	case head == j.SHA:
-	case j.Service == "":
+	case j.Service == "" && !j.Push:
 		// The branch moved on: the check of its new head queues the job
 		// again (a pending one takes the newer head).
 		logger.Info().Str("head", head).Msg("fix pull request: the default branch moved on; nothing done")
@@ -335,6 +363,9 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 	}
 	if len(changes) == 0 {
 		return p.closeIfOpen(ctx, client, j, open)
+	}
+	if j.Push {
+		j.Services = servicesOf(changes) // what the pull request covers
 	}
 	ref := "refs/heads/" + j.branch()
 	tip, typ, err := client.RefTarget(ctx, j.Owner, j.Repo, ref)
@@ -425,6 +456,9 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) er
 	if j.Service != "" {
 		cj.SOA, cj.Services = true, []string{j.Service}
 	}
+	if j.Push {
+		cj.SOA, cj.Services = true, j.Services
+	}
 	if _, err := enqueueCheck(ctx, q, checkTaskID(j.Owner, j.Repo, commit), cj); err != nil {
 		return err
 	}
@@ -464,6 +498,10 @@ func (p *FixPRs) fixes(ctx context.Context, client Client, j fixPRJob) ([]fix.Ch
 	if !p.enabled(cfg) {
 		return nil, nil, nil, errFixPRsOff
 	}
+	if j.Push {
+		changes, applied, err := p.pushFixes(ctx, cfg, tree, j.Services)
+		return changes, applied, tree, err
+	}
 	var out *fix.Outcome
 	var candidates []fix.Change
 	if j.Service == "" {
@@ -474,13 +512,9 @@ func (p *FixPRs) fixes(ctx context.Context, client Client, j fixPRJob) ([]fix.Ch
 			return nil, nil, nil, fmt.Errorf("fix: %w", err)
 		}
 		candidates = out.Repo
+	} else if out, err = p.soaFix(ctx, cfg, tree, j.Service); err != nil {
+		return nil, nil, nil, err
 	} else {
-		prepare := func(ctx context.Context, _, soaTree fs.FS) (checks.Target, error) {
-			return checks.Prepare(ctx, nil, checks.Options{Config: cfg, SOA: soaTree, Service: j.Service, PaastaSchemas: p.PaastaSchemas, PaastaConfig: p.PaastaConfig})
-		}
-		if out, err = fix.Run(ctx, fix.Options{Engine: p.Engine, Prepare: prepare}, emptyFS{}, tree); err != nil {
-			return nil, nil, nil, fmt.Errorf("fix %s: %w", j.Service, err)
-		}
 		candidates = out.SOA
 	}
 	var changes []fix.Change
@@ -500,6 +534,19 @@ func (p *FixPRs) fixes(ctx context.Context, client Client, j fixPRJob) ([]fix.Ch
 		applied = nil
 	}
 	return changes, applied, tree, nil
+}
+
+// soaFix runs `contractbot fix` over service's directory of the soa
+// repository's tree.
+func (p *FixPRs) soaFix(ctx context.Context, cfg *checks.Config, tree fs.FS, service string) (*fix.Outcome, error) {
+	prepare := func(ctx context.Context, _, soaTree fs.FS) (checks.Target, error) {
+		return checks.Prepare(ctx, nil, checks.Options{Config: cfg, SOA: soaTree, Service: service, PaastaSchemas: p.PaastaSchemas, PaastaConfig: p.PaastaConfig})
+	}
+	out, err := fix.Run(ctx, fix.Options{Engine: p.Engine, Prepare: prepare}, emptyFS{}, tree)
+	if err != nil {
+		return nil, fmt.Errorf("fix %s: %w", service, err)
+	}
+	return out, nil
 }
 
 // emptyFS is the repository of a check of the soa repository: none.
@@ -671,6 +718,9 @@ func fixCommitMessage(j fixPRJob, applied []fix.Applied) string {
 		fmt.Fprintf(&b, "- %s: %s (%s)\n", a.Finding.Path, a.Fix.Message, a.Finding.RuleID)
 	}
 	b.WriteString("\n" + fixBaseTrailer + j.SHA + "\n")
+	if j.Push {
+		b.WriteString(fixServicesTrailer + strings.Join(j.Services, " ") + "\n")
+	}
 	return b.String()
 }
 
@@ -681,6 +731,9 @@ func fixPRBody(j fixPRJob, applied []fix.Applied) string {
 	what := ""
 	if j.Service != "" {
 		what = " in `" + j.Service + "/`"
+	}
+	if j.Push {
+		what = " in " + serviceList(j.Services)
 	}
 	fmt.Fprintf(&b, "contractbot found problems with the PaaSTA contract%s on `%s` at %s that it can fix mechanically. "+
 		"This pull request makes those fixes, the same ones `contractbot fix` makes:\n\n", what, j.DefaultBranch, j.SHA)

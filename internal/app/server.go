@@ -108,6 +108,10 @@ type Config struct {
 	// a burst (default DefaultFixPRsPerHour).
 	FixPullRequests bool
 	FixPRsPerHour   int
+	// SOAFixPullRequests is how the soa repository's fix pull requests
+	// are cut: SOAFixPerService (the default, one per service directory)
+	// or SOAFixPerPush (one rolling pull request for what pushes broke).
+	SOAFixPullRequests string
 
 	// Transport, when set, carries every GitHub API request (tests).
 	Transport http.RoundTripper
@@ -149,6 +153,9 @@ func (c Config) Validate() error {
 	}
 	if a := c.DeployRefAction; a != "" && a != RefActionReport && a != RefActionDelete {
 		return fmt.Errorf("CONTRACTBOT_DEPLOY_REF_ACTION is %q; want report or delete", a)
+	}
+	if m := c.SOAFixPullRequests; m != "" && m != SOAFixPerService && m != SOAFixPerPush {
+		return fmt.Errorf("CONTRACTBOT_SOA_FIX_PULL_REQUESTS is %q; want per-service or per-push", m)
 	}
 	if c.SOARepo != "" {
 		o, n, ok := strings.Cut(c.SOARepo, "/")
@@ -257,6 +264,7 @@ func Serve(ctx context.Context, cfg Config) error {
 		return err
 	}
 	checker.fixPRs = &FixPRs{Checker: checker, Org: cfg.FixPullRequests, PerHour: float64(cfg.FixPRsPerHour), Burst: DefaultFixPRBurst}
+	checker.fixPRs.PerPush, checker.fixPRs.Store = cfg.SOAFixPullRequests == SOAFixPerPush, stateStore(q)
 	if err := handler.RegisterEnqueuing(KindFixPR, checker.fixPRs.Run); err != nil {
 		return err
 	}

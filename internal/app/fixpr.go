@@ -486,7 +486,9 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) (e
 // are changed (a fix of the soa repository belongs in a pull request
 // there); in the soa repository only the files of j.Service.
 func (p *FixPRs) fixes(ctx context.Context, client Client, j fixPRJob) ([]fix.Change, []fix.Applied, fs.FS, error) {
-	tree, err := client.Tree(ctx, j.Owner, j.Repo, j.SHA)
+	// Through the mirrors as the check read it: an organisation's soa
+	// repository is one whose recursive tree GitHub truncates.
+	tree, err := p.soaCommitTree(ctx, client, j.Installation, j.Owner, j.Repo, j.SHA)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("tree of %s: %w", j.SHA, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/contractbot/contractbot/internal/app"
 	"github.com/contractbot/contractbot/internal/checks"
 	"github.com/contractbot/contractbot/internal/githubfake"
+	"github.com/contractbot/contractbot/internal/gittest"
 )
 
 const zeroSHA = "0000000000000000000000000000000000000000"
@@ -223,7 +224,17 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestServe_ASOAPushGetsOneFixPullRequestPerServiceItBroke(t *testing.T) {
-	fake := newFake(t)
+	aSOAPushGetsOneFixPullRequestPerServiceItBroke(t, newFake(t))
+}
+
+// An organisation's soa repository, whose recursive tree GitHub truncates,
+// is read through the mirror for its fixes too.
+func TestServe_ASOAPushGetsOneFixPullRequestPerServiceItBrokeWhenGitHubTruncatesTheSOATree(t *testing.T) {
+	gittest.RequireTool(t, "git")
+	aSOAPushGetsOneFixPullRequestPerServiceItBroke(t, newFake(t, githubfake.WithTreeBytes(200)))
+}
+
+func aSOAPushGetsOneFixPullRequestPerServiceItBroke(t *testing.T, fake *githubfake.Server) {
 	fake.GrantPermission(e2eInstallation, "contents", "write")
 	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo, "CONTRACTBOT_FIX_PULL_REQUESTS=true")
 	soa := soaFixture(t)

@@ -101,14 +101,10 @@ type File struct {
 	Mode string
 }
 
-// addTree stores the nested trees for files and returns the root tree id.
+// addTree stores the blobs and nested trees for files and returns the root
+// tree id.
 func (s store) addTree(files []File) (string, error) {
-	type dir struct {
-		files map[string]treeEntry
-		dirs  map[string]*dir
-	}
-	newDir := func() *dir { return &dir{files: map[string]treeEntry{}, dirs: map[string]*dir{}} }
-	root := newDir()
+	entries := make(map[string]treeEntry, len(files))
 	for _, f := range files {
 		if f.Path == "" || strings.HasPrefix(f.Path, "/") || strings.HasSuffix(f.Path, "/") ||
 			slices.Contains(strings.Split(f.Path, "/"), "") || slices.Contains(strings.Split(f.Path, "/"), "..") ||
@@ -123,38 +119,13 @@ func (s store) addTree(files []File) (string, error) {
 		default:
 			return "", fmt.Errorf("githubfake: %s: unsupported mode %q", f.Path, f.Mode)
 		}
-		parts := strings.Split(f.Path, "/")
-		d := root
-		for _, p := range parts[:len(parts)-1] {
-			if _, clash := d.files[p]; clash {
-				return "", fmt.Errorf("githubfake: %s: %s is a file", f.Path, p)
-			}
-			if d.dirs[p] == nil {
-				d.dirs[p] = newDir()
-			}
-			d = d.dirs[p]
-		}
-		name := parts[len(parts)-1]
-		if d.dirs[name] != nil {
-			return "", fmt.Errorf("githubfake: %s is a directory", f.Path)
-		}
-		d.files[name] = treeEntry{mode: mode, name: name, sha: s.addBlob([]byte(f.Content))}
+		entries[f.Path] = treeEntry{mode: mode, name: f.Path[strings.LastIndex(f.Path, "/")+1:], sha: s.addBlob([]byte(f.Content))}
 	}
-	var write func(d *dir) string
-	write = func(d *dir) string {
-		var entries []treeEntry
-		for _, e := range d.files {
-			entries = append(entries, e)
-		}
-		for name, sub := range d.dirs {
-			entries = append(entries, treeEntry{mode: "40000", name: name, sha: write(sub)})
-		}
-		data, sorted := encodeTree(entries)
-		id := hashObject(typeTree, data)
-		s[id] = &object{typ: typeTree, data: data, entries: sorted}
-		return id
+	id, err := s.addEntries(entries)
+	if err != nil {
+		return "", fmt.Errorf("githubfake: %w", err)
 	}
-	return write(root), nil
+	return id, nil
 }
 
 // Signature is the author and committer of the fake's commits.

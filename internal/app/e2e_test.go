@@ -254,23 +254,7 @@ func (b *bot) deliverAs(guid, event string, payload []byte, signature string) in
 // and returns them.
 func waitCheckRuns(t testing.TB, b *bot, repo, sha string, n int) []githubfake.CheckRunRecord {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		runs := b.fake.CheckRuns(e2eOwner, repo, sha)
-		done := 0
-		for _, r := range runs {
-			if r.Status == "completed" {
-				done++
-			}
-		}
-		if done >= n {
-			return runs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d completed check runs on %s@%s after 60 s, want %d (runs: %+v)\nlogs:\n%s", done, repo, sha, n, runs, b.logs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return waitCheckRunsWithin(t, b, repo, sha, n, 60*time.Second)
 }
 
 func newGUID(t testing.TB) string {

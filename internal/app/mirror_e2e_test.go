@@ -168,7 +168,7 @@ func waitCheckRunsWithin(t testing.TB, b *bot, repo, sha string, n int, d time.D
 			return runs
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d completed check runs on %s@%s after %v, want %d\nlogs:\n%s", done, repo, sha, d, n, b.logs)
+			t.Fatalf("%d completed check runs on %s@%s after %v, want %d (runs: %+v)\nlogs:\n%s", done, repo, sha, d, n, runs, b.logs)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

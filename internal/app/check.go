@@ -177,26 +177,27 @@ func (c *Checker) check(ctx context.Context, client Client, j checkJob, fresh bo
 			return e, e.err
 		}
 	}
-	e.res, e.tree, e.cfg, e.err = c.runCheck(ctx, client, j)
+	e.res, e.tree, e.cfg, e.gitServices, e.err = c.runCheck(ctx, client, j)
 	c.state.checked.finish(key, e)
 	return e, e.err
 }
 
-// runCheck reads what the job needs and runs the engine.
-func (c *Checker) runCheck(ctx context.Context, client Client, j checkJob) (*checks.Result, fs.FS, *checks.Config, error) {
+// runCheck reads what the job needs and runs the engine. gitServices
+// are the services a soa check through the mirror found changed by git.
+func (c *Checker) runCheck(ctx context.Context, client Client, j checkJob) (_ *checks.Result, _ fs.FS, _ *checks.Config, gitServices []string, _ error) {
 	if _, git := client.(gitClient); j.SOA && git && c.mirrors != nil {
 		return c.runSOAFromMirror(ctx, client, j)
 	}
 	tree, err := c.repoTree(ctx, client, j.Installation, j.Owner, j.Repo, j.SHA)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("tree of %s: %w", j.SHA, err)
+		return nil, nil, nil, nil, fmt.Errorf("tree of %s: %w", j.SHA, err)
 	}
 	if j.OnlyIfService && !c.isService(j.Owner, j.Repo, tree) {
-		return nil, nil, nil, errNotService
+		return nil, nil, nil, nil, errNotService
 	}
 	cfg, err := c.config(ctx, client, j, tree)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	var res *checks.Result
 	if j.SOA {
@@ -205,9 +206,9 @@ func (c *Checker) runCheck(ctx context.Context, client Client, j checkJob) (*che
 		res, err = c.checkService(ctx, client, j, tree, cfg)
 	}
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("check: %w", err)
+		return nil, nil, nil, nil, fmt.Errorf("check: %w", err)
 	}
-	return res, tree, cfg, nil
+	return res, tree, cfg, nil, nil
 }
 
 // target prepares the check of a service repository at a commit (tree,

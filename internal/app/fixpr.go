@@ -215,18 +215,29 @@ func (c *Checker) runCheckTask(ctx context.Context, t webhook.Task, q webhook.En
 	if err := c.Run(ctx, t); err != nil {
 		return err
 	}
-	p := c.fixPRs
-	if p == nil {
-		return nil
-	}
 	var j checkJob
 	if err := json.Unmarshal(t.Payload, &j); err != nil || j.DefaultSHA == "" || j.SHA != j.DefaultSHA || j.DefaultBranch == "" {
 		return nil
 	}
 	key := strings.ToLower(j.Owner+"/"+j.Repo) + "@" + j.SHA
-	services := []string{""}
 	if j.SOA {
 		key += " " + strings.Join(j.Services, ",") // as Checker.check keys it
+	}
+	e := c.state.checked.peek(key)
+	if j.SOA && e != nil {
+		// The services git found changed, where the payload could not
+		// list them (recheck_git.go).
+		var err error
+		if j.Services, err = c.recheckGitServices(ctx, q, j, e); err != nil {
+			return err
+		}
+	}
+	p := c.fixPRs
+	if p == nil {
+		return nil
+	}
+	services := []string{""}
+	if j.SOA {
 		services = nil
 		for _, s := range j.Services {
 			if fixableService(s) {
@@ -234,7 +245,6 @@ func (c *Checker) runCheckTask(ctx context.Context, t webhook.Task, q webhook.En
 			}
 		}
 	}
-	e := c.state.checked.peek(key)
 	if e == nil || !p.enabled(e.cfg) { // not a service, or not wanted
 		return nil
 	}

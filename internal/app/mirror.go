@@ -294,16 +294,17 @@ func (c *Checker) prefetchService(ctx context.Context, head, service string) err
 // runSOAFromMirror checks a soa push through the mirror: the changed
 // services are the top-level directories that differ between the push's
 // before and after (every service when before is unknown), whatever the
-// payload could list.
-func (c *Checker) runSOAFromMirror(ctx context.Context, client Client, j checkJob) (*checks.Result, fs.FS, *checks.Config, error) {
+// payload could list. gitServices are those directories when git could
+// name them (before known), nil when every service was checked.
+func (c *Checker) runSOAFromMirror(ctx context.Context, client Client, j checkJob) (_ *checks.Result, _ fs.FS, _ *checks.Config, gitServices []string, _ error) {
 	logger := zerolog.Ctx(ctx)
 	start := c.clock()
 	h, err := c.soaMirror(ctx, client, j.Installation)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("soa mirror: %w", err)
+		return nil, nil, nil, nil, fmt.Errorf("soa mirror: %w", err)
 	}
 	if err := h.Fetch(ctx, j.SHA); err != nil {
-		return nil, nil, nil, mirrorErr(err)
+		return nil, nil, nil, nil, mirrorErr(err)
 	}
 	before := j.Before
 	if before == zeroSHA {
@@ -320,27 +321,27 @@ func (c *Checker) runSOAFromMirror(ctx context.Context, client Client, j checkJo
 	var services []string
 	if before != "" {
 		if services, err = h.ChangedDirs(ctx, before, j.SHA); err != nil {
-			return nil, nil, nil, mirrorErr(err)
+			return nil, nil, nil, nil, mirrorErr(err)
 		}
 		services = serviceDirs(appendSlash(services))
 	}
 	tree, err := h.FS(j.SHA)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if before == "" {
 		if services, err = soa.ListServices(tree); err != nil {
-			return nil, nil, nil, fmt.Errorf("services of %s: %w", j.SHA, err)
+			return nil, nil, nil, nil, fmt.Errorf("services of %s: %w", j.SHA, err)
 		}
 	}
 	cache, err := c.soaCache(ctx, h, j.SHA, tree, inDirs(services))
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	logger.Info().Int("services", len(services)).Bool("all_services", before == "").Dur("read", c.clock().Sub(start)).Msg("soa push: checking the services git says it changed")
 	cfg, err := c.config(ctx, client, j, tree)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	j.Services = services
 	if len(services) == 0 {
@@ -348,9 +349,12 @@ func (c *Checker) runSOAFromMirror(ctx context.Context, client Client, j checkJo
 	}
 	res, err := c.checkSOAWith(ctx, j, tree, cache, cfg)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("check: %w", err)
+		return nil, nil, nil, nil, fmt.Errorf("check: %w", err)
 	}
-	return res, tree, cfg, nil
+	if before != "" {
+		gitServices = services
+	}
+	return res, tree, cfg, gitServices, nil
 }
 
 // soaCommitTree returns the soa repository's tree at commit, to read a few

@@ -161,6 +161,12 @@ type checked struct {
 	cfg  *checks.Config
 	err  error
 	at   time.Time
+	// gitServices, of a soa check, are the services git said the push
+	// changed (diff-tree of its before and after, mirror.go): the ones
+	// whose repositories must be re-checked and fixed when the payload
+	// could not list them. nil when git did not say (no mirror, or before
+	// unknown and every service checked).
+	gitServices []string
 }
 
 // maxCheckedCommits bounds the commits whose check is kept for a review;

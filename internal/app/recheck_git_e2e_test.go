@@ -1,0 +1,78 @@
+package app_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/contractbot/contractbot/internal/app"
+	"github.com/contractbot/contractbot/internal/gittest"
+)
+
+// A soa push whose payload lists 20 commits (GitHub's cap) names no file:
+// the services it changed come from git, through the mirror, and their
+// repositories are re-checked and fixed as a push listing them would be.
+
+func TestServe_ASOAPushWhosePayloadCannotListItsFilesStillTurnsTheBrokenServicesRepositoryRed(t *testing.T) {
+	gittest.RequireTool(t, "git")
+	fake := newFake(t)
+	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo)
+	soa := soaFixture(t)
+	// worker's service.yaml names its repository (git_url).
+	soa["worker/service.yaml"] = strings.Replace(soa["worker/service.yaml"], "git@github.yelpcorp.com:services/worker", "git@github.yelpcorp.com:"+e2eOwner+"/worker.git", 1)
+	first := fake.Push(e2eOwner, soaRepo, "master", soa)
+	files := goodService()
+	if want := soaOracle(t, files, soa, "worker"); !want.OK {
+		t.Fatalf("fixture: worker fails before the soa push: %v", want.Findings)
+	}
+	// web's repository exists too.
+	head := fake.Push(e2eOwner, "worker", "main", files)
+	webHead := fake.Push(e2eOwner, "web", "main", goodService())
+	b.deliver("push", pushPayload(t, "worker", "main", zero, head, "Makefile"))
+	if run := waitCheckRuns(t, b, "worker", head, 1)[0]; run.Conclusion == "failure" {
+		t.Fatalf("worker's first run failed: %+v", run)
+	}
+
+	// The soa push removes worker's deploy.yaml; its payload lists 20
+	// commits that each modify README.md, as a cut list would.
+	sha := fake.Push(e2eOwner, soaRepo, "master", withFiles(soa, "worker/deploy.yaml", ""))
+	if got := b.deliver("push", cappedPushPayload(t, soaRepo, "master", first, sha)); got != http.StatusAccepted {
+		t.Fatalf("push: status %d", got)
+	}
+	runs := waitCheckRuns(t, b, "worker", head, 2)
+	last := runs[len(runs)-1]
+	if last.Conclusion != "failure" || !strings.Contains(last.Summary, "soa.deploy-yaml") {
+		t.Errorf("worker's run after the soa push: %s %q, want a failure naming soa.deploy-yaml", last.Conclusion, last.Summary)
+	}
+	// One re-check of worker, and none of web, which git says the push
+	// did not touch.
+	if n := strings.Count(b.logs.String(), "recheck: service repository check enqueued"); n != 1 {
+		t.Errorf("%d re-checks enqueued, want 1 (worker's)\nlogs:\n%s", n, b.logs)
+	}
+	if n := len(fake.CheckRuns(e2eOwner, "web", webHead)); n != 0 {
+		t.Errorf("%d runs on web, which the push did not touch", n)
+	}
+}
+
+func TestServe_ASOAPushWhosePayloadCannotListItsFilesStillGetsAFixPullRequestPerServiceItBroke(t *testing.T) {
+	gittest.RequireTool(t, "git")
+	fake := newFake(t)
+	fake.GrantPermission(e2eInstallation, "contents", "write")
+	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo, "CONTRACTBOT_FIX_PULL_REQUESTS=true")
+	soa := soaFixture(t)
+	first := fake.Push(e2eOwner, soaRepo, "master", soa)
+	deploy := soa["web/deploy.yaml"]
+	sha := fake.Push(e2eOwner, soaRepo, "master", withFiles(soa, "web/deploy.yaml", strings.Replace(deploy, "  - step: security-check\n", "", 1)))
+	if got := b.deliver("push", cappedPushPayload(t, soaRepo, "master", first, sha)); got != http.StatusAccepted {
+		t.Fatalf("push: status %d", got)
+	}
+	waitLog(t, b, "fix pull request opened", 1)
+	prs := fake.PullRequests(e2eOwner, soaRepo)
+	if len(prs) != 1 || prs[0].Head != app.FixBranch+"-web" || prs[0].Base != "master" {
+		t.Fatalf("pull requests %+v, want one from %s-web", prs, app.FixBranch)
+	}
+	tip := fake.Branch(e2eOwner, soaRepo, app.FixBranch+"-web")
+	if got, _ := fake.FileAt(e2eOwner, soaRepo, tip, "web/deploy.yaml"); got != deploy {
+		t.Fatalf("fixed deploy.yaml:\n%s\nwant\n%s", got, deploy)
+	}
+}

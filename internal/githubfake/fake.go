@@ -174,6 +174,10 @@ type CheckRunRecord struct {
 	// first became completed (zero until then), for latency measurements:
 	// StartedAt and CompletedAt are what the client sent, in whole seconds.
 	Created, Completed time.Time
+	// CallsAtCompletion is what TotalCalls was when the run first became
+	// completed: the requests that led to it, without those of work the
+	// App goes on with afterwards (the re-checks a soa push enqueues).
+	CallsAtCompletion int
 }
 
 // Annotation is one check-run annotation as sent.

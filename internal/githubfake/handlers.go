@@ -512,6 +512,7 @@ func (s *Server) createCheckRun(req *http.Request, r *repo, body []byte) reply {
 	s.nextID++
 	rec := &CheckRunRecord{ID: s.nextID, Owner: r.owner, Repo: r.name, Name: *in.Name, HeadSHA: *in.HeadSHA, Status: "queued", Created: time.Now()}
 	rec.apply(&in)
+	s.noteCompletion(rec)
 	s.runs = append(s.runs, rec)
 	return created(s.checkRunBody(req, r, rec, 201))
 }
@@ -542,6 +543,7 @@ func (s *Server) updateCheckRun(req *http.Request, r *repo, idStr string, body [
 		return errReply(http.StatusUnprocessableEntity, msg)
 	}
 	rec.apply(&in)
+	s.noteCompletion(rec)
 	return ok(s.checkRunBody(req, r, rec, 200))
 }
 
@@ -567,6 +569,17 @@ func (s *Server) listCheckRuns(req *http.Request, r *repo, ref string) reply {
 		}
 	}
 	return ok(map[string]any{"total_count": len(runs), "check_runs": runs})
+}
+
+// noteCompletion sets rec.CallsAtCompletion when rec has just become
+// completed; s.mu is held.
+func (s *Server) noteCompletion(rec *CheckRunRecord) {
+	if rec.Status != "completed" || rec.CallsAtCompletion != 0 {
+		return
+	}
+	for _, n := range s.calls {
+		rec.CallsAtCompletion += n
+	}
 }
 
 // apply merges a create or update body into the record: fields replace,

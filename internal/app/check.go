@@ -157,10 +157,7 @@ func isConfigProblem(res *checks.Result) bool {
 // shows. The error is one that should make the task retry; a broken
 // .contractbot.yaml is a config.invalid finding of the result.
 func (c *Checker) check(ctx context.Context, client Client, j checkJob, fresh bool) (*checked, error) {
-	key := strings.ToLower(j.Owner+"/"+j.Repo) + "@" + j.SHA
-	if j.SOA {
-		key += " " + strings.Join(j.Services, ",")
-	}
+	key := checkedKey(j)
 	e, mine := c.state.checked.start(key, c.clock(), fresh)
 	if !mine {
 		select {
@@ -180,6 +177,19 @@ func (c *Checker) check(ctx context.Context, client Client, j checkJob, fresh bo
 	e.res, e.tree, e.cfg, e.gitServices, e.err = c.runCheck(ctx, client, j)
 	c.state.checked.finish(key, e)
 	return e, e.err
+}
+
+// checkedKey is j's key in the checked cache. A soa check's result
+// depends on the services it checks: the payload's, or git's between
+// Before and SHA (mirror.go), so a sweep's check of the same head (every
+// service, before unknown) is not taken for a push's, whose re-checks
+// need the services git found.
+func checkedKey(j checkJob) string {
+	key := strings.ToLower(j.Owner+"/"+j.Repo) + "@" + j.SHA
+	if j.SOA {
+		key += " " + strings.Join(j.Services, ",") + " " + j.Before
+	}
+	return key
 }
 
 // runCheck reads what the job needs and runs the engine. gitServices

@@ -219,11 +219,7 @@ func (c *Checker) runCheckTask(ctx context.Context, t webhook.Task, q webhook.En
 	if err := json.Unmarshal(t.Payload, &j); err != nil || j.DefaultSHA == "" || j.SHA != j.DefaultSHA || j.DefaultBranch == "" {
 		return nil
 	}
-	key := strings.ToLower(j.Owner+"/"+j.Repo) + "@" + j.SHA
-	if j.SOA {
-		key += " " + strings.Join(j.Services, ",") // as Checker.check keys it
-	}
-	e := c.state.checked.peek(key)
+	e := c.state.checked.peek(checkedKey(j))
 	if j.SOA && e != nil {
 		// The services git found changed, where the payload could not
 		// list them (recheck_git.go).

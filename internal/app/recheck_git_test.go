@@ -71,3 +71,16 @@ func TestAfterASOACheckTheServicesGitFoundAreReCheckedOnceAndFixed(t *testing.T)
 		})
 	}
 }
+
+func TestASweepsCheckOfTheSOAHeadIsNotTakenForAPushsWhoseServicesGitComputes(t *testing.T) {
+	const sha, before = "0123456789abcdef0123456789abcdef01234567", "89abcdef0123456789abcdef0123456789abcdef"
+	push := checkJob{Owner: "Acme", Repo: "yelpsoa-configs", SHA: sha, SOA: true, Before: before, Event: "push"}
+	sweep := checkJob{Owner: "acme", Repo: "yelpsoa-configs", SHA: sha, SOA: true, Event: "sweep"}
+	service := checkJob{Owner: "Acme", Repo: "web", SHA: sha, Before: before}
+	if checkedKey(push) == checkedKey(sweep) {
+		t.Errorf("the push's and the sweep's check share the key %q", checkedKey(push))
+	}
+	if got, want := checkedKey(service), "acme/web@"+sha; got != want {
+		t.Errorf("a service repository's key %q, want %q (its before changes nothing)", got, want)
+	}
+}

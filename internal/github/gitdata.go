@@ -98,24 +98,33 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
+// createObject posts one git object (kind: blobs, trees, commits) and
+// returns its id. Git objects are named by their content: a create whose
+// answer was lost is sent once more, harmlessly, as it stores the same
+// object under the same id.
+func (c *Client) createObject(ctx context.Context, owner, repo, kind string, in any) (string, error) {
+	var out struct {
+		SHA string `json:"sha"`
+	}
+	err := c.do(ctx, http.MethodPost, repoPath(owner, repo)+"/git/"+kind, in, &out)
+	if IsUncertain(err) && ctx.Err() == nil {
+		err = c.do(ctx, http.MethodPost, repoPath(owner, repo)+"/git/"+kind, in, &out)
+	}
+	return out.SHA, err
+}
+
 // CreateBlob stores content as a blob and returns its id. The id is git's
 // hash of the content, so a repeated create is harmless.
 func (c *Client) CreateBlob(ctx context.Context, owner, repo string, content []byte) (string, error) {
 	in := map[string]string{"content": base64.StdEncoding.EncodeToString(content), "encoding": "base64"}
-	var out struct {
-		SHA string `json:"sha"`
-	}
-	err := c.do(ctx, http.MethodPost, repoPath(owner, repo)+"/git/blobs", in, &out)
-	if IsUncertain(err) && ctx.Err() == nil {
-		err = c.do(ctx, http.MethodPost, repoPath(owner, repo)+"/git/blobs", in, &out) // same content, same object
-	}
+	sha, err := c.createObject(ctx, owner, repo, "blobs", in)
 	if err != nil {
 		return "", fmt.Errorf("create blob in %s/%s: %w", owner, repo, err)
 	}
-	if want := BlobSHA(content); out.SHA != want {
-		return "", fmt.Errorf("create blob in %s/%s: GitHub answered blob %s, git hashes the content as %s", owner, repo, out.SHA, want)
+	if want := BlobSHA(content); sha != want {
+		return "", fmt.Errorf("create blob in %s/%s: GitHub answered blob %s, git hashes the content as %s", owner, repo, sha, want)
 	}
-	return out.SHA, nil
+	return sha, nil
 }
 
 // TreeChange is one file of a new tree: its path, git mode ("100644",
@@ -132,17 +141,11 @@ func (c *Client) CreateTree(ctx context.Context, owner, repo, base string, chang
 		entries = append(entries, map[string]string{"path": ch.Path, "mode": ch.Mode, "type": "blob", "sha": ch.BlobSHA})
 	}
 	in := map[string]any{"base_tree": base, "tree": entries}
-	var out struct {
-		SHA string `json:"sha"`
-	}
-	err := c.do(ctx, http.MethodPost, repoPath(owner, repo)+"/git/trees", in, &out)
-	if IsUncertain(err) && ctx.Err() == nil {
-		err = c.do(ctx, http.MethodPost, repoPath(owner, repo)+"/git/trees", in, &out)
-	}
+	sha, err := c.createObject(ctx, owner, repo, "trees", in)
 	if err != nil {
 		return "", fmt.Errorf("create tree in %s/%s: %w", owner, repo, err)
 	}
-	return out.SHA, nil
+	return sha, nil
 }
 
 // Identity is a commit's author or committer.
@@ -167,17 +170,11 @@ type Commit struct {
 func (c *Client) CreateCommit(ctx context.Context, owner, repo, message, tree string, parents []string, who Identity) (string, error) {
 	person := map[string]string{"name": who.Name, "email": who.Email, "date": who.Date.UTC().Format(time.RFC3339)}
 	in := map[string]any{"message": message, "tree": tree, "parents": parents, "author": person, "committer": person}
-	var out struct {
-		SHA string `json:"sha"`
-	}
-	err := c.do(ctx, http.MethodPost, repoPath(owner, repo)+"/git/commits", in, &out)
-	if IsUncertain(err) && ctx.Err() == nil {
-		err = c.do(ctx, http.MethodPost, repoPath(owner, repo)+"/git/commits", in, &out)
-	}
+	sha, err := c.createObject(ctx, owner, repo, "commits", in)
 	if err != nil {
 		return "", fmt.Errorf("create commit in %s/%s: %w", owner, repo, err)
 	}
-	return out.SHA, nil
+	return sha, nil
 }
 
 // GetCommit returns commit sha (GET .../git/commits/{sha}).

@@ -440,7 +440,11 @@ func eachService(ctx context.Context, services []string, f func(context.Context,
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	out := make([]*checks.Result, len(services))
-	errs := make([]error, len(services))
+	// first is the error that stopped the rest: the services running
+	// beside it then fail with the cancellation it caused, which must not
+	// hide it (a permanent error would become a retried one).
+	var first error
+	var once sync.Once
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(services)) {
@@ -448,9 +452,12 @@ func eachService(ctx context.Context, services []string, f func(context.Context,
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				if out[i], errs[i] = f(ctx, services[i]); errs[i] != nil {
-					cancel()
+				res, err := f(ctx, services[i])
+				if err != nil {
+					once.Do(func() { first = err; cancel() })
+					continue
 				}
+				out[i] = res
 			}
 		}()
 	}
@@ -464,11 +471,11 @@ feed:
 	}
 	close(next)
 	wg.Wait()
-	for i, err := range errs {
-		switch {
-		case err != nil:
-			return nil, err
-		case out[i] == nil: // never run: the caller's context ended
+	if first != nil {
+		return nil, first
+	}
+	for i := range out {
+		if out[i] == nil { // never run: the caller's context ended
 			return nil, fmt.Errorf("service %q: %w", services[i], ctx.Err())
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -70,6 +71,26 @@ func TestEachService(t *testing.T) {
 				return nil, errors.New("broken")
 			}
 			return &checks.Result{Service: s}, nil
+		})
+		if err == nil || err.Error() != "broken" {
+			t.Errorf("error %v, want broken", err)
+		}
+	})
+	t.Run("the error that stopped the rest is reported, not the cancellation it caused in a service before it", func(t *testing.T) {
+		if runtime.GOMAXPROCS(0) < 2 {
+			t.Skip("needs two services checked at once")
+		}
+		// svc000 runs until the others are cancelled, as a check in
+		// Prepare does; svc001 fails meanwhile.
+		started := make(chan struct{})
+		_, err := eachService(context.Background(), names[:2], func(ctx context.Context, s string) (*checks.Result, error) {
+			if s == "svc001" {
+				<-started
+				return nil, errors.New("broken")
+			}
+			close(started)
+			<-ctx.Done()
+			return nil, ctx.Err()
 		})
 		if err == nil || err.Error() != "broken" {
 			t.Errorf("error %v, want broken", err)

@@ -7,3 +7,8 @@ func (h *Handle) KillReader() {
 		s.Close()
 	}
 }
+
+// OnEvicting makes evict call f once it has chosen its victims and let
+// go of the manager's lock, before it deletes them: where another Open
+// may come.
+func (m *Manager) OnEvicting(f func()) { m.evicting = f }

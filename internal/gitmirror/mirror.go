@@ -57,6 +57,9 @@ type Manager struct {
 
 	mu      sync.Mutex
 	mirrors map[string]*mirror // by directory name
+
+	// evicting, in tests, runs between evict's choice and its deletions.
+	evicting func()
 }
 
 // mirror is one repository's bare partial clone.
@@ -103,6 +106,11 @@ func New(opts Options) (*Manager, error) {
 		return nil, fmt.Errorf("git mirrors: %w", err)
 	}
 	for _, e := range entries {
+		if strings.Contains(e.Name(), evictedMark) {
+			// An eviction this process did not finish deleting.
+			os.RemoveAll(filepath.Join(opts.Dir, e.Name()))
+			continue
+		}
 		if !e.IsDir() || !strings.HasSuffix(e.Name(), ".git") {
 			continue
 		}
@@ -450,7 +458,8 @@ func (m *Manager) evict() {
 		all = append(all, mr)
 	}
 	slices.SortFunc(all, func(a, b *mirror) int { return a.lastUsed.Compare(b.lastUsed) })
-	var victims []*mirror
+	var victims []string
+	var stores []*gitobj.Store
 	for _, mr := range all {
 		if total <= m.opts.MaxBytes {
 			break
@@ -461,15 +470,42 @@ func (m *Manager) evict() {
 		total -= mr.size
 		delete(m.mirrors, mr.name)
 		mr.gone = true
-		victims = append(victims, mr)
+		// The directory leaves its name before the lock does: an Open of
+		// the same repository right after must find no mirror there (and
+		// make one) rather than one the deletion below then removes.
+		victims = append(victims, m.tombstone(mr.dir))
+		if mr.store != nil {
+			stores = append(stores, mr.store)
+		}
 	}
 	m.mu.Unlock()
-	for _, mr := range victims {
-		if mr.store != nil {
-			mr.store.Close()
-		}
-		os.RemoveAll(mr.dir)
+	if m.evicting != nil {
+		m.evicting()
 	}
+	for _, s := range stores {
+		s.Close()
+	}
+	for _, dir := range victims {
+		os.RemoveAll(dir)
+	}
+}
+
+// evictedMark names the directories of evicted mirrors being deleted; a
+// mirror's own name never has a "~" (safeName).
+const evictedMark = "~evicted-"
+
+// tombstone moves dir out of the way of a new mirror and returns where it
+// went, to be deleted; when it cannot, it deletes dir at once.
+func (m *Manager) tombstone(dir string) string {
+	if tmp, err := os.MkdirTemp(m.opts.Dir, filepath.Base(dir)+evictedMark+"*"); err == nil {
+		to := filepath.Join(tmp, "mirror")
+		if os.Rename(dir, to) == nil {
+			return tmp
+		}
+		os.Remove(tmp)
+	}
+	os.RemoveAll(dir)
+	return dir
 }
 
 // Usage returns the bytes the mirrors take on disk, as last measured.

@@ -502,3 +502,42 @@ func TestMirror_RepackingKeepsEveryCommitAndBlobTheMirrorFetched(t *testing.T) {
 		t.Errorf("reading what was fetched took %d requests after the repack", n)
 	}
 }
+
+func TestMirror_ARepositoryOpenedAgainWhileItsMirrorIsEvictedGetsAMirrorThatStays(t *testing.T) {
+	o, sha := newOrigin(t, services(20))
+	m := newManager(t, o, 1) // every mirror is over the bound
+	old, err := m.Open(context.Background(), o.host(), "acme", "old", o.remote(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Fetch(context.Background(), sha); err != nil {
+		t.Fatal(err)
+	}
+	old.Release()
+	var again *gitmirror.Handle
+	m.OnEvicting(func() {
+		m.OnEvicting(nil)
+		// A check of "old" starts just as its released mirror is chosen.
+		if again, err = m.Open(context.Background(), o.host(), "acme", "old", o.remote(token)); err != nil {
+			t.Error(err)
+		}
+	})
+	trigger := open(t, m, o, "trigger")
+	if err := trigger.Fetch(context.Background(), sha); err != nil {
+		t.Fatal(err)
+	}
+	if again == nil {
+		t.Fatal("no eviction happened")
+	}
+	defer again.Release()
+	if err := again.Fetch(context.Background(), sha); err != nil {
+		t.Fatalf("the mirror opened during the eviction: %v", err)
+	}
+	if !again.HasCommits(context.Background(), sha) {
+		t.Error("the mirror opened during the eviction lost its commit")
+	}
+	left, err := filepath.Glob(filepath.Join(filepath.Dir(again.Dir()), "*evicted*"))
+	if err != nil || len(left) > 0 {
+		t.Errorf("the evicted mirror was not deleted: %v %v", left, err)
+	}
+}

@@ -20,7 +20,9 @@ func soaDeployGroupRule() *Rule {
 			"(itest, security-check, push-to-registry, command-*) are never deploy groups. Add the missing step " +
 			"or set deploy_group; a step no instance uses is reported as a warning: delete it. With --paasta-config, " +
 			"a kubernetes or eks file of a cluster PaaSTA does not know is one warning instead, as PaaSTA ignores its " +
-			"instances (paasta validate checks only its schema); without it, every cluster counts as known. " + deployGroupFixDoc,
+			"instances (paasta validate checks only its schema); without it, every cluster counts as known. No step is called " +
+			"unused while an instance file cannot be loaded or is a symbolic link (PaaSTA loads a linked one's instances, " +
+			"contractbot does not follow it). " + deployGroupFixDoc,
 		Source: "paasta validate: InstanceConfig.validate's deploy_group check (V3, error); paasta check: deployments_check (C12) for steps no instance uses (warning); get_soa_cluster_deploy_files (S0): with --paasta-config, a kubernetes or eks file of a cluster PaaSTA does not know is ignored by both (warning)",
 		Run:    runDeployGroup,
 	}
@@ -80,6 +82,14 @@ func runDeployGroup(ctx context.Context, p *Pass) error {
 		if typ, _ := soa.InstanceFile(f.Rel); typ != "" && f.Err != nil {
 			// An instance file that cannot be loaded may use any step:
 			// soa.yaml-syntax reports it, and no step is called unused.
+			return nil
+		}
+	}
+	for _, sk := range svc.Skipped {
+		if sk.Symlink && isInstanceFile(sk.Path, p.Service) {
+			// PaaSTA follows a linked instance file when it loads
+			// instances, so its deploy groups are used; contractbot does
+			// not read it (soa.service-dir says so) and cannot tell which.
 			return nil
 		}
 	}

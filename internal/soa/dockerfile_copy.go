@@ -116,28 +116,47 @@ func DockerfileCopies(data []byte) ([]DockerfileCopy, error) {
 
 // heredocWords returns the terminators of the heredocs an instruction
 // opens (<<EOF, <<-EOF, <<"EOF" at the start of a word), in order. BuildKit
-// reads heredocs in RUN, COPY and ADD only.
+// reads heredocs in RUN, COPY and ADD only, and splits the instruction into
+// shell words first, so a "<<" inside quotes ("sh -c 'cat <<EOF'") opens
+// none: taking it for one would skip the rest of the Dockerfile.
 func heredocWords(instr string) []string {
 	cmd, _, _ := strings.Cut(strings.TrimSpace(instr), " ")
 	if cmd = strings.ToUpper(cmd); cmd != "RUN" && cmd != "COPY" && cmd != "ADD" {
 		return nil
 	}
 	var words []string
-	for rest := instr; ; {
-		i := strings.Index(rest, " <<")
-		if i < 0 {
-			return words
+	var quote byte
+	for i := 0; i < len(instr); i++ {
+		c := instr[i]
+		switch {
+		case quote != 0:
+			if c == '\\' && quote == '"' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+			continue
+		case c == '\'' || c == '"':
+			quote = c
+			continue
+		case c == '\\':
+			i++
+			continue
+		case c != '<' || i == 0 || (instr[i-1] != ' ' && instr[i-1] != '\t') || !strings.HasPrefix(instr[i:], "<<"):
+			continue
 		}
-		rest = strings.TrimPrefix(rest[i+3:], "-")
+		rest := strings.TrimPrefix(instr[i+2:], "-")
 		w := rest
 		if j := strings.IndexAny(w, " \t"); j >= 0 {
 			w = w[:j]
 		}
+		i += 2 + len(instr[i+2:]) - len(rest) + len(w) - 1
 		w = strings.Trim(w, `"'`)
 		if w != "" && isHeredocWord(w) {
 			words = append(words, w)
 		}
 	}
+	return words
 }
 
 func isHeredocWord(w string) bool {

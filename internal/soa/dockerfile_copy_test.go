@@ -23,6 +23,9 @@ func TestDockerfileCopies(t *testing.T) {
 		{"ONBUILD instructions are left out", "FROM x\nONBUILD COPY . /code\n", nil, nil},
 		{"a COPY with only a destination has no sources", "FROM x\nCOPY /code\n", []bool{false}, []int{2}},
 		{"lower-case instructions count", "from x\ncopy . /code\n", []bool{true}, []int{2}},
+		{"a << inside quotes opens no heredoc", "FROM x\nRUN sh -c \"cat <<EOF > /etc/motd\"\nCOPY . /code\n", []bool{true}, []int{3}},
+		{"a << inside single quotes opens no heredoc", "FROM x\nRUN sh -c 'cat <<EOF > /etc/motd'\nCOPY . /code\n", []bool{true}, []int{3}},
+		{"a heredoc after a quoted word still opens", "FROM x\nRUN \"a b\" <<EOF\nCOPY . /x\nEOF\nCOPY . /code\n", []bool{true}, []int{5}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

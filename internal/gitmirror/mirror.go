@@ -287,6 +287,13 @@ func (m *Manager) initMirror(ctx context.Context, mr *mirror) error {
 // mirror coalesce: a fetch finds the commits it wants there when the one
 // it waited for brought them.
 func (h *Handle) Fetch(ctx context.Context, want ...string) error {
+	for _, sha := range want {
+		// A want becomes a refspec: anything but an object id (a push
+		// payload's before, say) must not reach git as one.
+		if !isOID(sha) {
+			return fmt.Errorf("%w: fetch %q: not an object id", ErrPermanent, sha)
+		}
+	}
 	if h.HasCommits(ctx, want...) && len(want) > 0 {
 		return nil
 	}

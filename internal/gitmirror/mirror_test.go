@@ -284,6 +284,17 @@ func TestMirror_ACommitNoBranchReachesIsFetchedByID(t *testing.T) {
 	}
 }
 
+func TestMirror_AWantThatIsNoObjectIDNeverReachesGitAsARefspec(t *testing.T) {
+	o, _ := newOrigin(t, services(1))
+	m := newManager(t, o, 0)
+	h := open(t, m, o, "soa")
+	for _, want := range []string{"+refs/heads/*:refs/heads/*", "main", "--upload-pack=touch /tmp/x", ""} {
+		if err := h.Fetch(context.Background(), want); !errors.Is(err, gitmirror.ErrPermanent) {
+			t.Errorf("Fetch(%q) = %v, want a permanent refusal", want, err)
+		}
+	}
+}
+
 func TestMirror_TheTokenIsNeverWrittenToTheMirror(t *testing.T) {
 	o, sha := newOrigin(t, services(3))
 	dir := t.TempDir()

@@ -34,8 +34,8 @@ func runHostPort(ctx context.Context, p *Pass) error {
 		// without being routed to, so a namespace of the same name must not
 		// make it an HTTP/TCP service. (net: host, PaaSTA's host networking,
 		// is an adhoc key only, so it never pins an HTTP/TCP service's port.)
-		if !inst.LongRunning() {
-			continue
+		if !inst.LongRunning() || unknownCluster(p, inst) {
+			continue // an unknown cluster's file is never deployed; soa.deploy-group says so once
 		}
 		hp := inst.Config.Get("host_port")
 		if hp == nil || hp.Kind != soa.KindInt || hp.Int.Sign() == 0 {

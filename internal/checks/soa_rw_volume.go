@@ -28,6 +28,9 @@ func runRWVolume(ctx context.Context, p *Pass) error {
 		return err
 	}
 	for _, inst := range svc.Instances() {
+		if unknownCluster(p, inst) {
+			continue // PaaSTA never deploys it; soa.deploy-group says so once
+		}
 		vols := inst.Config.Get("extra_volumes")
 		if vols == nil || vols.Kind != soa.KindSeq {
 			continue // the schema's, when it is not a list

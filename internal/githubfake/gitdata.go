@@ -140,11 +140,16 @@ func (st store) addEntries(files map[string]treeEntry) (string, error) {
 	root := newDir()
 	for path, e := range files {
 		parts := strings.Split(path, "/")
-		d := root
-		for _, part := range parts[:len(parts)-1] {
+		// Every component, the last included: a tree entry named "..",
+		// "." or ".git" is one git refuses to check out, and so GitHub
+		// refuses to write it.
+		for _, part := range parts {
 			if part == "." || part == ".." || part == ".git" {
 				return "", fmt.Errorf("tree.path %q contains a malformed path component", path)
 			}
+		}
+		d := root
+		for _, part := range parts[:len(parts)-1] {
 			if _, clash := d.files[part]; clash {
 				return "", fmt.Errorf("tree.path %q: %s is a file", path, part)
 			}

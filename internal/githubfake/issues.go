@@ -1,6 +1,7 @@
 package githubfake
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -37,11 +38,43 @@ type Issue struct {
 	Edits   int
 	Created time.Time
 	Updated time.Time
+	seq     int64 // creation order, shared with pull requests
+	pull    bool  // a pull request listed as an issue (pullsAsIssues)
+}
+
+// pullsAsIssues is r's pull requests as issues/list-for-repo shows them
+// (s.mu held): their author is the App's bot when the App opened them,
+// otherwise the example's user, as pullBody has it.
+func (s *Server) pullsAsIssues(r *repo) []*Issue {
+	var out []*Issue
+	for _, p := range s.ext.pulls[strings.ToLower(r.owner+"/"+r.name)] {
+		is := &Issue{Number: p.number, Owner: r.owner, Repo: r.name, Title: p.title, Body: p.body, State: "open",
+			User: "octocat", seq: p.seq, pull: true}
+		if p.closed {
+			is.State = "closed"
+		}
+		if p.byApp {
+			is.User = "contractbot-fake[bot]"
+		}
+		if is.Title == "" {
+			is.Title = "Pull request #" + strconv.Itoa(p.number) // opened with OpenPull, which sets none
+		}
+		out = append(out, is)
+	}
+	return out
 }
 
 // issueState is the fake's issues, guarded by Server.mu.
 type issueState struct {
 	byRepo map[string][]*Issue // by repository key
+	seq    int64               // last creation order given out (next)
+}
+
+// next is the creation order of a new issue or pull request, by which
+// issues/list-for-repo sorts them together (s.mu held).
+func (st *issueState) next() int64 {
+	st.seq++
+	return st.seq
 }
 
 // Issues returns the issues of owner/repo, by number.
@@ -76,7 +109,7 @@ func (s *Server) addIssue(r *repo, user, title, body string) *Issue {
 	key := strings.ToLower(r.owner + "/" + r.name)
 	now := time.Now().UTC()
 	is := &Issue{Number: firstIssueNumber + len(s.iss.byRepo[key]), Owner: r.owner, Repo: r.name, Title: title, Body: body,
-		State: "open", User: user, Created: now, Updated: now}
+		State: "open", User: user, Created: now, Updated: now, seq: s.iss.next()}
 	s.iss.byRepo[key] = append(s.iss.byRepo[key], is)
 	return is
 }
@@ -256,18 +289,31 @@ func (s *Server) listIssues(req *http.Request, p principal, r *repo) reply {
 		state = "open"
 	}
 	creator := q.Get("creator")
+	// GitHub lists the pull requests among the issues (pullsAsIssues).
 	var mine []*Issue
-	for _, is := range s.iss.byRepo[strings.ToLower(r.owner+"/"+r.name)] {
+	for _, is := range append(slices.Clone(s.iss.byRepo[strings.ToLower(r.owner+"/"+r.name)]), s.pullsAsIssues(r)...) {
 		if (state == "all" || is.State == state) && (creator == "" || strings.EqualFold(creator, is.User)) {
 			mine = append(mine, is)
 		}
 	}
+	slices.SortFunc(mine, func(a, b *Issue) int { return cmp.Compare(a.seq, b.seq) })
 	if q.Get("direction") != "asc" {
 		slices.Reverse(mine)
 	}
 	items := []any{}
 	for _, is := range page(req, mine) {
-		items = append(items, s.issueBody(r, is))
+		m := s.issueBody(r, is)
+		if is.pull {
+			m["pull_request"] = map[string]any{
+				"url":       s.apiURL(fmt.Sprintf("repos/%s/%s/pulls/%d", r.owner, r.name, is.Number)),
+				"html_url":  fmt.Sprintf("https://github.com/%s/%s/pull/%d", r.owner, r.name, is.Number),
+				"diff_url":  fmt.Sprintf("https://github.com/%s/%s/pull/%d.diff", r.owner, r.name, is.Number),
+				"patch_url": fmt.Sprintf("https://github.com/%s/%s/pull/%d.patch", r.owner, r.name, is.Number),
+				"merged_at": nil, // the fake merges nothing
+			}
+			m["html_url"] = fmt.Sprintf("https://github.com/%s/%s/pull/%d", r.owner, r.name, is.Number)
+		}
+		items = append(items, m)
 	}
 	return ok(items)
 }

@@ -53,7 +53,8 @@ type pull struct {
 	// request opened with OpenPull has none, and is open.
 	title, body string
 	closed      bool
-	byApp       bool // opened by the App (its bot is the author)
+	byApp       bool  // opened by the App (its bot is the author)
+	seq         int64 // creation order among the repository's issues (issues.go)
 }
 
 // ReviewComment is a pull request review comment as the fake holds it.
@@ -98,7 +99,7 @@ func (s *Server) OpenPull(owner, repo, base, head string) int {
 		return 0
 	}
 	n := len(s.ext.pulls[key]) + 1
-	s.ext.pulls[key] = append(s.ext.pulls[key], &pull{number: n, base: base, head: head})
+	s.ext.pulls[key] = append(s.ext.pulls[key], &pull{number: n, base: base, head: head, seq: s.iss.next()})
 	return n
 }
 

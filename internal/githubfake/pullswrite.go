@@ -178,7 +178,7 @@ func (s *Server) createPull(p principal, r *repo, body []byte) reply {
 			return unprocessableCustom("A pull request already exists for " + r.owner + ":" + head + ".")
 		}
 	}
-	np := &pull{number: s.nextIssueNumber(key), base: in.Base, head: head, title: in.Title, body: in.Body, byApp: !p.app}
+	np := &pull{number: s.nextIssueNumber(key), base: in.Base, head: head, title: in.Title, body: in.Body, byApp: !p.app, seq: s.iss.next()}
 	s.ext.pulls[key] = append(s.ext.pulls[key], np)
 	return created(s.pullBody(r, np, "pull-request"))
 }

@@ -580,9 +580,12 @@ func (e *evaluator) assign(s *Assign) {
 	}
 	// "private" sticks: make keeps the flag when a later assignment
 	// without it sets the variable again, and an append to an undefined
-	// variable defines it with its modifiers (both found by
-	// FuzzAgainstGNUMake).
-	if changed && s.Private {
+	// variable defines it with its modifiers. Like "export", make sets it
+	// on whatever variable the line names even when the assignment itself
+	// has no effect ("private V ?= x" on a defined V, or on an override
+	// or command-line V): read.c marks the variable that
+	// try_variable_definition returns (all found by FuzzAgainstGNUMake).
+	if s.Private {
 		v.Private = true
 	}
 	if changed && name == ".RECIPEPREFIX" {

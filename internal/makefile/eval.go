@@ -204,7 +204,8 @@ type PatternVar struct {
 type TargetVar struct {
 	Name     string
 	Op       Op
-	Value    string // expanded when Op is := (simple), raw otherwise
+	Value    string // expanded when Op is := (simple) or Expanded, raw otherwise
+	Expanded bool   // a += whose value make expanded when it read it
 	Override bool
 	Pos      token.Pos
 }

@@ -165,7 +165,16 @@ var gnuCases = []gnuCase{
 	{name: "a line of NUL bytes", files: mk("DOCKER_TAG ?= v\n\x00\x00\x00\n" + issueT)},
 	{name: "a NUL in the middle of a line joins the next one", files: mk("DOCKER_TAG ?= v\x00junk\n-x\n" + issueT)},
 	{name: "a DOCKER_TAG set by eval", files: mk("$(eval DOCKER_TAG = x)\n" + issueT)},
+	// make expands a target-specific := (and a += onto an earlier
+	// target-specific :=) at once, in that target's own variables.
+	{name: "a target-specific simple assignment sees the target's earlier variables", files: mk("DOCKER_TAG ?= v\nA = g\ncook-image: A = $(DOCKER_TAG)\ncook-image: X := $(A)\n" + tagThroughX)},
+	{name: "a target-specific simple assignment sees the target's earlier append", files: mk("DOCKER_TAG ?= v\nA = g\ncook-image: A += $(DOCKER_TAG)\ncook-image: X := $(A)\n" + tagThroughX)},
+	{name: "a target-specific append onto a target-specific simple variable expands at once", files: mk("DOCKER_TAG ?= v\ncook-image: X := x\ncook-image: X += $(G)\nG = $(DOCKER_TAG)\n" + tagThroughX)},
+	{name: "a target-specific append onto a global simple variable expands late", files: mk("DOCKER_TAG ?= v\nX := x\ncook-image: X += $(G)\nG = $(DOCKER_TAG)\n" + tagThroughX)},
 }
+
+// tagThroughX is issueT with cook-image's tag reached only through X.
+const tagThroughX = "test: ; @echo t\nitest: cook-image ; @echo i\ncook-image: ; @echo docker build -t $(X) .\n"
 
 // issueT is issue 14's "T": the contract in three lines.
 const issueT = "test: ; @echo t\nitest: cook-image ; @echo i\ncook-image: ; @echo docker build -t $(DOCKER_TAG) .\n"
@@ -188,6 +197,7 @@ var gnuMakeFailCases = []gnuCase{
 	{name: "a hard include of a missing file before the contract", files: mk("DOCKER_TAG ?= v\ninclude nothere.mk\n" + issueT)},
 	{name: "a self-referencing variable in DOCKER_TAG", files: mk("A = $(A)\nDOCKER_TAG ?= $(A)\n" + issueT)},
 	{name: "unterminated variable reference", files: mk("A = $(B\nX := $(A)\n")},
+	{name: "a target-specific simple assignment through the target's self-referencing append", files: mk("b: A += $(A)-$(B)\nb: A := $(A)\n" + issueT)},
 }
 
 type makeFacts struct {

@@ -848,7 +848,11 @@ func (db *Database) applyTargetVar(scope map[string]*Var, tv *TargetVar) {
 			v.ShellDependent = base.ShellDependent
 			if base.Flavor == Simple {
 				v.Flavor = Simple
-				v.Value = joinSpace(base.Value, db.ev.expand(tv.Value))
+				add := tv.Value
+				if !tv.Expanded {
+					add = db.ev.expand(tv.Value)
+				}
+				v.Value = joinSpace(base.Value, add)
 			}
 		}
 		scope[tv.Name] = v

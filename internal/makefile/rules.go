@@ -78,18 +78,21 @@ func (e *evaluator) rule(r *RuleLine, afterRule bool) {
 	if a := parseAssignment(strings.TrimLeft(after, " \t")); a != nil && !a.define {
 		for _, t := range targets {
 			tv := &TargetVar{Name: strings.TrimSpace(e.expand(a.name)), Op: a.op, Value: a.value, Override: a.override, Pos: r.Start}
-			if a.op == OpSimple || a.op == OpPOSIXSimple {
-				e.cmdline = probe
-				tv.Value = e.expand(a.value)
-				e.cmdline = nil
-			}
 			if strings.Contains(t, "%") {
+				// A pattern-specific := is expanded now, in the global
+				// variables (read.c record_target_var).
+				if a.op == OpSimple || a.op == OpPOSIXSimple {
+					e.cmdline = probe
+					tv.Value = e.expand(a.value)
+					e.cmdline = nil
+				}
 				e.db.PatternVars = append(e.db.PatternVars, &PatternVar{Pattern: t, TargetVar: *tv})
 				continue
 			}
 			// A target-specific assignment alone is no rule: make still
 			// answers "No rule to make target".
 			tg := e.mention(t)
+			e.expandTargetVar(tg, tv, probe)
 			tg.Vars = append(tg.Vars, tv)
 		}
 		return
@@ -238,6 +241,61 @@ func (e *evaluator) target(name string) *Target {
 		t.Pos = e.rulePos
 	}
 	return t
+}
+
+// expandTargetVar expands what make expands of an explicit target's
+// assignment while reading it: a := value, and a += value appended to a
+// simple variable the target itself set before. make does so in the
+// target's own variable set over the global one (read.c record_target_var,
+// variable.c do_variable_definition with target_var), so the target's
+// earlier assignments are seen, and one referring to itself stops make.
+// probe is the probed command-line variable, as in rule.
+func (e *evaluator) expandTargetVar(tg *Target, tv *TargetVar, probe map[string]string) {
+	switch tv.Op {
+	case OpSimple, OpPOSIXSimple:
+	case OpAppend:
+		// Appending to an append-type variable of the target, or to a
+		// variable the target does not set, is resolved when used.
+		if own, appendType := ownTargetVar(tg.Vars, tv.Name); !own || appendType {
+			return
+		}
+	default:
+		return
+	}
+	scope := map[string]*Var{}
+	for _, prev := range tg.Vars {
+		e.db.applyTargetVar(scope, prev)
+	}
+	if tv.Op == OpAppend {
+		if v := scope[tv.Name]; v == nil || v.Flavor != Simple {
+			return
+		}
+		tv.Expanded = true
+	}
+	e.scopes = append(e.scopes, scope)
+	e.cmdline = probe
+	tv.Value = e.expand(tv.Value)
+	e.cmdline = nil
+	e.scopes = e.scopes[:len(e.scopes)-1]
+}
+
+// ownTargetVar says whether the target-specific assignments vars set name
+// and whether that variable is still append-type: first set with +=, and
+// not set again with = or := since (make then appends it to the value
+// outside the target when it is used).
+func ownTargetVar(vars []*TargetVar, name string) (own, appendType bool) {
+	for _, tv := range vars {
+		if tv.Name != name {
+			continue
+		}
+		switch {
+		case !own:
+			own, appendType = true, tv.Op == OpAppend
+		case tv.Op != OpAppend && tv.Op != OpConditional:
+			appendType = false
+		}
+	}
+	return own, appendType
 }
 
 func (e *evaluator) mention(name string) *Target {

@@ -170,6 +170,13 @@ var gnuCases = []gnuCase{
 	{name: "a target-specific simple assignment sees the target's earlier variables", files: mk("DOCKER_TAG ?= v\nA = g\ncook-image: A = $(DOCKER_TAG)\ncook-image: X := $(A)\n" + tagThroughX)},
 	{name: "a target-specific simple assignment sees the target's earlier append", files: mk("DOCKER_TAG ?= v\nA = g\ncook-image: A += $(DOCKER_TAG)\ncook-image: X := $(A)\n" + tagThroughX)},
 	{name: "a target-specific append onto a target-specific simple variable expands at once", files: mk("DOCKER_TAG ?= v\ncook-image: X := x\ncook-image: X += $(G)\nG = $(DOCKER_TAG)\n" + tagThroughX)},
+	// A private global is no parent of any target (variable.c
+	// lookup_variable skips it, variable_append too).
+	{name: "a target-specific simple assignment does not see a private global", files: mk("DOCKER_TAG ?= v\nprivate A = $(DOCKER_TAG)\ncook-image: X := $(A)\n" + tagThroughX)},
+	{name: "a target-specific append does not append to a private global", files: mk("DOCKER_TAG ?= v\nprivate X = $(DOCKER_TAG)\ncook-image: X += x\n" + tagThroughX)},
+	{name: "a target-specific conditional assignment sets a variable only a private global has", files: mk("DOCKER_TAG ?= v\nprivate X = g\ncook-image: X ?= $(DOCKER_TAG)\n" + tagThroughX)},
+	{name: "a pattern-specific conditional assignment makes a private global visible", files: mk("DOCKER_TAG ?= v\nprivate X = g\ncook-%: X ?= $(DOCKER_TAG)\n" + tagThroughX)},
+	{name: "a pattern-specific append does not append to a private global", files: mk("DOCKER_TAG ?= v\nprivate X = $(DOCKER_TAG)\ncook-%: X += x\n" + tagThroughX)},
 	{name: "a target-specific append onto a global simple variable expands late", files: mk("DOCKER_TAG ?= v\nX := x\ncook-image: X += $(G)\nG = $(DOCKER_TAG)\n" + tagThroughX)},
 }
 

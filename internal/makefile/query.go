@@ -797,13 +797,13 @@ func (db *Database) recipeOf(name string, parent map[string]*Var) (recipes []*Re
 	}
 	for _, pv := range db.PatternVars {
 		if _, ok := matchPattern(pv.Pattern, name); ok {
-			db.applyTargetVar(scope, &pv.TargetVar)
+			db.applyTargetVar(scope, &pv.TargetVar, true)
 		}
 	}
 	t := db.Targets[name]
 	if t != nil {
 		for _, tv := range t.Vars {
-			db.applyTargetVar(scope, tv)
+			db.applyTargetVar(scope, tv, false)
 		}
 	}
 	if t != nil && t.IsTarget {
@@ -830,10 +830,27 @@ func (db *Database) recipeOf(name string, parent map[string]*Var) (recipes []*Re
 	return
 }
 
-func (db *Database) applyTargetVar(scope map[string]*Var, tv *TargetVar) {
+// applyTargetVar applies tv, pattern-specific or not, to scope, the
+// variables of the target it applies to.
+func (db *Database) applyTargetVar(scope map[string]*Var, tv *TargetVar, pattern bool) {
 	base := scope[tv.Name]
 	if base == nil {
-		base = db.Vars[tv.Name]
+		// A private global is no target's parent: a target's += starts
+		// afresh and its ?= sets (variable.c lookup_variable and
+		// variable_append skip it).
+		if g := db.Vars[tv.Name]; g != nil && !g.Private {
+			base = g
+		} else if g != nil && pattern && tv.Op == OpConditional {
+			// Except that make applies a pattern's ?= with the global
+			// variables current, finds the private one, leaves it be
+			// and then copies the pattern's (absent) private flag onto
+			// it (variable.c initialize_file_variables): the target
+			// sees it.
+			v := *g
+			v.Private = false
+			scope[tv.Name] = &v
+			return
+		}
 	}
 	switch tv.Op {
 	case OpConditional:

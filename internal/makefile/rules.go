@@ -264,7 +264,7 @@ func (e *evaluator) expandTargetVar(tg *Target, tv *TargetVar, probe map[string]
 	}
 	scope := map[string]*Var{}
 	for _, prev := range tg.Vars {
-		e.db.applyTargetVar(scope, prev)
+		e.db.applyTargetVar(scope, prev, false)
 	}
 	if tv.Op == OpAppend {
 		if v := scope[tv.Name]; v == nil || v.Flavor != Simple {
@@ -272,10 +272,13 @@ func (e *evaluator) expandTargetVar(tg *Target, tv *TargetVar, probe map[string]
 		}
 		tv.Expanded = true
 	}
+	// The global variables are the target's parent there: private ones
+	// are not seen, as in a recipe.
+	inRecipe := e.inRecipe
 	e.scopes = append(e.scopes, scope)
-	e.cmdline = probe
+	e.cmdline, e.inRecipe = probe, true
 	tv.Value = e.expand(tv.Value)
-	e.cmdline = nil
+	e.cmdline, e.inRecipe = nil, inRecipe
 	e.scopes = e.scopes[:len(e.scopes)-1]
 }
 

@@ -607,10 +607,20 @@ func (e *evaluator) setVar(set map[string]*Var, name string, op Op, value string
 	if override {
 		origin = OriginOverride
 	}
-	if old != nil && old.Origin == OriginOverride && !override {
-		return old, false
-	}
-	if old != nil && old.Origin == OriginCommandLine && !override {
+	if old != nil && !override && (old.Origin == OriginOverride || old.Origin == OriginCommandLine) {
+		// make computes the new value before define_variable_in_set
+		// refuses it (variable.c do_variable_definition), so what it
+		// expands at once is expanded all the same: a self-reference or
+		// an $(error) there still stops make (found by FuzzAgainstGNUMake).
+		switch {
+		case op == OpSimple || op == OpPOSIXSimple || op == OpImmediate:
+			e.expandT(value)
+		case op == OpShell:
+			e.expandT(value)
+			e.db.ShellCalls = append(e.db.ShellCalls, site.Pos)
+		case op == OpAppend && old.Flavor == Simple:
+			e.expandT(value)
+		}
 		return old, false
 	}
 	shellDep := e.condDeps > 0

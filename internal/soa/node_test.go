@@ -230,7 +230,10 @@ func TestSanitiseKubernetesName(t *testing.T) {
 }
 
 func TestDockerfileExposes(t *testing.T) {
-	got := DockerfileExposes([]byte("FROM x\n# EXPOSE 1\nexpose 8888/tcp $PORT \\\n  9000-9001\nEXPOSE 80\n"))
+	got, err := DockerfileExposes([]byte("FROM x\n# EXPOSE 1\nexpose 8888/tcp $PORT \\\n  9000-9001\nEXPOSE 80\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := []Expose{{8888, 3}, {9000, 3}, {9001, 3}, {80, 5}}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)
@@ -290,7 +293,10 @@ func FuzzLoad(f *testing.F) {
 
 func TestDockerfileExposesListsEachPortOnceAndOnlyPorts(t *testing.T) {
 	df := "EXPOSE 8888 70000 -1 9000-9001\nEXPOSE 9001 8888 65535\n" + strings.Repeat("EXPOSE"+strings.Repeat(" 1-1000", 1000)+"\n", 100)
-	got := DockerfileExposes([]byte(df))
+	got, err := DockerfileExposes([]byte(df))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(got) != 1004 {
 		t.Fatalf("%d ports, want 1004 (8888, 9000, 9001, 65535 and 1-1000 once each)", len(got))
 	}

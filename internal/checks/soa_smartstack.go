@@ -85,6 +85,8 @@ func runSmartstack(ctx context.Context, p *Pass) error {
 							if valid, why := sys.ValidLocation(s); !valid {
 								p.Reportf(f.Path, line(loc), "extra_advertise entry %q of namespace %q is not a Yelp location (--paasta-config's yelp_location: %s), so paasta validate fails: name a location of the mapping, e.g. region:<region>", s, ns.Name, why)
 							}
+						case ok:
+							skippedWithoutSystemConfig(p, extraAdvertiseLocations, f.Path, line(ns.Config.KeyNode("extra_advertise")))
 						}
 					}
 				}

@@ -321,7 +321,9 @@ func match(dir string, got []located, wants []*want) []string {
 }
 
 // positionProblem reports a finding at a line past the end of an existing
-// file: every finding must point at a place that exists.
+// file: every finding must point at a place that exists. Line 1 is also
+// the position of the file as a whole ([checks.Position]), which every
+// file has, a missing or an empty one too (an empty file has no line).
 func positionProblem(dir string, f located) string {
 	for _, p := range f.paths {
 		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
@@ -329,7 +331,7 @@ func positionProblem(dir string, f located) string {
 			continue
 		}
 		lines := strings.Count(string(data), "\n")
-		if !strings.HasSuffix(string(data), "\n") {
+		if len(data) > 0 && !strings.HasSuffix(string(data), "\n") {
 			lines++
 		}
 		if f.Line > max(lines, 1) {

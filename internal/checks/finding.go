@@ -114,6 +114,10 @@ type Finding struct {
 	// the target's soa tree rather than to its repository: see
 	// [Finding.InSOA].
 	inSOA bool
+	// inRepo is set by [Pass.ReportRepo]: the finding is at a path of the
+	// checked repository although its rule reads the soa tree, so the
+	// engine leaves its paths as they are.
+	inRepo bool
 }
 
 // InSOA reports whether the finding's paths (its own, its related

@@ -197,12 +197,16 @@ func runCase(e *checks.Engine, dir, id string) ([]located, error) {
 				continue
 			}
 			seen[key] = true
+			// The engine says which tree a finding's path is in: a finding
+			// at a repository path must not be taken for one in the soa
+			// tree, where a face would show it (and its ignore comments
+			// would be looked for).
 			l := located{Finding: f}
-			if soaTree != nil {
-				l.paths = append(l.paths, path.Join("soa", f.Path))
-			}
-			if repo != nil {
-				l.paths = append(l.paths, path.Join("repo", f.Path))
+			switch {
+			case f.InSOA() && soaTree != nil:
+				l.paths = []string{path.Join("soa", f.Path)}
+			case !f.InSOA() && repo != nil:
+				l.paths = []string{path.Join("repo", f.Path)}
 			}
 			out = append(out, l)
 		}

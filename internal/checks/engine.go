@@ -144,6 +144,9 @@ func (e *Engine) Run(ctx context.Context, t Target) (*Result, error) {
 		}
 		if r.readsSOA() {
 			for i := first; i < len(sh.findings); i++ {
+				if sh.findings[i].inRepo {
+					continue
+				}
 				if t.SOAPrefix != "" {
 					sh.findings[i].underDir(t.SOAPrefix)
 				} else {

@@ -67,7 +67,14 @@ func (s *Severity) UnmarshalText(b []byte) error {
 // Column of 0 means whole lines. For example, "DOCKER_TAG := x" on line 3,
 // with the range on ":=", is {Path: "Makefile", Line: 3, Column: 12,
 // EndLine: 3, EndColumn: 14}. A finding about a file as a whole, or about
-// something missing from it, points at its line 1.
+// something missing from it, points at its line 1, whole lines: that is
+// the file-level position, also of a missing file and of an empty one,
+// which has no line 1 of its own. It is the one every sink can carry:
+// GitHub's annotations need a start_line of at least 1, SARIF's startLine
+// is at least 1, the text form prints path:1, and the App's review, which
+// finds no hunk holding line 1 of an empty file, posts it as a file-level
+// comment. A line of 0, or past the end of a file that has lines, is no
+// position.
 type Position struct {
 	Path      string `json:"path"`
 	Line      int    `json:"line"`
@@ -107,6 +114,10 @@ type Finding struct {
 	// the target's soa tree rather than to its repository: see
 	// [Finding.InSOA].
 	inSOA bool
+	// inRepo is set by [Pass.ReportRepo]: the finding is at a path of the
+	// checked repository although its rule reads the soa tree, so the
+	// engine leaves its paths as they are.
+	inRepo bool
 }
 
 // InSOA reports whether the finding's paths (its own, its related

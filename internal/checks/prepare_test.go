@@ -135,3 +135,28 @@ func prepareAndRun(t *testing.T, repo fstest.MapFS) *Result {
 	}
 	return res
 }
+
+// soa.container-port reads the soa tree and the repository's Dockerfile:
+// its Dockerfile finding is at the repository's Dockerfile, not at a
+// Dockerfile under the soa tree that does not exist.
+func TestEngine_ARepositoryFindingOfASoaRuleStaysAtTheRepositoryPath(t *testing.T) {
+	repo := fstest.MapFS{
+		ConfigFile:                               {Data: []byte("service: web\nsoa_dir: yelpsoa-configs\n")},
+		"Dockerfile":                             {Data: []byte("FROM x\nCOPY . /code\nEXPOSE 8080\n")},
+		"yelpsoa-configs/web/smartstack.yaml":    {Data: []byte("main:\n  proxy_port: 20001\n")},
+		"yelpsoa-configs/web/kubernetes-c1.yaml": {Data: []byte("main:\n  cpus: 1\n")},
+	}
+	res := prepareAndRun(t, repo)
+	var found bool
+	for _, f := range res.Findings {
+		if f.RuleID == "soa.container-port" {
+			found = true
+			if f.Path != "Dockerfile" || f.Line != 3 || f.InSOA() || !strings.Contains(f.Message, "(yelpsoa-configs/web/kubernetes-c1.yaml)") {
+				t.Errorf("%s: want it at Dockerfile:3, naming yelpsoa-configs/web/kubernetes-c1.yaml", f)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no soa.container-port finding: %v", res.Findings)
+	}
+}

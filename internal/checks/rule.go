@@ -149,6 +149,15 @@ func (p *Pass) Report(f Finding) {
 	p.shared.findings = append(p.shared.findings, f)
 }
 
+// ReportRepo is [Pass.Report] for a finding at a path of the checked
+// repository (its Dockerfile) from a rule that reads the soa tree: the
+// engine takes such a rule's findings for soa paths and moves them under
+// the soa tree, where "yelpsoa-configs/Dockerfile" is no file.
+func (p *Pass) ReportRepo(f Finding) {
+	f.inRepo = true
+	p.Report(f)
+}
+
 // SOAPath is the path a user sees for a file of the soa tree: under the
 // repository's soa_dir when the soa tree lives in the checked repository
 // (the engine moves the findings' paths there; messages that name a file

@@ -68,20 +68,29 @@ func runContainerPort(ctx context.Context, p *Pass) error {
 	case errors.Is(err, fs.ErrNotExist) && p.Enabled("dockerfile.missing"):
 		return nil
 	case err != nil:
-		p.Report(Finding{Path: DockerfilePath, Line: 1, Severity: SeverityNotice,
+		p.ReportRepo(Finding{Path: DockerfilePath, Line: 1, Severity: SeverityNotice,
 			Message: fmt.Sprintf("the Dockerfile cannot be read (%v), so whether it EXPOSEs port %d, which instance %s serves on, is not checked: make it a regular file", err, contractPort, on8888.Name)})
 		return nil
 	}
-	exposes := soa.DockerfileExposes(data)
-	if len(exposes) == 0 {
+	exposes, err := soa.DockerfileExposes(data)
+	has8888 := slices.ContainsFunc(exposes, func(e soa.Expose) bool { return e.Port == contractPort })
+	switch {
+	case err != nil && !has8888:
+		// An EXPOSE 8888 past the line that stopped the reader is not
+		// seen: neither "no EXPOSE" nor "the wrong port" can be said.
+		p.ReportRepo(Finding{Path: DockerfilePath, Line: 1, Severity: SeverityNotice,
+			Message: fmt.Sprintf("the Dockerfile is not read past %v, so whether it EXPOSEs port %d, which instance %s serves on, is not checked: shorten that line", err, contractPort, on8888.Name)})
+		return nil
+	case len(exposes) == 0:
 		return nil // EXPOSE is optional; nothing to compare
 	}
-	if !slices.ContainsFunc(exposes, func(e soa.Expose) bool { return e.Port == contractPort }) {
+	if !has8888 {
 		list := make([]string, len(exposes)) // each port once
 		for i, e := range exposes {
 			list[i] = fmt.Sprint(e.Port)
 		}
-		p.Reportf(DockerfilePath, exposes[0].Line, "the Dockerfile EXPOSEs %s but instance %s (%s) serves HTTP/TCP on port %d: EXPOSE %d", strings.Join(list, ", "), on8888.Name, on8888.File.Path, contractPort, contractPort)
+		p.ReportRepo(Finding{Path: DockerfilePath, Line: exposes[0].Line,
+			Message: fmt.Sprintf("the Dockerfile EXPOSEs %s but instance %s (%s) serves HTTP/TCP on port %d: EXPOSE %d", strings.Join(list, ", "), on8888.Name, p.SOAPath(on8888.File.Path), contractPort, contractPort)})
 	}
 	return nil
 }

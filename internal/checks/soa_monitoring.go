@@ -102,8 +102,8 @@ func checkFlinkTeams(p *Pass, svc *soa.Service) {
 // knows, which only the system configuration says (--paasta-config).
 func checkSensuTeams(p *Pass, svc *soa.Service, mon *soa.File) error {
 	c, err := systemConfig(p)
-	if err != nil || c == nil || c.SensuTeams == nil {
-		return err // soa.system-config says the check is skipped
+	if err != nil {
+		return err
 	}
 	var fallback *soa.Node // monitoring.yaml's team, which tron jobs inherit
 	if mon != nil && mon.Err == nil {
@@ -112,7 +112,14 @@ func checkSensuTeams(p *Pass, svc *soa.Service, mon *soa.File) error {
 	reported := map[*soa.Node]bool{}
 	check := func(n *soa.Node, path, what string) {
 		t, ok := n.Str()
-		if !ok || t == "" || c.SensuTeams[t] || reported[n] {
+		if !ok || t == "" || reported[n] {
+			return
+		}
+		if c == nil || c.SensuTeams == nil {
+			skippedWithoutSystemConfig(p, sensuTeams, path, line(n))
+			return
+		}
+		if c.SensuTeams[t] {
 			return
 		}
 		reported[n] = true

@@ -84,8 +84,12 @@ type secretFileKey struct{ path string }
 // soa.system-config says so.
 func checkVaultEnvironment(p *Pass, inst *soa.Instance, at *soa.Node, key, file string) error {
 	c, err := systemConfig(p)
-	if err != nil || c == nil || c.VaultClusterMap == nil {
+	if err != nil {
 		return err
+	}
+	if c == nil || c.VaultClusterMap == nil {
+		skippedWithoutSystemConfig(p, vaultEnvironments, inst.File.Path, line(at))
+		return nil
 	}
 	venv, ok := c.VaultClusterMap[inst.Cluster]
 	if !ok {

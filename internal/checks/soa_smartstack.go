@@ -85,6 +85,8 @@ func runSmartstack(ctx context.Context, p *Pass) error {
 							if valid, why := sys.ValidLocation(s); !valid {
 								p.Reportf(f.Path, line(loc), "extra_advertise entry %q of namespace %q is not a Yelp location (--paasta-config's yelp_location: %s), so paasta validate fails: name a location of the mapping, e.g. region:<region>", s, ns.Name, why)
 							}
+						case ok:
+							skippedWithoutSystemConfig(p, extraAdvertiseLocations, f.Path, line(ns.Config.KeyNode("extra_advertise")))
 						}
 					}
 				}
@@ -141,10 +143,7 @@ func runSmartstack(ctx context.Context, p *Pass) error {
 			continue // the default registration may name no namespace (a batch daemon)
 		}
 		for i, reg := range regs {
-			ln := line(at)
-			if i < len(at.Items) {
-				ln = line(at.Items[i])
-			}
+			ln := line(at[i])
 			parts := strings.Split(reg, ".")
 			if len(parts) != 2 && len(parts) != 4 {
 				p.Reportf(inst.File.Path, ln, "registration %q of instance %s must be <service>.<namespace>", reg, inst.Name)
@@ -156,8 +155,8 @@ func runSmartstack(ctx context.Context, p *Pass) error {
 			}
 			if !ok {
 				var fixes []SuggestedFix
-				if parts[0] == p.Service && len(parts) == 2 && i < len(at.Items) {
-					fixes = registrationTypoFix(p, inst.File.Path, at.Items[i], p.Service, slices.Sorted(maps.Keys(local)))
+				if parts[0] == p.Service && len(parts) == 2 {
+					fixes = registrationTypoFix(p, inst.File.Path, at[i], p.Service, slices.Sorted(maps.Keys(local)))
 				}
 				p.Report(Finding{Path: inst.File.Path, Line: ln, Severity: SeverityWarning, SuggestedFixes: fixes,
 					Message: fmt.Sprintf("instance %s registers as %q, but %s/smartstack.yaml has no namespace %q, so no traffic reaches it: add the namespace or fix the registration", inst.Name, reg, parts[0], parts[1])})

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"path"
 	"strings"
-
-	"github.com/contractbot/contractbot/internal/soa"
 )
 
 func soaSystemConfigRule() *Rule {
@@ -17,9 +15,11 @@ func soaSystemConfigRule() *Rule {
 			"the Tron nodes of MASTER.yaml, the teams Sensu knows, the vault environment of each cluster and the " +
 			"Yelp locations. Given `--paasta-config DIR` (CONTRACTBOT_PAASTA_CONFIG for the App), a " +
 			"directory laid out as a PaaSTA host's /etc (paasta/*.json, sensu/team_data.json, tron/MASTER.yaml, " +
-			"yelp_location/), contractbot checks them as PaaSTA does. Without it, it never guesses: when the " +
-			"service uses any of them, this one notice says which checks were skipped, at the first file that " +
-			"needs one; a run over many services (check-soa, a soa push) gives one such notice for the whole run, " +
+			"yelp_location/), contractbot checks them as PaaSTA does. Without it, it never guesses: when a check " +
+			"needed one of them for the service's files (a tron node other than PaaSTA's own `paasta`, a monitoring " +
+			"team of a tron or flink job, an env secret whose file exists, an extra_advertise location), this one " +
+			"notice says which checks were skipped, at the first place that needed one; nothing needing it, no " +
+			"notice. A run over many services (check-soa, a soa push) gives one such notice for the whole run, " +
 			"saying how many services it stands for. Pass --paasta-config to have them checked. (The pre-receive hook " +
 			"needs none: the rules it runs, the repository's own and the deploy-ref rules, read no system configuration.)",
 		Source: "paasta validate: validate_tron's nodes and teams (V2), validate_secrets' vault environments (V6), validate_flink_monitoring_team (V11) and validate_smartstack's locations (V10) read the system configuration; without it contractbot cannot decide them (notice)",
@@ -27,74 +27,61 @@ func soaSystemConfigRule() *Rule {
 	}
 }
 
+// The parts of PaaSTA's system configuration a check can be skipped for,
+// in the order soa.system-config's notice lists them.
+const (
+	extraAdvertiseLocations = "extra_advertise locations"
+	tronNodeNames           = "tron nodes"
+	sensuTeams              = "Sensu teams"
+	vaultEnvironments       = "vault environments"
+)
+
+// systemConfigSkips are the places of one run where a check needed a part
+// of the system configuration the run lacks.
+type systemConfigSkips struct{ at map[string]skipPlace }
+
+type skipPlace struct {
+	path string
+	line int
+}
+
+type systemConfigSkipsKey struct{}
+
+// skippedWithoutSystemConfig records that a check needed part (one of the
+// constants above) of PaaSTA's system configuration to judge the value
+// at path:line, and skipped it: the check itself decides, at the place it
+// would have compared, so that soa.system-config's notice is given only
+// when something was skipped (a tron job on node paasta, a secret whose
+// file is missing need no configuration) and only for checks that ran.
+func skippedWithoutSystemConfig(p *Pass, part, path string, line int) {
+	s := systemConfigSkipsOf(p)
+	if _, dup := s.at[part]; !dup {
+		s.at[part] = skipPlace{path, line}
+	}
+}
+
+// systemConfigSkipsOf returns the run's skips, the same for every rule.
+func systemConfigSkipsOf(p *Pass) *systemConfigSkips {
+	s, _ := Memo(p, systemConfigSkipsKey{}, func() (*systemConfigSkips, error) {
+		return &systemConfigSkips{at: map[string]skipPlace{}}, nil
+	})
+	return s
+}
+
+// runSystemConfig reports what the checks before it skipped; soaRules
+// runs it last for that reason.
 func runSystemConfig(ctx context.Context, p *Pass) error {
-	svc, err := loadedService(p)
-	if svc == nil || err != nil {
-		return err
-	}
-	c, err := systemConfig(p)
-	if err != nil {
-		return err
-	}
+	s := systemConfigSkipsOf(p)
 	var (
 		skipped []string
-		at      string
-		atLine  int
+		at      skipPlace
 	)
-	need := func(what, file string, ln int, have bool) {
-		if have {
-			return
-		}
-		for _, s := range skipped {
-			if s == what {
-				return
+	for _, part := range []string{extraAdvertiseLocations, tronNodeNames, sensuTeams, vaultEnvironments} {
+		if place, ok := s.at[part]; ok {
+			if skipped == nil {
+				at = place
 			}
-		}
-		skipped = append(skipped, what)
-		if at == "" {
-			at, atLine = file, ln
-		}
-	}
-	for _, f := range svc.Files {
-		if f.Err != nil || f.Root == nil {
-			continue
-		}
-		typ, cluster := soa.InstanceFile(f.Rel)
-		if typ == "tron" && f.Root.Kind == soa.KindMap && len(f.Root.Keys) > 0 {
-			// A job without node runs on PaaSTA's default, paasta, which
-			// PaaSTA's own MASTER namespace always defines: only a node
-			// named in the file needs the namespace to be judged.
-			if n := explicitTronNode(f.Root); n != nil {
-				_, _, haveNodes, err := tronNodes(p, cluster)
-				if err != nil {
-					return err
-				}
-				need("tron nodes", f.Path, line(n), haveNodes)
-			}
-			need("Sensu teams", f.Path, 1, c != nil && c.SensuTeams != nil)
-		}
-		if f.Rel == "smartstack.yaml" && f.Root.Kind == soa.KindMap {
-			for _, ns := range f.Root.Values {
-				if ea := ns.KeyNode("extra_advertise"); ea != nil {
-					need("extra_advertise locations", f.Path, line(ea), c != nil && c.Locations != nil)
-					break
-				}
-			}
-		}
-	}
-	for _, inst := range svc.Instances() {
-		if inst.Type == "flink" || inst.Type == "flinkeks" {
-			need("Sensu teams", inst.File.Path, inst.Line(), c != nil && c.SensuTeams != nil)
-		}
-		env := inst.Config.Get("env")
-		if env == nil || env.Kind != soa.KindMap {
-			continue
-		}
-		for _, v := range env.Values {
-			if s, ok := v.Str(); ok && secretValue.MatchString(s) {
-				need("vault environments", inst.File.Path, line(v), c != nil && c.VaultClusterMap != nil)
-				break
-			}
+			skipped = append(skipped, part)
 		}
 	}
 	if len(skipped) == 0 {
@@ -104,24 +91,7 @@ func runSystemConfig(ctx context.Context, p *Pass) error {
 	if p.PaastaConfig != nil {
 		given = "as --paasta-config lacks the files"
 	}
-	p.Reportf(at, atLine, "%s, contractbot does not check the service's %s, which paasta validate checks against PaaSTA's system configuration: pass --paasta-config DIR (CONTRACTBOT_PAASTA_CONFIG for the App)", given, joinAnd(skipped))
-	return nil
-}
-
-// explicitTronNode is the first node a tron file's jobs or actions name.
-func explicitTronNode(root *soa.Node) *soa.Node {
-	for _, job := range root.Values {
-		if n := job.Get("node"); n != nil {
-			return n
-		}
-		if acts := job.Get("actions"); acts != nil && acts.Kind == soa.KindMap {
-			for _, a := range acts.Values {
-				if n := a.Get("node"); n != nil {
-					return n
-				}
-			}
-		}
-	}
+	p.Reportf(at.path, at.line, "%s, contractbot does not check the service's %s, which paasta validate checks against PaaSTA's system configuration: pass --paasta-config DIR (CONTRACTBOT_PAASTA_CONFIG for the App)", given, joinAnd(skipped))
 	return nil
 }
 

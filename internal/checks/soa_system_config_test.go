@@ -45,3 +45,20 @@ func TestOneSystemConfigNoticeLeavesALoneNoticeAsItIs(t *testing.T) {
 		t.Errorf("a single notice changed: %v", got)
 	}
 }
+
+// soa.system-config reports what the checks before it in the same run
+// skipped (skippedWithoutSystemConfig): run before one of them, it would
+// miss what that check skips.
+func TestTheSystemConfigNoticeRunsAfterTheChecksItSpeaksFor(t *testing.T) {
+	for name, rules := range map[string][]*Rule{"soaRules": soaRules(), "All": All()} {
+		at := map[string]int{}
+		for i, r := range rules {
+			at[r.ID] = i
+		}
+		for _, id := range []string{"soa.smartstack", "soa.monitoring", "soa.secrets", "soa.tron-job"} {
+			if at[id] >= at[SystemConfigRuleID] {
+				t.Errorf("%s: %s runs at %d, not before %s at %d", name, id, at[id], SystemConfigRuleID, at[SystemConfigRuleID])
+			}
+		}
+	}
+}

@@ -115,8 +115,8 @@ const tronDefaultNode = "paasta"
 func checkTronNodes(p *Pass, j tronJob) error {
 	_, cluster := soa.InstanceFile(j.file.Rel)
 	nodes, from, ok, err := tronNodes(p, cluster)
-	if err != nil || !ok {
-		return err // without a master namespace soa.system-config says what is skipped
+	if err != nil {
+		return err
 	}
 	check := func(n *soa.Node, at *soa.Node, what string) {
 		name := tronDefaultNode
@@ -126,6 +126,14 @@ func checkTronNodes(p *Pass, j tronJob) error {
 				return // soa.schema reports a node that is not a name
 			}
 			name = s
+		}
+		if !ok {
+			// Without a master namespace only PaaSTA's own node is known:
+			// its MASTER namespace always defines it. Any other needs one.
+			if name != tronDefaultNode {
+				skippedWithoutSystemConfig(p, tronNodeNames, j.file.Path, nodeLine(n, at))
+			}
+			return
 		}
 		if slices.Contains(nodes, name) {
 			return

@@ -45,29 +45,3 @@ func TestDockerfileCopies(t *testing.T) {
 		})
 	}
 }
-
-func FuzzDockerfileCopies(f *testing.F) {
-	for _, s := range []string{"FROM x\nCOPY . /code\n", "# escape=`\nCOPY `\n a b\n", "RUN <<EOF\nx\nEOF\n", "COPY [\"a\", \"b\"]\n", "ADD --from=x <<-'E' /d\n\tE\n"} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		lines := 1 + bytesCount(data, '\n')
-		copies, _ := DockerfileCopies(data)
-		for _, c := range copies {
-			if c.Line < 1 || c.Line > lines {
-				t.Fatalf("copy at line %d of a %d-line Dockerfile", c.Line, lines)
-			}
-			_ = c.FromContext()
-		}
-	})
-}
-
-func bytesCount(b []byte, c byte) int {
-	n := 0
-	for _, x := range b {
-		if x == c {
-			n++
-		}
-	}
-	return n
-}

@@ -48,19 +48,24 @@ func (i *Instance) DeployGroup() (group string, at *Node, ok bool) {
 func (i *Instance) LongRunning() bool { return i.Type == "kubernetes" || i.Type == "eks" }
 
 // Registrations returns the SmartStack registrations of a long-running
-// instance: its "registrations" strings, else "<service>.<instance>".
-// at is the registrations node, nil when defaulted.
-func (i *Instance) Registrations(service string) (regs []string, at *Node) {
+// instance: the strings of its "registrations" list, else
+// "<service>.<instance>". at[i] is the list item regs[i] was read from, so
+// that a finding about a registration points at its own line even when
+// items that are no string (the schema check reports those) come before
+// it; at is nil when the registration is the default one.
+func (i *Instance) Registrations(service string) (regs []string, at []*Node) {
 	r := i.Config.Get("registrations")
 	if r == nil || r.Kind != KindSeq {
 		return []string{service + "." + i.Name}, nil
 	}
+	at = []*Node{} // not nil: the list is there, even with no string in it
 	for _, it := range r.Items {
 		if s, ok := it.Str(); ok {
 			regs = append(regs, s)
+			at = append(at, it)
 		}
 	}
-	return regs, r
+	return regs, at
 }
 
 // Instances returns the service's instances in file order: every

@@ -221,6 +221,36 @@ func TestInstancesAndDeployGroups(t *testing.T) {
 	}
 }
 
+func TestRegistrationsKeepEachItsOwnLine(t *testing.T) {
+	fsys := fstest.MapFS{
+		"web/kubernetes-norcal.yaml": {Data: []byte("main:\n  registrations:\n    - 1\n    - web.a\n    - {x: y}\n    - web.b\ndefault: {cpus: 1}\nnone: {registrations: [1]}\n")},
+	}
+	s, err := LoadService(fsys, "web", DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, inst := range s.Instances() {
+		regs, at := inst.Registrations("web")
+		if at != nil && len(at) != len(regs) {
+			t.Fatalf("%s: %d registrations but %d positions", inst.Name, len(regs), len(at))
+		}
+		for i, r := range regs {
+			ln := 0
+			if at != nil {
+				ln = at[i].Line
+			}
+			got = append(got, fmt.Sprintf("%s:%s@%d", inst.Name, r, ln))
+		}
+		if at == nil && inst.Name == "none" {
+			t.Errorf("instance none has a registrations list: at must not be nil")
+		}
+	}
+	if want := "main:web.a@4 main:web.b@6 default:web.default@0"; strings.Join(got, " ") != want {
+		t.Errorf("registrations:\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+}
+
 func TestSanitiseKubernetesName(t *testing.T) {
 	for in, want := range map[string]string{"my_service": "my--service", "_x": "underscore-x", "Web": "web", "__a": "underscore---a"} {
 		if got := SanitiseKubernetesName(in); got != want {
@@ -230,7 +260,10 @@ func TestSanitiseKubernetesName(t *testing.T) {
 }
 
 func TestDockerfileExposes(t *testing.T) {
-	got := DockerfileExposes([]byte("FROM x\n# EXPOSE 1\nexpose 8888/tcp $PORT \\\n  9000-9001\nEXPOSE 80\n"))
+	got, err := DockerfileExposes([]byte("FROM x\n# EXPOSE 1\nexpose 8888/tcp $PORT \\\n  9000-9001\nEXPOSE 80\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := []Expose{{8888, 3}, {9000, 3}, {9001, 3}, {80, 5}}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)
@@ -290,7 +323,10 @@ func FuzzLoad(f *testing.F) {
 
 func TestDockerfileExposesListsEachPortOnceAndOnlyPorts(t *testing.T) {
 	df := "EXPOSE 8888 70000 -1 9000-9001\nEXPOSE 9001 8888 65535\n" + strings.Repeat("EXPOSE"+strings.Repeat(" 1-1000", 1000)+"\n", 100)
-	got := DockerfileExposes([]byte(df))
+	got, err := DockerfileExposes([]byte(df))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(got) != 1004 {
 		t.Fatalf("%d ports, want 1004 (8888, 9000, 9001, 65535 and 1-1000 once each)", len(got))
 	}

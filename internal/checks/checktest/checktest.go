@@ -197,12 +197,16 @@ func runCase(e *checks.Engine, dir, id string) ([]located, error) {
 				continue
 			}
 			seen[key] = true
+			// The engine says which tree a finding's path is in: a finding
+			// at a repository path must not be taken for one in the soa
+			// tree, where a face would show it (and its ignore comments
+			// would be looked for).
 			l := located{Finding: f}
-			if soaTree != nil {
-				l.paths = append(l.paths, path.Join("soa", f.Path))
-			}
-			if repo != nil {
-				l.paths = append(l.paths, path.Join("repo", f.Path))
+			switch {
+			case f.InSOA() && soaTree != nil:
+				l.paths = []string{path.Join("soa", f.Path)}
+			case !f.InSOA() && repo != nil:
+				l.paths = []string{path.Join("repo", f.Path)}
 			}
 			out = append(out, l)
 		}
@@ -321,7 +325,9 @@ func match(dir string, got []located, wants []*want) []string {
 }
 
 // positionProblem reports a finding at a line past the end of an existing
-// file: every finding must point at a place that exists.
+// file: every finding must point at a place that exists. Line 1 is also
+// the position of the file as a whole ([checks.Position]), which every
+// file has, a missing or an empty one too (an empty file has no line).
 func positionProblem(dir string, f located) string {
 	for _, p := range f.paths {
 		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
@@ -329,7 +335,7 @@ func positionProblem(dir string, f located) string {
 			continue
 		}
 		lines := strings.Count(string(data), "\n")
-		if !strings.HasSuffix(string(data), "\n") {
+		if len(data) > 0 && !strings.HasSuffix(string(data), "\n") {
 			lines++
 		}
 		if f.Line > max(lines, 1) {

@@ -2,6 +2,8 @@ package checktest
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -82,6 +84,37 @@ func TestMatchReportsUnexpectedFindingsAndUnmatchedExpectations(t *testing.T) {
 				if !strings.Contains(p, tc.want[i]) {
 					t.Errorf("problem %d = %q, want it to contain %q", i, p, tc.want[i])
 				}
+			}
+		})
+	}
+}
+
+func TestAFindingMustPointAtALineItsFileHasOrAtTheFileAsAWhole(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{"empty": "", "two": "a\nb\n", "unterminated": "a\nb"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name string
+		path string
+		line int
+		want string // a substring of the problem, "" for none
+	}{
+		{"line 1 of an empty file is its file-level position", "empty", 1, ""},
+		{"line 2 of an empty file is past its end", "empty", 2, "past the end of the file (0 lines)"},
+		{"the last line of a file exists", "two", 2, ""},
+		{"the line after a final newline does not", "two", 3, "past the end of the file (2 lines)"},
+		{"a last line without a newline exists", "unterminated", 2, ""},
+		{"line 1 of a missing file is its file-level position", "missing", 1, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := located{Finding: checks.Finding{Path: tc.path, Line: tc.line, Message: "m"}, paths: []string{tc.path}}
+			got := positionProblem(dir, f)
+			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+				t.Errorf("positionProblem = %q, want %q", got, tc.want)
 			}
 		})
 	}

@@ -89,12 +89,19 @@ func newMirrorManager(cfg Config, log zerolog.Logger) (*gitmirror.Manager, error
 }
 
 // registerMirrorMetrics exports the mirrors' disk use, as last measured
-// (after each fetch), next to its bound.
+// (after each fetch), next to its bound, and the part of it in use: the
+// use exceeds the bound while every mirror beyond it is being read.
 func registerMirrorMetrics(reg prometheus.Registerer, m *gitmirror.Manager) error {
-	_, err := metricsutil.Register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+	if _, err := metricsutil.Register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "contractbot_git_mirror_bytes",
 		Help: "Disk used by the git mirrors in CONTRACTBOT_DATA_DIR/git (bounded by CONTRACTBOT_GIT_CACHE_BYTES).",
-	}, func() float64 { return float64(m.Usage()) }))
+	}, func() float64 { return float64(m.Usage()) })); err != nil {
+		return err
+	}
+	_, err := metricsutil.Register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "contractbot_git_mirror_pinned_bytes",
+		Help: "Disk used by the git mirrors being read, which eviction must keep (beyond CONTRACTBOT_GIT_CACHE_BYTES if need be).",
+	}, func() float64 { return float64(m.Pinned()) }))
 	return err
 }
 
@@ -264,7 +271,10 @@ func (c *Checker) soaTreeFromMirror(ctx context.Context, client Client, inst int
 	} else if err := h.Fetch(ctx, head); err != nil {
 		return nil, "", mirrorErr(err)
 	}
-	tree, err := h.FS(head)
+	// The tree outlives this check: its cache serves later checks of the
+	// head, so the soa mirror (pinned for the process anyway) is read
+	// under no task's cancellation.
+	tree, err := h.FS(context.WithoutCancel(ctx), head)
 	if err != nil {
 		return nil, "", err
 	}
@@ -325,7 +335,9 @@ func (c *Checker) runSOAFromMirror(ctx context.Context, client Client, j checkJo
 		}
 		services = serviceDirs(appendSlash(services))
 	}
-	tree, err := h.FS(j.SHA)
+	// The tree outlives this check (the commit's cache is kept for later
+	// ones), as soaTreeFromMirror's does.
+	tree, err := h.FS(context.WithoutCancel(ctx), j.SHA)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -372,7 +384,7 @@ func (c *Checker) soaCommitTree(ctx context.Context, client Client, inst int64, 
 	if err := h.Fetch(ctx, commit); err != nil {
 		return nil, mirrorErr(err)
 	}
-	return h.FS(commit)
+	return h.FS(ctx, commit)
 }
 
 // repoTree returns a commit's tree through the REST API, or, when GitHub
@@ -401,9 +413,10 @@ func (c *Checker) treeFromMirror(ctx context.Context, client Client, inst int64,
 	if err != nil {
 		return nil, err
 	}
-	// The handle goes back at once: the tree is read after this returns
-	// (the check run's annotations, a review), and a mirror evicted under
-	// it only makes those reads fail, which retries the task. Holding it
+	// The handle goes back at once; the tree pins the mirror until this
+	// task's context ends (gitmirror's FS). A later task's read of it (a
+	// review of the same check) pins it only while it reads, and fails,
+	// retrying the task, if the mirror was evicted in between: holding it
 	// for as long as a review may come would pin every large repository.
 	defer h.Release()
 	if err := h.Fetch(ctx, sha); err != nil {
@@ -412,7 +425,7 @@ func (c *Checker) treeFromMirror(ctx context.Context, client Client, inst int64,
 	if _, err := h.Prefetch(ctx, sha, readsRepo); err != nil {
 		return nil, mirrorErr(err)
 	}
-	return h.FS(sha)
+	return h.FS(ctx, sha)
 }
 
 // readsRepo chooses what the repository rules read of a service's own

@@ -22,6 +22,11 @@ func (h *Handle) Prefetch(ctx context.Context, commit string, choose func(path s
 	if !isOID(commit) {
 		return 0, fmt.Errorf("prefetch: %q is not a commit id", commit)
 	}
+	unpin, err := h.pin()
+	if err != nil {
+		return 0, err
+	}
+	defer unpin()
 	blobs, err := h.listing(ctx, commit)
 	if err != nil {
 		return 0, err
@@ -112,6 +117,11 @@ func (h *Handle) FetchBlobs(ctx context.Context, oids []string) error {
 			return fmt.Errorf("fetch blobs: %q is not an object id", oid)
 		}
 	}
+	unpin, err := h.pin()
+	if err != nil {
+		return err
+	}
+	defer unpin()
 	if err := h.lock(ctx); err != nil {
 		return err
 	}
@@ -138,6 +148,11 @@ func (h *Handle) ChangedDirs(ctx context.Context, before, after string) ([]strin
 	if !isOID(before) || !isOID(after) {
 		return nil, fmt.Errorf("changed directories: %q..%q are not commit ids", before, after)
 	}
+	unpin, err := h.pin()
+	if err != nil {
+		return nil, err
+	}
+	defer unpin()
 	out, err := h.m.run(ctx, h.mr.view, nil, nil, "diff-tree", "-z", "--name-only", "--no-renames", before, after)
 	if err != nil {
 		return nil, fmt.Errorf("diff %s..%s: %w", before, after, err)
@@ -173,11 +188,22 @@ func (h *Handle) ChangedDirs(ctx context.Context, before, after string) ([]strin
 // FS returns commit's tree as a file system for the rules. A blob the
 // mirror lacks (one Prefetch did not choose) is fetched when it is read,
 // on one request of its own.
-func (h *Handle) FS(commit string) (fs.FS, error) {
-	l := &lazyFS{h: h, commit: commit}
-	if _, _, err := l.current(); err != nil {
+//
+// The tree pins the mirror until ctx is done, whether or not the handle
+// is released meanwhile: the engine reads it after the handle's owner
+// returned. A read after that pins the mirror while it runs, and fails
+// with [ErrEvicted] if the mirror went in between.
+func (h *Handle) FS(ctx context.Context, commit string) (fs.FS, error) {
+	unpin, err := h.pin()
+	if err != nil {
 		return nil, err
 	}
+	l := &lazyFS{h: h, commit: commit}
+	if _, _, err := l.current(); err != nil {
+		unpin()
+		return nil, err
+	}
+	context.AfterFunc(ctx, unpin)
 	return l, nil
 }
 
@@ -223,6 +249,11 @@ func (l *lazyFS) current() (fs.FS, *gitobj.Store, error) {
 // there), or after replacing a reader that broke.
 func retry[T any](l *lazyFS, name string, op func(fs.FS) (T, error)) (T, error) {
 	var zero T
+	unpin, err := l.h.pin()
+	if err != nil {
+		return zero, err
+	}
+	defer unpin()
 	fsys, s, err := l.current()
 	if err != nil {
 		return zero, err

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/contractbot/contractbot/internal/gitobj"
+	"github.com/rs/zerolog"
 )
 
 // Options configure a [Manager].
@@ -58,6 +59,11 @@ type Manager struct {
 	mu      sync.Mutex
 	mirrors map[string]*mirror // by directory name
 
+	// over is whether the last eviction left the mirrors beyond the
+	// bound, every one left being in use; guarded by mu. It makes the
+	// log say so once, not on every fetch.
+	over bool
+
 	// evicting, in tests, runs between evict's choice and its deletions.
 	evicting func()
 }
@@ -74,7 +80,7 @@ type mirror struct {
 	sem chan struct{}
 
 	// guarded by Manager.mu
-	users    int
+	users    int // pins: handles, trees being read, operations under way
 	lastUsed time.Time
 	size     int64
 	store    *gitobj.Store
@@ -188,13 +194,20 @@ func mirrorName(host, owner, repo string) string {
 }
 
 // Handle is one user's hold on a mirror: it is not evicted until every
-// handle is released.
+// handle is released. A released handle may still be used (a tree read
+// after its check): each operation then pins the mirror while it runs,
+// and fails with [ErrEvicted] once the mirror is gone.
 type Handle struct {
-	m      *Manager
-	mr     *mirror
-	remote RemoteFunc
-	once   sync.Once
+	m       *Manager
+	mr      *mirror
+	remote  RemoteFunc
+	release func()
 }
+
+// ErrEvicted is returned by a handle's operations once its mirror was
+// evicted (it was released, and the disk bound needed the room). It is
+// transient: the retry opens the mirror again.
+var ErrEvicted = errors.New("git mirror evicted")
 
 // Open returns a handle on the mirror of host/owner/repo, creating the
 // (empty) mirror on first use; remote says where to fetch it from.
@@ -206,10 +219,9 @@ func (m *Manager) Open(ctx context.Context, host, owner, repo string, remote Rem
 		mr = m.newMirror(name)
 		m.mirrors[name] = mr
 	}
-	mr.users++
-	mr.lastUsed = time.Now()
+	release := m.pinLocked(mr)
 	m.mu.Unlock()
-	h := &Handle{m: m, mr: mr, remote: remote}
+	h := &Handle{m: m, mr: mr, remote: remote, release: release}
 	if err := h.lock(ctx); err != nil {
 		h.Release()
 		return nil, err
@@ -224,13 +236,35 @@ func (m *Manager) Open(ctx context.Context, host, owner, repo string, remote Rem
 
 // Release gives the handle back; the FS it returned must not be read any
 // more.
-func (h *Handle) Release() {
-	h.once.Do(func() {
-		h.m.mu.Lock()
-		h.mr.users--
-		h.mr.lastUsed = time.Now()
-		h.m.mu.Unlock()
-	})
+func (h *Handle) Release() { h.release() }
+
+// pin keeps the mirror from eviction until the returned function is
+// called (once or more); it fails when the mirror is gone already. Every
+// operation pins for as long as it runs, whether or not its handle was
+// released: eviction renames the directory away, and a git command or
+// reader inside it would then fail, or a fetch write into a tombstone.
+func (h *Handle) pin() (unpin func(), err error) {
+	h.m.mu.Lock()
+	defer h.m.mu.Unlock()
+	if h.mr.gone {
+		return nil, ErrEvicted
+	}
+	return h.m.pinLocked(h.mr), nil
+}
+
+// pinLocked is pin with m.mu held and mr known to be there.
+func (m *Manager) pinLocked(mr *mirror) func() {
+	mr.users++
+	mr.lastUsed = time.Now()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			m.mu.Lock()
+			mr.users--
+			mr.lastUsed = time.Now()
+			m.mu.Unlock()
+		})
+	}
 }
 
 // Dir is the mirror's git directory.
@@ -294,6 +328,11 @@ func (h *Handle) Fetch(ctx context.Context, want ...string) error {
 			return fmt.Errorf("%w: fetch %q: not an object id", ErrPermanent, sha)
 		}
 	}
+	unpin, err := h.pin()
+	if err != nil {
+		return err
+	}
+	defer unpin()
 	if h.HasCommits(ctx, want...) && len(want) > 0 {
 		return nil
 	}
@@ -395,6 +434,11 @@ func redact(raw string) string {
 
 // HasCommits reports whether the mirror has every commit in shas.
 func (h *Handle) HasCommits(ctx context.Context, shas ...string) bool {
+	unpin, err := h.pin()
+	if err != nil {
+		return false
+	}
+	defer unpin()
 	return len(h.missingCommits(ctx, shas)) == 0
 }
 
@@ -418,6 +462,11 @@ func (h *Handle) Ref(ctx context.Context, ref string) (string, error) {
 	if !strings.HasPrefix(ref, "refs/heads/") {
 		return "", fmt.Errorf("ref %q: not a branch", ref)
 	}
+	unpin, err := h.pin()
+	if err != nil {
+		return "", err
+	}
+	defer unpin()
 	out, err := h.m.run(ctx, h.mr.dir, nil, nil, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
 	if err != nil {
 		return "", fmt.Errorf("ref %s: not in the mirror: %w", ref, err)
@@ -448,12 +497,15 @@ func (h *Handle) maintain(ctx context.Context) {
 	h.m.mu.Lock()
 	h.mr.size = size
 	h.m.mu.Unlock()
-	h.m.evict()
+	h.m.evict(ctx)
 }
 
-// evict deletes least recently used mirrors, never one with a handle,
-// until the disk use is within the bound.
-func (m *Manager) evict() {
+// evict deletes least recently used mirrors, never a pinned one (a
+// handle, a tree being read, an operation under way), until the disk use
+// is within the bound. When every mirror left is pinned, the use stays
+// beyond the bound until they are released and a later fetch evicts: a
+// read must not fail for the room, and the log says so once.
+func (m *Manager) evict(ctx context.Context) {
 	if m.opts.MaxBytes <= 0 {
 		return
 	}
@@ -485,6 +537,17 @@ func (m *Manager) evict() {
 			stores = append(stores, mr.store)
 		}
 	}
+	over, pinned := total > m.opts.MaxBytes, 0
+	for _, mr := range m.mirrors {
+		if mr.users > 0 {
+			pinned++
+		}
+	}
+	if over && !m.over {
+		zerolog.Ctx(ctx).Warn().Int64("bytes", total).Int64("bound", m.opts.MaxBytes).Int("mirrors_in_use", pinned).
+			Msg("git mirrors over the bound: every mirror left is in use; the next fetch after their release evicts")
+	}
+	m.over = over
 	m.mu.Unlock()
 	if m.evicting != nil {
 		m.evicting()
@@ -526,6 +589,20 @@ func (m *Manager) Usage() int64 {
 	return total
 }
 
+// Pinned returns the bytes of the mirrors in use (pinned), as last
+// measured: the part of [Manager.Usage] that eviction cannot reclaim now.
+func (m *Manager) Pinned() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var total int64
+	for _, mr := range m.mirrors {
+		if mr.users > 0 {
+			total += mr.size
+		}
+	}
+	return total
+}
+
 // dirSize is the bytes of the files under root/name.
 func dirSize(root, name string) int64 {
 	var n int64
@@ -545,7 +622,7 @@ func (h *Handle) storeOf() (*gitobj.Store, error) {
 	h.m.mu.Lock()
 	defer h.m.mu.Unlock()
 	if h.mr.gone {
-		return nil, errors.New("git mirror evicted")
+		return nil, ErrEvicted
 	}
 	if h.mr.store == nil {
 		// The reader outlives any one request: it is closed with the

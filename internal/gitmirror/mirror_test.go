@@ -20,6 +20,7 @@ import (
 
 	"github.com/contractbot/contractbot/internal/gitmirror"
 	"github.com/contractbot/contractbot/internal/gittest"
+	"github.com/rs/zerolog"
 )
 
 const token = "ghs_testtoken123"
@@ -169,7 +170,7 @@ func TestMirror_AFetchedCommitIsReadWithoutItsBlobsUntilPrefetchedInOneRequest(t
 	if got := o.packs.Load() - before; got != 1 {
 		t.Errorf("prefetch took %d upload-pack requests, want 1", got)
 	}
-	fsys, err := h.FS(sha)
+	fsys, err := h.FS(context.Background(), sha)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +197,7 @@ func TestMirror_ABlobThatWasNotPrefetchedIsFetchedWhenReadAndNeverHangs(t *testi
 	if err := h.Fetch(context.Background(), sha); err != nil {
 		t.Fatal(err)
 	}
-	fsys, err := h.FS(sha)
+	fsys, err := h.FS(context.Background(), sha)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,7 +423,7 @@ func TestMirror_AReaderThatDiedIsReplacedOnTheNextRead(t *testing.T) {
 	if _, err := h.Prefetch(context.Background(), sha, func(string) bool { return true }); err != nil {
 		t.Fatal(err)
 	}
-	fsys, err := h.FS(sha)
+	fsys, err := h.FS(context.Background(), sha)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -501,7 +502,7 @@ func TestMirror_RepackingKeepsEveryCommitAndBlobTheMirrorFetched(t *testing.T) {
 	}
 	before := o.requests.Load()
 	for _, sha := range shas[1:] {
-		fsys, err := h.FS(sha)
+		fsys, err := h.FS(context.Background(), sha)
 		if err != nil {
 			t.Fatalf("commit %s lost: %v", sha, err)
 		}
@@ -550,5 +551,58 @@ func TestMirror_ARepositoryOpenedAgainWhileItsMirrorIsEvictedGetsAMirrorThatStay
 	left, err := filepath.Glob(filepath.Join(filepath.Dir(again.Dir()), "*evicted*"))
 	if err != nil || len(left) > 0 {
 		t.Errorf("the evicted mirror was not deleted: %v %v", left, err)
+	}
+}
+
+func TestMirror_AMirrorBeingReadIsNotEvictedUntilItsReaderIsDone(t *testing.T) {
+	o, sha := newOrigin(t, services(20))
+	m := newManager(t, o, 1) // every mirror is over the bound
+	var log strings.Builder
+	logged := zerolog.New(&log).WithContext(context.Background())
+	read, done := context.WithCancel(context.Background())
+	defer done()
+	a, err := m.Open(context.Background(), o.host(), "acme", "a", o.remote(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Fetch(logged, sha); err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := a.FS(read, sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As a check does: the handle goes back, the tree is read on.
+	a.Release()
+	b := open(t, m, o, "b")
+	if err := b.Fetch(logged, sha); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(a.Dir()); err != nil {
+		t.Fatalf("the mirror being read was evicted by another repository's fetch: %v", err)
+	}
+	// A blob the mirror lacks: read lazily, with a fetch of its own.
+	if data, err := fs.ReadFile(fsys, "svc001/service.yaml"); err != nil || string(data) != "description: svc001\n" {
+		t.Fatalf("reading the mirror while another's fetch evicted: %q, %v", data, err)
+	}
+	if !strings.Contains(log.String(), "over the bound") {
+		t.Errorf("no log line says the mirrors exceed their bound because all are in use: %q", log.String())
+	}
+	if m.Usage() <= 1 || m.Pinned() <= 1 {
+		t.Errorf("usage %d, pinned %d: want both over the bound of 1 byte", m.Usage(), m.Pinned())
+	}
+	// Once the reader is done, the next eviction takes the mirror.
+	done()
+	c := open(t, m, o, "c")
+	if err := c.Fetch(context.Background(), sha); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(a.Dir()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the mirror whose reader is done was kept: %v", err)
+	}
+	// What still holds the evicted mirror's handle gets an error worth a
+	// retry (which opens the mirror again), not "not a git repository".
+	if err := a.Fetch(context.Background(), strings.Repeat("b", 40)); !errors.Is(err, gitmirror.ErrEvicted) || errors.Is(err, gitmirror.ErrPermanent) {
+		t.Errorf("fetch into an evicted mirror: %v, want ErrEvicted and not permanent", err)
 	}
 }

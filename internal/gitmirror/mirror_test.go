@@ -606,3 +606,55 @@ func TestMirror_AMirrorBeingReadIsNotEvictedUntilItsReaderIsDone(t *testing.T) {
 		t.Errorf("fetch into an evicted mirror: %v, want ErrEvicted and not permanent", err)
 	}
 }
+
+func TestMirror_ALazyReadWaitingBehindAFetchEndsWithItsContextOrTheTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		deadline time.Duration // of the tree's context; 0: none
+		timeout  time.Duration // the manager's
+	}{
+		{"the tree's context has a deadline", 300 * time.Millisecond, time.Minute},
+		{"the tree's context has none, the manager's timeout bounds the wait", 0, 3 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, sha := newOrigin(t, services(3))
+			m, err := gitmirror.New(gitmirror.Options{Dir: t.TempDir(), Timeout: tc.timeout, AllowHTTPHost: o.host()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			h := open(t, m, o, "soa")
+			if err := h.Fetch(context.Background(), sha); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if tc.deadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.deadline)
+				defer cancel()
+			}
+			fsys, err := h.FS(ctx, sha)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A long fetch holds the lock the read's blob fetch waits for.
+			if err := h.Lock(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			defer h.Unlock()
+			read := make(chan error, 1)
+			go func() {
+				_, err := fs.ReadFile(fsys, "svc001/service.yaml")
+				read <- err
+			}()
+			select {
+			case err := <-read:
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("read behind a fetch: %v, want the deadline's error", err)
+				}
+			case <-time.After(tc.deadline + tc.timeout + 10*time.Second):
+				t.Fatal("a read waiting behind a fetch ignored its deadline")
+			}
+		})
+	}
+}

@@ -79,6 +79,15 @@ type mirror struct {
 	// already there, which is how concurrent fetches coalesce.
 	sem chan struct{}
 
+	// guarded by sem
+	url      string // remote.origin.url as this process last set it
+	unpruned int    // refs/contractbot/ refs added since the last prune
+
+	// fetches counts the fetches done (guarded by Manager.mu): a fetch
+	// that got the lock checks again what it lacks only when one ran
+	// since it looked.
+	fetches int
+
 	// guarded by Manager.mu
 	users    int // pins: handles, trees being read, operations under way
 	lastUsed time.Time
@@ -333,16 +342,21 @@ func (h *Handle) Fetch(ctx context.Context, want ...string) error {
 		return err
 	}
 	defer unpin()
-	if h.HasCommits(ctx, want...) && len(want) > 0 {
+	seen := h.fetchCount()
+	missing := h.missingCommits(ctx, want)
+	if len(want) > 0 && len(missing) == 0 {
 		return nil
 	}
 	if err := h.lock(ctx); err != nil {
 		return err
 	}
 	defer h.unlock()
-	if h.HasCommits(ctx, want...) && len(want) > 0 {
-		return nil // the fetch we waited for brought them
+	if len(want) > 0 && h.fetchCount() != seen {
+		if missing = h.missingCommits(ctx, missing); len(missing) == 0 {
+			return nil // the fetch we waited for brought them
+		}
 	}
+	defer h.fetched()
 	r, cfg, err := h.remoteConfig(ctx)
 	if err != nil {
 		return err
@@ -354,12 +368,13 @@ func (h *Handle) Fetch(ctx context.Context, want ...string) error {
 		// reaches any more (a force push) comes too. The ids are kept
 		// reachable under refs/contractbot/, so gc keeps them.
 		args := common
-		for _, sha := range h.missingCommits(ctx, want) {
+		for _, sha := range missing {
 			args = append(args, "+"+sha+":refs/contractbot/"+sha)
 		}
 		if _, err := h.m.run(ctx, h.mr.dir, cfg, nil, args...); err != nil {
 			return refused(r, fmt.Errorf("fetch %s of %s: %w", strings.Join(want, ","), redact(r.URL), err))
 		}
+		h.mr.unpruned += len(missing)
 		h.pruneWanted(ctx, want)
 	} else {
 		args := append(common, "--prune", "+refs/heads/*:refs/heads/*")
@@ -371,13 +386,33 @@ func (h *Handle) Fetch(ctx context.Context, want ...string) error {
 	return nil
 }
 
+// fetchCount is how many fetches the mirror has done.
+func (h *Handle) fetchCount() int {
+	h.m.mu.Lock()
+	defer h.m.mu.Unlock()
+	return h.mr.fetches
+}
+
+// fetched counts a fetch done (or tried). Called with the lock held.
+func (h *Handle) fetched() {
+	h.m.mu.Lock()
+	h.mr.fetches++
+	h.m.mu.Unlock()
+}
+
 // keptWanted is how many commits fetched by id stay under
 // refs/contractbot/: enough for the heads checks are reading.
 const keptWanted = 16
 
 // pruneWanted drops all but the newest refs/contractbot/ refs, keeping
-// keep's. Called with the lock held; a failure only keeps refs longer.
+// keep's, once keptWanted were added since it last did: listing them at
+// every fetch cost a git process each. Called with the lock held; a
+// failure only keeps refs longer.
 func (h *Handle) pruneWanted(ctx context.Context, keep []string) {
+	if h.mr.unpruned < keptWanted {
+		return
+	}
+	h.mr.unpruned = 0
 	out, err := h.m.run(ctx, h.mr.dir, nil, nil, "for-each-ref", "--sort=-creatordate", "--format=%(refname)", "refs/contractbot/")
 	if err != nil {
 		return
@@ -407,9 +442,14 @@ func (h *Handle) remoteConfig(ctx context.Context) (Remote, [][2]string, error) 
 		return Remote{}, nil, err
 	}
 	// The URL, never the token, is kept in the mirror's config: a
-	// partial clone fetches only from its promisor remote.
-	if _, err := h.m.run(ctx, h.mr.dir, nil, nil, "config", "remote.origin.url", r.URL); err != nil {
-		return Remote{}, nil, err
+	// partial clone fetches only from its promisor remote. It changes
+	// only with a rename or a transfer: set once a process, not at every
+	// fetch.
+	if h.mr.url != r.URL {
+		if _, err := h.m.run(ctx, h.mr.dir, nil, nil, "config", "remote.origin.url", r.URL); err != nil {
+			return Remote{}, nil, err
+		}
+		h.mr.url = r.URL
 	}
 	return r, cfg, nil
 }
@@ -442,14 +482,33 @@ func (h *Handle) HasCommits(ctx context.Context, shas ...string) bool {
 	return len(h.missingCommits(ctx, shas)) == 0
 }
 
+// missingCommits returns those of shas that are not commits of the
+// mirror, asking one `git cat-file --batch-check` about them all (it names
+// each input that does not resolve "missing", in order). When git cannot
+// tell, they all are.
 func (h *Handle) missingCommits(ctx context.Context, shas []string) []string {
-	var missing []string
+	var missing, ask []string
 	for _, sha := range shas {
-		if !isOID(sha) {
+		if isOID(sha) {
+			ask = append(ask, sha)
+		} else {
 			missing = append(missing, sha)
-			continue
 		}
-		if _, err := h.m.run(ctx, h.mr.view, nil, nil, "cat-file", "-e", sha+"^{commit}"); err != nil {
+	}
+	if len(ask) == 0 {
+		return missing
+	}
+	var in strings.Builder
+	for _, sha := range ask {
+		in.WriteString(sha + "^{commit}\n")
+	}
+	out, err := h.m.run(ctx, h.mr.view, nil, strings.NewReader(in.String()), "cat-file", "--batch-check=%(objectname) %(objecttype)")
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if err != nil || len(lines) != len(ask) {
+		return append(missing, ask...)
+	}
+	for i, sha := range ask {
+		if oid, typ, _ := strings.Cut(lines[i], " "); oid != sha || typ != "commit" {
 			missing = append(missing, sha)
 		}
 	}

@@ -658,3 +658,73 @@ func TestMirror_ALazyReadWaitingBehindAFetchEndsWithItsContextOrTheTimeout(t *te
 		})
 	}
 }
+
+// countingGit is a git that counts the commands the manager runs, and,
+// through trace2, every git process they start in turn.
+func countingGit(t *testing.T) (git string, commands, processes func() []string) {
+	t.Helper()
+	real, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	log, trace := filepath.Join(dir, "commands"), filepath.Join(dir, "trace")
+	git = filepath.Join(dir, "git")
+	script := "#!/bin/sh\necho \"$1\" >>" + log + "\nGIT_TRACE2_EVENT=" + trace + " exec " + real + " \"$@\"\n"
+	if err := os.WriteFile(git, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lines := func(p string, keep func(string) (string, bool)) []string {
+		data, _ := os.ReadFile(p)
+		var out []string
+		for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			if s, ok := keep(l); ok && l != "" {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	commands = func() []string { return lines(log, func(l string) (string, bool) { return l, true }) }
+	processes = func() []string {
+		return lines(trace, func(l string) (string, bool) {
+			if !strings.Contains(l, `"event":"start"`) {
+				return "", false
+			}
+			_, argv, _ := strings.Cut(l, `"argv":[`)
+			return strings.TrimSuffix(argv, "]}"), true
+		})
+	}
+	return git, commands, processes
+}
+
+func TestMirror_AFetchRunsNoGitCommandItDoesNotNeed(t *testing.T) {
+	o, first := newOrigin(t, services(3))
+	second := o.commit(map[string]string{"svc000/service.yaml": "description: second\n"})
+	git, commands, processes := countingGit(t)
+	m, err := gitmirror.New(gitmirror.Options{Dir: t.TempDir(), Timeout: time.Minute, Git: git, AllowHTTPHost: o.host()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	h := open(t, m, o, "soa")
+	if err := h.Fetch(context.Background(), first); err != nil {
+		t.Fatal(err)
+	}
+	c0, p0 := len(commands()), len(processes())
+	if err := h.Fetch(context.Background(), second); err != nil {
+		t.Fatal(err)
+	}
+	c1, p1 := len(commands()), len(processes())
+	if err := h.Fetch(context.Background(), second); err != nil {
+		t.Fatal(err)
+	}
+	c2, p2 := len(commands()), len(processes())
+	t.Logf("a fetch of a new commit: %d commands %v, %d git processes %v", c1-c0, commands()[c0:c1], p1-p0, processes()[p0:p1])
+	t.Logf("a fetch of a commit the mirror has: %d commands, %d git processes", c2-c1, p2-p1)
+	if got, want := c1-c0, 3; got > want {
+		t.Errorf("a fetch of a new commit ran %d git commands %v, want at most %d (check, fetch, gc --auto)", got, commands()[c0:c1], want)
+	}
+	if got := c2 - c1; got != 1 {
+		t.Errorf("a fetch of a commit the mirror has ran %d git commands, want 1 (the check)", got)
+	}
+}

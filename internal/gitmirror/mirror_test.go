@@ -442,15 +442,29 @@ func TestMirror_AServerErrorIsWorthRetryingAndAMissingRepositoryIsNot(t *testing
 	for _, tc := range []struct {
 		name      string
 		status    int
+		body      string // git shows it as "remote:" lines
 		permanent bool
 	}{
-		{"a 503 is transient", http.StatusServiceUnavailable, false},
-		{"a 500 is transient", http.StatusInternalServerError, false},
-		{"a 404 is permanent", http.StatusNotFound, true},
+		{"a 503 is transient", http.StatusServiceUnavailable, "no", false},
+		{"a 500 is transient", http.StatusInternalServerError, "no", false},
+		{"a 404 is permanent", http.StatusNotFound, "no", true},
+		{"GitHub's answer to a repository the installation cannot see is permanent", http.StatusNotFound, "Repository not found.", true},
+		{"a 429 is transient", http.StatusTooManyRequests, "no", false},
+		{"a 403 that gives no reason is transient", http.StatusForbidden, "no", false},
+		{"a 403 for a secondary rate limit is transient", http.StatusForbidden,
+			"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", false},
+		{"a 403 of abuse detection is transient", http.StatusForbidden,
+			"You have triggered an abuse detection mechanism. Please wait a few minutes before you try again.", false},
+		{"a 403 refusing the App's permission is permanent", http.StatusForbidden,
+			"Permission to acme/soa.git denied to contractbot[bot].", true},
+		{"a 403 of an organisation's SAML enforcement is permanent", http.StatusForbidden,
+			"Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.", true},
+		{"a 403 of an organisation's IP allow list is permanent", http.StatusForbidden,
+			"Although you appear to have the correct authorization credentials, the `acme` organization has an IP allow list enabled, and your IP address is not permitted to access this resource.", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				http.Error(w, "no", tc.status)
+				http.Error(w, tc.body, tc.status)
 			}))
 			defer srv.Close()
 			u, _ := url.Parse(srv.URL)

@@ -44,6 +44,8 @@ type mirrors struct {
 	// mirror, newest last: the next commit's index is derived from one
 	// of them and the diff, not rebuilt from every smartstack.yaml.
 	caches []soaSnapshot
+	// building are the caches being built, by commit: closed when kept.
+	building map[string]chan struct{}
 }
 
 // soaSnapshot is the cache of one soa commit.
@@ -168,39 +170,83 @@ func (c *Checker) soaMirror(ctx context.Context, client Client, inst int64) (*gi
 // changed), else a new one. It then fetches, in one batch, what the
 // cache's index will read and the files choose picks.
 func (c *Checker) soaCache(ctx context.Context, h *gitmirror.Handle, commit string, tree fs.FS, choose func(string) bool) (*soa.Cache, error) {
-	mr := c.mirrors
-	mr.mu.Lock()
-	var base *soaSnapshot
-	for i := len(mr.caches) - 1; i >= 0; i-- {
-		if mr.caches[i].commit == commit {
-			cache := mr.caches[i].cache
-			mr.mu.Unlock()
-			return cache, c.prefetchFor(ctx, h, commit, cache, choose)
+	cache, err := c.mirrors.cacheFor(ctx, commit, func(base *soaSnapshot) *soa.Cache {
+		if base != nil {
+			// diff-tree names what changed at the top; Next reads the
+			// smartstack.yaml under each name. A failed diff (the base's
+			// commit gone with an evicted mirror) builds afresh.
+			if dirs, err := h.ChangedDirs(ctx, base.commit, commit); err == nil {
+				return base.cache.Next(tree, dirs)
+			}
 		}
-		if base == nil {
-			base = &mr.caches[i]
-		}
+		return soa.NewCache(tree, c.PaastaSchemas, soa.DefaultLimits())
+	})
+	if err != nil {
+		return nil, err
 	}
-	mr.mu.Unlock()
-	cache := (*soa.Cache)(nil)
-	if base != nil {
-		// diff-tree names what changed at the top; Next reads the
-		// smartstack.yaml under each name. A failed diff (the base's
-		// commit gone with an evicted mirror) builds afresh.
-		if dirs, err := h.ChangedDirs(ctx, base.commit, commit); err == nil {
-			cache = base.cache.Next(tree, dirs)
-		}
-	}
-	if cache == nil {
-		cache = soa.NewCache(tree, c.PaastaSchemas, soa.DefaultLimits())
-	}
-	mr.mu.Lock()
-	mr.caches = append(mr.caches, soaSnapshot{commit: commit, cache: cache})
-	if len(mr.caches) > maxSOASnapshots {
-		mr.caches = mr.caches[len(mr.caches)-maxSOASnapshots:]
-	}
-	mr.mu.Unlock()
 	return cache, c.prefetchFor(ctx, h, commit, cache, choose)
+}
+
+// cacheFor returns the kept cache of soa commit, else the one build makes
+// from the newest kept (nil when none is), which is then kept. Checks of
+// one commit that race (a push's check and a service's, a redelivery)
+// share one build: the first builds, the others wait for it, or for
+// their own context to end. golang.org/x/sync is no direct dependency;
+// a map of builds under way does what its singleflight would.
+func (mr *mirrors) cacheFor(ctx context.Context, commit string, build func(base *soaSnapshot) *soa.Cache) (*soa.Cache, error) {
+	for {
+		mr.mu.Lock()
+		var base *soaSnapshot
+		for i := len(mr.caches) - 1; i >= 0; i-- {
+			if mr.caches[i].commit == commit {
+				cache := mr.caches[i].cache
+				mr.mu.Unlock()
+				return cache, nil
+			}
+			if base == nil {
+				b := mr.caches[i]
+				base = &b
+			}
+		}
+		if wait, ok := mr.building[commit]; ok {
+			mr.mu.Unlock()
+			select {
+			case <-wait:
+				// Kept now, unless newer commits pushed it out already:
+				// look again, and build it if so.
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		if mr.building == nil {
+			mr.building = map[string]chan struct{}{}
+		}
+		done := make(chan struct{})
+		mr.building[commit] = done
+		mr.mu.Unlock()
+
+		return mr.built(commit, done, build, base), nil
+	}
+}
+
+// built runs build and keeps its cache for commit, then lets the checks
+// waiting on done look again: even when build panics (the task's handler
+// recovers), so that they build it themselves rather than wait for ever.
+func (mr *mirrors) built(commit string, done chan struct{}, build func(*soaSnapshot) *soa.Cache, base *soaSnapshot) (cache *soa.Cache) {
+	defer func() {
+		mr.mu.Lock()
+		defer mr.mu.Unlock()
+		if cache != nil {
+			mr.caches = append(mr.caches, soaSnapshot{commit: commit, cache: cache})
+			if len(mr.caches) > maxSOASnapshots {
+				mr.caches = mr.caches[len(mr.caches)-maxSOASnapshots:]
+			}
+		}
+		delete(mr.building, commit)
+		close(done)
+	}()
+	return build(base)
 }
 
 // prefetchFor fetches the blobs cache's first Index will read, the

@@ -40,6 +40,10 @@ type mirrors struct {
 	soa      *gitmirror.Handle
 	soaInst  int64
 	branches map[string]string // default branch by lower-case owner/repo, from the API
+	// cloneURLs are the service repositories' clone_url, by lower-case
+	// owner/repo, asked of the API once: they change only with a rename
+	// or a transfer, which a fetch answered "not found" reveals.
+	cloneURLs map[string]string
 	// caches are the soa caches of the last commits read through the
 	// mirror, newest last: the next commit's index is derived from one
 	// of them and the diff, not rebuilt from every smartstack.yaml.
@@ -445,12 +449,66 @@ func (c *Checker) repoTree(ctx context.Context, client Client, inst int64, owner
 }
 
 // treeFromMirror reads a service repository's commit through its mirror,
-// with the files the repository rules read fetched in one batch.
+// with the files the repository rules read fetched in one batch. The
+// repository's clone_url is asked of the API once and kept; when git finds
+// no repository there (renamed, transferred), it is asked once more.
 func (c *Checker) treeFromMirror(ctx context.Context, client Client, inst int64, owner, repo, sha string) (fs.FS, error) {
-	cloneURL, _, err := client.(gitClient).CloneURL(ctx, owner, repo)
+	gc := client.(gitClient)
+	cloneURL, kept, err := c.mirrors.cloneURL(ctx, gc, owner, repo)
 	if err != nil {
 		return nil, err
 	}
+	tree, err := c.treeAt(ctx, inst, owner, repo, sha, cloneURL)
+	if errors.Is(err, gitmirror.ErrNotFound) {
+		c.mirrors.forgetCloneURL(owner, repo)
+		if kept {
+			zerolog.Ctx(ctx).Info().Err(err).Msg("git found no repository at the kept clone_url: asking the API for it again")
+			if cloneURL, _, err = c.mirrors.cloneURL(ctx, gc, owner, repo); err != nil {
+				return nil, err
+			}
+			if tree, err = c.treeAt(ctx, inst, owner, repo, sha, cloneURL); errors.Is(err, gitmirror.ErrNotFound) {
+				c.mirrors.forgetCloneURL(owner, repo)
+			}
+		}
+	}
+	return tree, err
+}
+
+// maxCloneURLs bounds the clone_urls kept (a few hundred bytes each): only
+// repositories whose tree GitHub truncates are read through mirrors.
+const maxCloneURLs = 4096
+
+// cloneURL returns owner/repo's clone_url, kept or asked of the API (and
+// then kept); kept says which.
+func (mr *mirrors) cloneURL(ctx context.Context, gc gitClient, owner, repo string) (cloneURL string, kept bool, _ error) {
+	key := strings.ToLower(owner + "/" + repo)
+	mr.mu.Lock()
+	cloneURL, kept = mr.cloneURLs[key]
+	mr.mu.Unlock()
+	if kept {
+		return cloneURL, true, nil
+	}
+	cloneURL, _, err := gc.CloneURL(ctx, owner, repo)
+	if err != nil {
+		return "", false, err
+	}
+	mr.mu.Lock()
+	if mr.cloneURLs == nil || len(mr.cloneURLs) >= maxCloneURLs {
+		mr.cloneURLs = map[string]string{}
+	}
+	mr.cloneURLs[key] = cloneURL
+	mr.mu.Unlock()
+	return cloneURL, false, nil
+}
+
+func (mr *mirrors) forgetCloneURL(owner, repo string) {
+	mr.mu.Lock()
+	defer mr.mu.Unlock()
+	delete(mr.cloneURLs, strings.ToLower(owner+"/"+repo))
+}
+
+// treeAt is treeFromMirror with the clone_url known.
+func (c *Checker) treeAt(ctx context.Context, inst int64, owner, repo, sha, cloneURL string) (fs.FS, error) {
 	u, err := url.Parse(cloneURL)
 	if err != nil {
 		return nil, webhook.Permanent(fmt.Errorf("clone url of %s/%s: %w", owner, repo, err))

@@ -40,6 +40,12 @@ type RemoteFunc func(ctx context.Context) (Remote, error)
 // any other failure of git is worth retrying, like a failed API request.
 var ErrPermanent = errors.New("permanent git failure")
 
+// ErrNotFound marks a fetch the server answered with "repository not
+// found" (a 404). It is permanent for the URL, though the repository may
+// only have moved (a rename, a transfer): the caller that kept the URL
+// asks for it again.
+var ErrNotFound = errors.New("git server found no repository")
+
 // checkURL refuses every URL but https, and http for the one host the
 // manager allows it for (a test server): a clone_url is input.
 func (m *Manager) checkURL(raw string) (*url.URL, error) {
@@ -190,10 +196,12 @@ func classify(err error, stderr string) error {
 		}
 		return err
 	}
-	for _, permanent := range []string{
-		"repository not found", "' not found", "the requested url returned error: 404",
-		"not allowed", "not a git repository", "unsupported url protocol",
-	} {
+	for _, notFound := range []string{"repository not found", "' not found", "the requested url returned error: 404"} {
+		if strings.Contains(s, notFound) {
+			return fmt.Errorf("%w: %w: %w", err, ErrNotFound, ErrPermanent)
+		}
+	}
+	for _, permanent := range []string{"not allowed", "not a git repository", "unsupported url protocol"} {
 		if strings.Contains(s, permanent) {
 			return fmt.Errorf("%w: %w", err, ErrPermanent)
 		}

@@ -487,6 +487,11 @@ func TestMirror_AServerErrorIsWorthRetryingAndAMissingRepositoryIsNot(t *testing
 			if got := errors.Is(err, gitmirror.ErrPermanent); got != tc.permanent {
 				t.Errorf("permanent = %v, want %v: %v", got, tc.permanent, err)
 			}
+			// A 404 is what a moved repository's old URL answers: its
+			// clone_url is worth asking again.
+			if got := errors.Is(err, gitmirror.ErrNotFound); got != (tc.status == http.StatusNotFound) {
+				t.Errorf("not found = %v for a %d: %v", got, tc.status, err)
+			}
 		})
 	}
 }

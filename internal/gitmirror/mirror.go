@@ -243,8 +243,8 @@ func (m *Manager) Open(ctx context.Context, host, owner, repo string, remote Rem
 	return h, nil
 }
 
-// Release gives the handle back; the FS it returned must not be read any
-// more.
+// Release gives the handle back. A tree from [Handle.FS] is still read
+// after: it pins the mirror itself, until its context is done.
 func (h *Handle) Release() { h.release() }
 
 // pin keeps the mirror from eviction until the returned function is

@@ -374,8 +374,8 @@ func (c *Checker) soaRepoTree(ctx context.Context, client Client, j checkJob) (*
 		}
 	}
 	if _, git := soaClient.(gitClient); git && c.mirrors != nil {
-		// Reads of the mirror's tree have no context (gitmirror's lazyFS);
-		// the fetches are this task's and end with it.
+		// The fetches are this task's and end with it; the tree's lazy
+		// reads outlive it, bounded by the mirrors' timeout (mirror.go).
 		cache, head, err := c.soaTreeFromMirror(ctx, soaClient, inst, branch, head)
 		if err != nil {
 			return nil, "", fmt.Errorf("soa repository %s: %w", c.SOARepo, err)

@@ -40,10 +40,16 @@ type mirrors struct {
 	soa      *gitmirror.Handle
 	soaInst  int64
 	branches map[string]string // default branch by lower-case owner/repo, from the API
+	// cloneURLs are the service repositories' clone_url, by lower-case
+	// owner/repo, asked of the API once: they change only with a rename
+	// or a transfer, which a fetch answered "not found" reveals.
+	cloneURLs map[string]string
 	// caches are the soa caches of the last commits read through the
 	// mirror, newest last: the next commit's index is derived from one
 	// of them and the diff, not rebuilt from every smartstack.yaml.
 	caches []soaSnapshot
+	// building are the caches being built, by commit: closed when kept.
+	building map[string]chan struct{}
 }
 
 // soaSnapshot is the cache of one soa commit.
@@ -89,12 +95,19 @@ func newMirrorManager(cfg Config, log zerolog.Logger) (*gitmirror.Manager, error
 }
 
 // registerMirrorMetrics exports the mirrors' disk use, as last measured
-// (after each fetch), next to its bound.
+// (after each fetch), next to its bound, and the part of it in use: the
+// use exceeds the bound while every mirror beyond it is being read.
 func registerMirrorMetrics(reg prometheus.Registerer, m *gitmirror.Manager) error {
-	_, err := metricsutil.Register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+	if _, err := metricsutil.Register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "contractbot_git_mirror_bytes",
 		Help: "Disk used by the git mirrors in CONTRACTBOT_DATA_DIR/git (bounded by CONTRACTBOT_GIT_CACHE_BYTES).",
-	}, func() float64 { return float64(m.Usage()) }))
+	}, func() float64 { return float64(m.Usage()) })); err != nil {
+		return err
+	}
+	_, err := metricsutil.Register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "contractbot_git_mirror_pinned_bytes",
+		Help: "Disk used by the git mirrors being read, which eviction must keep (beyond CONTRACTBOT_GIT_CACHE_BYTES if need be).",
+	}, func() float64 { return float64(m.Pinned()) }))
 	return err
 }
 
@@ -161,39 +174,83 @@ func (c *Checker) soaMirror(ctx context.Context, client Client, inst int64) (*gi
 // changed), else a new one. It then fetches, in one batch, what the
 // cache's index will read and the files choose picks.
 func (c *Checker) soaCache(ctx context.Context, h *gitmirror.Handle, commit string, tree fs.FS, choose func(string) bool) (*soa.Cache, error) {
-	mr := c.mirrors
-	mr.mu.Lock()
-	var base *soaSnapshot
-	for i := len(mr.caches) - 1; i >= 0; i-- {
-		if mr.caches[i].commit == commit {
-			cache := mr.caches[i].cache
-			mr.mu.Unlock()
-			return cache, c.prefetchFor(ctx, h, commit, cache, choose)
+	cache, err := c.mirrors.cacheFor(ctx, commit, func(base *soaSnapshot) *soa.Cache {
+		if base != nil {
+			// diff-tree names what changed at the top; Next reads the
+			// smartstack.yaml under each name. A failed diff (the base's
+			// commit gone with an evicted mirror) builds afresh.
+			if dirs, err := h.ChangedDirs(ctx, base.commit, commit); err == nil {
+				return base.cache.Next(tree, dirs)
+			}
 		}
-		if base == nil {
-			base = &mr.caches[i]
-		}
+		return soa.NewCache(tree, c.PaastaSchemas, soa.DefaultLimits())
+	})
+	if err != nil {
+		return nil, err
 	}
-	mr.mu.Unlock()
-	cache := (*soa.Cache)(nil)
-	if base != nil {
-		// diff-tree names what changed at the top; Next reads the
-		// smartstack.yaml under each name. A failed diff (the base's
-		// commit gone with an evicted mirror) builds afresh.
-		if dirs, err := h.ChangedDirs(ctx, base.commit, commit); err == nil {
-			cache = base.cache.Next(tree, dirs)
-		}
-	}
-	if cache == nil {
-		cache = soa.NewCache(tree, c.PaastaSchemas, soa.DefaultLimits())
-	}
-	mr.mu.Lock()
-	mr.caches = append(mr.caches, soaSnapshot{commit: commit, cache: cache})
-	if len(mr.caches) > maxSOASnapshots {
-		mr.caches = mr.caches[len(mr.caches)-maxSOASnapshots:]
-	}
-	mr.mu.Unlock()
 	return cache, c.prefetchFor(ctx, h, commit, cache, choose)
+}
+
+// cacheFor returns the kept cache of soa commit, else the one build makes
+// from the newest kept (nil when none is), which is then kept. Checks of
+// one commit that race (a push's check and a service's, a redelivery)
+// share one build: the first builds, the others wait for it, or for
+// their own context to end. golang.org/x/sync is no direct dependency;
+// a map of builds under way does what its singleflight would.
+func (mr *mirrors) cacheFor(ctx context.Context, commit string, build func(base *soaSnapshot) *soa.Cache) (*soa.Cache, error) {
+	for {
+		mr.mu.Lock()
+		var base *soaSnapshot
+		for i := len(mr.caches) - 1; i >= 0; i-- {
+			if mr.caches[i].commit == commit {
+				cache := mr.caches[i].cache
+				mr.mu.Unlock()
+				return cache, nil
+			}
+			if base == nil {
+				b := mr.caches[i]
+				base = &b
+			}
+		}
+		if wait, ok := mr.building[commit]; ok {
+			mr.mu.Unlock()
+			select {
+			case <-wait:
+				// Kept now, unless newer commits pushed it out already:
+				// look again, and build it if so.
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		if mr.building == nil {
+			mr.building = map[string]chan struct{}{}
+		}
+		done := make(chan struct{})
+		mr.building[commit] = done
+		mr.mu.Unlock()
+
+		return mr.built(commit, done, build, base), nil
+	}
+}
+
+// built runs build and keeps its cache for commit, then lets the checks
+// waiting on done look again: even when build panics (the task's handler
+// recovers), so that they build it themselves rather than wait for ever.
+func (mr *mirrors) built(commit string, done chan struct{}, build func(*soaSnapshot) *soa.Cache, base *soaSnapshot) (cache *soa.Cache) {
+	defer func() {
+		mr.mu.Lock()
+		defer mr.mu.Unlock()
+		if cache != nil {
+			mr.caches = append(mr.caches, soaSnapshot{commit: commit, cache: cache})
+			if len(mr.caches) > maxSOASnapshots {
+				mr.caches = mr.caches[len(mr.caches)-maxSOASnapshots:]
+			}
+		}
+		delete(mr.building, commit)
+		close(done)
+	}()
+	return build(base)
 }
 
 // prefetchFor fetches the blobs cache's first Index will read, the
@@ -264,7 +321,10 @@ func (c *Checker) soaTreeFromMirror(ctx context.Context, client Client, inst int
 	} else if err := h.Fetch(ctx, head); err != nil {
 		return nil, "", mirrorErr(err)
 	}
-	tree, err := h.FS(head)
+	// The tree outlives this check: its cache serves later checks of the
+	// head, so the soa mirror (pinned for the process anyway) is read
+	// under no task's cancellation.
+	tree, err := h.FS(context.WithoutCancel(ctx), head)
 	if err != nil {
 		return nil, "", err
 	}
@@ -325,7 +385,9 @@ func (c *Checker) runSOAFromMirror(ctx context.Context, client Client, j checkJo
 		}
 		services = serviceDirs(appendSlash(services))
 	}
-	tree, err := h.FS(j.SHA)
+	// The tree outlives this check (the commit's cache is kept for later
+	// ones), as soaTreeFromMirror's does.
+	tree, err := h.FS(context.WithoutCancel(ctx), j.SHA)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -372,7 +434,7 @@ func (c *Checker) soaCommitTree(ctx context.Context, client Client, inst int64, 
 	if err := h.Fetch(ctx, commit); err != nil {
 		return nil, mirrorErr(err)
 	}
-	return h.FS(commit)
+	return h.FS(ctx, commit)
 }
 
 // repoTree returns a commit's tree through the REST API, or, when GitHub
@@ -387,12 +449,66 @@ func (c *Checker) repoTree(ctx context.Context, client Client, inst int64, owner
 }
 
 // treeFromMirror reads a service repository's commit through its mirror,
-// with the files the repository rules read fetched in one batch.
+// with the files the repository rules read fetched in one batch. The
+// repository's clone_url is asked of the API once and kept; when git finds
+// no repository there (renamed, transferred), it is asked once more.
 func (c *Checker) treeFromMirror(ctx context.Context, client Client, inst int64, owner, repo, sha string) (fs.FS, error) {
-	cloneURL, _, err := client.(gitClient).CloneURL(ctx, owner, repo)
+	gc := client.(gitClient)
+	cloneURL, kept, err := c.mirrors.cloneURL(ctx, gc, owner, repo)
 	if err != nil {
 		return nil, err
 	}
+	tree, err := c.treeAt(ctx, inst, owner, repo, sha, cloneURL)
+	if errors.Is(err, gitmirror.ErrNotFound) {
+		c.mirrors.forgetCloneURL(owner, repo)
+		if kept {
+			zerolog.Ctx(ctx).Info().Err(err).Msg("git found no repository at the kept clone_url: asking the API for it again")
+			if cloneURL, _, err = c.mirrors.cloneURL(ctx, gc, owner, repo); err != nil {
+				return nil, err
+			}
+			if tree, err = c.treeAt(ctx, inst, owner, repo, sha, cloneURL); errors.Is(err, gitmirror.ErrNotFound) {
+				c.mirrors.forgetCloneURL(owner, repo)
+			}
+		}
+	}
+	return tree, err
+}
+
+// maxCloneURLs bounds the clone_urls kept (a few hundred bytes each): only
+// repositories whose tree GitHub truncates are read through mirrors.
+const maxCloneURLs = 4096
+
+// cloneURL returns owner/repo's clone_url, kept or asked of the API (and
+// then kept); kept says which.
+func (mr *mirrors) cloneURL(ctx context.Context, gc gitClient, owner, repo string) (cloneURL string, kept bool, _ error) {
+	key := strings.ToLower(owner + "/" + repo)
+	mr.mu.Lock()
+	cloneURL, kept = mr.cloneURLs[key]
+	mr.mu.Unlock()
+	if kept {
+		return cloneURL, true, nil
+	}
+	cloneURL, _, err := gc.CloneURL(ctx, owner, repo)
+	if err != nil {
+		return "", false, err
+	}
+	mr.mu.Lock()
+	if mr.cloneURLs == nil || len(mr.cloneURLs) >= maxCloneURLs {
+		mr.cloneURLs = map[string]string{}
+	}
+	mr.cloneURLs[key] = cloneURL
+	mr.mu.Unlock()
+	return cloneURL, false, nil
+}
+
+func (mr *mirrors) forgetCloneURL(owner, repo string) {
+	mr.mu.Lock()
+	defer mr.mu.Unlock()
+	delete(mr.cloneURLs, strings.ToLower(owner+"/"+repo))
+}
+
+// treeAt is treeFromMirror with the clone_url known.
+func (c *Checker) treeAt(ctx context.Context, inst int64, owner, repo, sha, cloneURL string) (fs.FS, error) {
 	u, err := url.Parse(cloneURL)
 	if err != nil {
 		return nil, webhook.Permanent(fmt.Errorf("clone url of %s/%s: %w", owner, repo, err))
@@ -401,9 +517,10 @@ func (c *Checker) treeFromMirror(ctx context.Context, client Client, inst int64,
 	if err != nil {
 		return nil, err
 	}
-	// The handle goes back at once: the tree is read after this returns
-	// (the check run's annotations, a review), and a mirror evicted under
-	// it only makes those reads fail, which retries the task. Holding it
+	// The handle goes back at once; the tree pins the mirror until this
+	// task's context ends (gitmirror's FS). A later task's read of it (a
+	// review of the same check) pins it only while it reads, and fails,
+	// retrying the task, if the mirror was evicted in between: holding it
 	// for as long as a review may come would pin every large repository.
 	defer h.Release()
 	if err := h.Fetch(ctx, sha); err != nil {
@@ -412,7 +529,7 @@ func (c *Checker) treeFromMirror(ctx context.Context, client Client, inst int64,
 	if _, err := h.Prefetch(ctx, sha, readsRepo); err != nil {
 		return nil, mirrorErr(err)
 	}
-	return h.FS(sha)
+	return h.FS(ctx, sha)
 }
 
 // readsRepo chooses what the repository rules read of a service's own

@@ -502,3 +502,39 @@ func TestServe_ATokenGitRefusesIsReplacedOnTheRetry(t *testing.T) {
 		t.Error("no git request: the soa push was not read through the mirror")
 	}
 }
+
+func TestServe_AServiceRepositoryReadThroughAMirrorAsksForItsCloneURLOnceAndAgainWhenGitFindsNoRepository(t *testing.T) {
+	gittest.RequireTool(t, "git")
+	fake := githubfake.New(t, githubfake.WithTreeLimit(100))
+	fake.AddInstallation(e2eInstallation, e2eOwner)
+	b := startBot(t, fake)
+	files := goodService()
+	for i := range 200 {
+		files[fmt.Sprintf("assets/a%03d/x.txt", i)] = "x\n"
+	}
+	push := func(name string) measured {
+		t.Helper()
+		files["README.md"] = name + "\n"
+		sha := fake.Push(e2eOwner, "monolith", "main", files)
+		m := deliverAndWait(t, b, "monolith", sha, pushPayload(t, "monolith", "main", zero, sha, "README.md"))
+		if m.git == 0 {
+			t.Fatalf("%s: no git request: the truncated tree was not read through a mirror", name)
+		}
+		if m.run.Conclusion != "success" {
+			t.Fatalf("%s: conclusion %s, want success: %s", name, m.run.Conclusion, m.run.Summary)
+		}
+		return m
+	}
+	push("first")
+	first := b.fake.Calls()["repos/get"]
+	push("second")
+	if n := b.fake.Calls()["repos/get"]; n >= first {
+		t.Errorf("the second check asked repos/get %d times, the first %d: the clone_url was asked again", n, first)
+	}
+	// A rename or a transfer: git finds no repository at the URL kept.
+	fake.InjectFault(githubfake.Fault{Kind: githubfake.FaultServerError, Operation: githubfake.GitInfoRefsOp, Status: http.StatusNotFound, Times: 1})
+	push("after a rename")
+	if n := b.fake.Calls()["repos/get"]; n != first {
+		t.Errorf("after git found no repository, repos/get was asked %d times, want %d (once more for the clone_url)", n, first)
+	}
+}

@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"testing/fstest"
+	"time"
 
 	"github.com/contractbot/contractbot/internal/checks"
+	"github.com/contractbot/contractbot/internal/soa"
 )
 
 func TestMirrorChoosers(t *testing.T) {
@@ -105,4 +109,49 @@ func TestEachService(t *testing.T) {
 			t.Errorf("error %v, want context.Canceled", err)
 		}
 	})
+}
+
+func TestTwoChecksOfOneSOACommitBuildItsCacheOnce(t *testing.T) {
+	mr := &mirrors{branches: map[string]string{}}
+	var mu sync.Mutex
+	builds := 0
+	build := func(*soaSnapshot) *soa.Cache {
+		mu.Lock()
+		builds++
+		mu.Unlock()
+		time.Sleep(50 * time.Millisecond) // an index of 4,000 services takes a while
+		return soa.NewCache(fstest.MapFS{}, nil, soa.DefaultLimits())
+	}
+	caches := make([]*soa.Cache, 8)
+	var wg sync.WaitGroup
+	for i := range caches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cache, err := mr.cacheFor(context.Background(), "c1", build)
+			if err != nil {
+				t.Error(err)
+			}
+			caches[i] = cache
+		}()
+	}
+	wg.Wait()
+	if builds != 1 {
+		t.Errorf("8 checks racing on one soa commit built its cache %d times, want 1", builds)
+	}
+	for i, c := range caches {
+		if c != caches[0] {
+			t.Errorf("check %d got a cache of its own", i)
+		}
+	}
+	// A waiter whose task ends stops waiting.
+	block := make(chan struct{})
+	go mr.cacheFor(context.Background(), "c2", func(*soaSnapshot) *soa.Cache { <-block; return caches[0] })
+	time.Sleep(20 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := mr.cacheFor(ctx, "c2", build); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a wait for another check's build past the deadline: %v, want the deadline's error", err)
+	}
+	close(block)
 }

@@ -22,6 +22,11 @@ func (h *Handle) Prefetch(ctx context.Context, commit string, choose func(path s
 	if !isOID(commit) {
 		return 0, fmt.Errorf("prefetch: %q is not a commit id", commit)
 	}
+	unpin, err := h.pin()
+	if err != nil {
+		return 0, err
+	}
+	defer unpin()
 	blobs, err := h.listing(ctx, commit)
 	if err != nil {
 		return 0, err
@@ -112,6 +117,11 @@ func (h *Handle) FetchBlobs(ctx context.Context, oids []string) error {
 			return fmt.Errorf("fetch blobs: %q is not an object id", oid)
 		}
 	}
+	unpin, err := h.pin()
+	if err != nil {
+		return err
+	}
+	defer unpin()
 	if err := h.lock(ctx); err != nil {
 		return err
 	}
@@ -138,6 +148,11 @@ func (h *Handle) ChangedDirs(ctx context.Context, before, after string) ([]strin
 	if !isOID(before) || !isOID(after) {
 		return nil, fmt.Errorf("changed directories: %q..%q are not commit ids", before, after)
 	}
+	unpin, err := h.pin()
+	if err != nil {
+		return nil, err
+	}
+	defer unpin()
 	out, err := h.m.run(ctx, h.mr.view, nil, nil, "diff-tree", "-z", "--name-only", "--no-renames", before, after)
 	if err != nil {
 		return nil, fmt.Errorf("diff %s..%s: %w", before, after, err)
@@ -173,20 +188,36 @@ func (h *Handle) ChangedDirs(ctx context.Context, before, after string) ([]strin
 // FS returns commit's tree as a file system for the rules. A blob the
 // mirror lacks (one Prefetch did not choose) is fetched when it is read,
 // on one request of its own.
-func (h *Handle) FS(commit string) (fs.FS, error) {
-	l := &lazyFS{h: h, commit: commit}
-	if _, _, err := l.current(); err != nil {
+//
+// Reads use ctx, as a github.TreeFS's do: a read that must fetch waits
+// for the mirror's lock (a long fetch) and fetches only until ctx is done
+// or the manager's timeout passes, whichever comes first; ctx must
+// outlive the use of the tree. The tree pins the mirror until ctx is
+// done, whether or not the handle is released meanwhile: the engine reads
+// it after the handle's owner returned. A read after that pins the mirror
+// while it runs, and fails with [ErrEvicted] if the mirror went in
+// between.
+func (h *Handle) FS(ctx context.Context, commit string) (fs.FS, error) {
+	unpin, err := h.pin()
+	if err != nil {
 		return nil, err
 	}
+	l := &lazyFS{h: h, ctx: ctx, commit: commit}
+	if _, _, err := l.current(); err != nil {
+		unpin()
+		return nil, err
+	}
+	context.AfterFunc(ctx, unpin)
 	return l, nil
 }
 
 // lazyFS reads through the mirror's reader and fetches a missing blob on
-// demand. Its reads have no context of their own (fs.FS has none): the
-// fetch is bounded by the manager's timeout. It follows the mirror's
-// reader: when that broke and was replaced, it reads through the new one.
+// demand. fs.FS has no context: its reads use the one it was made with,
+// bounded by the manager's timeout. It follows the mirror's reader: when
+// that broke and was replaced, it reads through the new one.
 type lazyFS struct {
 	h      *Handle
+	ctx    context.Context
 	commit string
 
 	mu    sync.Mutex
@@ -223,6 +254,11 @@ func (l *lazyFS) current() (fs.FS, *gitobj.Store, error) {
 // there), or after replacing a reader that broke.
 func retry[T any](l *lazyFS, name string, op func(fs.FS) (T, error)) (T, error) {
 	var zero T
+	unpin, err := l.h.pin()
+	if err != nil {
+		return zero, err
+	}
+	defer unpin()
 	fsys, s, err := l.current()
 	if err != nil {
 		return zero, err
@@ -240,7 +276,11 @@ func retry[T any](l *lazyFS, name string, op func(fs.FS) (T, error)) (T, error) 
 		}
 		return op(fsys)
 	}
-	ctx := context.Background()
+	// The whole fetch, its wait for the lock included, is bounded: a
+	// tree whose context has no deadline (a soa cache's, which outlives
+	// any one task) must not wait behind fetch after fetch for ever.
+	ctx, cancel := context.WithTimeout(l.ctx, l.h.m.opts.Timeout)
+	defer cancel()
 	out, rerr := l.h.m.run(ctx, l.h.mr.view, nil, nil, "rev-parse", "--verify", "--quiet", l.commit+":"+name)
 	oid := strings.TrimSpace(string(out))
 	if rerr != nil || !isOID(oid) {

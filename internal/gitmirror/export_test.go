@@ -1,5 +1,7 @@
 package gitmirror
 
+import "context"
+
 // KillReader stops the mirror's git cat-file as if it had died, leaving
 // the mirror to notice.
 func (h *Handle) KillReader() {
@@ -12,3 +14,9 @@ func (h *Handle) KillReader() {
 // go of the manager's lock, before it deletes them: where another Open
 // may come.
 func (m *Manager) OnEvicting(f func()) { m.evicting = f }
+
+// Lock takes the mirror's write lock, as a long fetch holds it.
+func (h *Handle) Lock(ctx context.Context) error { return h.lock(ctx) }
+
+// Unlock gives back what Lock took.
+func (h *Handle) Unlock() { h.unlock() }

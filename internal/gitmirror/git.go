@@ -40,6 +40,12 @@ type RemoteFunc func(ctx context.Context) (Remote, error)
 // any other failure of git is worth retrying, like a failed API request.
 var ErrPermanent = errors.New("permanent git failure")
 
+// ErrNotFound marks a fetch the server answered with "repository not
+// found" (a 404). It is permanent for the URL, though the repository may
+// only have moved (a rename, a transfer): the caller that kept the URL
+// asks for it again.
+var ErrNotFound = errors.New("git server found no repository")
+
 // checkURL refuses every URL but https, and http for the one host the
 // manager allows it for (a test server): a clone_url is input.
 func (m *Manager) checkURL(raw string) (*url.URL, error) {
@@ -148,6 +154,22 @@ func firstLines(s string) string {
 // classify marks the failures that a retry cannot fix. Anything else (a
 // 5xx, a reset connection, a timeout, an expired token that the next
 // attempt replaces) is left transient.
+//
+// What GitHub answers over smart HTTP decides it. A repository the
+// installation token may not see (not installed on it, private, gone) is
+// a 404, "Repository not found." (GitHub does not tell a repository it
+// hides from one that does not exist), and stays permanent. A 403 says
+// why on its "remote:" lines: a permission the App lacks ("Permission to
+// o/r.git denied to ...", "Write access to repository not granted."), an
+// organisation's SAML enforcement or IP allow list, a repository whose
+// access GitHub disabled: permanent until someone changes a setting, so
+// retrying for minutes only delays the dead letter that tells them. Rate
+// and abuse limits come as a 429, as an ERR line ("GitHub is temporarily
+// limiting ...") or as a 403 naming a secondary rate limit or abuse
+// detection: transient, and checked first, as their text may say "not
+// allowed". A 403 that gives no reason is left transient too: a wrong
+// "permanent" dead-letters a check that a retry would have done, a wrong
+// "transient" costs a few retries before the same dead letter.
 func classify(err error, stderr string) error {
 	s := strings.ToLower(stderr)
 	for _, auth := range []string{"authentication failed", "could not read username", "the requested url returned error: 401"} {
@@ -155,10 +177,31 @@ func classify(err error, stderr string) error {
 			return fmt.Errorf("%w: %w", err, ErrAuth)
 		}
 	}
-	for _, permanent := range []string{
-		"repository not found", "' not found", "the requested url returned error: 404", "the requested url returned error: 403",
-		"not allowed", "not a git repository", "unsupported url protocol",
+	for _, limit := range []string{
+		"rate limit", "abuse detection", "temporarily", "try again", "retry later",
+		"the requested url returned error: 429",
 	} {
+		if strings.Contains(s, limit) {
+			return err
+		}
+	}
+	if strings.Contains(s, "the requested url returned error: 403") {
+		for _, refusal := range []string{
+			"permission to", "access to repository not granted", "not granted", "saml", "ip allow list",
+			"access to this repository has been disabled", "repository access blocked",
+		} {
+			if strings.Contains(s, refusal) {
+				return fmt.Errorf("%w: %w", err, ErrPermanent)
+			}
+		}
+		return err
+	}
+	for _, notFound := range []string{"repository not found", "' not found", "the requested url returned error: 404"} {
+		if strings.Contains(s, notFound) {
+			return fmt.Errorf("%w: %w: %w", err, ErrNotFound, ErrPermanent)
+		}
+	}
+	for _, permanent := range []string{"not allowed", "not a git repository", "unsupported url protocol"} {
 		if strings.Contains(s, permanent) {
 			return fmt.Errorf("%w: %w", err, ErrPermanent)
 		}

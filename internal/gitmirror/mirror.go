@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/contractbot/contractbot/internal/gitobj"
+	"github.com/rs/zerolog"
 )
 
 // Options configure a [Manager].
@@ -58,6 +59,11 @@ type Manager struct {
 	mu      sync.Mutex
 	mirrors map[string]*mirror // by directory name
 
+	// over is whether the last eviction left the mirrors beyond the
+	// bound, every one left being in use; guarded by mu. It makes the
+	// log say so once, not on every fetch.
+	over bool
+
 	// evicting, in tests, runs between evict's choice and its deletions.
 	evicting func()
 }
@@ -73,8 +79,17 @@ type mirror struct {
 	// already there, which is how concurrent fetches coalesce.
 	sem chan struct{}
 
+	// guarded by sem
+	url      string // remote.origin.url as this process last set it
+	unpruned int    // refs/contractbot/ refs added since the last prune
+
+	// fetches counts the fetches done (guarded by Manager.mu): a fetch
+	// that got the lock checks again what it lacks only when one ran
+	// since it looked.
+	fetches int
+
 	// guarded by Manager.mu
-	users    int
+	users    int // pins: handles, trees being read, operations under way
 	lastUsed time.Time
 	size     int64
 	store    *gitobj.Store
@@ -188,13 +203,20 @@ func mirrorName(host, owner, repo string) string {
 }
 
 // Handle is one user's hold on a mirror: it is not evicted until every
-// handle is released.
+// handle is released. A released handle may still be used (a tree read
+// after its check): each operation then pins the mirror while it runs,
+// and fails with [ErrEvicted] once the mirror is gone.
 type Handle struct {
-	m      *Manager
-	mr     *mirror
-	remote RemoteFunc
-	once   sync.Once
+	m       *Manager
+	mr      *mirror
+	remote  RemoteFunc
+	release func()
 }
+
+// ErrEvicted is returned by a handle's operations once its mirror was
+// evicted (it was released, and the disk bound needed the room). It is
+// transient: the retry opens the mirror again.
+var ErrEvicted = errors.New("git mirror evicted")
 
 // Open returns a handle on the mirror of host/owner/repo, creating the
 // (empty) mirror on first use; remote says where to fetch it from.
@@ -206,10 +228,9 @@ func (m *Manager) Open(ctx context.Context, host, owner, repo string, remote Rem
 		mr = m.newMirror(name)
 		m.mirrors[name] = mr
 	}
-	mr.users++
-	mr.lastUsed = time.Now()
+	release := m.pinLocked(mr)
 	m.mu.Unlock()
-	h := &Handle{m: m, mr: mr, remote: remote}
+	h := &Handle{m: m, mr: mr, remote: remote, release: release}
 	if err := h.lock(ctx); err != nil {
 		h.Release()
 		return nil, err
@@ -222,15 +243,37 @@ func (m *Manager) Open(ctx context.Context, host, owner, repo string, remote Rem
 	return h, nil
 }
 
-// Release gives the handle back; the FS it returned must not be read any
-// more.
-func (h *Handle) Release() {
-	h.once.Do(func() {
-		h.m.mu.Lock()
-		h.mr.users--
-		h.mr.lastUsed = time.Now()
-		h.m.mu.Unlock()
-	})
+// Release gives the handle back. A tree from [Handle.FS] is still read
+// after: it pins the mirror itself, until its context is done.
+func (h *Handle) Release() { h.release() }
+
+// pin keeps the mirror from eviction until the returned function is
+// called (once or more); it fails when the mirror is gone already. Every
+// operation pins for as long as it runs, whether or not its handle was
+// released: eviction renames the directory away, and a git command or
+// reader inside it would then fail, or a fetch write into a tombstone.
+func (h *Handle) pin() (unpin func(), err error) {
+	h.m.mu.Lock()
+	defer h.m.mu.Unlock()
+	if h.mr.gone {
+		return nil, ErrEvicted
+	}
+	return h.m.pinLocked(h.mr), nil
+}
+
+// pinLocked is pin with m.mu held and mr known to be there.
+func (m *Manager) pinLocked(mr *mirror) func() {
+	mr.users++
+	mr.lastUsed = time.Now()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			m.mu.Lock()
+			mr.users--
+			mr.lastUsed = time.Now()
+			m.mu.Unlock()
+		})
+	}
 }
 
 // Dir is the mirror's git directory.
@@ -294,16 +337,26 @@ func (h *Handle) Fetch(ctx context.Context, want ...string) error {
 			return fmt.Errorf("%w: fetch %q: not an object id", ErrPermanent, sha)
 		}
 	}
-	if h.HasCommits(ctx, want...) && len(want) > 0 {
+	unpin, err := h.pin()
+	if err != nil {
+		return err
+	}
+	defer unpin()
+	seen := h.fetchCount()
+	missing := h.missingCommits(ctx, want)
+	if len(want) > 0 && len(missing) == 0 {
 		return nil
 	}
 	if err := h.lock(ctx); err != nil {
 		return err
 	}
 	defer h.unlock()
-	if h.HasCommits(ctx, want...) && len(want) > 0 {
-		return nil // the fetch we waited for brought them
+	if len(want) > 0 && h.fetchCount() != seen {
+		if missing = h.missingCommits(ctx, missing); len(missing) == 0 {
+			return nil // the fetch we waited for brought them
+		}
 	}
+	defer h.fetched()
 	r, cfg, err := h.remoteConfig(ctx)
 	if err != nil {
 		return err
@@ -315,12 +368,13 @@ func (h *Handle) Fetch(ctx context.Context, want ...string) error {
 		// reaches any more (a force push) comes too. The ids are kept
 		// reachable under refs/contractbot/, so gc keeps them.
 		args := common
-		for _, sha := range h.missingCommits(ctx, want) {
+		for _, sha := range missing {
 			args = append(args, "+"+sha+":refs/contractbot/"+sha)
 		}
 		if _, err := h.m.run(ctx, h.mr.dir, cfg, nil, args...); err != nil {
 			return refused(r, fmt.Errorf("fetch %s of %s: %w", strings.Join(want, ","), redact(r.URL), err))
 		}
+		h.mr.unpruned += len(missing)
 		h.pruneWanted(ctx, want)
 	} else {
 		args := append(common, "--prune", "+refs/heads/*:refs/heads/*")
@@ -332,13 +386,33 @@ func (h *Handle) Fetch(ctx context.Context, want ...string) error {
 	return nil
 }
 
+// fetchCount is how many fetches the mirror has done.
+func (h *Handle) fetchCount() int {
+	h.m.mu.Lock()
+	defer h.m.mu.Unlock()
+	return h.mr.fetches
+}
+
+// fetched counts a fetch done (or tried). Called with the lock held.
+func (h *Handle) fetched() {
+	h.m.mu.Lock()
+	h.mr.fetches++
+	h.m.mu.Unlock()
+}
+
 // keptWanted is how many commits fetched by id stay under
 // refs/contractbot/: enough for the heads checks are reading.
 const keptWanted = 16
 
 // pruneWanted drops all but the newest refs/contractbot/ refs, keeping
-// keep's. Called with the lock held; a failure only keeps refs longer.
+// keep's, once keptWanted were added since it last did: listing them at
+// every fetch cost a git process each. Called with the lock held; a
+// failure only keeps refs longer.
 func (h *Handle) pruneWanted(ctx context.Context, keep []string) {
+	if h.mr.unpruned < keptWanted {
+		return
+	}
+	h.mr.unpruned = 0
 	out, err := h.m.run(ctx, h.mr.dir, nil, nil, "for-each-ref", "--sort=-creatordate", "--format=%(refname)", "refs/contractbot/")
 	if err != nil {
 		return
@@ -368,9 +442,14 @@ func (h *Handle) remoteConfig(ctx context.Context) (Remote, [][2]string, error) 
 		return Remote{}, nil, err
 	}
 	// The URL, never the token, is kept in the mirror's config: a
-	// partial clone fetches only from its promisor remote.
-	if _, err := h.m.run(ctx, h.mr.dir, nil, nil, "config", "remote.origin.url", r.URL); err != nil {
-		return Remote{}, nil, err
+	// partial clone fetches only from its promisor remote. It changes
+	// only with a rename or a transfer: set once a process, not at every
+	// fetch.
+	if h.mr.url != r.URL {
+		if _, err := h.m.run(ctx, h.mr.dir, nil, nil, "config", "remote.origin.url", r.URL); err != nil {
+			return Remote{}, nil, err
+		}
+		h.mr.url = r.URL
 	}
 	return r, cfg, nil
 }
@@ -395,17 +474,41 @@ func redact(raw string) string {
 
 // HasCommits reports whether the mirror has every commit in shas.
 func (h *Handle) HasCommits(ctx context.Context, shas ...string) bool {
+	unpin, err := h.pin()
+	if err != nil {
+		return false
+	}
+	defer unpin()
 	return len(h.missingCommits(ctx, shas)) == 0
 }
 
+// missingCommits returns those of shas that are not commits of the
+// mirror, asking one `git cat-file --batch-check` about them all (it names
+// each input that does not resolve "missing", in order). When git cannot
+// tell, they all are.
 func (h *Handle) missingCommits(ctx context.Context, shas []string) []string {
-	var missing []string
+	var missing, ask []string
 	for _, sha := range shas {
-		if !isOID(sha) {
+		if isOID(sha) {
+			ask = append(ask, sha)
+		} else {
 			missing = append(missing, sha)
-			continue
 		}
-		if _, err := h.m.run(ctx, h.mr.view, nil, nil, "cat-file", "-e", sha+"^{commit}"); err != nil {
+	}
+	if len(ask) == 0 {
+		return missing
+	}
+	var in strings.Builder
+	for _, sha := range ask {
+		in.WriteString(sha + "^{commit}\n")
+	}
+	out, err := h.m.run(ctx, h.mr.view, nil, strings.NewReader(in.String()), "cat-file", "--batch-check=%(objectname) %(objecttype)")
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if err != nil || len(lines) != len(ask) {
+		return append(missing, ask...)
+	}
+	for i, sha := range ask {
+		if oid, typ, _ := strings.Cut(lines[i], " "); oid != sha || typ != "commit" {
 			missing = append(missing, sha)
 		}
 	}
@@ -418,6 +521,11 @@ func (h *Handle) Ref(ctx context.Context, ref string) (string, error) {
 	if !strings.HasPrefix(ref, "refs/heads/") {
 		return "", fmt.Errorf("ref %q: not a branch", ref)
 	}
+	unpin, err := h.pin()
+	if err != nil {
+		return "", err
+	}
+	defer unpin()
 	out, err := h.m.run(ctx, h.mr.dir, nil, nil, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
 	if err != nil {
 		return "", fmt.Errorf("ref %s: not in the mirror: %w", ref, err)
@@ -448,12 +556,15 @@ func (h *Handle) maintain(ctx context.Context) {
 	h.m.mu.Lock()
 	h.mr.size = size
 	h.m.mu.Unlock()
-	h.m.evict()
+	h.m.evict(ctx)
 }
 
-// evict deletes least recently used mirrors, never one with a handle,
-// until the disk use is within the bound.
-func (m *Manager) evict() {
+// evict deletes least recently used mirrors, never a pinned one (a
+// handle, a tree being read, an operation under way), until the disk use
+// is within the bound. When every mirror left is pinned, the use stays
+// beyond the bound until they are released and a later fetch evicts: a
+// read must not fail for the room, and the log says so once.
+func (m *Manager) evict(ctx context.Context) {
 	if m.opts.MaxBytes <= 0 {
 		return
 	}
@@ -485,6 +596,17 @@ func (m *Manager) evict() {
 			stores = append(stores, mr.store)
 		}
 	}
+	over, pinned := total > m.opts.MaxBytes, 0
+	for _, mr := range m.mirrors {
+		if mr.users > 0 {
+			pinned++
+		}
+	}
+	if over && !m.over {
+		zerolog.Ctx(ctx).Warn().Int64("bytes", total).Int64("bound", m.opts.MaxBytes).Int("mirrors_in_use", pinned).
+			Msg("git mirrors over the bound: every mirror left is in use; the next fetch after their release evicts")
+	}
+	m.over = over
 	m.mu.Unlock()
 	if m.evicting != nil {
 		m.evicting()
@@ -526,6 +648,20 @@ func (m *Manager) Usage() int64 {
 	return total
 }
 
+// Pinned returns the bytes of the mirrors in use (pinned), as last
+// measured: the part of [Manager.Usage] that eviction cannot reclaim now.
+func (m *Manager) Pinned() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var total int64
+	for _, mr := range m.mirrors {
+		if mr.users > 0 {
+			total += mr.size
+		}
+	}
+	return total
+}
+
 // dirSize is the bytes of the files under root/name.
 func dirSize(root, name string) int64 {
 	var n int64
@@ -545,7 +681,7 @@ func (h *Handle) storeOf() (*gitobj.Store, error) {
 	h.m.mu.Lock()
 	defer h.m.mu.Unlock()
 	if h.mr.gone {
-		return nil, errors.New("git mirror evicted")
+		return nil, ErrEvicted
 	}
 	if h.mr.store == nil {
 		// The reader outlives any one request: it is closed with the

@@ -20,6 +20,7 @@ import (
 
 	"github.com/contractbot/contractbot/internal/gitmirror"
 	"github.com/contractbot/contractbot/internal/gittest"
+	"github.com/rs/zerolog"
 )
 
 const token = "ghs_testtoken123"
@@ -169,7 +170,7 @@ func TestMirror_AFetchedCommitIsReadWithoutItsBlobsUntilPrefetchedInOneRequest(t
 	if got := o.packs.Load() - before; got != 1 {
 		t.Errorf("prefetch took %d upload-pack requests, want 1", got)
 	}
-	fsys, err := h.FS(sha)
+	fsys, err := h.FS(context.Background(), sha)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +197,7 @@ func TestMirror_ABlobThatWasNotPrefetchedIsFetchedWhenReadAndNeverHangs(t *testi
 	if err := h.Fetch(context.Background(), sha); err != nil {
 		t.Fatal(err)
 	}
-	fsys, err := h.FS(sha)
+	fsys, err := h.FS(context.Background(), sha)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,7 +423,7 @@ func TestMirror_AReaderThatDiedIsReplacedOnTheNextRead(t *testing.T) {
 	if _, err := h.Prefetch(context.Background(), sha, func(string) bool { return true }); err != nil {
 		t.Fatal(err)
 	}
-	fsys, err := h.FS(sha)
+	fsys, err := h.FS(context.Background(), sha)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,15 +442,29 @@ func TestMirror_AServerErrorIsWorthRetryingAndAMissingRepositoryIsNot(t *testing
 	for _, tc := range []struct {
 		name      string
 		status    int
+		body      string // git shows it as "remote:" lines
 		permanent bool
 	}{
-		{"a 503 is transient", http.StatusServiceUnavailable, false},
-		{"a 500 is transient", http.StatusInternalServerError, false},
-		{"a 404 is permanent", http.StatusNotFound, true},
+		{"a 503 is transient", http.StatusServiceUnavailable, "no", false},
+		{"a 500 is transient", http.StatusInternalServerError, "no", false},
+		{"a 404 is permanent", http.StatusNotFound, "no", true},
+		{"GitHub's answer to a repository the installation cannot see is permanent", http.StatusNotFound, "Repository not found.", true},
+		{"a 429 is transient", http.StatusTooManyRequests, "no", false},
+		{"a 403 that gives no reason is transient", http.StatusForbidden, "no", false},
+		{"a 403 for a secondary rate limit is transient", http.StatusForbidden,
+			"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", false},
+		{"a 403 of abuse detection is transient", http.StatusForbidden,
+			"You have triggered an abuse detection mechanism. Please wait a few minutes before you try again.", false},
+		{"a 403 refusing the App's permission is permanent", http.StatusForbidden,
+			"Permission to acme/soa.git denied to contractbot[bot].", true},
+		{"a 403 of an organisation's SAML enforcement is permanent", http.StatusForbidden,
+			"Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.", true},
+		{"a 403 of an organisation's IP allow list is permanent", http.StatusForbidden,
+			"Although you appear to have the correct authorization credentials, the `acme` organization has an IP allow list enabled, and your IP address is not permitted to access this resource.", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				http.Error(w, "no", tc.status)
+				http.Error(w, tc.body, tc.status)
 			}))
 			defer srv.Close()
 			u, _ := url.Parse(srv.URL)
@@ -471,6 +486,11 @@ func TestMirror_AServerErrorIsWorthRetryingAndAMissingRepositoryIsNot(t *testing
 			}
 			if got := errors.Is(err, gitmirror.ErrPermanent); got != tc.permanent {
 				t.Errorf("permanent = %v, want %v: %v", got, tc.permanent, err)
+			}
+			// A 404 is what a moved repository's old URL answers: its
+			// clone_url is worth asking again.
+			if got := errors.Is(err, gitmirror.ErrNotFound); got != (tc.status == http.StatusNotFound) {
+				t.Errorf("not found = %v for a %d: %v", got, tc.status, err)
 			}
 		})
 	}
@@ -501,7 +521,7 @@ func TestMirror_RepackingKeepsEveryCommitAndBlobTheMirrorFetched(t *testing.T) {
 	}
 	before := o.requests.Load()
 	for _, sha := range shas[1:] {
-		fsys, err := h.FS(sha)
+		fsys, err := h.FS(context.Background(), sha)
 		if err != nil {
 			t.Fatalf("commit %s lost: %v", sha, err)
 		}
@@ -550,5 +570,180 @@ func TestMirror_ARepositoryOpenedAgainWhileItsMirrorIsEvictedGetsAMirrorThatStay
 	left, err := filepath.Glob(filepath.Join(filepath.Dir(again.Dir()), "*evicted*"))
 	if err != nil || len(left) > 0 {
 		t.Errorf("the evicted mirror was not deleted: %v %v", left, err)
+	}
+}
+
+func TestMirror_AMirrorBeingReadIsNotEvictedUntilItsReaderIsDone(t *testing.T) {
+	o, sha := newOrigin(t, services(20))
+	m := newManager(t, o, 1) // every mirror is over the bound
+	var log strings.Builder
+	logged := zerolog.New(&log).WithContext(context.Background())
+	read, done := context.WithCancel(context.Background())
+	defer done()
+	a, err := m.Open(context.Background(), o.host(), "acme", "a", o.remote(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Fetch(logged, sha); err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := a.FS(read, sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As a check does: the handle goes back, the tree is read on.
+	a.Release()
+	b := open(t, m, o, "b")
+	if err := b.Fetch(logged, sha); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(a.Dir()); err != nil {
+		t.Fatalf("the mirror being read was evicted by another repository's fetch: %v", err)
+	}
+	// A blob the mirror lacks: read lazily, with a fetch of its own.
+	if data, err := fs.ReadFile(fsys, "svc001/service.yaml"); err != nil || string(data) != "description: svc001\n" {
+		t.Fatalf("reading the mirror while another's fetch evicted: %q, %v", data, err)
+	}
+	if !strings.Contains(log.String(), "over the bound") {
+		t.Errorf("no log line says the mirrors exceed their bound because all are in use: %q", log.String())
+	}
+	if m.Usage() <= 1 || m.Pinned() <= 1 {
+		t.Errorf("usage %d, pinned %d: want both over the bound of 1 byte", m.Usage(), m.Pinned())
+	}
+	// Once the reader is done, the next eviction takes the mirror.
+	done()
+	c := open(t, m, o, "c")
+	if err := c.Fetch(context.Background(), sha); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(a.Dir()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the mirror whose reader is done was kept: %v", err)
+	}
+	// What still holds the evicted mirror's handle gets an error worth a
+	// retry (which opens the mirror again), not "not a git repository".
+	if err := a.Fetch(context.Background(), strings.Repeat("b", 40)); !errors.Is(err, gitmirror.ErrEvicted) || errors.Is(err, gitmirror.ErrPermanent) {
+		t.Errorf("fetch into an evicted mirror: %v, want ErrEvicted and not permanent", err)
+	}
+}
+
+func TestMirror_ALazyReadWaitingBehindAFetchEndsWithItsContextOrTheTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		deadline time.Duration // of the tree's context; 0: none
+		timeout  time.Duration // the manager's
+	}{
+		{"the tree's context has a deadline", 300 * time.Millisecond, time.Minute},
+		{"the tree's context has none, the manager's timeout bounds the wait", 0, 3 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, sha := newOrigin(t, services(3))
+			m, err := gitmirror.New(gitmirror.Options{Dir: t.TempDir(), Timeout: tc.timeout, AllowHTTPHost: o.host()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			h := open(t, m, o, "soa")
+			if err := h.Fetch(context.Background(), sha); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if tc.deadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.deadline)
+				defer cancel()
+			}
+			fsys, err := h.FS(ctx, sha)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A long fetch holds the lock the read's blob fetch waits for.
+			if err := h.Lock(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			defer h.Unlock()
+			read := make(chan error, 1)
+			go func() {
+				_, err := fs.ReadFile(fsys, "svc001/service.yaml")
+				read <- err
+			}()
+			select {
+			case err := <-read:
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("read behind a fetch: %v, want the deadline's error", err)
+				}
+			case <-time.After(tc.deadline + tc.timeout + 10*time.Second):
+				t.Fatal("a read waiting behind a fetch ignored its deadline")
+			}
+		})
+	}
+}
+
+// countingGit is a git that counts the commands the manager runs, and,
+// through trace2, every git process they start in turn.
+func countingGit(t *testing.T) (git string, commands, processes func() []string) {
+	t.Helper()
+	real, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	log, trace := filepath.Join(dir, "commands"), filepath.Join(dir, "trace")
+	git = filepath.Join(dir, "git")
+	script := "#!/bin/sh\necho \"$1\" >>" + log + "\nGIT_TRACE2_EVENT=" + trace + " exec " + real + " \"$@\"\n"
+	if err := os.WriteFile(git, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lines := func(p string, keep func(string) (string, bool)) []string {
+		data, _ := os.ReadFile(p)
+		var out []string
+		for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			if s, ok := keep(l); ok && l != "" {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	commands = func() []string { return lines(log, func(l string) (string, bool) { return l, true }) }
+	processes = func() []string {
+		return lines(trace, func(l string) (string, bool) {
+			if !strings.Contains(l, `"event":"start"`) {
+				return "", false
+			}
+			_, argv, _ := strings.Cut(l, `"argv":[`)
+			return strings.TrimSuffix(argv, "]}"), true
+		})
+	}
+	return git, commands, processes
+}
+
+func TestMirror_AFetchRunsNoGitCommandItDoesNotNeed(t *testing.T) {
+	o, first := newOrigin(t, services(3))
+	second := o.commit(map[string]string{"svc000/service.yaml": "description: second\n"})
+	git, commands, processes := countingGit(t)
+	m, err := gitmirror.New(gitmirror.Options{Dir: t.TempDir(), Timeout: time.Minute, Git: git, AllowHTTPHost: o.host()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	h := open(t, m, o, "soa")
+	if err := h.Fetch(context.Background(), first); err != nil {
+		t.Fatal(err)
+	}
+	c0, p0 := len(commands()), len(processes())
+	if err := h.Fetch(context.Background(), second); err != nil {
+		t.Fatal(err)
+	}
+	c1, p1 := len(commands()), len(processes())
+	if err := h.Fetch(context.Background(), second); err != nil {
+		t.Fatal(err)
+	}
+	c2, p2 := len(commands()), len(processes())
+	t.Logf("a fetch of a new commit: %d commands %v, %d git processes %v", c1-c0, commands()[c0:c1], p1-p0, processes()[p0:p1])
+	t.Logf("a fetch of a commit the mirror has: %d commands, %d git processes", c2-c1, p2-p1)
+	if got, want := c1-c0, 3; got > want {
+		t.Errorf("a fetch of a new commit ran %d git commands %v, want at most %d (check, fetch, gc --auto)", got, commands()[c0:c1], want)
+	}
+	if got := c2 - c1; got != 1 {
+		t.Errorf("a fetch of a commit the mirror has ran %d git commands, want 1 (the check)", got)
 	}
 }

@@ -311,19 +311,18 @@ func (p apiPull) pull() Pull {
 // the same repository, in state ("open", "closed" or "all"), newest first
 // (GET .../pulls?head=owner:branch).
 func (c *Client) ListPulls(ctx context.Context, owner, repo, head, state string) ([]Pull, error) {
-	var out []Pull
-	for page := 1; page <= maxListPages; page++ {
-		q := url.Values{"head": {owner + ":" + head}, "state": {state}, "per_page": {"100"}, "page": {strconv.Itoa(page)}}
+	items, err := listPages(func(page int) ([]apiPull, error) {
+		q := url.Values{"head": {owner + ":" + head}, "state": {state}, "per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(page)}}
 		var items []apiPull
-		if err := c.do(ctx, http.MethodGet, repoPath(owner, repo)+"/pulls?"+q.Encode(), nil, &items); err != nil {
-			return nil, fmt.Errorf("list pull requests of %s/%s from %s: %w", owner, repo, head, err)
-		}
-		for _, it := range items {
-			out = append(out, it.pull())
-		}
-		if len(items) < 100 {
-			break
-		}
+		err := c.do(ctx, http.MethodGet, repoPath(owner, repo)+"/pulls?"+q.Encode(), nil, &items)
+		return items, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list pull requests of %s/%s from %s: %w", owner, repo, head, err)
+	}
+	out := make([]Pull, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.pull())
 	}
 	return out, nil
 }
@@ -394,23 +393,36 @@ func (c *Client) UpdatePull(ctx context.Context, owner, repo string, number int,
 // IssueComments returns the bodies of the comments on issue or pull
 // request number, oldest first.
 func (c *Client) IssueComments(ctx context.Context, owner, repo string, number int) ([]string, error) {
-	var out []string
-	for page := 1; page <= maxListPages; page++ {
-		var items []struct {
-			Body string `json:"body"`
-		}
-		p := fmt.Sprintf("%s/issues/%d/comments?per_page=100&page=%d", repoPath(owner, repo), number, page)
-		if err := c.do(ctx, http.MethodGet, p, nil, &items); err != nil {
-			return nil, fmt.Errorf("list comments of %s/%s#%d: %w", owner, repo, number, err)
-		}
-		for _, it := range items {
-			out = append(out, it.Body)
-		}
-		if len(items) < 100 {
-			break
-		}
+	comments, err := c.issueComments(ctx, owner, repo, number)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	bodies := make([]string, 0, len(comments))
+	for _, cm := range comments {
+		bodies = append(bodies, cm.Body)
+	}
+	return bodies, nil
+}
+
+// issueComment is a comment on an issue or pull request.
+type issueComment struct {
+	ID   int64  `json:"id"`
+	Body string `json:"body"`
+}
+
+// issueComments lists the comments on issue or pull request number,
+// oldest first (GET /repos/{owner}/{repo}/issues/{n}/comments).
+func (c *Client) issueComments(ctx context.Context, owner, repo string, number int) ([]issueComment, error) {
+	comments, err := listPages(func(page int) ([]issueComment, error) {
+		var items []issueComment
+		p := fmt.Sprintf("%s/issues/%d/comments?per_page=%d&page=%d", repoPath(owner, repo), number, perPage, page)
+		err := c.do(ctx, http.MethodGet, p, nil, &items)
+		return items, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list comments of %s/%s#%d: %w", owner, repo, number, err)
+	}
+	return comments, nil
 }
 
 // CreateIssueComment comments on issue or pull request number. After a

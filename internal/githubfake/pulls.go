@@ -256,17 +256,9 @@ func (s *Server) pullFiles(r *repo, p *pull) []pullFile {
 }
 
 // page cuts items by GitHub's per_page (default 30, at most 100) and page
-// (from 1) query parameters.
+// (from 1) query parameters ([paging]).
 func page[T any](req *http.Request, items []T) []T {
-	q := req.URL.Query()
-	per := 30
-	if n, err := strconv.Atoi(q.Get("per_page")); err == nil && n > 0 {
-		per = min(n, 100)
-	}
-	pg := 1
-	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 0 {
-		pg = n
-	}
+	per, pg := paging(req)
 	start := min((pg-1)*per, len(items))
 	return items[start:min(start+per, len(items))]
 }

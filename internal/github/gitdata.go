@@ -425,18 +425,19 @@ func (c *Client) issueComments(ctx context.Context, owner, repo string, number i
 	return comments, nil
 }
 
-// CreateIssueComment comments on issue or pull request number. After a
-// lost answer the comments are read back and one with this body counts as
-// this comment.
+// CreateIssueComment comments on issue or pull request number and returns
+// the comment's id. After a lost answer the comments are read back and
+// the one with this body counts as this comment: its id is returned, as
+// a caller may edit or cite the comment by it.
 func (c *Client) CreateIssueComment(ctx context.Context, owner, repo string, number int, body string) (int64, error) {
 	look := func(ctx context.Context) (int64, error) {
-		bodies, err := c.IssueComments(ctx, owner, repo, number)
+		comments, err := c.issueComments(ctx, owner, repo, number)
 		if err != nil {
 			return 0, err
 		}
-		for _, b := range bodies {
-			if b == body {
-				return 1, nil // found: its id is not needed
+		for _, cm := range comments {
+			if cm.Body == body {
+				return cm.ID, nil
 			}
 		}
 		return 0, nil

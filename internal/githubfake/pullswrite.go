@@ -144,11 +144,11 @@ func (s *Server) pullBody(r *repo, p *pull, example string) map[string]any {
 	if !p.closed {
 		m["closed_at"] = nil
 	}
-	for side, branch := range map[string]string{"head": p.head, "base": p.base} {
+	for side, ref := range map[string]struct{ branch, sha string }{"head": {p.head, p.headSHA(r)}, "base": {p.base, r.branches[p.base]}} {
 		if b, ok := m[side].(map[string]any); ok {
-			b["ref"] = branch
-			b["sha"] = r.branches[branch]
-			b["label"] = r.owner + ":" + branch
+			b["ref"] = ref.branch
+			b["sha"] = ref.sha
+			b["label"] = r.owner + ":" + ref.branch
 		}
 	}
 	if p.byApp {

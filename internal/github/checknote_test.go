@@ -126,3 +126,30 @@ func TestClient_AppendToCheckRunKeepsEveryNoteOfConcurrentWriters(t *testing.T) 
 		}
 	})
 }
+
+// A check run beyond the newest 100 of its name on a commit (a commit
+// checked again and again) is still found: a resumed publication does not
+// create a second run, and a note lands on it.
+func TestClient_FindsACheckRunBeyondTheFirstPage(t *testing.T) {
+	gh, sha := noteSetup(t) // task-1, the oldest
+	ctx := context.Background()
+	_, c := newClient(t, gh, github.WithNoSleep())
+	for i := range 100 {
+		run := github.SimpleCheckRun{Name: github.DefaultCheckRunName, HeadSHA: sha, ExternalID: fmt.Sprintf("later-%d", i),
+			Conclusion: github.ConclusionSuccess, Title: "later", Summary: "later"}
+		if _, err := c.PublishSimpleCheckRun(ctx, "acme", "svc", run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := github.CheckRun{HeadSHA: sha, ExternalID: "task-1", Result: &checks.Result{}, Resume: true}
+	if _, err := c.PublishCheckRun(ctx, "acme", "svc", run); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(gh.CheckRuns("acme", "svc", sha)); n != 101 {
+		t.Fatalf("%d check runs, want 101: the resumed run was created again", n)
+	}
+	found, err := c.AppendToCheckRun(ctx, "acme", "svc", sha, github.DefaultCheckRunName, "task-1", "**a note**")
+	if err != nil || !found {
+		t.Fatalf("append to the oldest run: %v, %v", found, err)
+	}
+}

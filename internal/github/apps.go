@@ -124,6 +124,7 @@ type Apps struct {
 	trees   *treeCache // verified sub-tree listings (treewalk.go)
 	etags   *etagCache
 	app     *http.Client // JWT-authenticated
+	notes   runLocks     // notes on one check run take turns (gitdata.go)
 
 	mu      sync.Mutex
 	clients map[int64]*Client

@@ -326,19 +326,24 @@ func (r *existingRun) state() runState {
 }
 
 // findCheckRun returns the newest check run named name with externalID on
-// sha, or nil when there is none (GET .../commits/{sha}/check-runs).
+// sha, or nil when there is none (GET .../commits/{sha}/check-runs). Every
+// page is read: a commit checked again and again has more than 100 runs
+// of one name, and missing one makes a second run of the same check.
 func (c *Client) findCheckRun(ctx context.Context, owner, repo, sha, name, externalID string) (*existingRun, error) {
-	q := url.Values{"check_name": {name}, "filter": {"all"}, "per_page": {"100"}}
-	p := repoPath(owner, repo) + "/commits/" + sha + "/check-runs?" + q.Encode()
-	var list struct {
-		CheckRuns []existingRun `json:"check_runs"`
-	}
-	if err := c.do(ctx, http.MethodGet, p, nil, &list); err != nil {
+	runs, err := listPages(func(page int) ([]existingRun, error) {
+		q := url.Values{"check_name": {name}, "filter": {"all"}, "per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(page)}}
+		var list struct {
+			CheckRuns []existingRun `json:"check_runs"`
+		}
+		err := c.do(ctx, http.MethodGet, repoPath(owner, repo)+"/commits/"+sha+"/check-runs?"+q.Encode(), nil, &list)
+		return list.CheckRuns, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list check runs: %w", err)
 	}
 	// GitHub lists the newest first; the first match is the one to finish.
-	for i := range list.CheckRuns {
-		if r := &list.CheckRuns[i]; r.Name == name && r.ExternalID == externalID {
+	for i := range runs {
+		if r := &runs[i]; r.Name == name && r.ExternalID == externalID {
 			return r, nil
 		}
 	}

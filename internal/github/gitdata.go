@@ -311,19 +311,18 @@ func (p apiPull) pull() Pull {
 // the same repository, in state ("open", "closed" or "all"), newest first
 // (GET .../pulls?head=owner:branch).
 func (c *Client) ListPulls(ctx context.Context, owner, repo, head, state string) ([]Pull, error) {
-	var out []Pull
-	for page := 1; page <= maxListPages; page++ {
-		q := url.Values{"head": {owner + ":" + head}, "state": {state}, "per_page": {"100"}, "page": {strconv.Itoa(page)}}
+	items, err := listPages(func(page int) ([]apiPull, error) {
+		q := url.Values{"head": {owner + ":" + head}, "state": {state}, "per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(page)}}
 		var items []apiPull
-		if err := c.do(ctx, http.MethodGet, repoPath(owner, repo)+"/pulls?"+q.Encode(), nil, &items); err != nil {
-			return nil, fmt.Errorf("list pull requests of %s/%s from %s: %w", owner, repo, head, err)
-		}
-		for _, it := range items {
-			out = append(out, it.pull())
-		}
-		if len(items) < 100 {
-			break
-		}
+		err := c.do(ctx, http.MethodGet, repoPath(owner, repo)+"/pulls?"+q.Encode(), nil, &items)
+		return items, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list pull requests of %s/%s from %s: %w", owner, repo, head, err)
+	}
+	out := make([]Pull, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.pull())
 	}
 	return out, nil
 }
@@ -394,37 +393,51 @@ func (c *Client) UpdatePull(ctx context.Context, owner, repo string, number int,
 // IssueComments returns the bodies of the comments on issue or pull
 // request number, oldest first.
 func (c *Client) IssueComments(ctx context.Context, owner, repo string, number int) ([]string, error) {
-	var out []string
-	for page := 1; page <= maxListPages; page++ {
-		var items []struct {
-			Body string `json:"body"`
-		}
-		p := fmt.Sprintf("%s/issues/%d/comments?per_page=100&page=%d", repoPath(owner, repo), number, page)
-		if err := c.do(ctx, http.MethodGet, p, nil, &items); err != nil {
-			return nil, fmt.Errorf("list comments of %s/%s#%d: %w", owner, repo, number, err)
-		}
-		for _, it := range items {
-			out = append(out, it.Body)
-		}
-		if len(items) < 100 {
-			break
-		}
+	comments, err := c.issueComments(ctx, owner, repo, number)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	bodies := make([]string, 0, len(comments))
+	for _, cm := range comments {
+		bodies = append(bodies, cm.Body)
+	}
+	return bodies, nil
 }
 
-// CreateIssueComment comments on issue or pull request number. After a
-// lost answer the comments are read back and one with this body counts as
-// this comment.
+// issueComment is a comment on an issue or pull request.
+type issueComment struct {
+	ID   int64  `json:"id"`
+	Body string `json:"body"`
+}
+
+// issueComments lists the comments on issue or pull request number,
+// oldest first (GET /repos/{owner}/{repo}/issues/{n}/comments).
+func (c *Client) issueComments(ctx context.Context, owner, repo string, number int) ([]issueComment, error) {
+	comments, err := listPages(func(page int) ([]issueComment, error) {
+		var items []issueComment
+		p := fmt.Sprintf("%s/issues/%d/comments?per_page=%d&page=%d", repoPath(owner, repo), number, perPage, page)
+		err := c.do(ctx, http.MethodGet, p, nil, &items)
+		return items, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list comments of %s/%s#%d: %w", owner, repo, number, err)
+	}
+	return comments, nil
+}
+
+// CreateIssueComment comments on issue or pull request number and returns
+// the comment's id. After a lost answer the comments are read back and
+// the one with this body counts as this comment: its id is returned, as
+// a caller may edit or cite the comment by it.
 func (c *Client) CreateIssueComment(ctx context.Context, owner, repo string, number int, body string) (int64, error) {
 	look := func(ctx context.Context) (int64, error) {
-		bodies, err := c.IssueComments(ctx, owner, repo, number)
+		comments, err := c.issueComments(ctx, owner, repo, number)
 		if err != nil {
 			return 0, err
 		}
-		for _, b := range bodies {
-			if b == body {
-				return 1, nil // found: its id is not needed
+		for _, cm := range comments {
+			if cm.Body == body {
+				return cm.ID, nil
 			}
 		}
 		return 0, nil
@@ -439,32 +452,117 @@ func (c *Client) CreateIssueComment(ctx context.Context, owner, repo string, num
 // AppendToCheckRun adds note to the summary of the check run named name
 // with externalID on sha, unless the summary carries it already; it
 // returns false when there is no such run.
+//
+// GitHub has no conditional update of a check run, so a note is a read,
+// then a PATCH of the whole output. Nothing upstream serializes those
+// writes: in the soa repository each service's fix pull request job has
+// its own queue key and notes on the same check run, and the queue runs
+// tasks of different keys at once, on one replica or several. So the notes on one run take turns within the
+// process ([runLocks]); a PATCH whose answer was lost is never sent again
+// blindly, as another note may have landed since and the resend would
+// erase it: the run is read again and the note written over what it
+// holds then, if it is not there; and every write is read back, so that a
+// note another replica overwrote with what it read before is written
+// again, up to the client's attempts. What is left is a replica's stale
+// PATCH landing after this one was read back (closing that needs the
+// queue to serialize the notes of one run across replicas).
+//
+// The App's publication of the run itself does not overwrite a note: a
+// note follows the run's completion (the fix pull request job is queued
+// after the check), and a resumed publication of a completed run writes
+// nothing.
 func (c *Client) AppendToCheckRun(ctx context.Context, owner, repo, sha, name, externalID, note string) (bool, error) {
 	r, err := c.findCheckRun(ctx, owner, repo, sha, name, externalID)
 	if err != nil || r == nil {
 		return false, err
 	}
-	var cur struct {
-		Output struct {
-			Title   string `json:"title"`
-			Summary string `json:"summary"`
-		} `json:"output"`
-	}
-	p := repoPath(owner, repo) + "/check-runs/" + strconv.FormatInt(r.ID, 10)
-	if err := c.do(ctx, http.MethodGet, p, nil, &cur); err != nil {
-		return false, fmt.Errorf("get check run %d: %w", r.ID, err)
-	}
-	if strings.Contains(cur.Output.Summary, note) {
-		return true, nil
-	}
-	summary := truncateSummary(note + "\n\n" + cur.Output.Summary)
-	in := map[string]any{"output": map[string]string{"title": cur.Output.Title, "summary": summary}}
-	err = c.do(ctx, http.MethodPatch, p, in, nil)
-	if IsUncertain(err) && ctx.Err() == nil {
-		err = c.do(ctx, http.MethodPatch, p, in, nil) // the same output again changes nothing
-	}
+	unlock, err := c.apps.notes.lock(ctx, r.ID)
 	if err != nil {
-		return false, fmt.Errorf("update check run %d: %w", r.ID, err)
+		return false, fmt.Errorf("note on check run %d: %w", r.ID, err)
 	}
-	return true, nil
+	defer unlock()
+	cfg := &c.apps.cfg
+	p := repoPath(owner, repo) + "/check-runs/" + strconv.FormatInt(r.ID, 10)
+	var lastErr error
+	for writes := 0; ; writes++ {
+		var cur struct {
+			Output struct {
+				Title   string `json:"title"`
+				Summary string `json:"summary"`
+			} `json:"output"`
+		}
+		if err := c.do(ctx, http.MethodGet, p, nil, &cur); err != nil {
+			if lastErr != nil {
+				return false, fmt.Errorf("update check run %d: %w; then looking whether it landed: %w", r.ID, lastErr, err)
+			}
+			return false, fmt.Errorf("get check run %d: %w", r.ID, err)
+		}
+		if strings.Contains(cur.Output.Summary, note) {
+			return true, nil
+		}
+		if writes >= cfg.maxAttempts {
+			if lastErr != nil {
+				return false, fmt.Errorf("update check run %d: %w", r.ID, lastErr)
+			}
+			return false, fmt.Errorf("update check run %d: the note was overwritten %d times by concurrent writers", r.ID, writes)
+		}
+		summary := truncateSummary(note + "\n\n" + cur.Output.Summary)
+		in := map[string]any{"output": map[string]string{"title": cur.Output.Title, "summary": summary}}
+		err := c.do(ctx, http.MethodPatch, p, in, nil)
+		switch {
+		case err == nil:
+			lastErr = nil // read back next
+		case !IsUncertain(err) || ctx.Err() != nil:
+			return false, fmt.Errorf("update check run %d: %w", r.ID, err)
+		default:
+			lastErr = err
+			if serr := cfg.clock.Sleep(ctx, cfg.backoff(writes+1)); serr != nil {
+				return false, fmt.Errorf("update check run %d: %w", r.ID, err)
+			}
+		}
+	}
+}
+
+// runLocks makes the notes on one check run take turns within the
+// process ([Client.AppendToCheckRun]); the clients of every installation
+// share it through their [Apps].
+type runLocks struct {
+	mu sync.Mutex
+	m  map[int64]*runLock
+}
+
+// runLock is one run's turn (a one-slot channel, so that a wait ends with
+// its context) and how many callers hold or wait for it.
+type runLock struct {
+	turn  chan struct{}
+	users int
+}
+
+// lock waits for the turn of run id and returns its release.
+func (l *runLocks) lock(ctx context.Context, id int64) (func(), error) {
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = map[int64]*runLock{}
+	}
+	rl := l.m[id]
+	if rl == nil {
+		rl = &runLock{turn: make(chan struct{}, 1)}
+		l.m[id] = rl
+	}
+	rl.users++
+	l.mu.Unlock()
+	done := func() {
+		l.mu.Lock()
+		if rl.users--; rl.users == 0 {
+			delete(l.m, id)
+		}
+		l.mu.Unlock()
+	}
+	select {
+	case rl.turn <- struct{}{}:
+		return func() { <-rl.turn; done() }, nil
+	case <-ctx.Done():
+		done()
+		return nil, ctx.Err()
+	}
 }

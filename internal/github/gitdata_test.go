@@ -59,7 +59,11 @@ func TestClient_FixPullRequestWritesHappenOnceWhenTheAnswerIsLost(t *testing.T) 
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := c.CreateIssueComment(ctx, "acme", "svc", n, "a comment"); err != nil {
+			// A person's comment first: the look after a lost answer
+			// must pick the App's by its body, and answer its real id.
+			gh.CommentAs("acme", "svc", "octocat", n, "another comment")
+			commentID, err := c.CreateIssueComment(ctx, "acme", "svc", n, "a comment")
+			if err != nil {
 				t.Fatal(err)
 			}
 			again, err := c.CreateCommit(ctx, "acme", "svc", "fix again\n", tree, []string{base}, who)
@@ -75,8 +79,8 @@ func TestClient_FixPullRequestWritesHappenOnceWhenTheAnswerIsLost(t *testing.T) 
 			if prs := gh.PullRequests("acme", "svc"); len(prs) != 1 || prs[0].Number != n {
 				t.Fatalf("pull requests %+v", prs)
 			}
-			if cs := gh.IssueComments("acme", "svc", n); len(cs) != 1 {
-				t.Fatalf("comments %+v", cs)
+			if cs := gh.IssueComments("acme", "svc", n); len(cs) != 2 || cs[1].ID != commentID {
+				t.Fatalf("comments %+v; want the person's and the App's, id %d", cs, commentID)
 			}
 			// A second create of the ref is refused, not a silent move.
 			if err := c.CreateRef(ctx, "acme", "svc", "refs/heads/contractbot/fix", commit); !errors.Is(err, github.ErrRefExists) {

@@ -48,21 +48,23 @@ func (c *Client) InstallationRepositories(ctx context.Context, page int) ([]Repo
 // /app/installations, with the App's own credentials), page by page: the
 // sweep re-checks each one's repositories.
 func (a *Apps) Installations(ctx context.Context) ([]int64, error) {
-	var ids []int64
-	for page := 1; page <= maxListPages; page++ {
-		var out []struct {
-			ID int64 `json:"id"`
-		}
-		p := fmt.Sprintf("app/installations?per_page=100&page=%d", page)
-		if err := a.do(ctx, a.app, http.MethodGet, p, nil, &out); err != nil {
-			return nil, fmt.Errorf("list the App's installations, page %d: %w", page, err)
-		}
-		for _, i := range out {
-			ids = append(ids, i.ID)
-		}
-		if len(out) < 100 {
-			return ids, nil
-		}
+	type item struct {
+		ID int64 `json:"id"`
 	}
-	return ids, fmt.Errorf("list the App's installations: more than %d pages", maxListPages)
+	items, err := listPages(func(page int) ([]item, error) {
+		var out []item
+		p := fmt.Sprintf("app/installations?per_page=%d&page=%d", perPage, page)
+		if err := a.do(ctx, a.app, http.MethodGet, p, nil, &out); err != nil {
+			return nil, fmt.Errorf("page %d: %w", page, err)
+		}
+		return out, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list the App's installations: %w", err)
+	}
+	ids := make([]int64, 0, len(items))
+	for _, i := range items {
+		ids = append(ids, i.ID)
+	}
+	return ids, nil
 }

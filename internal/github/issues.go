@@ -41,27 +41,26 @@ func (j issueJSON) issue() Issue {
 // opened (every issue when creator is ""), oldest first, without the pull
 // requests GitHub lists with them (GET /repos/{owner}/{repo}/issues).
 func (c *Client) Issues(ctx context.Context, owner, repo, creator string) ([]Issue, error) {
-	var out []Issue
 	q := url.Values{"state": {"all"}, "sort": {"created"}, "direction": {"asc"}, "per_page": {strconv.Itoa(perPage)}}
 	if creator != "" {
 		q.Set("creator", creator)
 	}
-	for page := 1; page <= maxListPages; page++ {
+	items, err := listPages(func(page int) ([]issueJSON, error) {
 		q.Set("page", strconv.Itoa(page))
 		var items []issueJSON
-		if err := c.do(ctx, http.MethodGet, repoPath(owner, repo)+"/issues?"+q.Encode(), nil, &items); err != nil {
-			return nil, fmt.Errorf("list issues of %s/%s: %w", owner, repo, err)
-		}
-		for _, it := range items {
-			if it.PullRequest == nil {
-				out = append(out, it.issue())
-			}
-		}
-		if len(items) < perPage {
-			return out, nil
+		err := c.do(ctx, http.MethodGet, repoPath(owner, repo)+"/issues?"+q.Encode(), nil, &items)
+		return items, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list issues of %s/%s: %w", owner, repo, err)
+	}
+	var out []Issue
+	for _, it := range items {
+		if it.PullRequest == nil {
+			out = append(out, it.issue())
 		}
 	}
-	return out, fmt.Errorf("list issues of %s/%s: more than %d pages", owner, repo, maxListPages)
+	return out, nil
 }
 
 // GetIssue returns issue number of owner/repo

@@ -100,8 +100,13 @@ type RulesetInfo struct {
 // Rulesets lists owner/repo's rulesets, without those inherited from the
 // organisation (GET /repos/{owner}/{repo}/rulesets).
 func (c *Client) Rulesets(ctx context.Context, owner, repo string) ([]RulesetInfo, error) {
-	var out []RulesetInfo
-	if err := c.do(ctx, http.MethodGet, repoPath(owner, repo)+"/rulesets?includes_parents=false&per_page=100", nil, &out); err != nil {
+	out, err := listPages(func(page int) ([]RulesetInfo, error) {
+		var items []RulesetInfo
+		p := fmt.Sprintf("%s/rulesets?includes_parents=false&per_page=%d&page=%d", repoPath(owner, repo), perPage, page)
+		err := c.do(ctx, http.MethodGet, p, nil, &items)
+		return items, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list rulesets of %s/%s: %w", owner, repo, err)
 	}
 	return out, nil

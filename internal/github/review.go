@@ -22,6 +22,30 @@ const (
 	perPage      = 100
 )
 
+// ErrListTooLong is returned by a listing with more than maxListPages full
+// pages: what it did not read may hold what the caller looks for (its own
+// comment, an open pull request), so it gets no partial list to act on.
+var ErrListTooLong = fmt.Errorf("more than %d pages of %d", maxListPages, perPage)
+
+// listPages reads a listing page by page, get(1), get(2), ..., until a
+// page holds fewer than perPage items, and fails closed with
+// [ErrListTooLong] after maxListPages full pages: a caller handed a cut
+// list would decide that something is not there and write it twice.
+func listPages[T any](get func(page int) ([]T, error)) ([]T, error) {
+	var out []T
+	for page := 1; page <= maxListPages; page++ {
+		items, err := get(page)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+		if len(items) < perPage {
+			return out, nil
+		}
+	}
+	return nil, ErrListTooLong
+}
+
 // PullFile is one file a pull request changes.
 type PullFile struct {
 	Path   string
@@ -34,31 +58,31 @@ type PullFile struct {
 // PullFiles lists the files of pull request number with their hunks
 // (GET /repos/{owner}/{repo}/pulls/{n}/files, 100 per page).
 func (c *Client) PullFiles(ctx context.Context, owner, repo string, number int) ([]PullFile, error) {
-	var out []PullFile
-	for page := 1; page <= maxListPages; page++ {
-		var items []struct {
-			Filename string  `json:"filename"`
-			Status   string  `json:"status"`
-			Patch    *string `json:"patch"`
-		}
+	type item struct {
+		Filename string  `json:"filename"`
+		Status   string  `json:"status"`
+		Patch    *string `json:"patch"`
+	}
+	items, err := listPages(func(page int) ([]item, error) {
+		var items []item
 		p := fmt.Sprintf("%s/pulls/%d/files?per_page=%d&page=%d", repoPath(owner, repo), number, perPage, page)
-		if err := c.do(ctx, http.MethodGet, p, nil, &items); err != nil {
-			return nil, fmt.Errorf("list files of %s/%s#%d: %w", owner, repo, number, err)
-		}
-		for _, it := range items {
-			f := PullFile{Path: it.Filename, Status: it.Status}
-			if it.Patch != nil {
-				h, err := diff.Parse(*it.Patch)
-				if err != nil {
-					return nil, fmt.Errorf("list files of %s/%s#%d: %s: %w", owner, repo, number, it.Filename, err)
-				}
-				f.Hunks = h
+		err := c.do(ctx, http.MethodGet, p, nil, &items)
+		return items, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list files of %s/%s#%d: %w", owner, repo, number, err)
+	}
+	out := make([]PullFile, 0, len(items))
+	for _, it := range items {
+		f := PullFile{Path: it.Filename, Status: it.Status}
+		if it.Patch != nil {
+			h, err := diff.Parse(*it.Patch)
+			if err != nil {
+				return nil, fmt.Errorf("list files of %s/%s#%d: %s: %w", owner, repo, number, it.Filename, err)
 			}
-			out = append(out, f)
+			f.Hunks = h
 		}
-		if len(items) < perPage {
-			break
-		}
+		out = append(out, f)
 	}
 	return out, nil
 }
@@ -76,35 +100,35 @@ type ReviewComment struct {
 // ReviewComments lists every review comment of pull request number, oldest
 // first (GET /repos/{owner}/{repo}/pulls/{n}/comments).
 func (c *Client) ReviewComments(ctx context.Context, owner, repo string, number int) ([]ReviewComment, error) {
-	var out []ReviewComment
-	for page := 1; page <= maxListPages; page++ {
-		var items []struct {
-			ID        int64  `json:"id"`
-			InReplyTo int64  `json:"in_reply_to_id"`
-			Path      string `json:"path"`
-			Line      *int   `json:"line"`
-			Body      string `json:"body"`
-			User      *struct {
-				Login string `json:"login"`
-			} `json:"user"`
-		}
+	type item struct {
+		ID        int64  `json:"id"`
+		InReplyTo int64  `json:"in_reply_to_id"`
+		Path      string `json:"path"`
+		Line      *int   `json:"line"`
+		Body      string `json:"body"`
+		User      *struct {
+			Login string `json:"login"`
+		} `json:"user"`
+	}
+	items, err := listPages(func(page int) ([]item, error) {
+		var items []item
 		p := fmt.Sprintf("%s/pulls/%d/comments?per_page=%d&page=%d", repoPath(owner, repo), number, perPage, page)
-		if err := c.do(ctx, http.MethodGet, p, nil, &items); err != nil {
-			return nil, fmt.Errorf("list review comments of %s/%s#%d: %w", owner, repo, number, err)
+		err := c.do(ctx, http.MethodGet, p, nil, &items)
+		return items, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list review comments of %s/%s#%d: %w", owner, repo, number, err)
+	}
+	out := make([]ReviewComment, 0, len(items))
+	for _, it := range items {
+		rc := ReviewComment{ID: it.ID, InReplyTo: it.InReplyTo, Path: it.Path, Body: it.Body}
+		if it.Line != nil {
+			rc.Line = *it.Line
 		}
-		for _, it := range items {
-			rc := ReviewComment{ID: it.ID, InReplyTo: it.InReplyTo, Path: it.Path, Body: it.Body}
-			if it.Line != nil {
-				rc.Line = *it.Line
-			}
-			if it.User != nil {
-				rc.User = it.User.Login
-			}
-			out = append(out, rc)
+		if it.User != nil {
+			rc.User = it.User.Login
 		}
-		if len(items) < perPage {
-			break
-		}
+		out = append(out, rc)
 	}
 	return out, nil
 }
@@ -172,23 +196,23 @@ func (c *Client) CreateReview(ctx context.Context, owner, repo string, number in
 // findReview returns the id of the review of pull request number on
 // commitID with this body, or 0 (GET /repos/{owner}/{repo}/pulls/{n}/reviews).
 func (c *Client) findReview(ctx context.Context, owner, repo string, number int, commitID, body string) (int64, error) {
-	for page := 1; page <= maxListPages; page++ {
-		var items []struct {
-			ID       int64  `json:"id"`
-			CommitID string `json:"commit_id"`
-			Body     string `json:"body"`
-		}
+	type item struct {
+		ID       int64  `json:"id"`
+		CommitID string `json:"commit_id"`
+		Body     string `json:"body"`
+	}
+	items, err := listPages(func(page int) ([]item, error) {
+		var items []item
 		p := fmt.Sprintf("%s/pulls/%d/reviews?per_page=%d&page=%d", repoPath(owner, repo), number, perPage, page)
-		if err := c.do(ctx, http.MethodGet, p, nil, &items); err != nil {
-			return 0, fmt.Errorf("list reviews of %s/%s#%d: %w", owner, repo, number, err)
-		}
-		for _, it := range items {
-			if it.CommitID == commitID && it.Body == body {
-				return it.ID, nil
-			}
-		}
-		if len(items) < perPage {
-			break
+		err := c.do(ctx, http.MethodGet, p, nil, &items)
+		return items, err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("list reviews of %s/%s#%d: %w", owner, repo, number, err)
+	}
+	for _, it := range items {
+		if it.CommitID == commitID && it.Body == body {
+			return it.ID, nil
 		}
 	}
 	return 0, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -170,5 +171,30 @@ func TestClient_CreateRulesetRefusesARegexRE2CannotCompile(t *testing.T) {
 	}
 	if v := gh.Violations(); len(v) != 0 {
 		t.Fatalf("violations: %v", v)
+	}
+}
+
+// Rulesets read one page of 100: a repository with more had the rest
+// taken for missing, and `contractbot rulesets` would create one it has.
+func TestClient_RulesetsListsEveryPage(t *testing.T) {
+	gh := githubfake.New(t)
+	gh.AddInstallation(7, "acme")
+	gh.Push("acme", "svc", "main", map[string]string{"a": "b"})
+	gh.GrantPermission(7, "administration", "write")
+	_, c := newClient(t, gh)
+	ctx := context.Background()
+	for i := range 101 {
+		b, _ := json.Marshal(map[string]any{
+			"name": fmt.Sprintf("r%d", i), "target": "tag", "enforcement": "active",
+			"conditions": map[string]any{"ref_name": map[string]any{"include": []string{"refs/tags/paasta-*"}, "exclude": []string{}}},
+			"rules":      []any{map[string]any{"type": "deletion"}},
+		})
+		if _, err := c.CreateRuleset(ctx, "acme", "svc", b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := c.Rulesets(ctx, "acme", "svc")
+	if err != nil || len(list) != 101 || list[100].Name != "r100" {
+		t.Fatalf("Rulesets listed %d, %v; want all 101", len(list), err)
 	}
 }

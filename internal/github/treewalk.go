@@ -61,6 +61,7 @@ type treeWalk struct {
 	maxEntries int // entries known at once; 0: no bound
 	requests   int
 	entries    int
+	hit        string // the bound the walk hit: "requests" or "entries"
 	// dirs maps a directory's path ("." for the root) to its direct
 	// entries by name, with paths from the root.
 	dirs map[string]map[string]apiTreeEntry
@@ -85,6 +86,19 @@ func (c *Client) completeTree(ctx context.Context, owner, repo, rootSHA string, 
 	}
 	w := &treeWalk{list: list, cache: c.apps.trees, max: c.apps.cfg.maxTreeRequests, maxEntries: c.apps.cfg.maxTreeEntries}
 	out, err := w.complete(ctx, rootSHA, partial)
+	// A walk spends requests of the installation's hourly budget (up to
+	// maxTreeRequests): its cost is worth seeing on every walk, and a
+	// bound it hits is a repository that will fail every check.
+	ev := c.apps.cfg.log.Info().Str("github_owner", owner).Str("github_repo", repo).Str("tree_sha", rootSHA).
+		Int("requests", w.requests).Int("entries", w.entries)
+	switch {
+	case err == nil:
+		ev.Str("outcome", "complete").Msg("truncated tree completed sub-tree by sub-tree")
+	case w.hit != "":
+		ev.Str("outcome", "bound").Str("bound", w.hit).Err(err).Msg("truncated tree not completed: the walk hit its bound")
+	default:
+		ev.Str("outcome", "error").Err(err).Msg("truncated tree not completed")
+	}
 	return out, w.requests, err
 }
 
@@ -93,6 +107,7 @@ func (c *Client) completeTree(ctx context.Context, owner, repo, rootSHA string, 
 func (w *treeWalk) complete(ctx context.Context, rootSHA string, partial []apiTreeEntry) ([]apiTreeEntry, error) {
 	w.dirs = map[string]map[string]apiTreeEntry{}
 	if w.max <= 0 {
+		w.hit = "requests"
 		return nil, ErrTreeTruncated
 	}
 	w.add(".", partial)
@@ -151,6 +166,7 @@ func (w *treeWalk) forget(dir string) {
 // tooMany says whether the walk knows more entries than it may hold.
 func (w *treeWalk) tooMany() error {
 	if w.maxEntries > 0 && w.entries > w.maxEntries {
+		w.hit = "entries"
 		return fmt.Errorf("%w, and it has more than %d entries", ErrTreeTruncated, w.maxEntries)
 	}
 	return nil
@@ -223,6 +239,7 @@ func (w *treeWalk) remember(dir, sha string) {
 // against the walk's bound.
 func (w *treeWalk) fetch(ctx context.Context, dir, sha string, recursive bool) ([]apiTreeEntry, bool, error) {
 	if w.requests >= w.max {
+		w.hit = "requests"
 		return nil, false, fmt.Errorf("%w, and completing it takes more than %d requests", ErrTreeTruncated, w.max)
 	}
 	w.requests++

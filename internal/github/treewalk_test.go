@@ -1,7 +1,9 @@
 package github_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"strconv"
@@ -11,6 +13,7 @@ import (
 	"github.com/contractbot/contractbot/internal/github"
 	"github.com/contractbot/contractbot/internal/githubfake"
 	"github.com/contractbot/contractbot/internal/soa/soatest"
+	"github.com/rs/zerolog"
 )
 
 // nestedFiles is a repository whose directories nest three deep, with a
@@ -215,5 +218,54 @@ func TestClient_TreeWithoutTheListingCacheListsEverySubTreeAgain(t *testing.T) {
 		if n := gh.Calls()["git/get-tree"]; i == 1 && n != 1 {
 			t.Errorf("the same tree again, with the cache: %d requests, want 1", n)
 		}
+	}
+}
+
+// Completing a truncated tree costs requests out of the installation's
+// hourly budget: each walk logs, at info, what it spent and how many
+// entries it found, whether it completed the tree or hit its bound.
+func TestClient_TreeLogsTheCostOfCompletingATruncatedTree(t *testing.T) {
+	tests := []struct {
+		name        string
+		maxRequests int
+		wantOutcome string
+	}{
+		{"a walk that completes the tree", github.DefaultMaxTreeRequests, "complete"},
+		{"a walk that hits its request bound", 2, "bound"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			gh := githubfake.New(t, githubfake.WithTreeLimit(3))
+			gh.AddInstallation(7, "acme")
+			sha := gh.PushFiles("acme", "svc", "main", nestedFiles())
+			var buf bytes.Buffer
+			_, c := newClient(t, gh, github.WithLogger(zerolog.New(&buf)), github.WithMaxTreeRequests(tc.maxRequests))
+			_, err := c.Tree(context.Background(), "acme", "svc", sha)
+			if (tc.wantOutcome == "complete") != (err == nil) {
+				t.Fatalf("Tree: %v", err)
+			}
+			var line struct {
+				Level    string `json:"level"`
+				Message  string `json:"message"`
+				Outcome  string `json:"outcome"`
+				Requests int    `json:"requests"`
+				Entries  int    `json:"entries"`
+				Tree     string `json:"tree_sha"`
+			}
+			found := false
+			for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+				if json.Unmarshal([]byte(l), &line) == nil && line.Outcome != "" {
+					found = true
+					break
+				}
+			}
+			if !found {
+				t.Fatalf("no log line with the walk's outcome:\n%s", buf.String())
+			}
+			calls := gh.Calls()["git/get-tree"] - 1 // the first, truncated answer is not the walk's
+			if line.Level != "info" || line.Outcome != tc.wantOutcome || line.Requests != calls || line.Entries == 0 || line.Tree == "" {
+				t.Errorf("logged %+v; want info, outcome %s, %d requests, some entries, the tree", line, tc.wantOutcome, calls)
+			}
+		})
 	}
 }

@@ -422,3 +422,44 @@ func TestServer_ListsABackdatedDeliveryLogNewestFirst(t *testing.T) {
 		t.Errorf("log = %v, want newest first %v", got, want)
 	}
 }
+
+// checks/list-for-ref pages as GitHub's lists do (per_page default 30, at
+// most 100; total_count counts them all), where the fake answered every
+// run at once and so hid a client that reads the first page only.
+func TestServer_ListsCheckRunsByPage(t *testing.T) {
+	s := New(t)
+	s.AddInstallation(1, "acme")
+	sha := s.Push("acme", "svc", "main", map[string]string{"a": "1"})
+	tok := installToken(t, s, 1)
+	for i := range 35 {
+		body := map[string]any{"name": "PaaSTA contract", "head_sha": sha, "external_id": strconv.Itoa(i)}
+		if st, m, _ := do(t, s, "POST", "repos/acme/svc/check-runs", tok, body); st != 201 {
+			t.Fatalf("create: %d %v", st, m)
+		}
+	}
+	for _, tc := range []struct {
+		query     string
+		wantRuns  int
+		wantFirst string // external_id of the first run listed: newest first
+	}{
+		{"", 30, "34"},
+		{"?page=2", 5, "4"},
+		{"?per_page=10&page=3", 10, "14"},
+		{"?per_page=1000", 35, "34"},
+		{"?per_page=20&page=3", 0, ""},
+	} {
+		st, m, _ := do(t, s, "GET", "repos/acme/svc/commits/"+sha+"/check-runs"+tc.query, tok, nil)
+		runs, _ := m["check_runs"].([]any)
+		if st != 200 || len(runs) != tc.wantRuns || m["total_count"] != float64(35) {
+			t.Fatalf("%s: %d, %d runs of total_count %v; want %d of 35", tc.query, st, len(runs), m["total_count"], tc.wantRuns)
+		}
+		if len(runs) > 0 {
+			if first := runs[0].(map[string]any)["external_id"]; first != tc.wantFirst {
+				t.Errorf("%s: first run %v, want %s", tc.query, first, tc.wantFirst)
+			}
+		}
+	}
+	if v := s.Violations(); len(v) != 0 {
+		t.Fatalf("answers outside GitHub's description: %v", v)
+	}
+}

@@ -109,7 +109,7 @@ func (s *Server) materialize(key string) (string, MaterializeStats, error) {
 		refs["refs/tags/"+name] = id
 	}
 	for _, p := range s.ext.pulls[key] {
-		if id := r.branches[p.head]; id != "" {
+		if id := p.headSHA(r); id != "" {
 			refs["refs/pull/"+strconv.Itoa(p.number)+"/head"] = id
 		}
 	}

@@ -561,14 +561,18 @@ func (s *Server) listCheckRuns(req *http.Request, r *repo, ref string) reply {
 		sha = b
 	}
 	name := req.URL.Query().Get("check_name")
-	runs := []any{}
+	var mine []*CheckRunRecord
 	for i := len(s.runs) - 1; i >= 0; i-- { // newest first, as GitHub lists them
 		rec := s.runs[i]
 		if rec.Owner == r.owner && rec.Repo == r.name && rec.HeadSHA == sha && (name == "" || rec.Name == name) {
-			runs = append(runs, s.checkRunBody(req, r, rec, 200))
+			mine = append(mine, rec)
 		}
 	}
-	return ok(map[string]any{"total_count": len(runs), "check_runs": runs})
+	runs := []any{}
+	for _, rec := range page(req, mine) {
+		runs = append(runs, s.checkRunBody(req, r, rec, 200))
+	}
+	return ok(map[string]any{"total_count": len(mine), "check_runs": runs})
 }
 
 // noteCompletion sets rec.CallsAtCompletion when rec has just become

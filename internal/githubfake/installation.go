@@ -11,7 +11,6 @@ import (
 // repositories of the installation's owner, by page (per_page at most 100,
 // as GitHub), with total_count.
 func (s *Server) listInstallationRepos(req *http.Request, p principal) reply {
-	perPage, page := paging(req)
 	s.mu.Lock()
 	owner := s.installations[p.installation]
 	var names []string
@@ -29,8 +28,8 @@ func (s *Server) listInstallationRepos(req *http.Request, p principal) reply {
 		}
 	}
 	repos := []any{}
-	for i := (page - 1) * perPage; i < min(page*perPage, len(names)); i++ {
-		r := s.repos[names[i]]
+	for _, name := range page(req, names) {
+		r := s.repos[name]
 		e := clone(template)
 		e["id"], e["name"], e["full_name"] = r.id, r.name, r.owner+"/"+r.name
 		e["default_branch"] = r.defaultBranch
@@ -63,7 +62,6 @@ func clone(m map[string]any) map[string]any {
 // listInstallations answers GET /app/installations (the App's JWT): every
 // installation, by page.
 func (s *Server) listInstallations(req *http.Request) reply {
-	perPage, page := paging(req)
 	s.mu.Lock()
 	ids := make([]int64, 0, len(s.installations))
 	owners := map[int64]string{}
@@ -74,14 +72,14 @@ func (s *Server) listInstallations(req *http.Request) reply {
 	s.mu.Unlock()
 	slices.Sort(ids)
 	out := []any{}
-	for i := (page - 1) * perPage; i < min(page*perPage, len(ids)); i++ {
-		m := s.installationBody(req, ids[i], owners[ids[i]])
+	for _, id := range page(req, ids) {
+		m := s.installationBody(req, id, owners[id])
 		// GitHub's description of this list (unlike the single
 		// installation's) joins the user and enterprise account schemas
 		// with allOf, so an account must carry the enterprise's required
 		// fields too to pass the fake's own validation.
 		if acc, ok := m["account"].(map[string]any); ok {
-			acc["name"], acc["slug"] = owners[ids[i]], strings.ToLower(owners[ids[i]])
+			acc["name"], acc["slug"] = owners[id], strings.ToLower(owners[id])
 			acc["created_at"], acc["updated_at"] = "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z"
 		}
 		out = append(out, m)

@@ -114,7 +114,10 @@ func (s *Server) addIssue(r *repo, user, title, body string) *Issue {
 	return is
 }
 
-func (s *Server) findIssue(r *repo, numStr string) *Issue {
+// findIssue returns issue numStr of r, or nil; with pulls, a pull
+// request's issue view too, as GitHub's issues/get answers for every pull
+// request's number (s.mu held).
+func (s *Server) findIssue(r *repo, numStr string, pulls bool) *Issue {
 	n, err := strconv.Atoi(numStr)
 	if err != nil {
 		return nil
@@ -122,6 +125,13 @@ func (s *Server) findIssue(r *repo, numStr string) *Issue {
 	for _, is := range s.iss.byRepo[strings.ToLower(r.owner+"/"+r.name)] {
 		if is.Number == n {
 			return is
+		}
+	}
+	if pulls {
+		for _, is := range s.pullsAsIssues(r) {
+			if is.Number == n {
+				return is
+			}
 		}
 	}
 	return nil
@@ -157,6 +167,17 @@ func (s *Server) issueBody(r *repo, is *Issue) map[string]any {
 	m["closed_at"] = nil
 	m["closed_by"] = nil
 	delete(m, "pull_request")
+	if is.pull {
+		// A pull request's issue view links to the pull request.
+		m["pull_request"] = map[string]any{
+			"url":       s.apiURL(fmt.Sprintf("repos/%s/%s/pulls/%d", r.owner, r.name, is.Number)),
+			"html_url":  fmt.Sprintf("https://github.com/%s/%s/pull/%d", r.owner, r.name, is.Number),
+			"diff_url":  fmt.Sprintf("https://github.com/%s/%s/pull/%d.diff", r.owner, r.name, is.Number),
+			"patch_url": fmt.Sprintf("https://github.com/%s/%s/pull/%d.patch", r.owner, r.name, is.Number),
+			"merged_at": nil, // the fake merges nothing
+		}
+		m["html_url"] = fmt.Sprintf("https://github.com/%s/%s/pull/%d", r.owner, r.name, is.Number)
+	}
 	if is.State == "closed" {
 		m["closed_at"] = is.Updated.Format(time.RFC3339)
 	}
@@ -238,7 +259,7 @@ func (s *Server) getIssue(p principal, r *repo, numStr string) reply {
 	if !s.mayReadIssues(p) {
 		return notAccessible(issuesDoc + "#get-an-issue")
 	}
-	is := s.findIssue(r, numStr)
+	is := s.findIssue(r, numStr, true)
 	if is == nil {
 		return errReply(http.StatusNotFound, "Not Found")
 	}
@@ -249,7 +270,9 @@ func (s *Server) updateIssue(p principal, r *repo, numStr string, body []byte) r
 	if !s.mayWrite(p, "issues") {
 		return notAccessible(issuesDoc + "#update-an-issue")
 	}
-	is := s.findIssue(r, numStr)
+	// A pull request's title, body and state are pulls/update's here:
+	// the fake keeps them on the pull request, not on an issue.
+	is := s.findIssue(r, numStr, false)
 	if is == nil {
 		return errReply(http.StatusNotFound, "Not Found")
 	}
@@ -302,18 +325,7 @@ func (s *Server) listIssues(req *http.Request, p principal, r *repo) reply {
 	}
 	items := []any{}
 	for _, is := range page(req, mine) {
-		m := s.issueBody(r, is)
-		if is.pull {
-			m["pull_request"] = map[string]any{
-				"url":       s.apiURL(fmt.Sprintf("repos/%s/%s/pulls/%d", r.owner, r.name, is.Number)),
-				"html_url":  fmt.Sprintf("https://github.com/%s/%s/pull/%d", r.owner, r.name, is.Number),
-				"diff_url":  fmt.Sprintf("https://github.com/%s/%s/pull/%d.diff", r.owner, r.name, is.Number),
-				"patch_url": fmt.Sprintf("https://github.com/%s/%s/pull/%d.patch", r.owner, r.name, is.Number),
-				"merged_at": nil, // the fake merges nothing
-			}
-			m["html_url"] = fmt.Sprintf("https://github.com/%s/%s/pull/%d", r.owner, r.name, is.Number)
-		}
-		items = append(items, m)
+		items = append(items, s.issueBody(r, is))
 	}
 	return ok(items)
 }

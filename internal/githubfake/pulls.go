@@ -55,6 +55,19 @@ type pull struct {
 	closed      bool
 	byApp       bool  // opened by the App (its bot is the author)
 	seq         int64 // creation order among the repository's issues (issues.go)
+	// headGone is the head commit when branch head was deleted: GitHub
+	// keeps the pull request's head (and refs/pull/N/head) there, and a
+	// new branch of that name is not this pull request's.
+	headGone string
+}
+
+// headSHA is the pull request's head commit: its branch's, or where the
+// branch was when it was deleted (s.mu held).
+func (p *pull) headSHA(r *repo) string {
+	if p.headGone != "" {
+		return p.headGone
+	}
+	return r.branches[p.head]
 }
 
 // ReviewComment is a pull request review comment as the fake holds it.
@@ -195,7 +208,7 @@ func blobsAt(r *repo, commit string) map[string]string {
 // pullFiles diffs the base branch's head against the pull request's head,
 // file by file, in path order (s.mu held).
 func (s *Server) pullFiles(r *repo, p *pull) []pullFile {
-	oldB, newB := blobsAt(r, r.branches[p.base]), blobsAt(r, r.branches[p.head])
+	oldB, newB := blobsAt(r, r.branches[p.base]), blobsAt(r, p.headSHA(r))
 	paths := map[string]bool{}
 	for k := range oldB {
 		paths[k] = true
@@ -256,17 +269,9 @@ func (s *Server) pullFiles(r *repo, p *pull) []pullFile {
 }
 
 // page cuts items by GitHub's per_page (default 30, at most 100) and page
-// (from 1) query parameters.
+// (from 1) query parameters ([paging]).
 func page[T any](req *http.Request, items []T) []T {
-	q := req.URL.Query()
-	per := 30
-	if n, err := strconv.Atoi(q.Get("per_page")); err == nil && n > 0 {
-		per = min(n, 100)
-	}
-	pg := 1
-	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 0 {
-		pg = n
-	}
+	per, pg := paging(req)
 	start := min((pg-1)*per, len(items))
 	return items[start:min(start+per, len(items))]
 }
@@ -285,6 +290,7 @@ func (s *Server) listPullFiles(req *http.Request, r *repo, numStr string) reply 
 		return errReply(http.StatusNotFound, "Not Found")
 	}
 	files := s.pullFiles(r, p)
+	head := p.headSHA(r)
 	items := []any{}
 	for _, f := range page(req, files) {
 		m := s.exampleValue("diff-entry-items")
@@ -294,9 +300,9 @@ func (s *Server) listPullFiles(req *http.Request, r *repo, numStr string) reply 
 		m["additions"] = f.additions
 		m["deletions"] = f.deletes
 		m["changes"] = f.additions + f.deletes
-		m["blob_url"] = "https://github.com/" + r.owner + "/" + r.name + "/blob/" + r.branches[p.head] + "/" + f.path
-		m["raw_url"] = "https://github.com/" + r.owner + "/" + r.name + "/raw/" + r.branches[p.head] + "/" + f.path
-		m["contents_url"] = s.apiURL("repos/" + r.owner + "/" + r.name + "/contents/" + f.path + "?ref=" + r.branches[p.head])
+		m["blob_url"] = "https://github.com/" + r.owner + "/" + r.name + "/blob/" + head + "/" + f.path
+		m["raw_url"] = "https://github.com/" + r.owner + "/" + r.name + "/raw/" + head + "/" + f.path
+		m["contents_url"] = s.apiURL("repos/" + r.owner + "/" + r.name + "/contents/" + f.path + "?ref=" + head)
 		delete(m, "previous_filename")
 		if f.binary {
 			delete(m, "patch")
@@ -430,8 +436,7 @@ func (s *Server) createReview(r *repo, numStr string, body []byte) reply {
 	if (event == "COMMENT" || event == "REQUEST_CHANGES") && (in.Body == nil || *in.Body == "") {
 		return validationFailedSimple("Body is required for this review event")
 	}
-	head := r.branches[p.head]
-	commit := head
+	commit := p.headSHA(r)
 	if in.CommitID != nil {
 		commit = *in.CommitID
 		if o := r.objects[commit]; o == nil || o.typ != typeCommit {

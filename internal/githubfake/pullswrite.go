@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -45,6 +46,23 @@ type IssueComment struct {
 	Owner, Repo string
 	Number      int
 	Body        string
+	User        string // its author's login; "" for the App's bot
+}
+
+// CommentAs posts a comment by user on pull request number, as a person
+// does on github.com, and returns its id.
+func (s *Server) CommentAs(owner, repo, user string, number int, body string) int64 {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repos[strings.ToLower(owner+"/"+repo)]
+	if r == nil || s.findPull(r, strconv.Itoa(number)) == nil {
+		s.t.Fatalf("githubfake: CommentAs: %s/%s has no pull request #%d", owner, repo, number)
+		return 0
+	}
+	s.nextID++
+	s.ext.issueComments = append(s.ext.issueComments, &IssueComment{ID: s.nextID, Owner: r.owner, Repo: r.name, Number: number, Body: body, User: user})
+	return s.nextID
 }
 
 // IssueComments returns the comments on issue or pull request number,
@@ -126,11 +144,11 @@ func (s *Server) pullBody(r *repo, p *pull, example string) map[string]any {
 	if !p.closed {
 		m["closed_at"] = nil
 	}
-	for side, branch := range map[string]string{"head": p.head, "base": p.base} {
+	for side, ref := range map[string]struct{ branch, sha string }{"head": {p.head, p.headSHA(r)}, "base": {p.base, r.branches[p.base]}} {
 		if b, ok := m[side].(map[string]any); ok {
-			b["ref"] = branch
-			b["sha"] = r.branches[branch]
-			b["label"] = r.owner + ":" + branch
+			b["ref"] = ref.branch
+			b["sha"] = ref.sha
+			b["label"] = r.owner + ":" + ref.branch
 		}
 	}
 	if p.byApp {
@@ -321,6 +339,9 @@ func (s *Server) issueCommentBody(r *repo, c *IssueComment) map[string]any {
 	m["url"] = s.apiURL(fmt.Sprintf("repos/%s/%s/issues/comments/%d", r.owner, r.name, c.ID))
 	m["issue_url"] = s.apiURL(fmt.Sprintf("repos/%s/%s/issues/%d", r.owner, r.name, c.Number))
 	s.botUser(m)
+	if u, ok := m["user"].(map[string]any); ok && c.User != "" {
+		u["login"], u["type"] = c.User, "User"
+	}
 	return m
 }
 

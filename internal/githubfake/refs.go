@@ -168,6 +168,11 @@ func (s *Server) deleteRef(p principal, r *repo, ref string) reply {
 		if name == r.defaultBranch {
 			return reply{status: http.StatusUnprocessableEntity, body: map[string]any{"message": "Cannot delete the default branch", "documentation_url": "https://docs.github.com/rest/git/refs#delete-a-reference"}}
 		}
+		for _, p := range s.ext.pulls[key] {
+			if p.head == name && p.headGone == "" {
+				p.headGone = r.branches[name]
+			}
+		}
 		delete(r.branches, name)
 	default:
 		return reply{status: http.StatusUnprocessableEntity, body: map[string]any{"message": "Reference does not exist", "documentation_url": "https://docs.github.com/rest/git/refs#delete-a-reference"}}

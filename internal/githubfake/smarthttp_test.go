@@ -363,3 +363,36 @@ func TestGitSmartHTTP_ServesConcurrentFetchesWhilePushesLand(t *testing.T) {
 		}
 	}
 }
+
+// GitHub keeps refs/pull/N/head, and the pull request's head.sha, at the
+// pull request's last head when its branch is deleted; the fake's used to
+// vanish with the branch.
+func TestGitSmartHTTP_KeepsThePullRefWhenItsBranchIsDeleted(t *testing.T) {
+	requireGit(t)
+	s := New(t)
+	s.AddInstallation(1, "acme")
+	s.GrantPermission(1, "contents", "write")
+	s.Push("acme", "svc", "main", map[string]string{"a": "1\n"})
+	dev := s.Push("acme", "svc", "dev", map[string]string{"a": "2\n"})
+	pr := s.OpenPull("acme", "svc", "main", "dev")
+	s.ClosePull("acme", "svc", pr)
+	tok := installToken(t, s, 1)
+	if st, m, _ := do(t, s, "DELETE", "repos/acme/svc/git/refs/heads/dev", tok, nil); st != 204 {
+		t.Fatalf("delete-ref: %d %v", st, m)
+	}
+	// A new branch of the same name is not the closed pull request's head.
+	s.Push("acme", "svc", "dev", map[string]string{"a": "3\n"})
+
+	c := gitClient{t: t, home: t.TempDir(), token: s.InstallationToken(1)}
+	out := c.must(c.home, "ls-remote", s.CloneURL("acme", "svc"))
+	if want := dev + "\trefs/pull/" + strconv.Itoa(pr) + "/head"; !strings.Contains(out, want) {
+		t.Errorf("ls-remote lacks %q:\n%s", want, out)
+	}
+	st, m, _ := do(t, s, "GET", "repos/acme/svc/pulls/"+strconv.Itoa(pr), tok, nil)
+	if head, _ := m["head"].(map[string]any); st != 200 || head["sha"] != dev {
+		t.Errorf("pulls/get: %d head.sha %v, want %s", st, head["sha"], dev)
+	}
+	if v := s.Violations(); len(v) != 0 {
+		t.Fatalf("answers outside GitHub's description: %v", v)
+	}
+}

@@ -170,6 +170,8 @@ var gnuCases = []gnuCase{
 	{name: "a target-specific simple assignment sees the target's earlier variables", files: mk("DOCKER_TAG ?= v\nA = g\ncook-image: A = $(DOCKER_TAG)\ncook-image: X := $(A)\n" + tagThroughX)},
 	{name: "a target-specific simple assignment sees the target's earlier append", files: mk("DOCKER_TAG ?= v\nA = g\ncook-image: A += $(DOCKER_TAG)\ncook-image: X := $(A)\n" + tagThroughX)},
 	{name: "a target-specific append onto a target-specific simple variable expands at once", files: mk("DOCKER_TAG ?= v\ncook-image: X := x\ncook-image: X += $(G)\nG = $(DOCKER_TAG)\n" + tagThroughX)},
+	{name: "a pattern-specific append to a global simple variable that refers to itself", files: mk("DOCKER_TAG ?= v\nB := y z\n%-image: B += $(A)-$(B)\ntest: ; @echo t\nitest: cook-image ; @echo i\ncook-image: ; @echo docker build -t $(DOCKER_TAG) $(B) .\n")},
+	{name: "a target-specific append to a global simple variable that refers to itself", files: mk("DOCKER_TAG ?= v\nB := y z\ncook-image: B += $(B)\ntest: ; @echo t\nitest: cook-image ; @echo i\ncook-image: ; @echo docker build -t $(DOCKER_TAG) $(B) .\n")},
 	// A private global is no parent of any target (variable.c
 	// lookup_variable skips it, variable_append too).
 	{name: "a target-specific simple assignment does not see a private global", files: mk("DOCKER_TAG ?= v\nprivate A = $(DOCKER_TAG)\ncook-image: X := $(A)\n" + tagThroughX)},

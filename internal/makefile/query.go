@@ -795,15 +795,19 @@ func (db *Database) recipeOf(name string, parent map[string]*Var) (recipes []*Re
 	if scope == nil {
 		scope = map[string]*Var{}
 	}
+	// make keeps the pattern-specific variables that match a target in
+	// one set and the target's own in another, over the parent's.
+	patSet := map[string]bool{}
 	for _, pv := range db.PatternVars {
 		if _, ok := matchPattern(pv.Pattern, name); ok {
-			db.applyTargetVar(scope, &pv.TargetVar, true)
+			db.applyTargetVar(scope, &pv.TargetVar, true, patSet)
 		}
 	}
 	t := db.Targets[name]
 	if t != nil {
+		ownSet := map[string]bool{}
 		for _, tv := range t.Vars {
-			db.applyTargetVar(scope, tv, false)
+			db.applyTargetVar(scope, tv, false, ownSet)
 		}
 	}
 	if t != nil && t.IsTarget {
@@ -831,8 +835,11 @@ func (db *Database) recipeOf(name string, parent map[string]*Var) (recipes []*Re
 }
 
 // applyTargetVar applies tv, pattern-specific or not, to scope, the
-// variables of the target it applies to.
-func (db *Database) applyTargetVar(scope map[string]*Var, tv *TargetVar, pattern bool) {
+// variables of the target it applies to; set holds the names tv's own
+// variable set (the target's, or the matching patterns') defines so far.
+func (db *Database) applyTargetVar(scope map[string]*Var, tv *TargetVar, pattern bool, set map[string]bool) {
+	inSet := set[tv.Name]
+	set[tv.Name] = true
 	base := scope[tv.Name]
 	if base == nil {
 		// A private global is no target's parent: a target's += starts
@@ -863,13 +870,23 @@ func (db *Database) applyTargetVar(scope map[string]*Var, tv *TargetVar, pattern
 		if base != nil {
 			v.Value = joinSpace(base.Value, tv.Value)
 			v.ShellDependent = base.ShellDependent
-			if base.Flavor == Simple {
+			switch {
+			case base.Flavor == Simple && inSet:
+				// Appending to a simple variable of its own set, make
+				// expands the addition at once.
 				v.Flavor = Simple
 				add := tv.Value
 				if !tv.Expanded {
 					add = db.ev.expand(tv.Value)
 				}
 				v.Value = joinSpace(base.Value, add)
+			case base.Flavor == Simple:
+				// A += onto a variable of an outer set stays an
+				// append-type variable: when used, make takes the outer
+				// value as it is and expands the addition then, with
+				// the variable itself under expansion, so a reference
+				// to itself stops make (variable.c variable_append).
+				v.Value = joinSpace(strings.ReplaceAll(base.Value, "$", "$$"), tv.Value)
 			}
 		}
 		scope[tv.Name] = v

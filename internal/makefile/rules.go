@@ -262,9 +262,9 @@ func (e *evaluator) expandTargetVar(tg *Target, tv *TargetVar, probe map[string]
 	default:
 		return
 	}
-	scope := map[string]*Var{}
+	scope, set := map[string]*Var{}, map[string]bool{}
 	for _, prev := range tg.Vars {
-		e.db.applyTargetVar(scope, prev, false)
+		e.db.applyTargetVar(scope, prev, false, set)
 	}
 	if tv.Op == OpAppend {
 		if v := scope[tv.Name]; v == nil || v.Flavor != Simple {

@@ -409,7 +409,7 @@ func (c *Checker) soaRepoTree(ctx context.Context, client Client, j checkJob) (*
 func permanentIfHopeless(err error) error {
 	var apiErr *ghclient.APIError
 	switch {
-	case errors.Is(err, ghclient.ErrTreeTruncated), errors.Is(err, ghclient.ErrBlobTooLarge),
+	case errors.Is(err, ghclient.ErrTreeTruncated), errors.Is(err, ghclient.ErrBlobTooLarge), errors.Is(err, ghclient.ErrListTooLong),
 		errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnprocessableEntity:
 		return webhook.Permanent(err)
 	}

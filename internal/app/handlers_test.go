@@ -225,6 +225,7 @@ func TestPermanentIfHopeless_DeadLettersOnlyWhatNoRetryCanFix(t *testing.T) {
 	}{
 		{"a truncated tree", fmt.Errorf("tree: %w", ghclient.ErrTreeTruncated), true},
 		{"a file over the size limit", fmt.Errorf("rule makefile.itest: %w", ghclient.ErrBlobTooLarge), true},
+		{"a listing longer than GitHub or contractbot reads", fmt.Errorf("list pull requests: %w", ghclient.ErrListTooLong), true},
 		{"a request GitHub rejects", &ghclient.APIError{Method: "POST", Path: "repos/o/r/check-runs", StatusCode: 422}, true},
 		{"a server error", &ghclient.APIError{Method: "GET", Path: "repos/o/r/git/trees/x", StatusCode: 502}, false},
 		{"a commit not found yet", &ghclient.APIError{Method: "GET", Path: "repos/o/r/git/trees/x", StatusCode: 404}, false},

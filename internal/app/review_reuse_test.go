@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -18,8 +19,9 @@ import (
 // head and whose one changed file is the Makefile.
 type fakeReviewClient struct {
 	*fakeClient
-	head    string
-	reviews []ghclient.Review
+	head     string
+	reviews  []ghclient.Review
+	filesErr error // what PullFiles fails with, if anything
 }
 
 func (c *fakeReviewClient) PullHead(context.Context, string, string, int) (string, bool, error) {
@@ -27,6 +29,9 @@ func (c *fakeReviewClient) PullHead(context.Context, string, string, int) (strin
 }
 
 func (c *fakeReviewClient) PullFiles(context.Context, string, string, int) ([]ghclient.PullFile, error) {
+	if c.filesErr != nil {
+		return nil, c.filesErr
+	}
 	hunks, err := diff.Parse("@@ -1,1 +1,1 @@\n-DOCKER_TAG ?= web-$(USER)-dev\n+DOCKER_TAG := x\n")
 	return []ghclient.PullFile{{Path: "Makefile", Status: "modified", Hunks: hunks}}, err
 }
@@ -100,5 +105,24 @@ func TestReviewer_CommentsOnTheFindingsOfTheCommitsCheckRunWithoutCheckingAgain(
 	}
 	if rc.reviews[0].Comments[0].Line != docker.Line {
 		t.Errorf("comment on line %d, the check run's finding is on line %d", rc.reviews[0].Comments[0].Line, docker.Line)
+	}
+}
+
+func TestReviewer_APullRequestWithMoreFilesThanGitHubListsGetsNoReviewAndIsNotRetried(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	fc := &fakeClient{trees: map[string]fs.FS{"head": tree("Makefile", goodMakefile, "Dockerfile", "FROM scratch\n")}}
+	rc := &fakeReviewClient{fakeClient: fc, head: "head", filesErr: fmt.Errorf("list files of acme/web#7: %w", ghclient.ErrListTooLong)}
+	ch := newTestChecker(t, fc, &now)
+	ch.Clients = fakeReviewClients{rc}
+	j := checkJob{Installation: 1, Owner: "acme", Repo: "web", SHA: "head", DefaultBranch: "main", Event: "pull_request"}
+	p, _ := json.Marshal(reviewJob{checkJob: j, Number: 7})
+	// GitHub lists at most 3,000 files of a pull request: the rest of the
+	// diff cannot be known, so no line can be said to be outside it. The
+	// check run still carries every finding; retrying cannot help.
+	if err := (&Reviewer{Checker: ch}).Run(context.Background(), webhook.Task{ID: "review/head", Key: "review", Kind: KindReview, Payload: p}); err != nil {
+		t.Fatalf("Run: %v, want the task done", err)
+	}
+	if len(rc.reviews) != 0 {
+		t.Errorf("reviews %+v on a diff read in part, want none", rc.reviews)
 	}
 }

@@ -328,6 +328,27 @@ func (c *Client) ListPulls(ctx context.Context, owner, repo, head, state string)
 	return out, nil
 }
 
+// ListOpenPulls returns the open pull requests of owner/repo into base,
+// newest first (GET .../pulls?state=open&base=base), and whether that is
+// all of them: the listing stops after maxListPages pages, and a caller
+// that acts on what is missing must treat complete false as "unknown".
+func (c *Client) ListOpenPulls(ctx context.Context, owner, repo, base string) (pulls []Pull, complete bool, err error) {
+	for page := 1; page <= maxListPages; page++ {
+		q := url.Values{"base": {base}, "state": {"open"}, "per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(page)}}
+		var items []apiPull
+		if err := c.do(ctx, http.MethodGet, repoPath(owner, repo)+"/pulls?"+q.Encode(), nil, &items); err != nil {
+			return nil, false, fmt.Errorf("list open pull requests of %s/%s into %s: %w", owner, repo, base, err)
+		}
+		for _, it := range items {
+			pulls = append(pulls, it.pull())
+		}
+		if len(items) < perPage {
+			return pulls, true, nil
+		}
+	}
+	return pulls, false, nil
+}
+
 // CreatePull opens a pull request of branch head into base. After a lost
 // answer the open pull requests from head are listed first; one into base
 // is the one this create opened, and is returned instead of a second.

@@ -65,6 +65,7 @@ type FixPRClient interface {
 	CreateRef(ctx context.Context, owner, repo, ref, sha string) error
 	UpdateRef(ctx context.Context, owner, repo, ref, sha string, force bool) error
 	ListPulls(ctx context.Context, owner, repo, head, state string) ([]ghclient.Pull, error)
+	ListOpenPulls(ctx context.Context, owner, repo, base string) (pulls []ghclient.Pull, complete bool, err error)
 	CreatePull(ctx context.Context, owner, repo, title, head, base, body string) (int, error)
 	UpdatePull(ctx context.Context, owner, repo string, number int, u ghclient.PullUpdate) error
 	CreateIssueComment(ctx context.Context, owner, repo string, number int, body string) (int64, error)
@@ -247,6 +248,9 @@ func (c *Checker) runCheckTask(ctx context.Context, t webhook.Task, q webhook.En
 	if j.SOA && p.PerPush {
 		return p.enqueuePush(ctx, t, q, j, services)
 	}
+	if j.SOA {
+		services = p.servicesWithWork(ctx, j, e.res, services)
+	}
 	for _, s := range services {
 		fj := fixPRJob{Installation: j.Installation, Owner: j.Owner, Repo: j.Repo, SHA: j.SHA, DefaultBranch: j.DefaultBranch,
 			CheckRun: t.ID, Service: s, Delivery: j.Delivery}
@@ -265,7 +269,75 @@ func (c *Checker) runCheckTask(ctx context.Context, t webhook.Task, q webhook.En
 			return fmt.Errorf("enqueue the fix pull request job of %s/%s: %w", j.Owner, j.Repo, err)
 		}
 	}
+	zerolog.Ctx(ctx).Info().Str(logSHA, j.SHA).Int("jobs", len(services)).Msg("fix pull request jobs enqueued")
 	return nil
+}
+
+// servicesWithWork returns the services of services, those soa push j
+// changed, whose fix pull request job has something to do: a service
+// with a fix in res (the check of that push), or one with an open fix
+// pull request, which may need updating or closing. Each job takes a
+// token of the installation's budget, so a migration through 2,000
+// services must not queue 2,000 jobs to fix a handful. The open pull
+// requests are listed once for the push; when that listing cannot be
+// had whole, every service keeps its job (fail closed).
+func (p *FixPRs) servicesWithWork(ctx context.Context, j checkJob, res *checks.Result, services []string) []string {
+	fixable := fixableServices(res)
+	clean := 0
+	for _, s := range services {
+		if !fixable[s] {
+			clean++
+		}
+	}
+	if clean == 0 {
+		return services
+	}
+	logger := zerolog.Ctx(ctx).With().Str(logSHA, j.SHA).Int("services", len(services)).Logger()
+	client, err := p.Clients.Installation(ctx, j.Installation)
+	if err != nil {
+		logger.Warn().Err(err).Msg("fix pull requests: the open ones could not be listed; every changed service gets its job")
+		return services
+	}
+	pulls, complete, err := client.ListOpenPulls(ctx, j.Owner, j.Repo, j.DefaultBranch)
+	if err != nil || !complete {
+		logger.Warn().Err(err).Bool("complete", complete).Msg("fix pull requests: the open ones could not be listed; every changed service gets its job")
+		return services
+	}
+	open := map[string]bool{}
+	for _, pr := range pulls {
+		if s, ok := strings.CutPrefix(pr.HeadRef, FixBranch+"-"); ok {
+			open[s] = true
+		}
+	}
+	var out []string
+	for _, s := range services {
+		if fixable[s] || open[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// fixableServices returns the soa service directories that a finding of
+// res has a fix in: the fix job's first round of `contractbot fix` sees
+// the same findings, and a later round only follows a first one.
+func fixableServices(res *checks.Result) map[string]bool {
+	out := map[string]bool{}
+	if res == nil {
+		return out
+	}
+	for _, f := range res.Findings {
+		fx, ok := f.Fix()
+		if !ok {
+			continue
+		}
+		for _, e := range fx.Edits {
+			if s, _, ok := strings.Cut(e.Path, "/"); ok {
+				out[s] = true
+			}
+		}
+	}
+	return out
 }
 
 // peek returns the finished, successful check of key, or nil.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,9 @@ func (onlyChecks) UpdateRef(context.Context, string, string, string, string, boo
 }
 func (onlyChecks) ListPulls(context.Context, string, string, string, string) ([]ghclient.Pull, error) {
 	return nil, errNotFaked
+}
+func (onlyChecks) ListOpenPulls(context.Context, string, string, string) ([]ghclient.Pull, bool, error) {
+	return nil, false, errNotFaked
 }
 func (onlyChecks) CreatePull(context.Context, string, string, string, string, string, string) (int, error) {
 	return 0, errNotFaked
@@ -167,6 +171,67 @@ func TestFixableService_IsAServiceNameAsPaaSTAWritesThem(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := fixableService(tc.name); got != tc.want {
 				t.Fatalf("fixableService(%q) = %v, want %v", tc.name, got, tc.want)
+			}
+		})
+	}
+}
+
+// openFixPulls is a [Client] whose repository has open pull requests from
+// the given branches, listed whole unless cut.
+type openFixPulls struct {
+	Client
+	heads  []string
+	cut    bool
+	err    error
+	listed *int
+}
+
+func (o openFixPulls) ListOpenPulls(context.Context, string, string, string) ([]ghclient.Pull, bool, error) {
+	*o.listed++
+	var out []ghclient.Pull
+	for i, h := range o.heads {
+		out = append(out, ghclient.Pull{Number: i + 1, HeadRef: h, BaseRef: "master", State: "open"})
+	}
+	return out, !o.cut, o.err
+}
+
+func TestASOAPushQueuesFixPullRequestJobsOnlyForServicesWithFixesOrAnOpenFixPullRequest(t *testing.T) {
+	fixable := checks.Finding{RuleID: "soa.deploy-yaml", Path: "web/deploy.yaml", Line: 1, EndLine: 1,
+		SuggestedFixes: []checks.SuggestedFix{checks.LineFix("add the security-check step", "web/deploy.yaml", 2, 1, "  - step: security-check\n")}}
+	unfixable := checks.Finding{RuleID: "soa.proxy-port", Path: "api/smartstack.yaml", Line: 2, EndLine: 2}
+	res := &checks.Result{Findings: []checks.Finding{fixable, unfixable}}
+	changed := []string{"api", "db", "web", "worker"}
+	for _, tc := range []struct {
+		name       string
+		services   []string
+		heads      []string
+		cut        bool
+		err        error
+		want       []string
+		wantListed int
+	}{
+		{name: "a service with a fix gets its job and a clean one without a pull request none",
+			services: changed, want: []string{"web"}, wantListed: 1},
+		{name: "a clean service with an open fix pull request gets its job, to close it",
+			services: changed, heads: []string{FixBranch + "-worker", "someone/else-db", FixBranch}, want: []string{"web", "worker"}, wantListed: 1},
+		{name: "when every service has fixes nothing is listed",
+			services: []string{"web"}, want: []string{"web"}, wantListed: 0},
+		{name: "a listing cut at its bound keeps every job",
+			services: changed, cut: true, want: changed, wantListed: 1},
+		{name: "a listing that fails keeps every job",
+			services: changed, err: errNotFaked, want: changed, wantListed: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			listed := 0
+			c := openFixPulls{heads: tc.heads, cut: tc.cut, err: tc.err, listed: &listed}
+			p := &FixPRs{Checker: &Checker{Clients: oneClient{c}}}
+			j := checkJob{Installation: 7, Owner: "Acme", Repo: "yelpsoa-configs", SHA: strings.Repeat("1", 40), DefaultBranch: "master", SOA: true}
+			got := p.servicesWithWork(context.Background(), j, res, tc.services)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("jobs for %q, want %q", got, tc.want)
+			}
+			if listed != tc.wantListed {
+				t.Errorf("%d listings of the open pull requests, want %d", listed, tc.wantListed)
 			}
 		})
 	}

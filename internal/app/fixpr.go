@@ -367,6 +367,7 @@ const (
 	noteNoPermissions = "**Fix pull requests are off:** this repository asks for them, but the App's installation lacks `contents: write` and `pull_requests: write`. An organisation owner can grant them on the App's installation page (Configure, then accept the new permissions)."
 	noteDeclined      = "**No fix pull request:** #%d from `%s` was closed without being merged, so contractbot leaves these fixes to you. Delete the branch `%s` and contractbot opens a new pull request the next time `%s` needs fixes."
 	noteForeignCommit = "**The fix pull request was not updated:** someone else pushed commit %s to `%s`, and contractbot never force-pushes over other people's work. Merge or close that pull request (or delete the branch) and contractbot opens a new one."
+	noteProtected     = "**No fix pull request:** branch protection refuses the App's writes to `%s`, so contractbot cannot push its fixes there. To allow it, leave the branches `" + FixBranch + "*` out of the branch protection rule or ruleset that matches them, or add the App to that rule's bypass list (Settings, then Branches or Rules); contractbot tries again on the next push to `%s`."
 )
 
 // Run runs the fix pull request job of task t; q takes the check of the
@@ -519,6 +520,12 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) (e
 			// nobody's work. The new commit sits on the new head, so
 			// this is not a fast forward.
 			err = client.UpdateRef(ctx, j.Owner, j.Repo, ref, commit, true)
+		}
+		if refusedAsProtected(err) {
+			// No retry gets past the rule: say so once, in the check
+			// run, rather than retrying until the task is dead-lettered.
+			logger.Warn().Err(err).Str("branch", j.branch()).Msg("fix pull request: the fix branch is protected; left alone")
+			return p.note(ctx, client, j, fmt.Sprintf(noteProtected, j.branch(), j.DefaultBranch))
 		}
 		if err != nil {
 			return err
@@ -739,10 +746,30 @@ func (p *FixPRs) closeIfOpen(ctx context.Context, client Client, j fixPRJob, ope
 	if !ownFixCommit(c) {
 		return nil // a person's commit: theirs to delete
 	}
-	if err := client.DeleteRef(ctx, j.Owner, j.Repo, ref); err != nil && !ghclient.IsNotFound(err) && !isUnprocessable(err) {
+	// A 422 is a ref already gone, or one branch protection keeps (the
+	// pull request is closed either way); so is a 403 of the latter.
+	if err := client.DeleteRef(ctx, j.Owner, j.Repo, ref); err != nil && !ghclient.IsNotFound(err) && !isUnprocessable(err) && !refusedAsProtected(err) {
 		return err
 	}
 	return nil
+}
+
+// refusedAsProtected reports whether GitHub refused a ref write because
+// branch protection or a ruleset covers the branch: 422 "Protected branch
+// update failed for refs/heads/…", "Repository rule violations found" or,
+// for a ref the rules forbid creating, "Reference update failed"; or a
+// 403 that is no rate limit (the job checked its permissions first, so a
+// 403 is a rule that keeps the App out).
+func refusedAsProtected(err error) bool {
+	var apiErr *ghclient.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	if apiErr.StatusCode == http.StatusUnprocessableEntity {
+		msg := strings.ToLower(apiErr.Message)
+		return strings.Contains(msg, "protected branch") || strings.Contains(msg, "rule violation") || strings.Contains(msg, "reference update failed")
+	}
+	return ghclient.IsForbidden(err)
 }
 
 // foreignTip reports whether the job's branch exists with someone else's

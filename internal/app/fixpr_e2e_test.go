@@ -380,3 +380,41 @@ func TestServe_ASOAPushQueuesFixPullRequestJobsOnlyForServicesWithFixesOrAnOpenF
 	// Its branch is deleted after the pull request is closed.
 	waitFor(t, "the delete of web's fix branch", func() bool { return fake.Branch(e2eOwner, soaRepo, app.FixBranch+"-web") == "" })
 }
+
+// A fix branch that branch protection covers is refused for good: the job
+// does not retry the write until it is dead-lettered, and the check run
+// says so once, with how to let the App push.
+func TestServe_AProtectedFixBranchIsNotRetriedAndTheCheckRunSaysHowToAllowTheApp(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		before bool // a fix pull request is open before the branch is protected
+	}{
+		{name: "a branch the App would create"},
+		{name: "the branch of an open fix pull request the App would update", before: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := newFake(t)
+			fake.GrantPermission(e2eInstallation, "contents", "write")
+			b := startBot(t, fake)
+			head := fake.Push(e2eOwner, "web", "main", goodService()) // the repository exists
+			if tc.before {
+				pushMain(t, fake, b, fixableService(true, ""))
+				waitLog(t, b, "fix pull request opened", 1)
+			}
+			fake.ProtectBranch(e2eOwner, "web", "contractbot/*")
+			tip := fake.Branch(e2eOwner, "web", app.FixBranch)
+			head = pushMain(t, fake, b, fixableService(true, "protected\n"))
+			waitLog(t, b, "fix pull request: the fix branch is protected; left alone", 1)
+			waitCheckRuns(t, b, "web", head, 1)
+			waitFor(t, "the check run's note", func() bool {
+				return strings.Contains(fake.CheckRuns(e2eOwner, "web", head)[0].Summary, "branch protection")
+			})
+			if strings.Contains(b.logs.String(), `"task_kind":"fix-pr"`) && strings.Contains(b.logs.String(), `"message":"task failed, will retry"`) {
+				t.Errorf("the refused write was retried\nlogs:\n%s", b.logs)
+			}
+			if got := fake.Branch(e2eOwner, "web", app.FixBranch); got != tip {
+				t.Errorf("the protected branch moved from %q to %q", tip, got)
+			}
+		})
+	}
+}

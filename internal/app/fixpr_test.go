@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -232,6 +233,33 @@ func TestASOAPushQueuesFixPullRequestJobsOnlyForServicesWithFixesOrAnOpenFixPull
 			}
 			if listed != tc.wantListed {
 				t.Errorf("%d listings of the open pull requests, want %d", listed, tc.wantListed)
+			}
+		})
+	}
+}
+
+func TestRefusedAsProtected_IsBranchProtectionsAnswerAndNothingElse(t *testing.T) {
+	api := func(status int, msg string) error {
+		return fmt.Errorf("update refs/heads/contractbot/fix of acme/web: %w", &ghclient.APIError{Method: "PATCH", Path: "repos/acme/web/git/refs/heads/contractbot/fix", StatusCode: status, Message: msg})
+	}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"a protected branch's 422", api(422, "Protected branch update failed for refs/heads/contractbot/fix."), true},
+		{"a ruleset's 422", api(422, "Repository rule violations found\n\nCannot update this protected ref."), true},
+		{"the 422 of a ref the rules forbid creating", api(422, "Reference update failed"), true},
+		{"a 403 that is no rate limit", api(403, "Resource not accessible by integration"), true},
+		{"a rate limit's 403", &ghclient.RateLimitError{Status: 403}, false},
+		{"a ref someone moved", api(422, "Update is not a fast forward"), false},
+		{"a ref that exists", api(422, "Reference already exists"), false},
+		{"a server error", api(502, "Bad Gateway"), false},
+		{"no error", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := refusedAsProtected(tc.err); got != tc.want {
+				t.Errorf("refusedAsProtected(%v) = %v, want %v", tc.err, got, tc.want)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -74,5 +75,27 @@ func TestServe_ASOAPushWhosePayloadCannotListItsFilesStillGetsAFixPullRequestPer
 	tip := fake.Branch(e2eOwner, soaRepo, app.FixBranch+"-web")
 	if got, _ := fake.FileAt(e2eOwner, soaRepo, tip, "web/deploy.yaml"); got != deploy {
 		t.Fatalf("fixed deploy.yaml:\n%s\nwant\n%s", got, deploy)
+	}
+}
+
+// A service whose repository is under another owner costs one
+// apps/get-repo-installation per re-check unless the answer is kept: two
+// soa pushes in a row that change web (git_url services/web, where the
+// App is not installed) ask once.
+func TestServe_ReCheckingAServiceUnderAnotherOwnerAsksForItsInstallationOnceInAWhile(t *testing.T) {
+	fake := newFake(t)
+	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo)
+	soa := soaFixture(t)
+	if !strings.Contains(soa["web/service.yaml"], "services/web") {
+		t.Fatalf("fixture: web's service.yaml names no repository under services/:\n%s", soa["web/service.yaml"])
+	}
+	fake.Push(e2eOwner, soaRepo, "master", soa)
+	fake.ResetCalls()
+	for i := range 2 {
+		soaPush(t, fake, b, withFiles(soa, "web/service.yaml", soa["web/service.yaml"]+fmt.Sprintf("# %d\n", i)), "web/service.yaml")
+		waitLog(t, b, "recheck: the App is not installed on the service's repository", i+1)
+	}
+	if n := fake.Calls()["apps/get-repo-installation"]; n != 1 {
+		t.Errorf("%d apps/get-repo-installation requests for two re-checks of web, want 1", n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/contractbot/contractbot/internal/app"
+	"github.com/contractbot/contractbot/internal/checks"
 	"github.com/contractbot/contractbot/internal/gittest"
 )
 
@@ -97,5 +98,29 @@ func TestServe_ReCheckingAServiceUnderAnotherOwnerAsksForItsInstallationOnceInAW
 	}
 	if n := fake.Calls()["apps/get-repo-installation"]; n != 1 {
 		t.Errorf("%d apps/get-repo-installation requests for two re-checks of web, want 1", n)
+	}
+}
+
+// Without a git mirror (REST only) a soa push whose payload lists 20
+// commits cannot say which services it changed: the check run of the soa
+// commit says so, and how to have them checked, rather than "no
+// problems".
+func TestServe_ASOAPushWhosePayloadCannotListItsFilesSaysSoWithoutAGitMirror(t *testing.T) {
+	fake := newFake(t)
+	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo, "CONTRACTBOT_GIT_CACHE_BYTES=0")
+	soa := soaFixture(t)
+	first := fake.Push(e2eOwner, soaRepo, "master", soa)
+	sha := fake.Push(e2eOwner, soaRepo, "master", withFiles(soa, "worker/deploy.yaml", ""))
+	if got := b.deliver("push", cappedPushPayload(t, soaRepo, "master", first, sha)); got != http.StatusAccepted {
+		t.Fatalf("push: status %d", got)
+	}
+	run := waitCheckRuns(t, b, soaRepo, sha, 1)[0]
+	if strings.Contains(run.Summary, "found nothing") || run.Title == "No problems found" {
+		t.Errorf("the run says it found nothing: %s\n%s", run.Title, run.Summary)
+	}
+	for _, want := range []string{checks.ChangedServicesRuleID, "20 commits", "CONTRACTBOT_GIT_CACHE_BYTES"} {
+		if !strings.Contains(run.Summary, want) {
+			t.Errorf("the run's summary does not say %q:\n%s", want, run.Summary)
+		}
 	}
 }

@@ -211,7 +211,9 @@ func (c *Checker) runCheck(ctx context.Context, client Client, j checkJob) (_ *c
 	}
 	var res *checks.Result
 	if j.SOA {
-		res, err = c.checkSOA(ctx, j, tree, cfg)
+		if res, err = c.checkSOA(ctx, j, tree, cfg); err == nil {
+			addServicesUnknown(j, cfg, res)
+		}
 	} else {
 		res, err = c.checkService(ctx, client, j, tree, cfg)
 	}

@@ -65,6 +65,7 @@ type FixPRClient interface {
 	CreateRef(ctx context.Context, owner, repo, ref, sha string) error
 	UpdateRef(ctx context.Context, owner, repo, ref, sha string, force bool) error
 	ListPulls(ctx context.Context, owner, repo, head, state string) ([]ghclient.Pull, error)
+	ListOpenPulls(ctx context.Context, owner, repo, base string) ([]ghclient.Pull, error)
 	CreatePull(ctx context.Context, owner, repo, title, head, base, body string) (int, error)
 	UpdatePull(ctx context.Context, owner, repo string, number int, u ghclient.PullUpdate) error
 	CreateIssueComment(ctx context.Context, owner, repo string, number int, body string) (int64, error)
@@ -247,6 +248,9 @@ func (c *Checker) runCheckTask(ctx context.Context, t webhook.Task, q webhook.En
 	if j.SOA && p.PerPush {
 		return p.enqueuePush(ctx, t, q, j, services)
 	}
+	if j.SOA {
+		services = p.servicesWithWork(ctx, j, e.res, services)
+	}
 	for _, s := range services {
 		fj := fixPRJob{Installation: j.Installation, Owner: j.Owner, Repo: j.Repo, SHA: j.SHA, DefaultBranch: j.DefaultBranch,
 			CheckRun: t.ID, Service: s, Delivery: j.Delivery}
@@ -265,7 +269,75 @@ func (c *Checker) runCheckTask(ctx context.Context, t webhook.Task, q webhook.En
 			return fmt.Errorf("enqueue the fix pull request job of %s/%s: %w", j.Owner, j.Repo, err)
 		}
 	}
+	zerolog.Ctx(ctx).Info().Str(logSHA, j.SHA).Int("jobs", len(services)).Msg("fix pull request jobs enqueued")
 	return nil
+}
+
+// servicesWithWork returns the services of services, those soa push j
+// changed, whose fix pull request job has something to do: a service
+// with a fix in res (the check of that push), or one with an open fix
+// pull request, which may need updating or closing. Each job takes a
+// token of the installation's budget, so a migration through 2,000
+// services must not queue 2,000 jobs to fix a handful. The open pull
+// requests are listed once for the push; when that listing cannot be
+// had whole, every service keeps its job (fail closed).
+func (p *FixPRs) servicesWithWork(ctx context.Context, j checkJob, res *checks.Result, services []string) []string {
+	fixable := fixableServices(res)
+	clean := 0
+	for _, s := range services {
+		if !fixable[s] {
+			clean++
+		}
+	}
+	if clean == 0 {
+		return services
+	}
+	logger := zerolog.Ctx(ctx).With().Str(logSHA, j.SHA).Int("services", len(services)).Logger()
+	client, err := p.Clients.Installation(ctx, j.Installation)
+	if err != nil {
+		logger.Warn().Err(err).Msg("fix pull requests: the open ones could not be listed; every changed service gets its job")
+		return services
+	}
+	pulls, err := client.ListOpenPulls(ctx, j.Owner, j.Repo, j.DefaultBranch)
+	if err != nil { // ErrListTooLong included: what is not listed may be open
+		logger.Warn().Err(err).Msg("fix pull requests: the open ones could not be listed; every changed service gets its job")
+		return services
+	}
+	open := map[string]bool{}
+	for _, pr := range pulls {
+		if s, ok := strings.CutPrefix(pr.HeadRef, FixBranch+"-"); ok {
+			open[s] = true
+		}
+	}
+	var out []string
+	for _, s := range services {
+		if fixable[s] || open[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// fixableServices returns the soa service directories that a finding of
+// res has a fix in: the fix job's first round of `contractbot fix` sees
+// the same findings, and a later round only follows a first one.
+func fixableServices(res *checks.Result) map[string]bool {
+	out := map[string]bool{}
+	if res == nil {
+		return out
+	}
+	for _, f := range res.Findings {
+		fx, ok := f.Fix()
+		if !ok {
+			continue
+		}
+		for _, e := range fx.Edits {
+			if s, _, ok := strings.Cut(e.Path, "/"); ok {
+				out[s] = true
+			}
+		}
+	}
+	return out
 }
 
 // peek returns the finished, successful check of key, or nil.
@@ -295,6 +367,7 @@ const (
 	noteNoPermissions = "**Fix pull requests are off:** this repository asks for them, but the App's installation lacks `contents: write` and `pull_requests: write`. An organisation owner can grant them on the App's installation page (Configure, then accept the new permissions)."
 	noteDeclined      = "**No fix pull request:** #%d from `%s` was closed without being merged, so contractbot leaves these fixes to you. Delete the branch `%s` and contractbot opens a new pull request the next time `%s` needs fixes."
 	noteForeignCommit = "**The fix pull request was not updated:** someone else pushed commit %s to `%s`, and contractbot never force-pushes over other people's work. Merge or close that pull request (or delete the branch) and contractbot opens a new one."
+	noteProtected     = "**No fix pull request:** branch protection refuses the App's writes to `%s`, so contractbot cannot push its fixes there. To allow it, leave the branches `" + FixBranch + "*` out of the branch protection rule or ruleset that matches them, or add the App to that rule's bypass list (Settings, then Branches or Rules); contractbot tries again on the next push to `%s`."
 )
 
 // Run runs the fix pull request job of task t; q takes the check of the
@@ -447,6 +520,12 @@ func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) (e
 			// nobody's work. The new commit sits on the new head, so
 			// this is not a fast forward.
 			err = client.UpdateRef(ctx, j.Owner, j.Repo, ref, commit, true)
+		}
+		if refusedAsProtected(err) {
+			// No retry gets past the rule: say so once, in the check
+			// run, rather than retrying until the task is dead-lettered.
+			logger.Warn().Err(err).Str("branch", j.branch()).Msg("fix pull request: the fix branch is protected; left alone")
+			return p.note(ctx, client, j, fmt.Sprintf(noteProtected, j.branch(), j.DefaultBranch))
 		}
 		if err != nil {
 			return err
@@ -667,10 +746,30 @@ func (p *FixPRs) closeIfOpen(ctx context.Context, client Client, j fixPRJob, ope
 	if !ownFixCommit(c) {
 		return nil // a person's commit: theirs to delete
 	}
-	if err := client.DeleteRef(ctx, j.Owner, j.Repo, ref); err != nil && !ghclient.IsNotFound(err) && !isUnprocessable(err) {
+	// A 422 is a ref already gone, or one branch protection keeps (the
+	// pull request is closed either way); so is a 403 of the latter.
+	if err := client.DeleteRef(ctx, j.Owner, j.Repo, ref); err != nil && !ghclient.IsNotFound(err) && !isUnprocessable(err) && !refusedAsProtected(err) {
 		return err
 	}
 	return nil
+}
+
+// refusedAsProtected reports whether GitHub refused a ref write because
+// branch protection or a ruleset covers the branch: 422 "Protected branch
+// update failed for refs/heads/…", "Repository rule violations found" or,
+// for a ref the rules forbid creating, "Reference update failed"; or a
+// 403 that is no rate limit (the job checked its permissions first, so a
+// 403 is a rule that keeps the App out).
+func refusedAsProtected(err error) bool {
+	var apiErr *ghclient.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	if apiErr.StatusCode == http.StatusUnprocessableEntity {
+		msg := strings.ToLower(apiErr.Message)
+		return strings.Contains(msg, "protected branch") || strings.Contains(msg, "rule violation") || strings.Contains(msg, "reference update failed")
+	}
+	return ghclient.IsForbidden(err)
 }
 
 // foreignTip reports whether the job's branch exists with someone else's

@@ -5,6 +5,7 @@ package app_test
 // refs by GitHub's fast-forward rules.
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -314,5 +315,106 @@ func TestServe_AFixPullRequestSomeoneElsePushedToIsNotClosedWhenTheBranchIsClean
 	}
 	if cs := fake.IssueComments(e2eOwner, "web", pr.Number); len(cs) != 0 {
 		t.Fatalf("comments on their pull request: %+v", cs)
+	}
+}
+
+// fixPRJobsEnqueued returns how many fix pull request jobs the check of
+// sha queued, as its log says; -1 when it said nothing.
+func fixPRJobsEnqueued(t *testing.T, b *bot, sha string) int {
+	t.Helper()
+	for _, line := range strings.Split(b.logs.String(), "\n") {
+		var l struct {
+			SHA     string `json:"github_sha"`
+			Message string `json:"message"`
+			Jobs    int    `json:"jobs"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil && l.SHA == sha && l.Message == "fix pull request jobs enqueued" {
+			return l.Jobs
+		}
+	}
+	return -1
+}
+
+// A soa push queues a fix pull request job only for a service it changed
+// that has fixes, or that has an open fix pull request to update or
+// close: each job takes a token of the installation's budget.
+func TestServe_ASOAPushQueuesFixPullRequestJobsOnlyForServicesWithFixesOrAnOpenFixPullRequest(t *testing.T) {
+	fake := newFake(t)
+	fake.GrantPermission(e2eInstallation, "contents", "write")
+	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo, "CONTRACTBOT_FIX_PULL_REQUESTS=true")
+	soa := soaFixture(t)
+	first := fake.Push(e2eOwner, soaRepo, "master", soa)
+	deliver := func(before, sha string, changed ...string) {
+		t.Helper()
+		payload := strings.Replace(string(pushPayload(t, soaRepo, "master", before, sha, changed...)), `"default_branch":"main"`, `"default_branch":"master"`, 1)
+		if got := b.deliver("push", []byte(payload)); got != http.StatusAccepted {
+			t.Fatalf("push: status %d", got)
+		}
+	}
+	// web breaks; worker and nightly change and stay clean.
+	touched := func(files map[string]string, note string) map[string]string {
+		return withFiles(files, "worker/service.yaml", soa["worker/service.yaml"]+"# "+note+"\n", "nightly/service.yaml", soa["nightly/service.yaml"]+"# "+note+"\n")
+	}
+	broken := fake.Push(e2eOwner, soaRepo, "master", touched(withoutSecurityCheck(soa, "web"), "one"))
+	deliver(first, broken, "web/deploy.yaml", "worker/service.yaml", "nightly/service.yaml")
+	waitLog(t, b, "fix pull request opened", 1)
+	if n := fixPRJobsEnqueued(t, b, broken); n != 1 {
+		t.Errorf("the push that broke web and changed 3 services queued %d fix pull request jobs, want 1 (web's)", n)
+	}
+	prs := fake.PullRequests(e2eOwner, soaRepo)
+	if len(prs) != 1 || prs[0].Head != app.FixBranch+"-web" || !prs[0].Open {
+		t.Fatalf("pull requests %+v, want web's open", prs)
+	}
+
+	// web is fixed by hand: its open pull request still gets its job, and
+	// is closed.
+	clean := fake.Push(e2eOwner, soaRepo, "master", touched(soa, "two"))
+	deliver(broken, clean, "web/deploy.yaml", "worker/service.yaml", "nightly/service.yaml")
+	waitLog(t, b, "fix pull request closed", 1)
+	if n := fixPRJobsEnqueued(t, b, clean); n != 1 {
+		t.Errorf("the push that fixed web queued %d fix pull request jobs, want 1 (web's, to close it)", n)
+	}
+	if prs := fake.PullRequests(e2eOwner, soaRepo); len(prs) != 1 || prs[0].Open {
+		t.Fatalf("pull requests %+v, want web's closed", prs)
+	}
+	// Its branch is deleted after the pull request is closed.
+	waitFor(t, "the delete of web's fix branch", func() bool { return fake.Branch(e2eOwner, soaRepo, app.FixBranch+"-web") == "" })
+}
+
+// A fix branch that branch protection covers is refused for good: the job
+// does not retry the write until it is dead-lettered, and the check run
+// says so once, with how to let the App push.
+func TestServe_AProtectedFixBranchIsNotRetriedAndTheCheckRunSaysHowToAllowTheApp(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		before bool // a fix pull request is open before the branch is protected
+	}{
+		{name: "a branch the App would create"},
+		{name: "the branch of an open fix pull request the App would update", before: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := newFake(t)
+			fake.GrantPermission(e2eInstallation, "contents", "write")
+			b := startBot(t, fake)
+			head := fake.Push(e2eOwner, "web", "main", goodService()) // the repository exists
+			if tc.before {
+				pushMain(t, fake, b, fixableService(true, ""))
+				waitLog(t, b, "fix pull request opened", 1)
+			}
+			fake.ProtectBranch(e2eOwner, "web", "contractbot/*")
+			tip := fake.Branch(e2eOwner, "web", app.FixBranch)
+			head = pushMain(t, fake, b, fixableService(true, "protected\n"))
+			waitLog(t, b, "fix pull request: the fix branch is protected; left alone", 1)
+			waitCheckRuns(t, b, "web", head, 1)
+			waitFor(t, "the check run's note", func() bool {
+				return strings.Contains(fake.CheckRuns(e2eOwner, "web", head)[0].Summary, "branch protection")
+			})
+			if strings.Contains(b.logs.String(), `"task_kind":"fix-pr"`) && strings.Contains(b.logs.String(), `"message":"task failed, will retry"`) {
+				t.Errorf("the refused write was retried\nlogs:\n%s", b.logs)
+			}
+			if got := fake.Branch(e2eOwner, "web", app.FixBranch); got != tip {
+				t.Errorf("the protected branch moved from %q to %q", tip, got)
+			}
+		})
 	}
 }

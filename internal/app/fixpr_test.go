@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +35,9 @@ func (onlyChecks) UpdateRef(context.Context, string, string, string, string, boo
 	return errNotFaked
 }
 func (onlyChecks) ListPulls(context.Context, string, string, string, string) ([]ghclient.Pull, error) {
+	return nil, errNotFaked
+}
+func (onlyChecks) ListOpenPulls(context.Context, string, string, string) ([]ghclient.Pull, error) {
 	return nil, errNotFaked
 }
 func (onlyChecks) CreatePull(context.Context, string, string, string, string, string, string) (int, error) {
@@ -167,6 +172,97 @@ func TestFixableService_IsAServiceNameAsPaaSTAWritesThem(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := fixableService(tc.name); got != tc.want {
 				t.Fatalf("fixableService(%q) = %v, want %v", tc.name, got, tc.want)
+			}
+		})
+	}
+}
+
+// openFixPulls is a [Client] whose repository has open pull requests from
+// the given branches, listed whole unless cut.
+type openFixPulls struct {
+	Client
+	heads  []string
+	cut    bool
+	err    error
+	listed *int
+}
+
+func (o openFixPulls) ListOpenPulls(context.Context, string, string, string) ([]ghclient.Pull, error) {
+	*o.listed++
+	if o.cut {
+		return nil, ghclient.ErrListTooLong
+	}
+	var out []ghclient.Pull
+	for i, h := range o.heads {
+		out = append(out, ghclient.Pull{Number: i + 1, HeadRef: h, BaseRef: "master", State: "open"})
+	}
+	return out, o.err
+}
+
+func TestASOAPushQueuesFixPullRequestJobsOnlyForServicesWithFixesOrAnOpenFixPullRequest(t *testing.T) {
+	fixable := checks.Finding{RuleID: "soa.deploy-yaml", Path: "web/deploy.yaml", Line: 1, EndLine: 1,
+		SuggestedFixes: []checks.SuggestedFix{checks.LineFix("add the security-check step", "web/deploy.yaml", 2, 1, "  - step: security-check\n")}}
+	unfixable := checks.Finding{RuleID: "soa.proxy-port", Path: "api/smartstack.yaml", Line: 2, EndLine: 2}
+	res := &checks.Result{Findings: []checks.Finding{fixable, unfixable}}
+	changed := []string{"api", "db", "web", "worker"}
+	for _, tc := range []struct {
+		name       string
+		services   []string
+		heads      []string
+		cut        bool
+		err        error
+		want       []string
+		wantListed int
+	}{
+		{name: "a service with a fix gets its job and a clean one without a pull request none",
+			services: changed, want: []string{"web"}, wantListed: 1},
+		{name: "a clean service with an open fix pull request gets its job, to close it",
+			services: changed, heads: []string{FixBranch + "-worker", "someone/else-db", FixBranch}, want: []string{"web", "worker"}, wantListed: 1},
+		{name: "when every service has fixes nothing is listed",
+			services: []string{"web"}, want: []string{"web"}, wantListed: 0},
+		{name: "a listing cut at its bound keeps every job",
+			services: changed, cut: true, want: changed, wantListed: 1},
+		{name: "a listing that fails keeps every job",
+			services: changed, err: errNotFaked, want: changed, wantListed: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			listed := 0
+			c := openFixPulls{heads: tc.heads, cut: tc.cut, err: tc.err, listed: &listed}
+			p := &FixPRs{Checker: &Checker{Clients: oneClient{c}}}
+			j := checkJob{Installation: 7, Owner: "Acme", Repo: "yelpsoa-configs", SHA: strings.Repeat("1", 40), DefaultBranch: "master", SOA: true}
+			got := p.servicesWithWork(context.Background(), j, res, tc.services)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("jobs for %q, want %q", got, tc.want)
+			}
+			if listed != tc.wantListed {
+				t.Errorf("%d listings of the open pull requests, want %d", listed, tc.wantListed)
+			}
+		})
+	}
+}
+
+func TestRefusedAsProtected_IsBranchProtectionsAnswerAndNothingElse(t *testing.T) {
+	api := func(status int, msg string) error {
+		return fmt.Errorf("update refs/heads/contractbot/fix of acme/web: %w", &ghclient.APIError{Method: "PATCH", Path: "repos/acme/web/git/refs/heads/contractbot/fix", StatusCode: status, Message: msg})
+	}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"a protected branch's 422", api(422, "Protected branch update failed for refs/heads/contractbot/fix."), true},
+		{"a ruleset's 422", api(422, "Repository rule violations found\n\nCannot update this protected ref."), true},
+		{"the 422 of a ref the rules forbid creating", api(422, "Reference update failed"), true},
+		{"a 403 that is no rate limit", api(403, "Resource not accessible by integration"), true},
+		{"a rate limit's 403", &ghclient.RateLimitError{Status: 403}, false},
+		{"a ref someone moved", api(422, "Update is not a fast forward"), false},
+		{"a ref that exists", api(422, "Reference already exists"), false},
+		{"a server error", api(502, "Bad Gateway"), false},
+		{"no error", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := refusedAsProtected(tc.err); got != tc.want {
+				t.Errorf("refusedAsProtected(%v) = %v, want %v", tc.err, got, tc.want)
 			}
 		})
 	}

@@ -3,9 +3,13 @@ package app
 import (
 	"context"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/google/go-github/v60/github"
 	"github.com/rs/zerolog"
+
+	ghclient "github.com/contractbot/contractbot/internal/github"
 )
 
 // InstallationHandler keeps the caches in step with the App's
@@ -59,8 +63,10 @@ func (h InstallationHandler) Handle(ctx context.Context, eventType, deliveryID s
 		h.Clients.Forget(id)
 		h.state.soa.forget(id)
 		h.state.configs.forgetInstallation(id)
+		h.state.installs.forgetInstallation(id)
 	}
 	for _, r := range added {
+		h.state.installs.forget(r.GetFullName()) // perhaps a "not installed"
 		if h.isSOAFullName(r.GetFullName()) {
 			h.state.soa.observe(id, "", "")
 		}
@@ -90,7 +96,100 @@ func (h InstallationHandler) Handle(ctx context.Context, eventType, deliveryID s
 			h.state.soa.forget(id)
 		}
 		h.state.configs.forget(r.GetFullName())
+		h.state.installs.forget(r.GetFullName())
 	}
 	logger.Info().Int("repositories_added", len(added)).Int("repositories_removed", len(gone)).Msg("installation changed")
 	return nil
+}
+
+// How long the answer to "which installation covers owner/repo" is kept:
+// each re-check of a service whose repository lives under another owner
+// asks it (apps/get-repo-installation, on the App's own budget), and a
+// soa push re-checks every service it changed. A "not installed" (404)
+// is kept only briefly, so that installing the App on a repository is
+// seen soon even by a replica that did not get the installation event.
+const (
+	repoInstallationTTL     = 10 * time.Minute
+	repoInstallationMissTTL = time.Minute
+	maxRepoInstallations    = 10000
+)
+
+// repoInstallations caches [Clients.RepoInstallation]: the installation
+// of each repository asked about, or GitHub's 404 for one the App is not
+// installed on. Other errors are not kept. Installation events forget
+// what they change (InstallationHandler).
+type repoInstallations struct {
+	mu sync.Mutex
+	m  map[string]repoInstallation // by lower-case "owner/repo"
+}
+
+type repoInstallation struct {
+	id      int64
+	missing error // GitHub's 404, when the App is not installed
+	until   time.Time
+}
+
+// lookup returns the installation that covers owner/repo, from the cache
+// when it has an answer younger than its expiry, else from GitHub.
+func (c *repoInstallations) lookup(ctx context.Context, clients Clients, owner, repo string, now time.Time) (int64, error) {
+	key := strings.ToLower(owner + "/" + repo)
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok && now.Before(e.until) {
+		return e.id, e.missing
+	}
+	id, err := clients.RepoInstallation(ctx, owner, repo)
+	switch {
+	case err == nil:
+		e = repoInstallation{id: id, until: now.Add(repoInstallationTTL)}
+	case ghclient.IsNotFound(err):
+		e = repoInstallation{missing: err, until: now.Add(repoInstallationMissTTL)}
+	default:
+		return 0, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]repoInstallation{}
+	}
+	if len(c.m) >= maxRepoInstallations {
+		for k, old := range c.m {
+			if !now.Before(old.until) {
+				delete(c.m, k)
+			}
+		}
+		if len(c.m) >= maxRepoInstallations {
+			c.m = map[string]repoInstallation{} // start over: one request each
+		}
+	}
+	c.m[key] = e
+	return id, err
+}
+
+// repoInstallation returns the installation that covers owner/repo,
+// through the state's cache when there is one.
+func (b *Base) repoInstallation(ctx context.Context, clients Clients, owner, repo string, now time.Time) (int64, error) {
+	if b == nil || b.state == nil {
+		return clients.RepoInstallation(ctx, owner, repo)
+	}
+	return b.state.installs.lookup(ctx, clients, owner, repo, now)
+}
+
+// forget drops the answer for fullName ("owner/repo").
+func (c *repoInstallations) forget(fullName string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, strings.ToLower(fullName))
+}
+
+// forgetInstallation drops the answers naming installation id.
+func (c *repoInstallations) forgetInstallation(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.m {
+		if e.id == id {
+			delete(c.m, k)
+		}
+	}
 }

@@ -70,7 +70,7 @@ func (o *Onboarder) RunRecheck(ctx context.Context, t webhook.Task, q webhook.En
 	owner, repo, from := o.serviceRepo(tree, j)
 	inst := j.Installation
 	if !strings.EqualFold(owner, j.SOAOwner) {
-		if inst, err = o.Clients.RepoInstallation(ctx, owner, repo); err != nil {
+		if inst, err = o.repoInstallation(ctx, o.Clients, owner, repo, o.clock()); err != nil {
 			logger.Info().Str("service", j.Service).Str("repository", owner+"/"+repo).Err(err).
 				Msg("recheck: the App is not installed on the service's repository")
 			return nil

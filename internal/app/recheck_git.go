@@ -5,6 +5,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/contractbot/contractbot/internal/checks"
 	"github.com/contractbot/contractbot/internal/webhook"
 )
 
@@ -34,12 +35,13 @@ import (
 func (c *Checker) recheckGitServices(ctx context.Context, q webhook.Enqueuer, j checkJob, e *checked) ([]string, error) {
 	if e.gitServices == nil {
 		if j.Services == nil && j.Event == "push" {
-			// The push's before is new or gone: every service was
-			// checked on the soa commit, but re-checking the repository
-			// of every service for one push would spend the whole
-			// budget; the sweep re-checks them.
+			// Through the mirror, the push's before is new or gone:
+			// every service was checked on the soa commit, but
+			// re-checking the repository of every service for one push
+			// would spend the whole budget; the sweep re-checks them.
+			// Without it, the run says so (addServicesUnknown).
 			zerolog.Ctx(ctx).Info().Str(logSHA, j.SHA).
-				Msg("soa push: the changed services are unknown (no commit before it); their repositories are not re-checked")
+				Msg("soa push: the changed services are unknown (no commit before it, or no git mirror); their repositories are not re-checked")
 		}
 		return j.Services, nil
 	}
@@ -51,4 +53,37 @@ func (c *Checker) recheckGitServices(ctx context.Context, q webhook.Enqueuer, j 
 	}
 	zerolog.Ctx(ctx).Debug().Str(logSHA, j.SHA).Int("services", len(e.gitServices)).Msg("soa push: re-checks of the services git says it changed enqueued")
 	return e.gitServices, nil
+}
+
+// Without the mirror nothing can name those services: the check of such a
+// push runs the repository-wide rules only and no re-check follows. It
+// says so in its run (soa.changed-services), since a run that found
+// nothing in the services it could not name must not read "no problems".
+
+// addServicesUnknown adds the soa.changed-services notice to res, the
+// check through the REST API of soa push j, when the push's payload did
+// not list its files (j.Services nil) and cfg leaves the rule on.
+func addServicesUnknown(j checkJob, cfg *checks.Config, res *checks.Result) {
+	if !j.SOA || j.Event != "push" || j.Services != nil || res == nil || cfg == nil || cfg.Problem != nil {
+		return
+	}
+	sev := checks.SeverityNotice
+	if s, ok := cfg.Rules[checks.ChangedServicesRuleID]; ok {
+		sev = s.Severity
+	}
+	if sev == checks.SeverityOff {
+		return
+	}
+	msg := "This push's payload does not say which services it changed (GitHub lists at most 20 commits of a push, " +
+		"and the files of none when it lists no commit), and without a git mirror of the soa repository contractbot " +
+		"cannot tell: it checked only the repository-wide rules of this commit"
+	if j.DefaultSHA != "" {
+		msg += ", and re-checked no service's repository"
+	}
+	msg += ". Enable the App's git mirror (git installed, CONTRACTBOT_GIT_CACHE_BYTES not 0) to have every changed " +
+		"service checked, or push fewer than 20 commits at a time."
+	res.Findings = append(res.Findings, checks.Finding{RuleID: checks.ChangedServicesRuleID, Severity: sev, Message: msg})
+	checks.SortFindings(res.Findings)
+	errs, _, _ := checks.Count(res.Findings)
+	res.OK = errs == 0
 }

@@ -1,11 +1,13 @@
 package app_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/contractbot/contractbot/internal/app"
+	"github.com/contractbot/contractbot/internal/checks"
 	"github.com/contractbot/contractbot/internal/gittest"
 )
 
@@ -74,5 +76,51 @@ func TestServe_ASOAPushWhosePayloadCannotListItsFilesStillGetsAFixPullRequestPer
 	tip := fake.Branch(e2eOwner, soaRepo, app.FixBranch+"-web")
 	if got, _ := fake.FileAt(e2eOwner, soaRepo, tip, "web/deploy.yaml"); got != deploy {
 		t.Fatalf("fixed deploy.yaml:\n%s\nwant\n%s", got, deploy)
+	}
+}
+
+// A service whose repository is under another owner costs one
+// apps/get-repo-installation per re-check unless the answer is kept: two
+// soa pushes in a row that change web (git_url services/web, where the
+// App is not installed) ask once.
+func TestServe_ReCheckingAServiceUnderAnotherOwnerAsksForItsInstallationOnceInAWhile(t *testing.T) {
+	fake := newFake(t)
+	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo)
+	soa := soaFixture(t)
+	if !strings.Contains(soa["web/service.yaml"], "services/web") {
+		t.Fatalf("fixture: web's service.yaml names no repository under services/:\n%s", soa["web/service.yaml"])
+	}
+	fake.Push(e2eOwner, soaRepo, "master", soa)
+	fake.ResetCalls()
+	for i := range 2 {
+		soaPush(t, fake, b, withFiles(soa, "web/service.yaml", soa["web/service.yaml"]+fmt.Sprintf("# %d\n", i)), "web/service.yaml")
+		waitLog(t, b, "recheck: the App is not installed on the service's repository", i+1)
+	}
+	if n := fake.Calls()["apps/get-repo-installation"]; n != 1 {
+		t.Errorf("%d apps/get-repo-installation requests for two re-checks of web, want 1", n)
+	}
+}
+
+// Without a git mirror (REST only) a soa push whose payload lists 20
+// commits cannot say which services it changed: the check run of the soa
+// commit says so, and how to have them checked, rather than "no
+// problems".
+func TestServe_ASOAPushWhosePayloadCannotListItsFilesSaysSoWithoutAGitMirror(t *testing.T) {
+	fake := newFake(t)
+	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo, "CONTRACTBOT_GIT_CACHE_BYTES=0")
+	soa := soaFixture(t)
+	first := fake.Push(e2eOwner, soaRepo, "master", soa)
+	sha := fake.Push(e2eOwner, soaRepo, "master", withFiles(soa, "worker/deploy.yaml", ""))
+	if got := b.deliver("push", cappedPushPayload(t, soaRepo, "master", first, sha)); got != http.StatusAccepted {
+		t.Fatalf("push: status %d", got)
+	}
+	run := waitCheckRuns(t, b, soaRepo, sha, 1)[0]
+	if strings.Contains(run.Summary, "found nothing") || run.Title == "No problems found" {
+		t.Errorf("the run says it found nothing: %s\n%s", run.Title, run.Summary)
+	}
+	for _, want := range []string{checks.ChangedServicesRuleID, "20 commits", "CONTRACTBOT_GIT_CACHE_BYTES"} {
+		if !strings.Contains(run.Summary, want) {
+			t.Errorf("the run's summary does not say %q:\n%s", want, run.Summary)
+		}
 	}
 }

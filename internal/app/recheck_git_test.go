@@ -3,7 +3,10 @@ package app
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/contractbot/contractbot/internal/checks"
 )
 
 func TestAfterASOACheckTheServicesGitFoundAreReCheckedOnceAndFixed(t *testing.T) {
@@ -82,5 +85,56 @@ func TestASweepsCheckOfTheSOAHeadIsNotTakenForAPushsWhoseServicesGitComputes(t *
 	}
 	if got, want := checkedKey(service), "acme/web@"+sha; got != want {
 		t.Errorf("a service repository's key %q, want %q (its before changes nothing)", got, want)
+	}
+}
+
+func TestASOAPushWhoseServicesAreUnknownSaysSoInItsRun(t *testing.T) {
+	const sha = "0123456789abcdef0123456789abcdef01234567"
+	push := checkJob{Owner: "Acme", Repo: "yelpsoa-configs", SHA: sha, DefaultSHA: sha, SOA: true, Event: "push"}
+	withRule := func(sev checks.Severity) *checks.Config {
+		return &checks.Config{Rules: map[string]checks.RuleSetting{checks.ChangedServicesRuleID: {Severity: sev}}}
+	}
+	for _, tc := range []struct {
+		name     string
+		job      func(j checkJob) checkJob
+		cfg      *checks.Config
+		want     checks.Severity // 0: no finding
+		recheck  bool            // the message says no repository was re-checked
+		wantFail bool
+	}{
+		{name: "a default branch push that listed no files gets the notice", want: checks.SeverityNotice, recheck: true},
+		{name: "a push to another branch gets it without the re-checks", job: func(j checkJob) checkJob { j.DefaultSHA = ""; return j }, want: checks.SeverityNotice},
+		{name: "a push that listed its services gets none", job: func(j checkJob) checkJob { j.Services = []string{}; return j }},
+		{name: "a check that is no push gets none", job: func(j checkJob) checkJob { j.Event = "sweep"; return j }},
+		{name: "a repository that turns the rule off gets none", cfg: withRule(checks.SeverityOff)},
+		{name: "a repository that makes it an error fails", cfg: withRule(checks.SeverityError), want: checks.SeverityError, recheck: true, wantFail: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j := push
+			if tc.job != nil {
+				j = tc.job(j)
+			}
+			cfg := tc.cfg
+			if cfg == nil {
+				cfg = &checks.Config{}
+			}
+			res := &checks.Result{OK: true, Findings: []checks.Finding{}}
+			addServicesUnknown(j, cfg, res)
+			if tc.want == 0 {
+				if len(res.Findings) != 0 {
+					t.Errorf("findings %v, want none", res.Findings)
+				}
+				return
+			}
+			if len(res.Findings) != 1 || res.Findings[0].RuleID != checks.ChangedServicesRuleID || res.Findings[0].Severity != tc.want {
+				t.Fatalf("findings %v, want one %s %s", res.Findings, tc.want, checks.ChangedServicesRuleID)
+			}
+			if got := strings.Contains(res.Findings[0].Message, "re-checked no service's repository"); got != tc.recheck {
+				t.Errorf("message %q: says no re-check %v, want %v", res.Findings[0].Message, got, tc.recheck)
+			}
+			if res.OK == tc.wantFail {
+				t.Errorf("result OK %v", res.OK)
+			}
+		})
 	}
 }

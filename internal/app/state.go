@@ -25,10 +25,13 @@ type state struct {
 	configs *configCache
 	soa     *soaState
 	checked *checkedCache
+	// installs are the installations of other owners' repositories
+	// (installation.go).
+	installs *repoInstallations
 }
 
 func newState() *state {
-	return &state{configs: &configCache{m: map[string]configEntry{}}, soa: &soaState{}, checked: &checkedCache{}}
+	return &state{configs: &configCache{m: map[string]configEntry{}}, soa: &soaState{}, checked: &checkedCache{}, installs: &repoInstallations{}}
 }
 
 // configEntry is a repository's .contractbot.yaml as read at a head of its

@@ -148,6 +148,7 @@ func soaRules() []*Rule {
 		soaHostPortRule(),
 		soaRWVolumeRule(),
 		soaSystemConfigRule(),
+		soaChangedServicesRule(),
 	}
 }
 

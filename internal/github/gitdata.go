@@ -327,6 +327,27 @@ func (c *Client) ListPulls(ctx context.Context, owner, repo, head, state string)
 	return out, nil
 }
 
+// ListOpenPulls returns the open pull requests of owner/repo into base,
+// newest first (GET .../pulls?state=open&base=base). A listing cut at its
+// bound fails with [ErrListTooLong]: a caller acting on what is missing
+// must treat that as "unknown".
+func (c *Client) ListOpenPulls(ctx context.Context, owner, repo, base string) ([]Pull, error) {
+	items, err := listPages(func(page int) ([]apiPull, error) {
+		q := url.Values{"base": {base}, "state": {"open"}, "per_page": {strconv.Itoa(perPage)}, "page": {strconv.Itoa(page)}}
+		var items []apiPull
+		err := c.do(ctx, http.MethodGet, repoPath(owner, repo)+"/pulls?"+q.Encode(), nil, &items)
+		return items, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list open pull requests of %s/%s into %s: %w", owner, repo, base, err)
+	}
+	out := make([]Pull, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.pull())
+	}
+	return out, nil
+}
+
 // CreatePull opens a pull request of branch head into base. After a lost
 // answer the open pull requests from head are listed first; one into base
 // is the one this create opened, and is returned instead of a second.

@@ -167,3 +167,33 @@ func TestClient_AForcedUpdateWhoseAnswerIsLostNeverOverwritesACommitPushedMeanwh
 		t.Fatal("UpdateRef reported success, but the branch holds someone else's commit")
 	}
 }
+
+// The soa repository's fix pull requests are listed once per push, all
+// of them into the default branch; a listing cut at its bound says so,
+// so that the caller can fall back to acting as if every one were open.
+func TestClient_ListOpenPullsListsEveryOpenPullRequestIntoABaseAndSaysWhenItStopped(t *testing.T) {
+	gh := githubfake.New(t)
+	gh.AddInstallation(7, "acme")
+	gh.Push("acme", "svc", "main", serviceFiles)
+	gh.Push("acme", "svc", "contractbot/fix-a", serviceFiles)
+	gh.Push("acme", "svc", "contractbot/fix-b", serviceFiles)
+	gh.Push("acme", "svc", "release", serviceFiles)
+	a := gh.OpenPull("acme", "svc", "main", "contractbot/fix-a")
+	gh.ClosePull("acme", "svc", gh.OpenPull("acme", "svc", "main", "contractbot/fix-b"))
+	gh.OpenPull("acme", "svc", "release", "contractbot/fix-b")
+	_, c := newClient(t, gh)
+	ctx := context.Background()
+	pulls, err := c.ListOpenPulls(ctx, "acme", "svc", "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pulls) != 1 || pulls[0].Number != a || pulls[0].HeadRef != "contractbot/fix-a" || pulls[0].BaseRef != "main" {
+		t.Fatalf("open pull requests into main: %+v, want #%d only", pulls, a)
+	}
+	for range 3000 { // maxListPages pages of 100
+		gh.OpenPull("acme", "svc", "main", "contractbot/fix-a")
+	}
+	if pulls, err := c.ListOpenPulls(ctx, "acme", "svc", "main"); !errors.Is(err, github.ErrListTooLong) {
+		t.Fatalf("%d open pull requests listed (err %v), want ErrListTooLong", len(pulls), err)
+	}
+}

@@ -149,6 +149,9 @@ type repo struct {
 	branches      map[string]string // branch -> commit id
 	objects       store
 	public        bool // readable over git without a token (smarthttp.go)
+	// protected are the branch name patterns (path.Match) whose refs the
+	// API refuses to create, move or delete ([Server.ProtectBranch]).
+	protected []string
 }
 
 // CheckRunRecord is a check run as the fake holds it after create and

@@ -372,6 +372,9 @@ func (s *Server) createRef(p principal, r *repo, body []byte) reply {
 	if _, exists := r.branches[branch]; exists {
 		return unprocessable("Reference already exists", doc)
 	}
+	if refused, ok := refusedAsProtected(r, branch, doc); ok {
+		return refused
+	}
 	r.branches[branch] = in.SHA
 	return created(s.refBody(r, branch))
 }
@@ -395,6 +398,9 @@ func (s *Server) updateRef(p principal, r *repo, ref string, body []byte) reply 
 	}
 	if o := r.objects[in.SHA]; o == nil || o.typ != typeCommit {
 		return unprocessable("Object does not exist", doc)
+	}
+	if refused, ok := refusedAsProtected(r, branch, doc); ok {
+		return refused
 	}
 	if !in.Force && !r.objects.descends(in.SHA, old) {
 		return unprocessable("Update is not a fast forward", doc)

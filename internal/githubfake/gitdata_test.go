@@ -206,3 +206,35 @@ func TestServer_RefusesPullRequestBodiesAndCommentsOverGitHubsLimit(t *testing.T
 		t.Fatalf("pull requests %d, comments %d", len(got), len(s.IssueComments("acme", "svc", 1)))
 	}
 }
+
+// A branch protection rule refuses the App's writes of a matching branch
+// through the refs API with GitHub's 422; a branch it does not match is
+// written as before.
+func TestServer_RefusesRefWritesOfAProtectedBranch(t *testing.T) {
+	s := New(t)
+	s.AddInstallation(1, "acme")
+	s.GrantPermission(1, "contents", "write")
+	base := s.Push("acme", "svc", "main", map[string]string{"Makefile": "x\n"})
+	theirs := s.Push("acme", "svc", "contractbot/fix", map[string]string{"Makefile": "y\n"})
+	s.ProtectBranch("acme", "svc", "contractbot/*")
+	tok := installToken(t, s, 1)
+	protected := func(st int, m map[string]any, branch string) bool {
+		msg, _ := m["message"].(string)
+		return st == 422 && msg == "Protected branch update failed for refs/heads/"+branch+"."
+	}
+	if st, m, _ := do(t, s, "POST", "repos/acme/svc/git/refs", tok, map[string]any{"ref": "refs/heads/contractbot/fix-web", "sha": base}); !protected(st, m, "contractbot/fix-web") {
+		t.Errorf("create-ref of a protected branch: %d %v", st, m)
+	}
+	if st, m, _ := do(t, s, "PATCH", "repos/acme/svc/git/refs/heads/contractbot/fix", tok, map[string]any{"sha": base, "force": true}); !protected(st, m, "contractbot/fix") {
+		t.Errorf("update-ref of a protected branch: %d %v", st, m)
+	}
+	if st, m, _ := do(t, s, "DELETE", "repos/acme/svc/git/refs/heads/contractbot/fix", tok, nil); !protected(st, m, "contractbot/fix") {
+		t.Errorf("delete-ref of a protected branch: %d %v", st, m)
+	}
+	if got := s.Branch("acme", "svc", "contractbot/fix"); got != theirs {
+		t.Errorf("the protected branch moved to %q", got)
+	}
+	if st, m, _ := do(t, s, "POST", "repos/acme/svc/git/refs", tok, map[string]any{"ref": "refs/heads/other", "sha": base}); st != 201 {
+		t.Errorf("create-ref of an unprotected branch: %d %v", st, m)
+	}
+}

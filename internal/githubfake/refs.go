@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -119,6 +120,40 @@ func (s *Server) mayWrite(p principal, name string) bool {
 	return !p.app && s.ext.perms[p.installation][name] == "write"
 }
 
+// ProtectBranch protects the branches of owner/repo (pushed with
+// [Server.Push]) whose names match pattern (path.Match, as a branch
+// protection rule's fnmatch pattern): git/create-ref, git/update-ref and
+// git/delete-ref of such a branch are refused with GitHub's 422
+// "Protected branch update failed for refs/heads/NAME.", as GitHub
+// answers an App that the rule does not let push. [Server.Push] is the
+// repository's admin, and is not refused.
+func (s *Server) ProtectBranch(owner, repo, pattern string) {
+	s.t.Helper()
+	if _, err := path.Match(pattern, ""); err != nil {
+		s.t.Fatalf("githubfake: ProtectBranch: pattern %q: %v", pattern, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repos[strings.ToLower(owner+"/"+repo)]
+	if r == nil {
+		s.t.Fatalf("githubfake: ProtectBranch: no repository %s/%s", owner, repo)
+		return
+	}
+	r.protected = append(r.protected, pattern)
+}
+
+// refusedAsProtected is GitHub's answer to a write of a protected branch
+// through the refs API, or ok false when branch is not protected (s.mu
+// held).
+func refusedAsProtected(r *repo, branch, doc string) (reply, bool) {
+	for _, p := range r.protected {
+		if m, _ := path.Match(p, branch); m {
+			return unprocessable("Protected branch update failed for refs/heads/"+branch+".", doc), true
+		}
+	}
+	return reply{}, false
+}
+
 // notAccessible is GitHub's 403 for an installation token that lacks a
 // permission.
 func notAccessible(doc string) reply {
@@ -167,6 +202,9 @@ func (s *Server) deleteRef(p principal, r *repo, ref string) reply {
 		}
 		if name == r.defaultBranch {
 			return reply{status: http.StatusUnprocessableEntity, body: map[string]any{"message": "Cannot delete the default branch", "documentation_url": "https://docs.github.com/rest/git/refs#delete-a-reference"}}
+		}
+		if refused, ok := refusedAsProtected(r, name, "https://docs.github.com/rest/git/refs#delete-a-reference"); ok {
+			return refused
 		}
 		for _, p := range s.ext.pulls[key] {
 			if p.head == name && p.headGone == "" {

@@ -137,6 +137,11 @@ func (e *evaluator) valueOf(name string) string {
 	// Probing recipes: the probed variable always yields its marker, even
 	// over an override, since the question is whether it is referenced.
 	if v, ok := e.cmdline[name]; ok {
+		// Unless make hides it there: a recipe does not see a private
+		// global, command-line ones included.
+		if g := e.db.Vars[name]; g != nil && g.Private && e.lookup(name) == nil {
+			return ""
+		}
 		return v
 	}
 	v := e.lookup(name)

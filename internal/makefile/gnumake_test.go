@@ -172,6 +172,12 @@ var gnuCases = []gnuCase{
 	{name: "a target-specific append onto a target-specific simple variable expands at once", files: mk("DOCKER_TAG ?= v\ncook-image: X := x\ncook-image: X += $(G)\nG = $(DOCKER_TAG)\n" + tagThroughX)},
 	{name: "a pattern-specific append to a global simple variable that refers to itself", files: mk("DOCKER_TAG ?= v\nB := y z\n%-image: B += $(A)-$(B)\ntest: ; @echo t\nitest: cook-image ; @echo i\ncook-image: ; @echo docker build -t $(DOCKER_TAG) $(B) .\n")},
 	{name: "a target-specific append to a global simple variable that refers to itself", files: mk("DOCKER_TAG ?= v\nB := y z\ncook-image: B += $(B)\ntest: ; @echo t\nitest: cook-image ; @echo i\ncook-image: ; @echo docker build -t $(DOCKER_TAG) $(B) .\n")},
+	// A target's ?= that finds a global variable gives it the line's
+	// flags: export and private.
+	{name: "a target-specific conditional assignment takes a global variable out of the environment", files: mk("DOCKER_TAG ?= v\nexport DOCKER_TAG\nb: DOCKER_TAG ?= x\n" + issueT)},
+	{name: "a target-specific exported conditional assignment exports a global variable", files: mk("DOCKER_TAG ?= v\nb: export DOCKER_TAG ?= x\n" + issueT)},
+	{name: "a target-specific private conditional assignment makes a global variable private", files: mk("DOCKER_TAG ?= v\nb: private DOCKER_TAG ?= x\n" + issueT)},
+	{name: "an exported self-referencing variable stops no recipe once a target's conditional assignment unexports it", files: mk("DOCKER_TAG ?= v\nexport B += $(A)-$(B)\nb: B ?= y z\n" + issueT)},
 	// A private global is no parent of any target (variable.c
 	// lookup_variable skips it, variable_append too).
 	{name: "a target-specific simple assignment does not see a private global", files: mk("DOCKER_TAG ?= v\nprivate A = $(DOCKER_TAG)\ncook-image: X := $(A)\n" + tagThroughX)},

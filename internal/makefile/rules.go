@@ -92,6 +92,9 @@ func (e *evaluator) rule(r *RuleLine, afterRule bool) {
 			// A target-specific assignment alone is no rule: make still
 			// answers "No rule to make target".
 			tg := e.mention(t)
+			if a.op == OpConditional {
+				e.conditionalTargetVar(tg, tv.Name, a.export, a.private)
+			}
 			e.expandTargetVar(tg, tv, probe)
 			tg.Vars = append(tg.Vars, tv)
 		}
@@ -280,6 +283,30 @@ func (e *evaluator) expandTargetVar(tg *Target, tv *TargetVar, probe map[string]
 	tv.Value = e.expand(tv.Value)
 	e.cmdline, e.inRecipe = nil, inRecipe
 	e.scopes = e.scopes[:len(e.scopes)-1]
+}
+
+// conditionalTargetVar does to the global variables what make does when
+// it reads "t: [export] [private] NAME ?= v": the ?= looks NAME up from
+// t (its own variables, then the global ones but a private one), and
+// when it finds a global variable it leaves its value alone but gives
+// it the line's flags (read.c record_target_var sets per_target,
+// private_var and export on whatever variable try_variable_definition
+// returns). So "t: V ?= x" takes an exported V out of every recipe's
+// environment (found by FuzzAgainstGNUMake).
+func (e *evaluator) conditionalTargetVar(tg *Target, name string, export, private bool) {
+	if own, _ := ownTargetVar(tg.Vars, name); own {
+		return
+	}
+	g := e.db.Vars[name]
+	if g == nil || g.Private {
+		return
+	}
+	g.Export = nil
+	if export {
+		t := true
+		g.Export = &t
+	}
+	g.Private = private
 }
 
 // ownTargetVar says whether the target-specific assignments vars set name

@@ -63,7 +63,7 @@ func runContainerPort(ctx context.Context, p *Pass) error {
 	if on8888 == nil || p.Repo == nil {
 		return nil
 	}
-	data, err := readRepoFile(p.Repo, DockerfilePath, 1<<20)
+	data, err := repoDockerfile(p)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && p.Enabled("dockerfile.missing"):
 		return nil

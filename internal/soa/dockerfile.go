@@ -40,6 +40,21 @@ func DockerfileExposes(data []byte) ([]Expose, error) {
 	return out, err
 }
 
+// DockerfileHasInstruction reports whether a Dockerfile has an
+// instruction, as [dockerfileInstructions] reads it. One with none (empty,
+// or only comments, blank lines and parser directives) is refused by
+// docker build: "the Dockerfile cannot be empty", BuildKit's "file with no
+// instructions". The error is a line longer than 1 MiB with no instruction
+// before it: past it the reader cannot tell.
+func DockerfileHasInstruction(data []byte) (bool, error) {
+	var found bool
+	err := dockerfileInstructions(data, func(string, int) { found = true })
+	if found {
+		return true, nil
+	}
+	return false, err
+}
+
 // exposeArgs calls port for each port of one EXPOSE instruction, in order,
 // ranges expanded (a range wider than 1000 ports is skipped as implausible).
 func exposeArgs(instr string, port func(int)) {

@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 
 	"github.com/contractbot/contractbot/internal/soa"
@@ -24,6 +25,22 @@ func repoDockerfile(p *Pass) ([]byte, error) {
 	return Memo(p, dockerfileKey{}, func() ([]byte, error) {
 		return readRepoFile(p.Repo, DockerfilePath, maxDockerfileBytes)
 	})
+}
+
+// dockerfileUnread reports, as a notice of the running rule, that the
+// Dockerfile exists but cannot be read (err, from [repoDockerfile]: a
+// directory, a link, too large), so that what the rule would have checked
+// is not. Every rule that reads the Dockerfile says it the same way, at
+// the same place: the path's line 1, the position of the entry as a whole
+// ([Position]), which a missing Dockerfile's finding has too.
+func dockerfileUnread(p *Pass, err error, unchecked string) {
+	f := Finding{Path: DockerfilePath, Line: 1, Severity: SeverityNotice,
+		Message: fmt.Sprintf("the Dockerfile cannot be read (%v), so %s is not checked: make it a regular file under 1 MiB", err, unchecked)}
+	if p.rule.readsSOA() {
+		p.ReportRepo(f) // a repository path, not one of the soa tree
+		return
+	}
+	p.Report(f)
 }
 
 func dockerfileRules() []*Rule {

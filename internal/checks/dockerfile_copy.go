@@ -31,8 +31,7 @@ func dockerfileCopyRule() *Rule {
 			case errors.Is(err, fs.ErrNotExist):
 				return nil // dockerfile.missing's
 			case err != nil:
-				p.Report(Finding{Path: DockerfilePath, Line: 1, Severity: SeverityNotice,
-					Message: fmt.Sprintf("the Dockerfile cannot be read (%v), so whether it copies the repository into the image is not checked: make it a regular file under 1 MiB", err)})
+				dockerfileUnread(p, err, "whether it copies the repository into the image")
 				return nil
 			}
 			copies, err := soa.DockerfileCopies(data)

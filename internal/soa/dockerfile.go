@@ -84,8 +84,8 @@ func exposeArgs(instr string, port func(int)) {
 // dockerfileInstructions calls instr for each instruction of a Dockerfile,
 // in order, with its continuation lines joined and the 1-based line it
 // starts on, reading the lines the way BuildKit does: the escape parser
-// directive, comment lines, continuation lines (also across comment and
-// blank lines) and heredocs, whose bodies are skipped so that text in them
+// directive, a byte-order mark before the first line, comment lines,
+// continuation lines (also across comment and blank lines) and heredocs, whose bodies are skipped so that text in them
 // is never taken for an instruction. It is the one Dockerfile line reader:
 // every rule that reads instructions goes through it, so that they all
 // agree on what an instruction is. The error is a line longer than 1 MiB,
@@ -104,6 +104,11 @@ func dockerfileInstructions(data []byte, instr func(text string, line int)) erro
 	for sc.Scan() {
 		line++
 		text := strings.TrimSuffix(sc.Text(), "\r")
+		if line == 1 {
+			// BuildKit drops a UTF-8 byte-order mark before the first line;
+			// kept, it would hide a directive, a comment or COPY.
+			text = strings.TrimPrefix(text, "\ufeff")
+		}
 		if len(heredocs) > 0 {
 			if strings.TrimLeft(text, "\t") == heredocs[0] {
 				heredocs = heredocs[1:]

@@ -55,6 +55,7 @@ func TestDockerfileHasInstructionOnlyWhenBuildKitFindsOne(t *testing.T) {
 		{"an empty file has none", "", false},
 		{"blank lines have none", "\n  \n\t\r\n", false},
 		{"comments and parser directives have none", "# syntax=docker/dockerfile:1\n# escape=`\n\n# a comment\n", false},
+		{"a byte-order mark before a comment starts no instruction", "\ufeff# a comment\n", false},
 		{"one instruction after comments is one", "# syntax=docker/dockerfile:1\nFROM scratch\n", true},
 		{"an instruction without a final newline is one", "FROM scratch", true},
 		{"an instruction that only continues is one", "FROM \\\n scratch\n", true},

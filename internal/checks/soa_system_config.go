@@ -150,7 +150,11 @@ func OneSystemConfigNotice(results []*Result) {
 	if len(others) > named {
 		list += fmt.Sprintf(" and %d more", len(others)-named)
 	}
-	first.Message += fmt.Sprintf(" (the same holds for %d other services of this run: %s)", len(others), list)
+	services := "services"
+	if len(others) == 1 {
+		services = "service"
+	}
+	first.Message += fmt.Sprintf(" (the same holds for %d other %s of this run: %s)", len(others), services, list)
 }
 
 // serviceOf names the service of a soa.system-config notice: the notice

@@ -37,6 +37,17 @@ func TestOneSystemConfigNoticeStandsForEveryServiceOfARun(t *testing.T) {
 	}
 }
 
+func TestOneSystemConfigNoticeStandingForOneOtherServiceSaysService(t *testing.T) {
+	notice := func(svc string) Finding {
+		return Finding{RuleID: SystemConfigRuleID, Severity: SeverityNotice, Path: svc + "/kubernetes-prod.yaml", Line: 1, Message: "without --paasta-config, …"}
+	}
+	results := []*Result{{Findings: []Finding{notice("a")}}, {Findings: []Finding{notice("b")}}}
+	OneSystemConfigNotice(results)
+	if got := results[0].Findings[0].Message; !strings.HasSuffix(got, "(the same holds for 1 other service of this run: b)") {
+		t.Errorf("the kept notice reads %q", got)
+	}
+}
+
 func TestOneSystemConfigNoticeLeavesALoneNoticeAsItIs(t *testing.T) {
 	f := Finding{RuleID: SystemConfigRuleID, Severity: SeverityNotice, Path: "a/smartstack.yaml", Line: 4, Message: "m"}
 	results := []*Result{{Findings: []Finding{f}}, nil, {}}

@@ -73,8 +73,12 @@ func (s *Severity) UnmarshalText(b []byte) error {
 // GitHub's annotations need a start_line of at least 1, SARIF's startLine
 // is at least 1, the text form prints path:1, and the App's review, which
 // finds no hunk holding line 1 of an empty file, posts it as a file-level
-// comment. A line of 0, or past the end of a file that has lines, is no
-// position.
+// comment. A path that holds no regular file (a directory, a symbolic
+// link contractbot does not follow) is positioned the same way, at its
+// own path's line 1: the entry exists in the repository's tree, every
+// sink names that path, and the message says what is there ("Dockerfile
+// is a directory"). A line of 0, or past the end of a file that has lines,
+// is no position.
 type Position struct {
 	Path      string `json:"path"`
 	Line      int    `json:"line"`

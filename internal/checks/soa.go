@@ -208,7 +208,16 @@ func readRepoFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	for _, e := range entries {
-		if e.Name() == path.Base(name) && !e.Type().IsRegular() {
+		if e.Name() != path.Base(name) {
+			continue
+		}
+		// Said as what it is, for the finding that quotes it.
+		switch t := e.Type(); {
+		case t.IsDir():
+			return nil, fmt.Errorf("%s is a directory", name)
+		case t&fs.ModeSymlink != 0:
+			return nil, fmt.Errorf("%s is a symbolic link, which contractbot does not follow", name)
+		case !t.IsRegular():
 			return nil, fmt.Errorf("%s is not a regular file", name)
 		}
 	}

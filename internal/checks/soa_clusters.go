@@ -14,16 +14,24 @@ import (
 // by paasta validate and otherwise ignored, by validate's instance checks
 // (V3-V9) and by paasta check's deployments_check alike. Only the system
 // configuration says which clusters exist, so without --paasta-config
-// every cluster counts as known.
+// every cluster counts as known, and soa.system-config names the check
+// as skipped.
 
 // unknownCluster reports whether the instance is a long-running one of a
-// cluster the run's system configuration does not list.
+// cluster the run's system configuration does not list. Without a list
+// of clusters it records the check as skipped, at the instance's file as
+// a whole (the file is what PaaSTA would ignore): every rule that asks
+// decides something on the answer, so the question was really skipped.
 func unknownCluster(p *Pass, inst *soa.Instance) bool {
 	if !inst.LongRunning() {
 		return false // tron files are read by tronfig whatever their cluster
 	}
 	c, err := systemConfig(p)
-	if err != nil || c == nil || c.Clusters == nil {
+	if err != nil {
+		return false
+	}
+	if c == nil || c.Clusters == nil {
+		skippedWithoutSystemConfig(p, instanceFileClusters, inst.File.Path, 1)
 		return false
 	}
 	return !slices.Contains(c.Clusters, inst.Cluster)

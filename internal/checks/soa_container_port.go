@@ -63,13 +63,12 @@ func runContainerPort(ctx context.Context, p *Pass) error {
 	if on8888 == nil || p.Repo == nil {
 		return nil
 	}
-	data, err := readRepoFile(p.Repo, DockerfilePath, 1<<20)
+	data, err := repoDockerfile(p)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && p.Enabled("dockerfile.missing"):
 		return nil
 	case err != nil:
-		p.ReportRepo(Finding{Path: DockerfilePath, Line: 1, Severity: SeverityNotice,
-			Message: fmt.Sprintf("the Dockerfile cannot be read (%v), so whether it EXPOSEs port %d, which instance %s serves on, is not checked: make it a regular file", err, contractPort, on8888.Name)})
+		dockerfileUnread(p, err, fmt.Sprintf("whether it EXPOSEs port %d, which instance %s serves on,", contractPort, on8888.Name))
 		return nil
 	}
 	exposes, err := soa.DockerfileExposes(data)

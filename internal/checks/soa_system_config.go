@@ -12,17 +12,18 @@ func soaSystemConfigRule() *Rule {
 		ID: "soa.system-config", Severity: SeverityNotice, Needs: NeedsService,
 		Title: "checks that need PaaSTA's system configuration were skipped",
 		Doc: "Some of what `paasta validate` rejects depends on the host's configuration, not on the soa tree: " +
-			"the Tron nodes of MASTER.yaml, the teams Sensu knows, the vault environment of each cluster and the " +
-			"Yelp locations. Given `--paasta-config DIR` (CONTRACTBOT_PAASTA_CONFIG for the App), a " +
+			"the Tron nodes of MASTER.yaml, the teams Sensu knows, the vault environment of each cluster, the " +
+			"Yelp locations and the clusters PaaSTA knows (it ignores the kubernetes and eks files of any other). Given `--paasta-config DIR` (CONTRACTBOT_PAASTA_CONFIG for the App), a " +
 			"directory laid out as a PaaSTA host's /etc (paasta/*.json, sensu/team_data.json, tron/MASTER.yaml, " +
 			"yelp_location/), contractbot checks them as PaaSTA does. Without it, it never guesses: when a check " +
 			"needed one of them for the service's files (a tron node other than PaaSTA's own `paasta`, a monitoring " +
-			"team of a tron or flink job, an env secret whose file exists, an extra_advertise location), this one " +
+			"team of a tron or flink job, an env secret whose file exists, an extra_advertise location, the cluster " +
+			"of a kubernetes or eks file), this one " +
 			"notice says which checks were skipped, at the first place that needed one; nothing needing it, no " +
 			"notice. A run over many services (check-soa, a soa push) gives one such notice for the whole run, " +
 			"saying how many services it stands for. Pass --paasta-config to have them checked. (The pre-receive hook " +
 			"needs none: the rules it runs, the repository's own and the deploy-ref rules, read no system configuration.)",
-		Source: "paasta validate: validate_tron's nodes and teams (V2), validate_secrets' vault environments (V6), validate_flink_monitoring_team (V11) and validate_smartstack's locations (V10) read the system configuration; without it contractbot cannot decide them (notice)",
+		Source: "paasta validate: validate_tron's nodes and teams (V2), validate_secrets' vault environments (V6), validate_flink_monitoring_team (V11), validate_smartstack's locations (V10) and get_soa_cluster_deploy_files' clusters (S0) read the system configuration; without it contractbot cannot decide them (notice)",
 		Run:    runSystemConfig,
 	}
 }
@@ -34,6 +35,7 @@ const (
 	tronNodeNames           = "tron nodes"
 	sensuTeams              = "Sensu teams"
 	vaultEnvironments       = "vault environments"
+	instanceFileClusters    = "clusters of instance files"
 )
 
 // systemConfigSkips are the places of one run where a check needed a part
@@ -76,7 +78,7 @@ func runSystemConfig(ctx context.Context, p *Pass) error {
 		skipped []string
 		at      skipPlace
 	)
-	for _, part := range []string{extraAdvertiseLocations, tronNodeNames, sensuTeams, vaultEnvironments} {
+	for _, part := range []string{extraAdvertiseLocations, tronNodeNames, sensuTeams, vaultEnvironments, instanceFileClusters} {
 		if place, ok := s.at[part]; ok {
 			if skipped == nil {
 				at = place
@@ -148,7 +150,11 @@ func OneSystemConfigNotice(results []*Result) {
 	if len(others) > named {
 		list += fmt.Sprintf(" and %d more", len(others)-named)
 	}
-	first.Message += fmt.Sprintf(" (the same holds for %d other services of this run: %s)", len(others), list)
+	services := "services"
+	if len(others) == 1 {
+		services = "service"
+	}
+	first.Message += fmt.Sprintf(" (the same holds for %d other %s of this run: %s)", len(others), services, list)
 }
 
 // serviceOf names the service of a soa.system-config notice: the notice

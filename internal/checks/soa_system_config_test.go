@@ -37,6 +37,17 @@ func TestOneSystemConfigNoticeStandsForEveryServiceOfARun(t *testing.T) {
 	}
 }
 
+func TestOneSystemConfigNoticeStandingForOneOtherServiceSaysService(t *testing.T) {
+	notice := func(svc string) Finding {
+		return Finding{RuleID: SystemConfigRuleID, Severity: SeverityNotice, Path: svc + "/kubernetes-prod.yaml", Line: 1, Message: "without --paasta-config, …"}
+	}
+	results := []*Result{{Findings: []Finding{notice("a")}}, {Findings: []Finding{notice("b")}}}
+	OneSystemConfigNotice(results)
+	if got := results[0].Findings[0].Message; !strings.HasSuffix(got, "(the same holds for 1 other service of this run: b)") {
+		t.Errorf("the kept notice reads %q", got)
+	}
+}
+
 func TestOneSystemConfigNoticeLeavesALoneNoticeAsItIs(t *testing.T) {
 	f := Finding{RuleID: SystemConfigRuleID, Severity: SeverityNotice, Path: "a/smartstack.yaml", Line: 4, Message: "m"}
 	results := []*Result{{Findings: []Finding{f}}, nil, {}}
@@ -55,7 +66,9 @@ func TestTheSystemConfigNoticeRunsAfterTheChecksItSpeaksFor(t *testing.T) {
 		for i, r := range rules {
 			at[r.ID] = i
 		}
-		for _, id := range []string{"soa.smartstack", "soa.monitoring", "soa.secrets", "soa.tron-job"} {
+		// The last six ask unknownCluster, which records the clusters as skipped.
+		for _, id := range []string{"soa.smartstack", "soa.monitoring", "soa.secrets", "soa.tron-job",
+			"soa.deploy-group", "soa.dependencies", "soa.host-port", "soa.instance-config", "soa.rw-volume"} {
 			if at[id] >= at[SystemConfigRuleID] {
 				t.Errorf("%s: %s runs at %d, not before %s at %d", name, id, at[id], SystemConfigRuleID, at[SystemConfigRuleID])
 			}

@@ -40,6 +40,21 @@ func DockerfileExposes(data []byte) ([]Expose, error) {
 	return out, err
 }
 
+// DockerfileHasInstruction reports whether a Dockerfile has an
+// instruction, as [dockerfileInstructions] reads it. One with none (empty,
+// or only comments, blank lines and parser directives) is refused by
+// docker build: "the Dockerfile cannot be empty", BuildKit's "file with no
+// instructions". The error is a line longer than 1 MiB with no instruction
+// before it: past it the reader cannot tell.
+func DockerfileHasInstruction(data []byte) (bool, error) {
+	var found bool
+	err := dockerfileInstructions(data, func(string, int) { found = true })
+	if found {
+		return true, nil
+	}
+	return false, err
+}
+
 // exposeArgs calls port for each port of one EXPOSE instruction, in order,
 // ranges expanded (a range wider than 1000 ports is skipped as implausible).
 func exposeArgs(instr string, port func(int)) {
@@ -69,8 +84,8 @@ func exposeArgs(instr string, port func(int)) {
 // dockerfileInstructions calls instr for each instruction of a Dockerfile,
 // in order, with its continuation lines joined and the 1-based line it
 // starts on, reading the lines the way BuildKit does: the escape parser
-// directive, comment lines, continuation lines (also across comment and
-// blank lines) and heredocs, whose bodies are skipped so that text in them
+// directive, a byte-order mark before the first line, comment lines,
+// continuation lines (also across comment and blank lines) and heredocs, whose bodies are skipped so that text in them
 // is never taken for an instruction. It is the one Dockerfile line reader:
 // every rule that reads instructions goes through it, so that they all
 // agree on what an instruction is. The error is a line longer than 1 MiB,
@@ -89,6 +104,11 @@ func dockerfileInstructions(data []byte, instr func(text string, line int)) erro
 	for sc.Scan() {
 		line++
 		text := strings.TrimSuffix(sc.Text(), "\r")
+		if line == 1 {
+			// BuildKit drops a UTF-8 byte-order mark before the first line;
+			// kept, it would hide a directive, a comment or COPY.
+			text = strings.TrimPrefix(text, "\ufeff")
+		}
 		if len(heredocs) > 0 {
 			if strings.TrimLeft(text, "\t") == heredocs[0] {
 				heredocs = heredocs[1:]

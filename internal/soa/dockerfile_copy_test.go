@@ -25,6 +25,8 @@ func TestDockerfileCopies(t *testing.T) {
 		{"lower-case instructions count", "from x\ncopy . /code\n", []bool{true}, []int{2}},
 		{"a << inside quotes opens no heredoc", "FROM x\nRUN sh -c \"cat <<EOF > /etc/motd\"\nCOPY . /code\n", []bool{true}, []int{3}},
 		{"a << inside single quotes opens no heredoc", "FROM x\nRUN sh -c 'cat <<EOF > /etc/motd'\nCOPY . /code\n", []bool{true}, []int{3}},
+		{"a byte-order mark before the first instruction is not part of it", "\ufeffCOPY . /code\nFROM x\n", []bool{true}, []int{1}},
+		{"a byte-order mark before the escape directive leaves it a directive", "\ufeff# escape=`\nFROM x\nCOPY `\n  . /code\n", []bool{true}, []int{3}},
 		{"a heredoc after a quoted word still opens", "FROM x\nRUN \"a b\" <<EOF\nCOPY . /x\nEOF\nCOPY . /code\n", []bool{true}, []int{5}},
 	}
 	for _, tt := range tests {

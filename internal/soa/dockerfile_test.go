@@ -46,6 +46,40 @@ func TestDockerfileReadersSayWhereALongLineStoppedThem(t *testing.T) {
 	}
 }
 
+func TestDockerfileHasInstructionOnlyWhenBuildKitFindsOne(t *testing.T) {
+	tests := []struct {
+		name       string
+		dockerfile string
+		want       bool
+	}{
+		{"an empty file has none", "", false},
+		{"blank lines have none", "\n  \n\t\r\n", false},
+		{"comments and parser directives have none", "# syntax=docker/dockerfile:1\n# escape=`\n\n# a comment\n", false},
+		{"a byte-order mark before a comment starts no instruction", "\ufeff# a comment\n", false},
+		{"one instruction after comments is one", "# syntax=docker/dockerfile:1\nFROM scratch\n", true},
+		{"an instruction without a final newline is one", "FROM scratch", true},
+		{"an instruction that only continues is one", "FROM \\\n scratch\n", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DockerfileHasInstruction([]byte(tt.dockerfile))
+			if err != nil || got != tt.want {
+				t.Errorf("DockerfileHasInstruction = %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDockerfileHasInstructionCannotTellPastALongLineWithNoneBefore(t *testing.T) {
+	long := "# " + strings.Repeat("x", 1<<20) + "\n"
+	if got, err := DockerfileHasInstruction([]byte(long + "FROM scratch\n")); err == nil || got {
+		t.Errorf("a long first line: got %v, %v; want false and an error", got, err)
+	}
+	if got, err := DockerfileHasInstruction([]byte("FROM scratch\n" + long)); err != nil || !got {
+		t.Errorf("an instruction before the long line: got %v, %v; want true", got, err)
+	}
+}
+
 // FuzzDockerfile feeds arbitrary bytes to the one Dockerfile line reader
 // and to the readers built on it: every instruction must start at a line
 // of the file, later than the one before it, and every COPY and EXPOSE

@@ -70,10 +70,16 @@ func (o *Onboarder) RunRecheck(ctx context.Context, t webhook.Task, q webhook.En
 	owner, repo, from := o.serviceRepo(tree, j)
 	inst := j.Installation
 	if !strings.EqualFold(owner, j.SOAOwner) {
-		if inst, err = o.repoInstallation(ctx, o.Clients, owner, repo, o.clock()); err != nil {
+		inst, err = o.repoInstallation(ctx, o.Clients, owner, repo, o.clock())
+		if ghclient.IsNotFound(err) {
 			logger.Info().Str("service", j.Service).Str("repository", owner+"/"+repo).Err(err).
 				Msg("recheck: the App is not installed on the service's repository")
 			return nil
+		}
+		if err != nil {
+			// Anything but GitHub's 404 says nothing about the
+			// installation: retry rather than drop the re-check.
+			return permanentIfHopeless(err)
 		}
 		if client, err = o.Clients.Installation(ctx, inst); err != nil {
 			return fmt.Errorf("installation %d: %w", inst, err)

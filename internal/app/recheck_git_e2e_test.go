@@ -8,6 +8,7 @@ import (
 
 	"github.com/contractbot/contractbot/internal/app"
 	"github.com/contractbot/contractbot/internal/checks"
+	"github.com/contractbot/contractbot/internal/githubfake"
 	"github.com/contractbot/contractbot/internal/gittest"
 )
 
@@ -122,5 +123,23 @@ func TestServe_ASOAPushWhosePayloadCannotListItsFilesSaysSoWithoutAGitMirror(t *
 		if !strings.Contains(run.Summary, want) {
 			t.Errorf("the run's summary does not say %q:\n%s", want, run.Summary)
 		}
+	}
+}
+
+// Only GitHub's 404 says the App is not installed on a service's
+// repository: a re-check whose installation lookup fails otherwise (a
+// 502) is retried, not dropped as "not installed".
+func TestServe_AReCheckWhoseInstallationLookupFailsIsRetriedNotDropped(t *testing.T) {
+	fake := newFake(t)
+	b := startBot(t, fake, "CONTRACTBOT_SOA_REPO="+e2eOwner+"/"+soaRepo)
+	soa := soaFixture(t)
+	fake.Push(e2eOwner, soaRepo, "master", soa)
+	const faults = 6
+	fake.InjectFault(githubfake.Fault{Kind: githubfake.FaultServerError, Operation: "apps/get-repo-installation", Status: http.StatusBadGateway, Times: faults})
+	fake.ResetCalls()
+	soaPush(t, fake, b, withFiles(soa, "web/service.yaml", soa["web/service.yaml"]+"# touched\n"), "web/service.yaml")
+	waitLog(t, b, "recheck: the App is not installed on the service's repository", 1)
+	if n := fake.Calls()["apps/get-repo-installation"]; n <= faults {
+		t.Errorf("%d apps/get-repo-installation requests, %d of them answered 502: the re-check took a 502 for \"not installed\"", n, faults)
 	}
 }

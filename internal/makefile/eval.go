@@ -206,6 +206,7 @@ type TargetVar struct {
 	Op       Op
 	Value    string // expanded when Op is := (simple) or Expanded, raw otherwise
 	Expanded bool   // a += whose value make expanded when it read it
+	Defines  bool   // an explicit target's ?= that found nothing when read
 	Override bool
 	Pos      token.Pos
 }

@@ -186,6 +186,13 @@ var gnuCases = []gnuCase{
 	{name: "a target-specific simple DOCKER_TAG of a private global", files: mk("private DOCKER_TAG = v\ncook-image: DOCKER_TAG := $(DOCKER_TAG)\n" + issueT)},
 	{name: "a conditional target-specific DOCKER_TAG in a conditional", files: mk("ifdef DOCKER_TAG\nDOCKER_TAG = y\nelse\ncook-image: DOCKER_TAG ?= z\nendif\n" + issueT)},
 	{name: "an exported DOCKER_TAG made of a private one", files: mk("private A = x\nexport DOCKER_TAG ?= $(A)\n" + issueT)},
+	// A target's ?= is decided when make reads it, whatever the target
+	// inherits when it is built; a pattern's looks at the patterns'
+	// variables and the global ones only.
+	{name: "a target-specific conditional assignment defines what the target inherits", files: mk("DOCKER_TAG ?= v\nitest: X = $(X)\ncook-image: X ?= y\n" + tagThroughX)},
+	{name: "a target-specific conditional assignment before the global one defines the variable", files: mk("cook-image: X ?= $(DOCKER_TAG)\nX = g\nDOCKER_TAG ?= v\n" + tagThroughX)},
+	{name: "a pattern-specific conditional assignment defines what the target inherits", files: mk("DOCKER_TAG ?= v\nitest: X = $(X)\ncook-%: X ?= y\n" + tagThroughX)},
+	{name: "a target-specific append after a conditional assignment that found the global", files: mk("DOCKER_TAG ?= v\nX := g\ncook-image: X ?= y\ncook-image: X += $(G)\nG = $(DOCKER_TAG)\n" + tagThroughX)},
 	// A target's ?= that finds a global variable gives it the line's
 	// flags: export and private.
 	{name: "a target-specific conditional assignment takes a global variable out of the environment", files: mk("DOCKER_TAG ?= v\nexport DOCKER_TAG\nb: DOCKER_TAG ?= x\n" + issueT)},

@@ -839,32 +839,22 @@ func (db *Database) recipeOf(name string, parent map[string]*Var) (recipes []*Re
 // variable set (the target's, or the matching patterns') defines so far.
 func (db *Database) applyTargetVar(scope map[string]*Var, tv *TargetVar, pattern bool, set map[string]bool) {
 	inSet := set[tv.Name]
+	if tv.Op == OpConditional {
+		if db.applyConditional(scope, tv, pattern, inSet) {
+			set[tv.Name] = true
+		}
+		return
+	}
 	set[tv.Name] = true
 	base := scope[tv.Name]
 	if base == nil {
 		// A private global is no target's parent: a target's += starts
-		// afresh and its ?= sets (variable.c lookup_variable and
-		// variable_append skip it).
+		// afresh (variable.c variable_append skips it).
 		if g := db.Vars[tv.Name]; g != nil && !g.Private {
 			base = g
-		} else if g != nil && pattern && tv.Op == OpConditional {
-			// Except that make applies a pattern's ?= with the global
-			// variables current, finds the private one, leaves it be
-			// and then copies the pattern's (absent) private flag onto
-			// it (variable.c initialize_file_variables): the target
-			// sees it.
-			v := *g
-			v.Private = false
-			scope[tv.Name] = &v
-			return
 		}
 	}
 	switch tv.Op {
-	case OpConditional:
-		if base != nil {
-			return
-		}
-		scope[tv.Name] = &Var{Name: tv.Name, Flavor: Recursive, Value: tv.Value, Origin: OriginFile}
 	case OpAppend:
 		v := &Var{Name: tv.Name, Flavor: Recursive, Value: tv.Value, Origin: OriginFile}
 		if base != nil {
@@ -895,6 +885,37 @@ func (db *Database) applyTargetVar(scope map[string]*Var, tv *TargetVar, pattern
 	default:
 		scope[tv.Name] = &Var{Name: tv.Name, Flavor: Recursive, Value: tv.Value, Origin: OriginFile}
 	}
+}
+
+// applyConditional applies a target- or pattern-specific ?=. Neither
+// looks at what the target inherits from the targets that need it: an
+// explicit target's was decided when make read it (TargetVar.Defines), and
+// a pattern's looks only at the matching patterns' variables and the
+// global ones (variable.c initialize_file_variables runs it with those
+// current). It returns whether tv defined the variable in its set.
+func (db *Database) applyConditional(scope map[string]*Var, tv *TargetVar, pattern, inSet bool) bool {
+	if !pattern {
+		if tv.Defines {
+			scope[tv.Name] = &Var{Name: tv.Name, Flavor: Recursive, Value: tv.Value, Origin: OriginFile}
+		}
+		return tv.Defines
+	}
+	if inSet {
+		return false
+	}
+	if g := db.Vars[tv.Name]; g != nil {
+		if g.Private {
+			// The pattern's ?= finds the private global, leaves it be
+			// and then copies its own (absent) private flag onto it:
+			// the target sees it.
+			v := *g
+			v.Private = false
+			scope[tv.Name] = &v
+		}
+		return false
+	}
+	scope[tv.Name] = &Var{Name: tv.Name, Flavor: Recursive, Value: tv.Value, Origin: OriginFile}
+	return true
 }
 
 // subMake is one $(MAKE) invocation in an expanded recipe line: its goals,

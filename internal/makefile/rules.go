@@ -93,7 +93,7 @@ func (e *evaluator) rule(r *RuleLine, afterRule bool) {
 			// answers "No rule to make target".
 			tg := e.mention(t)
 			if a.op == OpConditional {
-				e.conditionalTargetVar(tg, tv.Name, a.export, a.private)
+				tv.Defines = e.conditionalTargetVar(tg, tv.Name, a.export, a.private)
 			}
 			e.expandTargetVar(tg, tv, probe)
 			tg.Vars = append(tg.Vars, tv)
@@ -292,14 +292,16 @@ func (e *evaluator) expandTargetVar(tg *Target, tv *TargetVar, probe map[string]
 // it the line's flags (read.c record_target_var sets per_target,
 // private_var and export on whatever variable try_variable_definition
 // returns). So "t: V ?= x" takes an exported V out of every recipe's
-// environment (found by FuzzAgainstGNUMake).
-func (e *evaluator) conditionalTargetVar(tg *Target, name string, export, private bool) {
+// environment (found by FuzzAgainstGNUMake). It returns whether the ?=
+// defines the variable for t: that is decided here, once, whatever t
+// inherits from the targets that need it when it is built.
+func (e *evaluator) conditionalTargetVar(tg *Target, name string, export, private bool) (defines bool) {
 	if own, _ := ownTargetVar(tg.Vars, name); own {
-		return
+		return false
 	}
 	g := e.db.Vars[name]
 	if g == nil || g.Private {
-		return
+		return true
 	}
 	g.Export = nil
 	if export {
@@ -307,6 +309,7 @@ func (e *evaluator) conditionalTargetVar(tg *Target, name string, export, privat
 		g.Export = &t
 	}
 	g.Private = private
+	return false
 }
 
 // ownTargetVar says whether the target-specific assignments vars set name

@@ -174,6 +174,9 @@ type RuleEntry struct {
 	OrderOnly []string
 	Recipe    []*RecipeLine
 	Stem      string // for a static pattern rule
+	// deps is Prereqs and OrderOnly together in the order make
+	// considers them (they interleave when rules merge).
+	deps []dep
 }
 
 // RecipeLine is one unexpanded recipe line.
@@ -291,6 +294,9 @@ type ruleTarget struct {
 	entry *RuleEntry
 	fresh bool      // the next recipe line replaces the entry's recipe
 	pos   token.Pos // the rule line, which becomes the entry's position then
+	// this is the rule line's own prerequisites, merged at the end of
+	// entry's: make moves them to the front once the line has a recipe.
+	this []dep
 }
 
 func newEvaluator(ctx context.Context, cfg Config, fset *token.FileSet, cache map[string]*parsed) *evaluator {

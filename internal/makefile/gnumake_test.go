@@ -186,6 +186,9 @@ var gnuCases = []gnuCase{
 	{name: "a target-specific simple DOCKER_TAG of a private global", files: mk("private DOCKER_TAG = v\ncook-image: DOCKER_TAG := $(DOCKER_TAG)\n" + issueT)},
 	{name: "a conditional target-specific DOCKER_TAG in a conditional", files: mk("ifdef DOCKER_TAG\nDOCKER_TAG = y\nelse\ncook-image: DOCKER_TAG ?= z\nendif\n" + issueT)},
 	{name: "an exported DOCKER_TAG made of a private one", files: mk("private A = x\nexport DOCKER_TAG ?= $(A)\n" + issueT)},
+	// make considers the prerequisites of a rule with a recipe first, so
+	// a target both need inherits the variables of that rule's target.
+	{name: "a rule with a recipe puts its prerequisites first", files: mk("DOCKER_TAG ?= v\nitest: A += $(A)-$(B)\na: | itest\ncook-image: a\n\t@echo $(A)\ncook-image: b\n\t@echo docker build -t $(DOCKER_TAG) .\nitest: | b\nb:\n\t@echo $(A)\ntest: ; @echo t\n")},
 	// A target's ?= is decided when make reads it, whatever the target
 	// inherits when it is built; a pattern's looks at the patterns'
 	// variables and the global ones only.

@@ -285,7 +285,7 @@ func (db *Database) targetAssignment(target string, pattern bool, tv *TargetVar)
 // target- and pattern-specific assignments that apply to it, and whether
 // the variable is set there at all.
 func (db *Database) ValueFor(target, variable string) (val string, set bool) {
-	_, _, _, _, scope := db.recipeOf(target, nil)
+	scope := db.recipeOf(target, nil).scope
 	e := db.ev
 	e.scopes = append(e.scopes[:0], scope)
 	defer func() { e.scopes = e.scopes[:0] }()
@@ -630,9 +630,10 @@ func (db *Database) walkRecipes(target string, cmdline map[string]string, follow
 			return !e.stopped
 		}
 		visited[name] = true
-		recipes, prereqs, orderOnly, stem, scope := db.recipeOf(name, parent)
-		for _, p := range append(slices.Clone(prereqs), orderOnly...) {
-			if !visit(p, scope) {
+		tr := db.recipeOf(name, parent)
+		recipes, prereqs, orderOnly, stem, scope := tr.recipes, tr.prereqs, tr.orderOnly, tr.stem, tr.scope
+		for _, d := range tr.deps {
+			if !visit(d.name, scope) {
 				return false
 			}
 		}
@@ -746,9 +747,10 @@ func (db *Database) missingPrereq(name string, visited map[string]bool) *Error {
 		return nil
 	}
 	visited[name] = true
-	_, prereqs, orderOnly, _, _ := db.recipeOf(name, nil)
+	tr := db.recipeOf(name, nil)
 	_, pos, _ := db.how(name)
-	for _, p := range append(slices.Clone(prereqs), orderOnly...) {
+	for _, d := range tr.deps {
+		p := d.name
 		if db.How(p) == HowNone && !db.exists(p) && !db.builtinMightMake(p) {
 			return &Error{Pos: db.position(pos), Msg: fmt.Sprintf("No rule to make target '%s', needed by '%s'", p, name)}
 		}
@@ -788,13 +790,31 @@ func (db *Database) builtinMightMake(name string) bool {
 	return false
 }
 
+// targetRecipe is what make would run for a target.
+type targetRecipe struct {
+	recipes []*RecipeLine
+	// deps are the prerequisites, order-only ones included, in the
+	// order make considers them (RuleEntry.deps).
+	deps               []dep
+	prereqs, orderOnly []string // deps split, each in that order
+	stem               string
+	scope              map[string]*Var // the target-specific variables in force
+}
+
+type dep struct {
+	name      string
+	orderOnly bool
+}
+
 // recipeOf returns what make would run for name, and the target-specific
 // variables in force (inherited from the target that needed it).
-func (db *Database) recipeOf(name string, parent map[string]*Var) (recipes []*RecipeLine, prereqs, orderOnly []string, stem string, scope map[string]*Var) {
-	scope = maps.Clone(parent)
-	if scope == nil {
-		scope = map[string]*Var{}
+func (db *Database) recipeOf(name string, parent map[string]*Var) targetRecipe {
+	var tr targetRecipe
+	tr.scope = maps.Clone(parent)
+	if tr.scope == nil {
+		tr.scope = map[string]*Var{}
 	}
+	scope := tr.scope
 	// make keeps the pattern-specific variables that match a target in
 	// one set and the target's own in another, over the parent's.
 	patSet := map[string]bool{}
@@ -810,28 +830,38 @@ func (db *Database) recipeOf(name string, parent map[string]*Var) (recipes []*Re
 			db.applyTargetVar(scope, tv, false, ownSet)
 		}
 	}
+	defer func() {
+		for _, d := range tr.deps {
+			if d.orderOnly {
+				tr.orderOnly = append(tr.orderOnly, d.name)
+			} else {
+				tr.prereqs = append(tr.prereqs, d.name)
+			}
+		}
+	}()
 	if t != nil && t.IsTarget {
 		for _, r := range t.Rules {
-			recipes = append(recipes, r.Recipe...)
-			prereqs = append(prereqs, r.Prereqs...)
-			orderOnly = append(orderOnly, r.OrderOnly...)
-			stem = r.Stem
+			tr.recipes = append(tr.recipes, r.Recipe...)
+			tr.deps = append(tr.deps, r.deps...)
+			tr.stem = r.Stem
 		}
-		if len(recipes) > 0 || t.DoubleColon || t.Phony {
-			return
+		if len(tr.recipes) > 0 || t.DoubleColon || t.Phony {
+			return tr
 		}
 	}
 	if t != nil && t.Phony {
-		return
+		return tr
 	}
 	if _, _, m := db.how(name); m != nil {
-		recipes = append(recipes, m.rule.Recipe...)
-		prereqs = append(prereqs, m.prereqs...)
-		if stem == "" {
-			stem = m.stem
+		tr.recipes = append(tr.recipes, m.rule.Recipe...)
+		for _, p := range m.prereqs {
+			tr.deps = append(tr.deps, dep{name: p})
+		}
+		if tr.stem == "" {
+			tr.stem = m.stem
 		}
 	}
-	return
+	return tr
 }
 
 // applyTargetVar applies tv, pattern-specific or not, to scope, the

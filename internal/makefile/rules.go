@@ -187,9 +187,11 @@ func (e *evaluator) addRule(name string, entry *RuleEntry, double bool) {
 	t := e.target(name)
 	for _, p := range entry.Prereqs {
 		e.mention(p)
+		entry.deps = append(entry.deps, dep{name: p})
 	}
 	for _, p := range entry.OrderOnly {
 		e.mention(p)
+		entry.deps = append(entry.deps, dep{name: p, orderOnly: true})
 	}
 	if double {
 		if len(t.Rules) > 0 && !t.DoubleColon {
@@ -213,12 +215,13 @@ func (e *evaluator) addRule(name string, entry *RuleEntry, double bool) {
 	main := t.Rules[0]
 	main.Prereqs = append(main.Prereqs, entry.Prereqs...)
 	main.OrderOnly = append(main.OrderOnly, entry.OrderOnly...)
+	main.deps = append(main.deps, entry.deps...)
 	if entry.Stem != "" {
 		main.Stem = entry.Stem
 	}
 	// A later recipe replaces an earlier one (make warns "overriding
 	// recipe"): the first recipe line of this rule line starts afresh.
-	rt := &ruleTarget{t: t, entry: main, fresh: true, pos: entry.Pos}
+	rt := &ruleTarget{t: t, entry: main, fresh: true, pos: entry.Pos, this: entry.deps}
 	for _, rl := range entry.Recipe {
 		e.addRecipeLine(rt, rl)
 	}
@@ -233,8 +236,30 @@ func (e *evaluator) addRecipeLine(rt *ruleTarget, rl *RecipeLine) {
 		}
 		rt.entry.Recipe = nil
 		rt.entry.Pos = rt.pos
+		rt.entry.frontDeps(rt.this)
 	}
 	rt.entry.Recipe = append(rt.entry.Recipe, rl)
+}
+
+// frontDeps moves this, the last of r's prerequisites, to the front: make
+// puts the prerequisites of a rule line with a recipe before those of the
+// target's other rule lines (read.c record_files), and considers them in
+// that order, so a target both need inherits the variables of the one
+// with the recipe (found by FuzzAgainstGNUMake).
+func (r *RuleEntry) frontDeps(this []dep) {
+	n := len(this)
+	if n == 0 || n == len(r.deps) {
+		return
+	}
+	r.deps = append(slices.Clone(this), r.deps[:len(r.deps)-n]...)
+	r.Prereqs, r.OrderOnly = r.Prereqs[:0:0], r.OrderOnly[:0:0]
+	for _, d := range r.deps {
+		if d.orderOnly {
+			r.OrderOnly = append(r.OrderOnly, d.name)
+		} else {
+			r.Prereqs = append(r.Prereqs, d.name)
+		}
+	}
 }
 
 func (e *evaluator) target(name string) *Target {

@@ -73,9 +73,21 @@ func dockerfileRules() []*Rule {
 			}
 			data, err := repoDockerfile(p)
 			if err != nil {
-				return nil // not a regular file, or too large: dockerfile.copy's notice says what is not checked
+				// Not a regular file, or too large: dockerfile.copy's
+				// notice says what is not checked, or, with it off, this
+				// one, so that the run does not read "no problems".
+				if !p.Enabled("dockerfile.copy") {
+					dockerfileUnread(p, err, "whether it has an instruction")
+				}
+				return nil
 			}
-			if has, err := soa.DockerfileHasInstruction(data); !has && err == nil {
+			has, err := soa.DockerfileHasInstruction(data)
+			if err != nil && !p.Enabled("dockerfile.copy") {
+				// dockerfile.copy's notice says it too, when it runs.
+				p.Report(Finding{Path: DockerfilePath, Line: 1, Severity: SeverityNotice,
+					Message: fmt.Sprintf("the Dockerfile is not read past %v, so whether it has an instruction is not checked: shorten that line", err)})
+			}
+			if !has && err == nil {
 				p.Reportf(DockerfilePath, 1, "the Dockerfile has no instruction, so docker build refuses it (\"file with no instructions\") and neither `make itest` nor `make cook-image` can build the image: add the instructions that build the service image (FROM, COPY . /code, ...)")
 			}
 			return nil

@@ -130,8 +130,10 @@ func (r *Reviewer) Run(ctx context.Context, t webhook.Task) error {
 		j.Services = changedDirs(files)
 	}
 	// The findings of the commit's check run, not a second run of the
-	// engine that could see another soa tree or configuration.
-	done, err := r.check(ctx, client, j.checkJob, false)
+	// engine that could see another soa tree or configuration. A retry
+	// checks afresh: what failed may be the kept check's tree (a lazy
+	// read after its task ended, see reviewSink.Post).
+	done, err := r.check(ctx, client, j.checkJob, t.Attempts > 1)
 	if err != nil {
 		return permanentIfHopeless(err)
 	}
@@ -176,6 +178,9 @@ type reviewPlan struct {
 	overLimit int // findings over MaxReviewComments
 	errors    int // line comments about error-level findings
 	event     string
+	// unread is why a file that findings point into could not be read:
+	// their fingerprints would be wrong, so nothing is to be posted.
+	unread error
 }
 
 func (p *reviewPlan) countError(f checks.Finding) {
@@ -257,7 +262,7 @@ func planReview(findings []checks.Finding, tree fs.FS, files []ghclient.PullFile
 	slices.SortStableFunc(ordered, func(a, b checks.Finding) int { return int(b.Severity) - int(a.Severity) })
 	current := map[string]bool{}
 	seen := map[string]int{}
-	lines := fileLines(tree)
+	lines := fileLines(tree, &p.unread)
 	for _, f := range ordered {
 		fp := fingerprint(f, lines, seen)
 		current[fp] = true
@@ -403,14 +408,16 @@ func commentBody(f checks.Finding, suggestion string, hasFix bool, fp string) st
 const maxFingerprintFile = 4 << 20
 
 // fileLines returns a function that gives a file's line (1-based) from
-// tree, reading each file once.
-func fileLines(tree fs.FS) func(path string, line int) string {
+// tree, reading each file once. A file that is not there has no lines; one
+// that is but cannot be read (a failed lazy blob fetch) sets *unread.
+func fileLines(tree fs.FS, unread *error) func(path string, line int) string {
 	cache := map[string][]string{}
 	return func(p string, line int) string {
 		ls, ok := cache[p]
 		if !ok {
 			if tree != nil && fs.ValidPath(p) {
-				if f, err := tree.Open(p); err == nil {
+				f, err := tree.Open(p)
+				if err == nil {
 					sc := bufio.NewScanner(f)
 					sc.Buffer(make([]byte, 64<<10), maxFingerprintFile)
 					n := 0
@@ -418,7 +425,12 @@ func fileLines(tree fs.FS) func(path string, line int) string {
 						ls = append(ls, sc.Text())
 						n += len(sc.Text()) + 1
 					}
+					if serr := sc.Err(); serr != nil && !errors.Is(serr, bufio.ErrTooLong) && *unread == nil {
+						*unread = fmt.Errorf("read %s: %w", p, serr)
+					}
 					f.Close()
+				} else if !errors.Is(err, fs.ErrNotExist) && *unread == nil {
+					*unread = err
 				}
 			}
 			cache[p] = ls

@@ -106,6 +106,15 @@ func TestReviewer_CommentsOnTheFindingsOfTheCommitsCheckRunWithoutCheckingAgain(
 	if rc.reviews[0].Comments[0].Line != docker.Line {
 		t.Errorf("comment on line %d, the check run's finding is on line %d", rc.reviews[0].Comments[0].Line, docker.Line)
 	}
+
+	// A retried review checks afresh: what failed may have been the kept
+	// check's tree.
+	if err := (&Reviewer{Checker: ch}).Run(context.Background(), webhook.Task{ID: "review/head", Key: "review", Kind: KindReview, Payload: p, Attempts: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if retried, _ := fc.take(); len(retried) == 0 {
+		t.Errorf("a retried review read nothing: it reused the kept check")
+	}
 }
 
 func TestReviewer_APullRequestWithMoreFilesThanGitHubListsGetsNoReviewAndIsNotRetried(t *testing.T) {

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"errors"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -191,5 +193,28 @@ func TestRefCheckRun_SaysWhatIsWrongAndWhetherTheTagWasDeleted(t *testing.T) {
 	}
 	if r := refCheckRun(ref, nil, RefActionDelete, false, nil); r.Conclusion != "success" {
 		t.Fatalf("a good ref: %+v", r)
+	}
+}
+
+// failingOpen is a tree whose files cannot be read (a lazy blob fetch
+// that fails, say), though they exist.
+type failingOpen struct{ fs.FS }
+
+func (failingOpen) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: errors.New("fetch blob: context canceled")}
+}
+
+// A finding's fingerprint is made of its file's lines: a file that exists
+// but cannot be read would give another fingerprint, so a second comment
+// on a finding already commented on, and a false "Fixed" reply. The plan
+// says it could not read instead.
+func TestPlanReview_AFileThatCannotBeReadStopsThePlanRatherThanChangeFingerprints(t *testing.T) {
+	bot := "contractbot[bot]"
+	tree, files := pullOf(t, "Makefile", reviewBase, "DOCKER_TAG := x\n"+reviewBase)
+	first := planReview([]checks.Finding{dockerTagFinding(1, "DOCKER_TAG := x")}, tree, files, nil, "all", &bot)
+	posted := []ghclient.ReviewComment{{ID: 10, Path: "Makefile", Line: 1, Body: first.lines[0].Body, User: bot}}
+	p := planReview([]checks.Finding{dockerTagFinding(1, "DOCKER_TAG := x")}, failingOpen{tree}, files, posted, "all", &bot)
+	if p.unread == nil {
+		t.Fatalf("plan over an unreadable file: %+v, want it to say it could not read", p)
 	}
 }

@@ -66,6 +66,12 @@ func (s *reviewSink) Post(ctx context.Context, r *checks.Result) error {
 		return err
 	}
 	s.plan = planReview(r.Findings, s.tree, s.files, existing, s.mode, s.r.botLogin.Load())
+	if s.plan.unread != nil {
+		// Posting with fingerprints from a file not read would comment
+		// again on what is commented on, and reply "Fixed" to what is
+		// not: retry instead (a fresh check reads the tree again).
+		return fmt.Errorf("review: %w", s.plan.unread)
+	}
 	if s.cfg.ReviewEvent == "request_changes" && s.plan.errors > 0 {
 		s.plan.event = "REQUEST_CHANGES" // the repository asked for it (never the default)
 	}

@@ -373,6 +373,13 @@ const (
 // Run runs the fix pull request job of task t; q takes the check of the
 // commit it pushes.
 func (p *FixPRs) Run(ctx context.Context, t webhook.Task, q webhook.Enqueuer) (err error) {
+	defer func() {
+		// A listing past its bound (the fix branch's pull requests, a
+		// pull request's comments) lists no more on a retry.
+		if errors.Is(err, ghclient.ErrListTooLong) && !webhook.IsPermanent(err) {
+			err = webhook.Permanent(err)
+		}
+	}()
 	var j fixPRJob
 	if err := json.Unmarshal(t.Payload, &j); err != nil || j.Owner == "" || j.Repo == "" || j.SHA == "" || j.Installation == 0 || j.DefaultBranch == "" ||
 		(j.Service != "" && (j.Push || !fixableService(j.Service))) {

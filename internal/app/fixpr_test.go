@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/contractbot/contractbot/internal/checks"
 	"github.com/contractbot/contractbot/internal/fix"
 	ghclient "github.com/contractbot/contractbot/internal/github"
+	"github.com/contractbot/contractbot/internal/webhook"
 )
 
 // The struct fake of [Client] makes no fix pull requests.
@@ -265,5 +267,24 @@ func TestRefusedAsProtected_IsBranchProtectionsAnswerAndNothingElse(t *testing.T
 				t.Errorf("refusedAsProtected(%v) = %v, want %v", tc.err, got, tc.want)
 			}
 		})
+	}
+}
+
+// listsTooLong is a [Client] one of whose listings, the first the job
+// makes, is longer than a listing reads.
+type listsTooLong struct{ Client }
+
+func (listsTooLong) Permissions(context.Context) (map[string]string, error) {
+	return nil, fmt.Errorf("list the installation's repositories: %w", ghclient.ErrListTooLong)
+}
+
+// No retry lists more than a listing's bound: a fix pull request job that
+// meets one ends at once, whichever step listed.
+func TestAFixPullRequestJobWhoseListingIsTooLongIsNotRetried(t *testing.T) {
+	p := &FixPRs{Checker: &Checker{Clients: oneClient{listsTooLong{}}}}
+	payload, _ := json.Marshal(fixPRJob{Installation: 7, Owner: "acme", Repo: "web", SHA: strings.Repeat("1", 40), DefaultBranch: "main"})
+	err := p.Run(context.Background(), webhook.Task{ID: "fix-pr/acme/web", Kind: KindFixPR, Payload: payload}, nil)
+	if err == nil || !webhook.IsPermanent(err) {
+		t.Fatalf("Run: %v, want a permanent error", err)
 	}
 }

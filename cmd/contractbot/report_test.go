@@ -80,7 +80,7 @@ func TestReportSaysWhatChangedSinceAPreviousView(t *testing.T) {
 		t.Errorf("unchanged: exit %d, stderr %q:\n%s", code, errs, md)
 	}
 	code, md, errs = runSOACmd(t, "report", "--previous", prev, "--soa-dir", "../../fixtures/yelpsoa-configs/example", "--repos", "../../fixtures/services")
-	for _, want := range []string{"- Newly failing (15):", "- Gone (3): nightly, web, worker"} {
+	for _, want := range []string{"- Newly failing (16):", "- Gone (3): nightly, web, worker"} {
 		if code != exitFindings || !strings.Contains(md, want) {
 			t.Errorf("changed: exit %d, stderr %q, want %q in:\n%s", code, errs, want, md)
 		}

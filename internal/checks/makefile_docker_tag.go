@@ -37,6 +37,17 @@ func makefileDockerTagRule() *Rule {
 				f.Message = fmt.Sprintf("expanding DOCKER_TAG makes make stop with %q, so every recipe that tags the image fails: "+
 					"give DOCKER_TAG a value that expands, e.g. `DOCKER_TAG ?= <service>-$(USER)-dev`", a.DockerTagError.Msg)
 				p.Report(f)
+			case a.DockerTagEnvStop != nil:
+				// The makefile accepts the pipeline's value only to stop
+				// on it: no ?= would help, so no fix is offered.
+				stop := a.DockerTagEnvStop
+				f := Finding{Path: in.Path, Line: 1}
+				if stop.Pos.Filename != "" && stop.Pos.Line > 0 {
+					f.Path, f.Line = stop.Pos.Filename, stop.Pos.Line
+				}
+				f.Message = fmt.Sprintf("with DOCKER_TAG set in the environment, as the pipeline sets it, make stops with %q, so `make itest` fails in the pipeline: "+
+					"make the Makefile read and expand with any DOCKER_TAG value", stop.Msg)
+				p.Report(f)
 			case !dt.Conditional:
 				f := Finding{Path: in.Path, Line: 1}
 				if as := a.DockerTagAssign; as != nil {

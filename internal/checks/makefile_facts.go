@@ -95,6 +95,9 @@ type MakefileAnalysis struct {
 	// DOCKER_TAG (a recursive variable that refers to itself, $(error
 	// ...)), or nil.
 	DockerTagError *makefile.Error
+	// DockerTagEnvStop is the error make stops on only when DOCKER_TAG
+	// comes from the environment, as in the pipeline, or nil.
+	DockerTagEnvStop *makefile.Error
 	// TabProblems are lines that GNU make misreads or stops at because a
 	// recipe line is not indented with the recipe prefix.
 	TabProblems []makefile.TabProblem
@@ -151,7 +154,7 @@ func AnalyzeMakefile(ctx context.Context, fsys fs.FS, name string) (*MakefileAna
 		} else {
 			dt.Exported = db.ExportAll
 		}
-		if dt.Conditional, err = db.EnvironmentWins(ctx, DockerTagVar); err != nil {
+		if dt.Conditional, a.DockerTagEnvStop, err = db.EnvironmentWins(ctx, DockerTagVar); err != nil {
 			return nil, fmt.Errorf("read %s with DOCKER_TAG in the environment: %w", name, err)
 		}
 		a.DockerTagAssign = db.Assignment(DockerTagVar, true)

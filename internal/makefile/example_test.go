@@ -20,7 +20,7 @@ func ExampleRead() {
 	fmt.Println("unit-test:", db.How("unit-test"))
 	fmt.Println("system-test refers to TAG:", db.References("system-test", "TAG"))
 	val, _ := db.Expand("$(TAG)")
-	env, err := db.EnvironmentWins(context.Background(), "TAG")
+	env, _, err := db.EnvironmentWins(context.Background(), "TAG")
 	if err != nil {
 		panic(err)
 	}

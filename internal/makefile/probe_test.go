@@ -79,7 +79,7 @@ func probe(t testing.TB, ctx context.Context, cfg Config, name string) *probed {
 		} else {
 			p.Var.Exported = db.ExportAll
 		}
-		if p.Var.Conditional, err = db.EnvironmentWins(ctx, tagVar); err != nil {
+		if p.Var.Conditional, _, err = db.EnvironmentWins(ctx, tagVar); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -108,8 +108,11 @@ func FindMakefile(fsys fs.FS) (string, error) {
 // environment would still be its value after reading the makefiles: true
 // after "?=", or an assignment guarded by ifndef or $(origin ...); false
 // after a plain assignment or an override. The makefiles are read again
-// (from the parse cache) with variable set in the environment.
-func (db *Database) EnvironmentWins(ctx context.Context, variable string) (bool, error) {
+// (from the parse cache) with variable set in the environment. When make
+// would stop only then (while reading, expanding the variable, or
+// expanding the exported variables into a recipe's environment), stop is
+// that error and wins is false: the value is not accepted either.
+func (db *Database) EnvironmentWins(ctx context.Context, variable string) (wins bool, stop *Error, err error) {
 	cfg := db.ev.cfg
 	cfg.Env = maps.Clone(cfg.Env)
 	if cfg.Env == nil {
@@ -118,10 +121,36 @@ func (db *Database) EnvironmentWins(ctx context.Context, variable string) (bool,
 	cfg.Env[variable] = envSentinel
 	other, err := read(ctx, cfg, db.Files[0], db.Fset, db.ev.cache, db.ev.functions)
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
-	val, _, _ := other.ev.final("$(" + variable + ")")
-	return val == envSentinel, nil
+	if !db.stops() {
+		for _, e := range other.Errors {
+			if !e.Limit {
+				c := *e
+				return false, &c, nil
+			}
+		}
+	}
+	val, _, xerr := other.ev.finalErr("$(" + variable + ")")
+	var me *Error
+	if errors.As(xerr, &me) && !me.Limit {
+		c := *me
+		return false, &c, nil
+	}
+	if e := other.exportError(); e != nil && db.exportError() == nil {
+		return false, e, nil
+	}
+	return val == envSentinel, nil, nil
+}
+
+// stops says whether make stops reading the makefiles as they are.
+func (db *Database) stops() bool {
+	for _, e := range db.Errors {
+		if !e.Limit {
+			return true
+		}
+	}
+	return false
 }
 
 // final expands s after reading, as a recipe or the shell would see it;

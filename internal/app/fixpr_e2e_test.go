@@ -396,14 +396,14 @@ func TestServe_AProtectedFixBranchIsNotRetriedAndTheCheckRunSaysHowToAllowTheApp
 			fake := newFake(t)
 			fake.GrantPermission(e2eInstallation, "contents", "write")
 			b := startBot(t, fake)
-			head := fake.Push(e2eOwner, "web", "main", goodService()) // the repository exists
+			fake.Push(e2eOwner, "web", "main", goodService()) // the repository exists
 			if tc.before {
 				pushMain(t, fake, b, fixableService(true, ""))
 				waitLog(t, b, "fix pull request opened", 1)
 			}
 			fake.ProtectBranch(e2eOwner, "web", "contractbot/*")
 			tip := fake.Branch(e2eOwner, "web", app.FixBranch)
-			head = pushMain(t, fake, b, fixableService(true, "protected\n"))
+			head := pushMain(t, fake, b, fixableService(true, "protected\n"))
 			waitLog(t, b, "fix pull request: the fix branch is protected; left alone", 1)
 			waitCheckRuns(t, b, "web", head, 1)
 			waitFor(t, "the check run's note", func() bool {

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/go-github/v60/github"
@@ -119,8 +118,7 @@ const (
 // installed on. Other errors are not kept. Installation events forget
 // what they change (InstallationHandler).
 type repoInstallations struct {
-	mu sync.Mutex
-	m  map[string]repoInstallation // by lower-case "owner/repo"
+	repoCache[repoInstallation]
 }
 
 type repoInstallation struct {
@@ -176,20 +174,4 @@ func (b *Base) repoInstallation(ctx context.Context, clients Clients, owner, rep
 	return b.state.installs.lookup(ctx, clients, owner, repo, now)
 }
 
-// forget drops the answer for fullName ("owner/repo").
-func (c *repoInstallations) forget(fullName string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.m, strings.ToLower(fullName))
-}
-
-// forgetInstallation drops the answers naming installation id.
-func (c *repoInstallations) forgetInstallation(id int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, e := range c.m {
-		if e.id == id {
-			delete(c.m, k)
-		}
-	}
-}
+func (e repoInstallation) installationID() int64 { return e.id }

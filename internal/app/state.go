@@ -31,7 +31,7 @@ type state struct {
 }
 
 func newState() *state {
-	return &state{configs: &configCache{m: map[string]configEntry{}}, soa: &soaState{}, checked: &checkedCache{}, installs: &repoInstallations{}}
+	return &state{configs: &configCache{repoCache[configEntry]{m: map[string]configEntry{}}}, soa: &soaState{}, checked: &checkedCache{}, installs: &repoInstallations{}}
 }
 
 // configEntry is a repository's .contractbot.yaml as read at a head of its
@@ -49,8 +49,34 @@ type configEntry struct {
 func (e configEntry) fresh(now time.Time) bool { return now.Sub(e.at) < headTTL }
 
 type configCache struct {
+	repoCache[configEntry]
+}
+
+func (e configEntry) installationID() int64 { return e.installation }
+
+// repoCache is a map by lower-case "owner/repo" under a lock, whose
+// entries the installation events forget (InstallationHandler).
+type repoCache[V interface{ installationID() int64 }] struct {
 	mu sync.Mutex
-	m  map[string]configEntry // by lower-case "owner/repo"
+	m  map[string]V
+}
+
+// forget drops the entry of fullName ("owner/repo").
+func (c *repoCache[V]) forget(fullName string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, strings.ToLower(fullName))
+}
+
+// forgetInstallation drops the entries of installation id.
+func (c *repoCache[V]) forgetInstallation(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.m {
+		if e.installationID() == id {
+			delete(c.m, k)
+		}
+	}
 }
 
 func (c *configCache) get(fullName string) (configEntry, bool) {
@@ -74,22 +100,6 @@ func (c *configCache) put(fullName string, e configEntry) {
 		c.m = map[string]configEntry{}
 	}
 	c.m[k] = e
-}
-
-func (c *configCache) forget(fullName string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.m, strings.ToLower(fullName))
-}
-
-func (c *configCache) forgetInstallation(id int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, e := range c.m {
-		if e.installation == id {
-			delete(c.m, k)
-		}
-	}
 }
 
 // soaState is what is known about the soa repository: which installation

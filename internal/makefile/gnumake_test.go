@@ -237,6 +237,7 @@ var gnuMakeFailCases = []gnuCase{
 	{name: "a hard include of a missing file before the contract", files: mk("DOCKER_TAG ?= v\ninclude nothere.mk\n" + issueT)},
 	{name: "a self-referencing variable in DOCKER_TAG", files: mk("A = $(A)\nDOCKER_TAG ?= $(A)\n" + issueT)},
 	{name: "unterminated variable reference", files: mk("A = $(B\nX := $(A)\n")},
+	{name: "a private exported DOCKER_TAG is still expanded into the environment", files: mk("export DOCKER_TAG = y z\nprivate DOCKER_TAG += $(A)-$(B)\nA += $(A)-$(B)\n" + issueT)},
 	{name: "a refused simple assignment to an override variable still expands its value", files: mk("override A += $(A)-$(B)\nA := $(A)\n" + issueT)},
 	{name: "a refused append to a simple override variable still expands its value", files: mk("override A := x\nA += $(error boom)\n" + issueT)},
 	{name: "a target-specific simple assignment through the target's self-referencing append", files: mk("b: A += $(A)-$(B)\nb: A := $(A)\n" + issueT)},

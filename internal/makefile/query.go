@@ -757,7 +757,13 @@ func (db *Database) exportError() *Error {
 		if !exported || v.Flavor != Recursive || !strings.Contains(v.Value, "$") {
 			continue
 		}
-		if _, _, err := db.ev.finalErr("$(" + n + ")"); err != nil {
+		// make expands the variable's own value, private or not (a
+		// private exported variable is in the environment though
+		// $(NAME) is empty in a recipe), with it under expansion.
+		v.expanding = true
+		_, _, err := db.ev.finalErr(v.Value)
+		v.expanding = false
+		if err != nil {
 			var me *Error
 			if errors.As(err, &me) && !me.Limit {
 				c := *me

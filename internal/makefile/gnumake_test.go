@@ -187,6 +187,8 @@ var gnuCases = []gnuCase{
 	{name: "a conditional target-specific DOCKER_TAG in a conditional", files: mk("ifdef DOCKER_TAG\nDOCKER_TAG = y\nelse\ncook-image: DOCKER_TAG ?= z\nendif\n" + issueT)},
 	{name: "an exported DOCKER_TAG made of a private one", files: mk("private A = x\nexport DOCKER_TAG ?= $(A)\n" + issueT)},
 	{name: "a DOCKER_TAG that stops make once the pipeline sets it", files: mk("ifndef DOCKER_TAG\nDOCKER_TAG = y z\nelse\nDOCKER_TAG += $(A)-$(B)\nA += $(A)-$(B)\nendif\n" + issueT)},
+	{name: "a pattern-specific append make never sets up", files: mk("DOCKER_TAG ?= v\nt%: A := y z\ntest: | a\nB += $(A)-$(B)\nt%: A += $(A)-$(B)\nitest: cook-image ; @echo i\ncook-image: ; @echo docker build -t $(DOCKER_TAG) .\n")},
+	{name: "a pattern-specific append that stops a recipe", files: mk("DOCKER_TAG ?= v\nB += $(A)-$(B)\n%-image: A := y z\n%-image: A += $(B)\n" + issueT)},
 	// make considers the prerequisites of a rule with a recipe first, so
 	// a target both need inherits the variables of that rule's target.
 	{name: "a rule with a recipe puts its prerequisites first", files: mk("DOCKER_TAG ?= v\nitest: A += $(A)-$(B)\na: | itest\ncook-image: a\n\t@echo $(A)\ncook-image: b\n\t@echo docker build -t $(DOCKER_TAG) .\nitest: | b\nb:\n\t@echo $(A)\ntest: ; @echo t\n")},

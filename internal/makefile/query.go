@@ -661,6 +661,10 @@ func (db *Database) walkRecipes(target string, cmdline map[string]string, follow
 		visited[name] = true
 		tr := db.recipeOf(name, parent)
 		recipes, prereqs, orderOnly, stem, scope := tr.recipes, tr.prereqs, tr.orderOnly, tr.stem, tr.scope
+		if tr.varErr != nil && len(recipes) > 0 {
+			f(recipes[0], "", tr.varErr)
+			return false
+		}
 		for _, d := range tr.deps {
 			if !visit(d.name, scope) {
 				return false
@@ -834,6 +838,10 @@ type targetRecipe struct {
 	prereqs, orderOnly []string // deps split, each in that order
 	stem               string
 	scope              map[string]*Var // the target-specific variables in force
+	// varErr is the error make stops on when it sets up those
+	// variables (a pattern's += onto its own := expanded then), which
+	// it does only once it expands one of the target's recipes.
+	varErr *Error
 }
 
 type dep struct {
@@ -850,6 +858,7 @@ func (db *Database) recipeOf(name string, parent map[string]*Var) targetRecipe {
 		tr.scope = map[string]*Var{}
 	}
 	scope := tr.scope
+	nerr, stopped := len(db.Errors), db.ev.stopped
 	// make keeps the pattern-specific variables that match a target in
 	// one set and the target's own in another, over the parent's.
 	patSet := map[string]bool{}
@@ -864,6 +873,12 @@ func (db *Database) recipeOf(name string, parent map[string]*Var) targetRecipe {
 		for _, tv := range t.Vars {
 			db.applyTargetVar(scope, tv, false, ownSet)
 		}
+	}
+	if len(db.Errors) > nerr {
+		c := *db.Errors[nerr]
+		tr.varErr = &c
+		db.Errors = db.Errors[:nerr]
+		db.ev.stopped = stopped
 	}
 	defer func() {
 		for _, d := range tr.deps {
